@@ -1,0 +1,108 @@
+"""The one catalog of domain errors. Services raise these; one handler turns them into RFC 9457 problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class ErrorKind(msgspec.Struct, frozen=True):
+    code: str
+    status: int
+    title_vi: str
+    title_en: str
+
+
+class DomainError(Exception):
+    """Raised by services. `errors` lists per-field problems (each a dict or Struct with its own code)."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        detail_vi: str | None = None,
+        detail_en: str | None = None,
+        *,
+        errors: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(f"{kind.code}: {detail_en or kind.title_en}")
+        self.kind = kind
+        self.detail_vi = detail_vi or kind.title_vi
+        self.detail_en = detail_en or kind.title_en
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def _kind(code: str, status: int, vi: str, en: str) -> ErrorKind:
+    kind = ErrorKind(code, status, vi, en)
+    CATALOG[code] = kind
+    return kind
+
+
+CATALOG: dict[str, ErrorKind] = {}
+
+# Requests in general
+BAD_REQUEST = _kind("request.invalid", 400, "Yêu cầu không hợp lệ.", "The request is not valid.")
+BAD_BODY = _kind("request.invalid_body", 400, "Nội dung gửi lên không đúng định dạng.", "The request body is malformed.")
+BAD_QUERY = _kind("request.invalid_parameter", 400, "Tham số không hợp lệ.", "A request parameter is not valid.")
+BAD_CURSOR = _kind("request.invalid_cursor", 400, "Con trỏ phân trang không hợp lệ.", "The paging cursor is not valid.")
+ROUTE_NOT_FOUND = _kind("request.not_found", 404, "Không tìm thấy địa chỉ này.", "No such resource.")
+METHOD_NOT_ALLOWED = _kind("request.method_not_allowed", 405, "Phương thức không được hỗ trợ.", "Method not allowed.")
+TOO_LARGE = _kind("request.too_large", 413, "Dữ liệu gửi lên quá lớn.", "The request body is too large.")
+UNSUPPORTED_MEDIA = _kind(
+    "request.unsupported_media_type", 415, "Kiểu dữ liệu không được hỗ trợ.", "Unsupported content type."
+)
+INTERNAL = _kind("server.internal", 500, "Lỗi máy chủ.", "Internal server error.")
+UNAVAILABLE = _kind(
+    "server.unavailable", 503, "Dịch vụ tạm thời không sẵn sàng, hãy thử lại sau.", "Service unavailable; retry later."
+)
+STORE_UNAVAILABLE = _kind(
+    "storage.unavailable", 503, "Kho lưu ảnh tạm thời không sẵn sàng, hãy gửi lại sau.",
+    "The object store is unavailable; retry later.",
+)
+
+# Forms
+FORM_INVALID = _kind("form.invalid", 422, "Biểu mẫu có lỗi.", "The form definition has errors.")
+FORM_NOT_FOUND = _kind("form.not_found", 404, "Không tìm thấy biểu mẫu.", "No such form.")
+FORM_VERSION_NOT_FOUND = _kind(
+    "form.version_not_found", 404, "Không tìm thấy phiên bản biểu mẫu.", "No such form version."
+)
+FORM_VERSION_EXISTS = _kind(
+    "form.version_conflict", 409, "Phiên bản này đã được phát hành với nội dung khác.",
+    "This version was already published with different content.",
+)
+FORM_INCOMPATIBLE = _kind(
+    "form.incompatible", 422, "Phiên bản mới đổi kiểu câu hỏi đã có.",
+    "The new version changes the type of an existing question.",
+)
+XLSFORM_INVALID = _kind("xlsform.invalid", 422, "Tệp XLSForm có lỗi.", "The XLSForm has errors.")
+
+# Access
+AUTH_REQUIRED = _kind("auth.required", 401, "Cần đăng nhập.", "Authentication required.")
+AUTH_INVALID = _kind("auth.invalid_token", 401, "Phiên đăng nhập không hợp lệ hoặc đã hết hạn.",
+                     "The token is invalid, revoked or expired.")
+LOGIN_FAILED = _kind("auth.login_failed", 401, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
+LOGIN_RATE_LIMITED = _kind("auth.rate_limited", 429, "Đăng nhập sai quá nhiều lần, hãy thử lại sau.",
+                           "Too many failed logins; try again later.")
+FORBIDDEN = _kind("auth.forbidden", 403, "Bạn không có quyền làm việc này.", "You are not allowed to do this.")
+NOT_FOUND = _kind("object.not_found", 404, "Không tìm thấy.", "Not found.")
+CONFLICT = _kind("object.conflict", 409, "Xung đột dữ liệu.", "Conflicting data.")
+INVALID_DATA = _kind("object.invalid", 422, "Dữ liệu không hợp lệ.", "The data is not valid.")
+
+# Visits
+VISIT_INVALID = _kind("visit.invalid", 422, "Phiếu thăm hộ có câu trả lời không hợp lệ.", "The visit has invalid answers.")
+VISIT_CONFLICT = _kind("visit.conflict", 409, "Mã phiếu này đã được gửi với nội dung khác.",
+                       "This visit id was already submitted with different content.")
+VISIT_UNKNOWN_FORM = _kind("visit.unknown_form", 422, "Biểu mẫu hoặc phiên bản không tồn tại.",
+                           "Unknown form or form version.")
+PHOTO_INVALID = _kind("photo.invalid", 422, "Ảnh không hợp lệ.", "The photo is not valid.")
+PHOTO_SLOT_TAKEN = _kind("photo.slot_taken", 409, "Vị trí ảnh này đã có ảnh khác.",
+                         "This photo slot already holds a different photo.")
+
+
+def kind_for(code: str, status: int, vi: str, en: str) -> ErrorKind:
+    """Catalog entry for codes produced by the pure packages (forms/, storage/), registered once."""
+    return CATALOG.get(code) or _kind(code, status, vi, en)

@@ -1,0 +1,113 @@
+"""Maps every exception that reaches Litestar to an RFC 9457 problem+json response."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_415_UNSUPPORTED_MEDIA_TYPE
+
+from service import errors
+from storage.errors import StoreUnavailable
+
+log = logging.getLogger("gocua")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    message_vi: str
+    message_en: str
+    instance: str | None = None
+    errors: list[Any] | None = None
+    extra: dict[str, Any] | None = None
+
+
+def problem_response(
+    request: Request, kind: errors.ErrorKind, detail_vi: str, detail_en: str, *,
+    errors_list: list[Any] | None = None, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None,
+) -> Response[Problem]:
+    body = Problem(
+        type=f"https://gocua.vn/problems/{kind.code}",
+        title=kind.title_en,
+        status=kind.status,
+        code=kind.code,
+        detail=detail_en,
+        message_vi=detail_vi,
+        message_en=detail_en,
+        instance=request.url.path,
+        errors=errors_list,
+        extra=extra or None,
+    )
+    return Response(body, status_code=kind.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def handle_domain_error(request: Request, exc: errors.DomainError) -> Response[Problem]:
+    return problem_response(
+        request, exc.kind, exc.detail_vi, exc.detail_en,
+        errors_list=exc.errors, headers=exc.headers, extra=exc.extra,
+    )
+
+
+def _validation_errors(exc: ValidationException) -> list[Any] | None:
+    extra = exc.extra
+    if isinstance(extra, list):
+        return extra
+    if extra:
+        return [extra]
+    return None
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response[Problem]:
+    if isinstance(exc, ValidationException):
+        kind = errors.BAD_BODY
+        return problem_response(
+            request, kind, kind.title_vi, exc.detail or kind.title_en, errors_list=_validation_errors(exc)
+        )
+    if isinstance(exc, NotFoundException):
+        kind = errors.ROUTE_NOT_FOUND
+    elif isinstance(exc, MethodNotAllowedException):
+        kind = errors.METHOD_NOT_ALLOWED
+    elif exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        kind = errors.TOO_LARGE
+    elif exc.status_code == HTTP_415_UNSUPPORTED_MEDIA_TYPE:
+        kind = errors.UNSUPPORTED_MEDIA
+    elif exc.status_code >= 500:
+        kind = errors.UNAVAILABLE if exc.status_code == 503 else errors.INTERNAL
+    else:
+        kind = errors.kind_for(f"request.http_{exc.status_code}", exc.status_code, "Yêu cầu không hợp lệ.",
+                               "The request could not be processed.")
+    headers = dict(exc.headers or {})
+    return problem_response(request, kind, kind.title_vi, exc.detail or kind.title_en, headers=headers)
+
+
+def handle_store_unavailable(request: Request, exc: StoreUnavailable) -> Response[Problem]:
+    kind = errors.STORE_UNAVAILABLE
+    return problem_response(request, kind, kind.title_vi, kind.title_en, headers={"Retry-After": "30"})
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    kind = errors.INTERNAL
+    return problem_response(request, kind, kind.title_vi, kind.title_en)
+
+
+EXCEPTION_HANDLERS = {
+    errors.DomainError: handle_domain_error,
+    StoreUnavailable: handle_store_unavailable,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}
