@@ -1,0 +1,73 @@
+"""Resolves the caller from a device token, a login token (Bearer) or the page session cookie."""
+
+from __future__ import annotations
+
+from litestar import Request
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service import errors
+from service.access.actor import Actor, Role
+from service.access.models import Area, DeviceToken, LoginSession, User
+from service.access.tokens import DEVICE_PREFIX, SESSION_PREFIX, token_hash
+from service.db import as_utc, utcnow
+
+SESSION_COOKIE = "gocua_session"
+
+
+def _presented_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise errors.DomainError(errors.AUTH_INVALID)
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def _actor_for_user(session: AsyncSession, user_id: int, via: str) -> Actor:
+    row = (
+        await session.execute(
+            select(User, Area.path).outerjoin(Area, Area.id == User.area_id).where(User.id == user_id)
+        )
+    ).one_or_none()
+    if row is None or not row[0].active:
+        raise errors.DomainError(errors.AUTH_INVALID)
+    user, path = row
+    role = Role(user.role)
+    return Actor(
+        user_id=user.id, username=user.username, full_name=user.full_name, role=role, team_id=user.team_id,
+        area_id=user.area_id, area_path=None if role == Role.ADMIN else path, via=via,
+    )
+
+
+async def authenticate(request: Request, session: AsyncSession) -> Actor:
+    token = _presented_token(request)
+    if not token:
+        raise errors.DomainError(errors.AUTH_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
+    digest = token_hash(token)
+    now = utcnow()
+    if token.startswith(DEVICE_PREFIX):
+        device = (
+            await session.execute(
+                select(DeviceToken.id, DeviceToken.user_id).where(
+                    DeviceToken.token_hash == digest, DeviceToken.revoked_at.is_(None)
+                )
+            )
+        ).one_or_none()
+        if device is None:
+            raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
+        return await _actor_for_user(session, device.user_id, "device")
+    if token.startswith(SESSION_PREFIX):
+        login = (
+            await session.execute(
+                select(LoginSession.user_id, LoginSession.expires_at).where(
+                    LoginSession.token_hash == digest, LoginSession.revoked_at.is_(None)
+                )
+            )
+        ).one_or_none()
+        if login is None or as_utc(login.expires_at) <= now:
+            raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
+        return await _actor_for_user(session, login.user_id, "session")
+    raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
+

@@ -1,0 +1,66 @@
+"""The Litestar application factory. Everything it needs arrives in `settings`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from service.db import create_engine, session_factory
+from service.deps import DEPENDENCIES
+from service.problems import EXCEPTION_HANDLERS
+from service.routes import ROUTE_HANDLERS
+from service.settings import Settings
+from storage import ObjectStore, open_store
+
+
+def build_store(settings: Settings) -> ObjectStore:
+    return open_store(
+        data_dir=settings.data_dir,
+        endpoint=settings.s3_endpoint,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+        bucket=settings.s3_bucket,
+        secure=settings.s3_secure,
+        region=settings.s3_region,
+    )
+
+
+def create_app(settings: Settings) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(settings.resolved_database_url)
+        store = build_store(settings)
+        # Wrong S3 credentials must stop the service at start, not at the first upload.
+        await store.ensure_ready()
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        app.state.store = store
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = Litestar(
+        route_handlers=ROUTE_HANDLERS,
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Gõ Cửa API",
+            version="1",
+            description="Door-to-door visits of Vietnam's Community Digital Technology Teams.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        request_max_body_size=settings.max_request_bytes,
+        debug=False,
+        logging_config=None,
+    )
+    app.state.settings = settings
+    logging.getLogger("gocua").setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    return app

@@ -1,0 +1,47 @@
+"""Litestar dependencies shared by every controller: settings, one transaction per request, store, caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.access.actor import Actor
+from service.access.authn import authenticate
+from service.settings import Settings
+from storage import ObjectStore
+
+
+async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction per request: committed when the handler succeeds, before the response is sent."""
+    async with state.sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+def provide_store(state: State) -> ObjectStore:
+    return state.store
+
+
+async def provide_actor(request: Request, db_session: AsyncSession) -> Actor:
+    return await authenticate(request, db_session)
+
+
+DEPENDENCIES = {
+    "db_session": Provide(provide_db_session),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+    "store": Provide(provide_store, sync_to_thread=False),
+    "actor": Provide(provide_actor),
+}

@@ -1,0 +1,3 @@
+"""Subcommands contributed by each domain package (areas, households, demo-seed, storage ...)."""
+
+REGISTRARS: list = []

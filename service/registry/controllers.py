@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service import errors
+from service.access.actor import Actor, Role
+from service.paging import Page
+from service.registry import services
+from service.registry.models import FormVersion
+from service.registry.schemas import FormSummary, PublishResult
+
+XLSFORM_MAX_BYTES = 5_000_000
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [c.strip() for c in if_none_match.split(",")]
+    # If-None-Match uses the weak comparison (RFC 9110 §13.1.2).
+    return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)
+
+
+def _definition_response(row: FormVersion, if_none_match: str | None) -> Response[bytes]:
+    etag = f'"{row.content_hash}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _etag_matches(if_none_match, etag):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(services.canonical_bytes(row), media_type="application/json", headers=headers)
+
+
+def _publish_response(published: services.Published) -> Response[PublishResult]:
+    body = PublishResult(id=published.form_id, version=published.version, hash=published.content_hash,
+                         created=published.created)
+    return Response(body, status_code=HTTP_201_CREATED if published.created else HTTP_200_OK)
+
+
+class FormController(Controller):
+    path = "/api/v1/forms"
+    tags = ["forms"]
+
+    @get("/", summary="Published forms, latest version of each")
+    async def list_forms(
+        self, db_session: AsyncSession, actor: Actor,
+        cursor: str | None = None, limit: Annotated[int | None, Parameter(ge=1, le=1000)] = None,
+    ) -> Page[FormSummary]:
+        return await services.list_latest(db_session, cursor, limit)
+
+    @get("/{form_id:str}", summary="Latest published definition (ETag / If-None-Match → 304)")
+    async def get_form(
+        self, db_session: AsyncSession, actor: Actor, form_id: str,
+        if_none_match: Annotated[str | None, Parameter(header="If-None-Match")] = None,
+    ) -> Response[bytes]:
+        return _definition_response(await services.get_latest(db_session, form_id), if_none_match)
+
+    @get("/{form_id:str}/versions/{version:str}", summary="One published version")
+    async def get_form_version(
+        self, db_session: AsyncSession, actor: Actor, form_id: str, version: str,
+        if_none_match: Annotated[str | None, Parameter(header="If-None-Match")] = None,
+    ) -> Response[bytes]:
+        return _definition_response(await services.get_version(db_session, form_id, version), if_none_match)
+
+    @post("/", summary="Publish a form definition (JSON spec); admins only", status_code=HTTP_201_CREATED)
+    async def publish_form(self, request: Request, db_session: AsyncSession, actor: Actor) -> Response[PublishResult]:
+        actor.require_role(Role.ADMIN)
+        definition = services.parse_definition(await request.body())
+        return _publish_response(await services.publish(db_session, definition, actor.user_id))
+
+    @post("/xlsform", summary="Publish an XLSForm (.xlsx upload, part `file`); admins only",
+          status_code=HTTP_201_CREATED, request_max_body_size=XLSFORM_MAX_BYTES)
+    async def import_xlsform(
+        self, db_session: AsyncSession, actor: Actor,
+        data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[PublishResult]:
+        actor.require_role(Role.ADMIN)
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            raise errors.DomainError(errors.BAD_BODY, "Thiếu tệp XLSForm (trường 'file').",
+                                     "Missing the XLSForm file (part 'file').")
+        content = await upload.read()
+        definition = services.parse_xlsform(content, upload.filename or "form.xlsx")
+        return _publish_response(await services.publish(db_session, definition, actor.user_id))

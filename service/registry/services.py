@@ -1,0 +1,169 @@
+"""The form registry: published (form_id, version) definitions, immutable once published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import forms
+from forms.xlsform import convert_xlsform
+from service import errors
+from service.db import utcnow
+from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.registry.models import FormVersion
+from service.registry.schemas import FormSummary
+
+
+class Published(msgspec.Struct, frozen=True):
+    form_id: str
+    version: str
+    content_hash: str
+    created: bool
+
+
+def _definition_error(exc: forms.FormDefinitionError, kind: errors.ErrorKind = errors.FORM_INVALID) -> errors.DomainError:
+    return errors.DomainError(kind, errors=[msgspec.to_builtins(e) for e in exc.errors])
+
+
+def parse_definition(data: bytes | dict[str, Any]) -> forms.FormDefinition:
+    try:
+        return forms.load_definition(data)
+    except forms.FormDefinitionError as exc:
+        raise _definition_error(exc) from exc
+
+
+def parse_xlsform(data: bytes, filename: str) -> forms.FormDefinition:
+    try:
+        return forms.load_definition(convert_xlsform(data, filename))
+    except forms.FormDefinitionError as exc:
+        raise _definition_error(exc, errors.XLSFORM_INVALID) from exc
+
+
+async def _latest_row(session: AsyncSession, form_id: str) -> FormVersion | None:
+    statement = (
+        select(FormVersion).where(FormVersion.form_id == form_id).order_by(FormVersion.id.desc()).limit(1)
+    )
+    return (await session.execute(statement)).scalars().first()
+
+
+async def _version_row(session: AsyncSession, form_id: str, version: str) -> FormVersion | None:
+    statement = select(FormVersion).where(FormVersion.form_id == form_id, FormVersion.version == version)
+    return (await session.execute(statement)).scalars().first()
+
+
+def _same_or_conflict(existing: FormVersion, digest: str) -> Published:
+    if existing.content_hash != digest:
+        raise errors.DomainError(
+            errors.FORM_VERSION_EXISTS,
+            f"Biểu mẫu {existing.form_id} phiên bản {existing.version} đã phát hành với nội dung khác; "
+            "hãy đặt số phiên bản mới.",
+            f"Form {existing.form_id} version {existing.version} was already published with other content; "
+            "publish it under a new version.",
+        )
+    return Published(existing.form_id, existing.version, existing.content_hash, created=False)
+
+
+async def publish(session: AsyncSession, definition: forms.FormDefinition, published_by: int | None) -> Published:
+    digest = forms.content_hash(definition)
+    existing = await _version_row(session, definition.id, definition.version)
+    if existing is not None:
+        return _same_or_conflict(existing, digest)
+    latest = await _latest_row(session, definition.id)
+    if latest is not None:
+        problems = forms.check_compatible(load_stored(latest.definition), definition)
+        if problems:
+            raise errors.DomainError(errors.FORM_INCOMPATIBLE, errors=[msgspec.to_builtins(p) for p in problems])
+    row = FormVersion(
+        form_id=definition.id,
+        version=definition.version,
+        title_vi=definition.title.vi,
+        title_en=definition.title.en,
+        content_hash=digest,
+        definition=msgspec.json.decode(forms.canonical_json(definition)),
+        published_at=utcnow(),
+        published_by=published_by,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another publisher won the race for this (form_id, version).
+        existing = await _version_row(session, definition.id, definition.version)
+        if existing is None:
+            raise
+        return _same_or_conflict(existing, digest)
+    return Published(row.form_id, row.version, digest, created=True)
+
+
+def load_stored(definition: dict[str, Any]) -> forms.FormDefinition:
+    return forms.load_definition(definition)
+
+
+# Published versions never change, so each is parsed once per process, keyed by its content hash.
+_PARSED: dict[tuple[str, str, str], tuple[forms.FormDefinition, bytes]] = {}
+_PARSED_LIMIT = 512
+
+
+def _parsed(row: FormVersion) -> tuple[forms.FormDefinition, bytes]:
+    key = (row.form_id, row.version, row.content_hash)
+    found = _PARSED.get(key)
+    if found is None:
+        definition = load_stored(row.definition)
+        found = (definition, forms.canonical_json(definition))
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
+
+
+def definition_of(row: FormVersion) -> forms.FormDefinition:
+    return _parsed(row)[0]
+
+
+def canonical_bytes(row: FormVersion) -> bytes:
+    """The exact bytes whose SHA-256 is the ETag (JSONB reorders keys, so re-serialise canonically)."""
+    return _parsed(row)[1]
+
+
+async def get_latest(session: AsyncSession, form_id: str) -> FormVersion:
+    row = await _latest_row(session, form_id)
+    if row is None:
+        raise errors.DomainError(errors.FORM_NOT_FOUND)
+    return row
+
+
+async def get_version(session: AsyncSession, form_id: str, version: str) -> FormVersion:
+    row = await _version_row(session, form_id, version)
+    if row is None:
+        if await _latest_row(session, form_id) is None:
+            raise errors.DomainError(errors.FORM_NOT_FOUND)
+        raise errors.DomainError(errors.FORM_VERSION_NOT_FOUND)
+    return row
+
+
+async def list_latest(session: AsyncSession, cursor: str | None, limit: int | None) -> Page[FormSummary]:
+    """Latest version of each form, ordered by form_id; the cursor is the last form_id seen."""
+    size = clamp_limit(limit)
+    after = decode_cursor(cursor, str)
+    newest = select(FormVersion.form_id, func.max(FormVersion.id).label("newest_id")).group_by(FormVersion.form_id)
+    if after is not None:
+        newest = newest.where(FormVersion.form_id > after)
+    newest_ids = newest.subquery()
+    statement = (
+        select(FormVersion)
+        .join(newest_ids, FormVersion.id == newest_ids.c.newest_id)
+        .order_by(FormVersion.form_id)
+        .limit(size + 1)
+    )
+    rows = list((await session.execute(statement)).scalars())
+    items = [
+        FormSummary(id=r.form_id, version=r.version, title=forms.Label(vi=r.title_vi, en=r.title_en), hash=r.content_hash)
+        for r in rows[:size]
+    ]
+    next_cursor = encode_cursor(rows[size - 1].form_id) if len(rows) > size else None
+    return Page(items=items, next=next_cursor)
+

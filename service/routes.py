@@ -1,0 +1,10 @@
+"""Every route handler of the service, by domain."""
+
+from service.health import get_health, get_ready
+from service.registry.controllers import FormController
+
+ROUTE_HANDLERS = [
+    get_health,
+    get_ready,
+    FormController,
+]

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.app import create_app
+from service.db import create_engine, session_factory
+from service.settings import Settings
+from tests.support.databases import PostgresTemplate, SqliteTemplate
+from tests.support.world import World, build_world
+
+pytest_plugins = ["tests.support.s3_fixtures"]
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[PostgresTemplate]:
+    template = PostgresTemplate()
+    yield template
+    template.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated database of each backend; every DB test runs on SQLite and on PostgreSQL."""
+    name = "sqlite_template" if request.param == "sqlite" else "postgres_template"
+    template = request.getfixturevalue(name)
+    with template.fresh(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the test database for arranging and checking rows directly."""
+    engine = create_engine(settings.resolved_database_url, pool_size=2)
+    async with session_factory(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def world(db: AsyncSession) -> World:
+    return await build_world(db)

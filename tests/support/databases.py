@@ -1,0 +1,69 @@
+"""Test databases: migrated once per session per backend, then a fresh copy for every test.
+
+SQLite: the migrated template file is copied. PostgreSQL: `CREATE DATABASE … TEMPLATE` clones the migrated
+template. Either way no state is shared between tests, and real concurrent connections work (unlike a
+rolled-back outer transaction).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from service.db import migrate
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_TEMPLATE = "gocua_test_template"
+_counter = itertools.count()
+
+
+def pg_admin_url() -> str:
+    return os.environ.get("GOCUA_TEST_PG_ADMIN_URL", PG_ADMIN_URL)
+
+
+def _pg_async_url(database: str) -> str:
+    base = pg_admin_url().rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{database}"
+
+
+def _admin_execute(*statements: str) -> None:
+    with psycopg.connect(pg_admin_url(), autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+class SqliteTemplate:
+    def __init__(self, root: Path) -> None:
+        self.template = root / "template.sqlite3"
+        migrate(f"sqlite+aiosqlite:///{self.template}")
+
+    @contextmanager
+    def fresh(self, directory: Path) -> Iterator[str]:
+        target = directory / "gocua.sqlite3"
+        shutil.copyfile(self.template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+
+
+class PostgresTemplate:
+    def __init__(self) -> None:
+        self.prefix = f"gocua_t{os.getpid()}_"
+        _admin_execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)", f"CREATE DATABASE {PG_TEMPLATE}")
+        migrate(_pg_async_url(PG_TEMPLATE))
+
+    @contextmanager
+    def fresh(self, directory: Path) -> Iterator[str]:
+        name = f"{self.prefix}{next(_counter)}"
+        _admin_execute(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}")
+        try:
+            yield _pg_async_url(name)
+        finally:
+            _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def close(self) -> None:
+        _admin_execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)")

@@ -1,0 +1,91 @@
+"""A small, fully known world for tests: a province, two communes, three villages, people of every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.access.models import Area, DeviceToken, LoginSession, Team, User
+from service.access.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
+from service.db import utcnow
+
+
+@dataclass
+class Person:
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class World:
+    areas: dict[str, Area] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Person:
+        return self.people[key]
+
+
+async def add_area(session: AsyncSession, code: str, name: str, level: str, parent: Area | None) -> Area:
+    area = Area(code=code, name=name, level=level, parent_id=parent.id if parent else None, path="",
+                depth=(parent.depth + 1) if parent else 0)
+    session.add(area)
+    await session.flush()
+    area.path = f"{parent.path if parent else '/'}{area.id}/"
+    await session.flush()
+    return area
+
+
+async def add_person(
+    session: AsyncSession, username: str, role: str, area: Area | None, team: Team | None = None,
+    *, device: bool | None = None,
+) -> Person:
+    now = utcnow()
+    user = User(username=username, full_name=username.replace("_", " ").title(), role=role,
+                team_id=team.id if team else None, area_id=area.id if area else None, created_at=now)
+    session.add(user)
+    await session.flush()
+    use_device = role in ("member", "leader") if device is None else device
+    if use_device:
+        token = new_token(DEVICE_PREFIX)
+        session.add(DeviceToken(user_id=user.id, token_hash=token_hash(token), created_at=now))
+    else:
+        token = new_token(SESSION_PREFIX)
+        from datetime import timedelta
+
+        session.add(LoginSession(user_id=user.id, token_hash=token_hash(token), created_at=now,
+                                 expires_at=now + timedelta(hours=1)))
+    await session.flush()
+    return Person(user, token)
+
+
+async def build_world(session: AsyncSession) -> World:
+    world = World()
+    province = await add_area(session, "38", "Thanh Hóa", "province", None)
+    commune_a = await add_area(session, "38-A", "Xã Xuân Lập", "commune", province)
+    commune_b = await add_area(session, "38-B", "Xã Thọ Lập", "commune", province)
+    village_a1 = await add_area(session, "38-A-1", "Thôn Một", "village", commune_a)
+    village_a2 = await add_area(session, "38-A-2", "Thôn Hai", "village", commune_a)
+    village_b1 = await add_area(session, "38-B-1", "Thôn Ba", "village", commune_b)
+    world.areas.update(province=province, commune_a=commune_a, commune_b=commune_b,
+                       village_a1=village_a1, village_a2=village_a2, village_b1=village_b1)
+    for key, village in (("a1", village_a1), ("a2", village_a2), ("b1", village_b1)):
+        team = Team(area_id=village.id, name=f"Tổ CNSCĐ {village.name}", created_at=utcnow())
+        session.add(team)
+        await session.flush()
+        world.teams[key] = team
+    people = world.people
+    people["admin"] = await add_person(session, "admin", "admin", None)
+    people["supervisor_a"] = await add_person(session, "giam_sat_a", "supervisor", commune_a)
+    people["supervisor_b"] = await add_person(session, "giam_sat_b", "supervisor", commune_b)
+    people["leader_a1"] = await add_person(session, "to_truong_a1", "leader", village_a1, world.teams["a1"])
+    people["member_a1"] = await add_person(session, "thanh_vien_a1", "member", village_a1, world.teams["a1"])
+    people["member_a2"] = await add_person(session, "thanh_vien_a2", "member", village_a2, world.teams["a2"])
+    people["member_b1"] = await add_person(session, "thanh_vien_b1", "member", village_b1, world.teams["b1"])
+    await session.commit()
+    return world
