@@ -27,6 +27,7 @@ import urllib3
 from minio import Minio
 
 STARTUP_TIMEOUT_S = 60.0
+MAX_VOLUMES = 500  # one per bucket (see master.toml below); STACK.md's 20 allows only 3 buckets
 # weed server listens on one HTTP and one gRPC port per component; the gRPC ports default
 # to HTTP port + 10000, which may collide with anything, so every port is chosen explicitly.
 _PORT_FLAGS = (
@@ -84,6 +85,8 @@ class RunningS3:
     access_key: str
     secret_key: str
     process: subprocess.Popen[bytes]
+    readonly_access_key: str  # an identity allowed only Read and List, to test permission errors
+    readonly_secret_key: str
     workdir: Path
     log_path: Path
     ports: dict[str, int] = field(default_factory=dict)
@@ -92,8 +95,11 @@ class RunningS3:
     def url(self) -> str:
         return f"http://{self.endpoint}"
 
-    def client(self) -> Minio:
-        return Minio(self.endpoint, self.access_key, self.secret_key, secure=False)
+    def client(self, http_client: urllib3.PoolManager | None = None) -> Minio:
+        """An admin client; pass your own pool to be able to close its sockets."""
+        return Minio(
+            self.endpoint, self.access_key, self.secret_key, secure=False, http_client=http_client
+        )
 
     def log_tail(self, max_chars: int = 4000) -> str:
         try:
@@ -127,17 +133,12 @@ def _reserve_free_ports(count: int) -> list[int]:
         return ports
 
 
-def _write_s3_config(path: Path, access_key: str, secret_key: str) -> None:
-    config = {
-        "identities": [
-            {
-                "name": "gocua-test",
-                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
-                "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-            }
-        ]
+def _identity(name: str, access_key: str, secret_key: str, actions: list[str]) -> dict[str, object]:
+    return {
+        "name": name,
+        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+        "actions": actions,
     }
-    path.write_text(json.dumps(config))
 
 
 def _s3_answers(endpoint: str, access_key: str, secret_key: str) -> bool:
@@ -162,8 +163,19 @@ def start_seaweedfs(workdir: Path, *, timeout_s: float = STARTUP_TIMEOUT_S) -> R
     data_dir.mkdir(exist_ok=True)
     access_key = "gocua" + secrets.token_hex(6)
     secret_key = secrets.token_urlsafe(24)
+    readonly_access_key = "gocuaro" + secrets.token_hex(6)
+    readonly_secret_key = secrets.token_urlsafe(24)
     config_path = workdir / "s3.json"
-    _write_s3_config(config_path, access_key, secret_key)
+    identities = [
+        _identity("gocua-test", access_key, secret_key, ["Admin", "Read", "List", "Tagging", "Write"]),
+        _identity("gocua-readonly", readonly_access_key, readonly_secret_key, ["Read", "List"]),
+    ]
+    config_path.write_text(json.dumps({"identities": identities}))
+
+    # Every S3 bucket is a SeaweedFS collection, which by default grows 7 volumes at once:
+    # with a fresh bucket per test, -volume.max=20 runs out after 3 buckets (PUT → 500).
+    # One volume per collection, and room for many, fixes that; volumes are sparse files.
+    (workdir / "master.toml").write_text("[master.volume_growth]\ncopy_1 = 1\ncopy_other = 1\n")
 
     ports = dict(zip(_PORT_FLAGS, _reserve_free_ports(len(_PORT_FLAGS))))
     args = [
@@ -178,7 +190,7 @@ def start_seaweedfs(workdir: Path, *, timeout_s: float = STARTUP_TIMEOUT_S) -> R
         "-ip.bind=127.0.0.1",
         "-master.telemetry=false",
         "-master.volumeSizeLimitMB=64",
-        "-volume.max=20",
+        f"-volume.max={MAX_VOLUMES}",
         "-filer",
         "-s3",
         f"-s3.config={config_path}",
@@ -207,6 +219,8 @@ def start_seaweedfs(workdir: Path, *, timeout_s: float = STARTUP_TIMEOUT_S) -> R
         access_key=access_key,
         secret_key=secret_key,
         process=process,
+        readonly_access_key=readonly_access_key,
+        readonly_secret_key=readonly_secret_key,
         workdir=workdir,
         log_path=log_path,
         ports=ports,
