@@ -1,0 +1,155 @@
+"""Wire shape of each answer kind, and the per-kind checks (type, choices, bounds).
+
+Each check returns None when the value is fine, else a Problem (code + both messages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from forms.compiled import CompiledQuestion
+from forms.expr_values import to_string
+from forms.spec import DecimalQuestion, IntegerQuestion, TextQuestion
+
+# Integers beyond this lose precision in JavaScript and in float columns.
+MAX_SAFE_INTEGER = 2**53 - 1
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_GEOPOINT_KEYS = frozenset({"lat", "lon", "accuracy_m"})
+
+
+class Problem(NamedTuple):
+    code: str
+    message_vi: str
+    message_en: str
+
+
+def is_blank(value: Any) -> bool:
+    """No answer: missing, null, empty or blank text, or an empty selection."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, list) and not value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _bounds(low: float | None, high: float | None, value: float) -> Problem | None:
+    if low is not None and value < low:
+        shown = to_string(low)
+        return Problem("answer.below_min", f"Giá trị phải từ {shown} trở lên.", f"The value must be at least {shown}.")
+    if high is not None and value > high:
+        shown = to_string(high)
+        return Problem("answer.above_max", f"Giá trị không được lớn hơn {shown}.",
+                       f"The value must be at most {shown}.")
+    return None
+
+
+def _text(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem("answer.wrong_type", "Cần nhập chữ.", "Expected text.")
+    assert isinstance(item.question, TextQuestion)
+    limit = item.question.max_length
+    if len(value) > limit:
+        return Problem("answer.too_long", f"Dài quá {limit} ký tự.", f"Longer than {limit} characters.")
+    return None
+
+
+def _integer(item: CompiledQuestion, value: Any) -> Problem | None:
+    # bool is an int subclass in Python and 3.0 is a float: neither is an integer answer.
+    if not isinstance(value, int) or isinstance(value, bool):
+        return Problem("answer.wrong_type", "Cần một số nguyên.", "Expected a whole number.")
+    if abs(value) > MAX_SAFE_INTEGER:
+        return Problem("answer.out_of_range", "Số quá lớn.", "The number is too large.")
+    assert isinstance(item.question, IntegerQuestion)
+    return _bounds(item.question.min, item.question.max, value)
+
+
+def _decimal(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+        return Problem("answer.wrong_type", "Cần một số.", "Expected a number.")
+    if abs(value) > MAX_SAFE_INTEGER:
+        return Problem("answer.out_of_range", "Số quá lớn.", "The number is too large.")
+    assert isinstance(item.question, DecimalQuestion)
+    return _bounds(item.question.min, item.question.max, value)
+
+
+def _unknown_choices(item: CompiledQuestion, values: list[str]) -> Problem | None:
+    assert item.choices is not None
+    unknown = [value for value in values if value not in item.choices]
+    if unknown:
+        shown = ", ".join(repr(value) for value in unknown[:5])
+        return Problem("answer.unknown_choice", f"Phương án không có trong câu hỏi: {shown}.",
+                       f"Not a choice of this question: {shown}.")
+    return None
+
+
+def _select_one(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem("answer.wrong_type", "Cần chọn một phương án.", "Expected one choice value (text).")
+    return _unknown_choices(item, [value])
+
+
+def _select_multiple(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not isinstance(value, list) or not all(isinstance(element, str) for element in value):
+        return Problem("answer.wrong_type", "Cần danh sách các phương án đã chọn.", "Expected a list of choice values.")
+    if len(set(value)) != len(value):
+        return Problem("answer.duplicate_choice", "Một phương án được chọn hai lần.", "A choice is selected twice.")
+    return _unknown_choices(item, value)
+
+
+def _boolean(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not isinstance(value, bool):
+        return Problem("answer.wrong_type", "Cần trả lời Có hoặc Không.", "Expected true or false.")
+    return None
+
+
+def _date(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem("answer.wrong_type", "Cần một ngày dạng NNNN-TT-NN.", "Expected a date as YYYY-MM-DD.")
+    if _DATE.fullmatch(value):
+        try:
+            dt.date.fromisoformat(value)
+            return None
+        except ValueError:
+            pass
+    return Problem("answer.invalid_date", "Ngày không hợp lệ (cần dạng NNNN-TT-NN).",
+                   "Not a valid date (expected YYYY-MM-DD).")
+
+
+def _finite(value: Any) -> bool:
+    return _is_number(value) and math.isfinite(value)
+
+
+def _geopoint(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not isinstance(value, dict):
+        return Problem("answer.wrong_type", "Cần một vị trí GPS.", "Expected a location {lat, lon, accuracy_m}.")
+    lat, lon, accuracy = value.get("lat"), value.get("lon"), value.get("accuracy_m")
+    valid = (
+        set(value) <= _GEOPOINT_KEYS
+        and _finite(lat) and -90 <= lat <= 90
+        and _finite(lon) and -180 <= lon <= 180
+        and (accuracy is None or (_finite(accuracy) and accuracy >= 0))
+    )
+    if not valid:
+        return Problem("answer.invalid_geopoint", "Vị trí GPS không hợp lệ.",
+                       "Invalid location: lat −90…90, lon −180…180, accuracy_m ≥ 0, no other keys.")
+    return None
+
+
+CHECKS: dict[str, Callable[[CompiledQuestion, Any], Problem | None]] = {
+    "text": _text,
+    "integer": _integer,
+    "decimal": _decimal,
+    "select_one": _select_one,
+    "select_multiple": _select_multiple,
+    "boolean": _boolean,
+    "date": _date,
+    "geopoint": _geopoint,
+}

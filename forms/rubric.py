@@ -1,0 +1,44 @@
+"""Score a household's digital-skill level from a visit's answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from forms.answers import run_visit
+from forms.compiled import CompiledForm, compile_form
+from forms.expr_ast import EvalContext
+from forms.expr_values import truthy
+from forms.spec import Base, FormDefinition, Label
+
+
+class Score(Base):
+    """Indicator results and the household's level.
+
+    ``level`` / ``level_name`` are None when the form has no rubric, or when no level's
+    condition holds (a rubric whose lowest level is "true" always gives a level).
+    """
+
+    indicators: dict[str, bool]
+    level: int | None
+    level_name: Label | None
+
+
+def score(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -> Score:
+    compiled = compile_form(form)
+    if not compiled.levels and not compiled.indicators:
+        return Score(indicators={}, level=None, level_name=None)
+    # Hidden or malformed answers do not count, the same as in validation.
+    effective = run_visit(compiled, answers).effective
+    answer_ctx = EvalContext(effective)
+    indicators = {name: truthy(condition.evaluate(answer_ctx)) for name, condition in compiled.indicators}
+    indicator_ctx = EvalContext(indicators)
+    reached = None
+    for level in compiled.levels:  # lowest → highest, so the last that holds wins
+        if truthy(level.condition.evaluate(indicator_ctx)):
+            reached = level
+    return Score(
+        indicators=indicators,
+        level=reached.value if reached else None,
+        level_name=reached.name if reached else None,
+    )
