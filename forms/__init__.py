@@ -1,0 +1,80 @@
+"""Gõ Cửa forms: definitions, expressions, answer checks, rubric scoring, XLSForm import.
+
+Pure Python: nothing here touches the web service or the database.
+"""
+
+from forms.answers import AnswerError, PhotoRule, geopoint_threshold, required_photos, validate_answers
+from forms.bundled import bundled_form_paths
+from forms.compat import check_compatible
+from forms.compiled import CompiledForm, compile_form
+from forms.errors import FormDefinitionError, FormError
+from forms.expr import ExpressionError, evaluate, parse, referenced_names
+from forms.load import canonical_json, content_hash, load_definition
+from forms.rubric import Score, score
+from forms.spec import (
+    Base,
+    BooleanQuestion,
+    Choice,
+    DateQuestion,
+    DecimalQuestion,
+    FormDefinition,
+    GeopointQuestion,
+    Group,
+    Indicator,
+    IntegerQuestion,
+    Label,
+    Level,
+    NoteQuestion,
+    PhotoQuestion,
+    Question,
+    Rubric,
+    SelectMultipleQuestion,
+    SelectOneQuestion,
+    TextQuestion,
+    question_type,
+)
+from forms.xlsform import convert_xlsform
+
+__all__ = [
+    "AnswerError",
+    "Base",
+    "BooleanQuestion",
+    "Choice",
+    "CompiledForm",
+    "DateQuestion",
+    "DecimalQuestion",
+    "ExpressionError",
+    "FormDefinition",
+    "FormDefinitionError",
+    "FormError",
+    "GeopointQuestion",
+    "Group",
+    "Indicator",
+    "IntegerQuestion",
+    "Label",
+    "Level",
+    "NoteQuestion",
+    "PhotoQuestion",
+    "PhotoRule",
+    "Question",
+    "Rubric",
+    "Score",
+    "SelectMultipleQuestion",
+    "SelectOneQuestion",
+    "TextQuestion",
+    "bundled_form_paths",
+    "canonical_json",
+    "check_compatible",
+    "compile_form",
+    "content_hash",
+    "convert_xlsform",
+    "evaluate",
+    "geopoint_threshold",
+    "load_definition",
+    "parse",
+    "question_type",
+    "referenced_names",
+    "required_photos",
+    "score",
+    "validate_answers",
+]

@@ -1,0 +1,184 @@
+import io
+
+import openpyxl
+import pytest
+
+from forms import FormDefinitionError, convert_xlsform, load_definition
+from tests.forms.builders import label
+
+SURVEY_HEADER = [
+    "type", "name", "label::Vietnamese (vi)", "label::English (en)", "required", "relevant", "constraint",
+    "constraint_message::Vietnamese (vi)", "constraint_message::English (en)",
+]
+CHOICES = [
+    ["list_name", "name", "label::Vietnamese (vi)", "label::English (en)"],
+    ["vneid", "none", "Chưa có", "None"],
+    ["vneid", "level2", "Mức 2", "Level 2"],
+    ["apps", "zalo", "Zalo", "Zalo"],
+    ["apps", "vnedu", "vnEdu", "vnEdu"],
+]
+SETTINGS = [["form_id", "version", "form_title"], ["imported-form", "2024.1", "Khảo sát"]]
+
+
+def workbook(survey_rows, header=SURVEY_HEADER, choices=CHOICES, settings=SETTINGS):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    for row in [header, *survey_rows]:
+        sheet.append(row)
+    for title, rows in (("choices", choices), ("settings", settings)):
+        if rows:
+            extra = book.create_sheet(title)
+            for row in rows:
+                extra.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def unsupported(data):
+    with pytest.raises(FormDefinitionError) as caught:
+        convert_xlsform(data)
+    return caught.value.errors
+
+
+def test_supported_xlsform_imports_to_the_same_definition_as_hand_written_json():
+    data = workbook([
+        ["integer", "members", "Số người", "Members", "yes", "", ". > 0 and . <= 30", "Từ 1 đến 30", "1 to 30"],
+        ["select_one vneid", "vneid", "VNeID", "VNeID", "true()", "", "", "", ""],
+        ["begin group", "phone", "Điện thoại", "Phone", "", "${members} > 1", "", "", ""],
+        ["select_multiple apps", "apps", "Ứng dụng", "Apps", "", "selected(${vneid}, 'level2')", "", "", ""],
+        ["end group", "", "", "", "", "", "", "", ""],
+        ["geopoint", "location", "Vị trí", "Location", "yes", "", "", "", ""],
+        ["image", "evidence", "Ảnh", "Photo", "yes", "", "", "", ""],
+        ["note", "thanks", "Cảm ơn", "Thank you", "", "", "", "", ""],
+        ["date", "visited_on", "Ngày", "Date", "", "", ". <= today()", "", ""],
+        ["decimal", "income", "Thu nhập", "Income", "no", "", "", "", ""],
+        ["text", "comment", "Ghi chú", "Comment", "", "", "", "", ""],
+        ["acknowledge", "consent", "Đồng ý", "Consent", "yes", "", "", "", ""],
+    ])
+    converted = convert_xlsform(data, "khao-sat.xlsx")
+    expected = {
+        "id": "imported-form",
+        "version": "2024.1",
+        "title": label("Khảo sát"),
+        "default_language": "vi",
+        "questions": [
+            {"type": "integer", "name": "members", "label": label("Số người", "Members"), "required": True,
+             "constraint": ". > 0 and . <= 30", "constraint_message": label("Từ 1 đến 30", "1 to 30")},
+            {"type": "select_one", "name": "vneid", "label": label("VNeID"), "required": True,
+             "choices": [{"value": "none", "label": label("Chưa có", "None")},
+                         {"value": "level2", "label": label("Mức 2", "Level 2")}]},
+            {"type": "group", "name": "phone", "label": label("Điện thoại", "Phone"), "relevant": "${members} > 1",
+             "questions": [
+                 {"type": "select_multiple", "name": "apps", "label": label("Ứng dụng", "Apps"),
+                  "relevant": "selected(${vneid}, 'level2')",
+                  "choices": [{"value": "zalo", "label": label("Zalo")}, {"value": "vnedu", "label": label("vnEdu")}]},
+             ]},
+            {"type": "geopoint", "name": "location", "label": label("Vị trí", "Location"), "required": True},
+            {"type": "photo", "name": "evidence", "label": label("Ảnh", "Photo"), "required": True,
+             "min_count": 1, "max_count": 1},
+            {"type": "note", "name": "thanks", "label": label("Cảm ơn", "Thank you")},
+            {"type": "date", "name": "visited_on", "label": label("Ngày", "Date"), "constraint": ". <= today()"},
+            {"type": "decimal", "name": "income", "label": label("Thu nhập", "Income")},
+            {"type": "text", "name": "comment", "label": label("Ghi chú", "Comment")},
+            {"type": "boolean", "name": "consent", "label": label("Đồng ý", "Consent"), "required": True},
+        ],
+    }
+    assert converted == expected
+    assert load_definition(converted) == load_definition(expected)
+
+
+def test_single_label_column_is_used_for_both_languages():
+    data = workbook(
+        [["text", "name_of_head", "Tên chủ hộ"]],
+        header=["type", "name", "label"],
+        choices=None,
+    )
+    question = convert_xlsform(data)["questions"][0]
+    assert question["label"] == label("Tên chủ hộ")
+
+
+def test_repeat_and_calculate_are_both_listed_as_unsupported():
+    data = workbook([
+        ["integer", "members", "Số người", "Members", "yes", "", "", "", "", ""],
+        ["begin repeat", "person", "Thành viên", "Member", "", "", "", "", "", ""],
+        ["text", "person_name", "Tên", "Name", "", "", "", "", "", ""],
+        ["end repeat", "", "", "", "", "", "", "", "", ""],
+        ["calculate", "double_members", "", "", "", "", "", "", "", "${members} * 2"],
+    ], header=[*SURVEY_HEADER, "calculation"])
+    errors = unsupported(data)
+    assert {(error.path, error.code) for error in errors} == {
+        ("survey[row=3,name=person].type", "xlsform.unsupported"),
+        ("survey[row=6,name=double_members].type", "xlsform.unsupported"),
+    }
+    assert all(error.message_vi and error.message_en for error in errors)
+
+
+def test_each_unsupported_column_and_expression_is_listed():
+    header = [*SURVEY_HEADER, "choice_filter", "default", "parameters"]
+    data = workbook([
+        ["select_one vneid", "vneid", "VNeID", "VNeID", "", "", "", "", "", "", "", ""],
+        ["select_one apps", "app", "Ứng dụng", "App", "", "", "", "", "", "${vneid} = 'level2'", "", ""],
+        ["text", "comment", "Ghi chú", "Comment", "${vneid} = 'none'", "", "", "", "", "", "không", ""],
+        ["text", "where_from", "Quê", "Home", "", "jr:choice-name(${vneid}, '${vneid}') = 'x'", "", "", "", "", "", ""],
+        ["select_one vneid", "shuffled", "Xáo", "Shuffled", "", "", "", "", "", "", "", "randomize=true"],
+        ["range", "rating", "Điểm", "Rating", "", "", "", "", "", "", "", "start=1 end=5 step=1"],
+        ["audio", "voice", "Ghi âm", "Voice", "", "", "", "", "", "", "", ""],
+    ], header=header)
+    paths = {error.path for error in unsupported(data)}
+    assert paths == {
+        "survey[row=3,name=app].choice_filter",
+        "survey[row=4,name=comment].default",
+        "survey[row=4,name=comment].required",
+        "survey[row=5,name=where_from].relevant",
+        "survey[row=6,name=shuffled].parameters",
+        "survey[row=7,name=rating].type",
+        "survey[row=8,name=voice].type",
+    }
+
+
+def test_missing_version_is_reported():
+    data = workbook([["text", "t", "T", "T", "", "", "", "", ""]], settings=[["form_id"], ["no-version"]])
+    errors = unsupported(data)
+    assert [(error.path, error.code) for error in errors] == [("settings.version", "xlsform.missing_setting")]
+
+
+def test_pyxform_errors_and_non_spreadsheets_become_invalid():
+    broken = workbook([["select_one missing_list", "q", "Q", "Q", "", "", "", "", ""]])
+    assert [error.code for error in unsupported(broken)] == ["xlsform.invalid"]
+    assert [error.code for error in unsupported(b"not a spreadsheet")] == ["xlsform.invalid"]
+    assert [error.code for error in unsupported(b"PK\x03\x04broken zip")] == ["xlsform.invalid"]
+
+
+def test_photo_size_gps_accuracy_hints_and_appearance_carry_over():
+    header = ["type", "name", "label::Vietnamese (vi)", "label::English (en)", "hint::Vietnamese (vi)",
+              "hint::English (en)", "parameters", "appearance"]
+    data = workbook([
+        ["image", "evidence", "Ảnh", "Photo", "Chụp rõ", "Clear", "max-pixels=1600", ""],
+        ["geopoint", "location", "Vị trí", "Location", "", "", "capture-accuracy=10 warning-accuracy=30", ""],
+        ["text", "comment", "Ghi chú", "Comment", "", "", "", "multiline"],
+    ], header=header)
+    evidence, location, comment = convert_xlsform(data)["questions"]
+    assert evidence["max_pixels"] == 1600 * 1200
+    assert evidence["hint"] == label("Chụp rõ", "Clear")
+    assert location["accuracy_threshold_m"] == 30
+    assert comment == {"type": "text", "name": "comment", "label": label("Ghi chú", "Comment")}
+
+
+def test_labels_in_other_languages_are_not_dropped_silently():
+    header = ["type", "name", "label::Vietnamese (vi)", "label::English (en)", "label::Français (fr)"]
+    data = workbook([["text", "t", "Tên", "Name", "Nom"]], header=header)
+    errors = unsupported(data)
+    assert [(error.path, error.code) for error in errors] == [("survey.label::Français (fr)", "xlsform.unsupported")]
+
+
+def test_select_one_or_other_and_from_file_are_unsupported():
+    data = workbook([
+        ["select_one vneid or_other", "vneid", "VNeID", "VNeID", "", "", "", "", ""],
+        ["select_one_from_file villages.csv", "village", "Thôn", "Village", "", "", "", "", ""],
+    ])
+    assert {error.path for error in unsupported(data)} == {
+        "survey[row=2,name=vneid].type",
+        "survey[row=3,name=village].type",
+    }
