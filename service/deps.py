@@ -6,13 +6,21 @@ from collections.abc import AsyncGenerator
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.access.actor import Actor
 from service.access.authn import authenticate
 from service.settings import Settings
 from storage import ObjectStore
+
+
+# Handlers and providers annotate injected values with these (Litestar 3 drops inferred dependencies);
+# the parameter names must still be the keys of DEPENDENCIES: db_session, actor, settings, store.
+DbSession = NamedDependency[AsyncSession]
+CurrentActor = NamedDependency[Actor]
+AppSettings = NamedDependency[Settings]
+Store = NamedDependency[ObjectStore]
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -35,7 +43,7 @@ def provide_store(state: State) -> ObjectStore:
     return state.store
 
 
-async def provide_actor(request: Request, db_session: AsyncSession) -> Actor:
+async def provide_actor(request: Request, db_session: DbSession) -> Actor:
     return await authenticate(request, db_session)
 
 

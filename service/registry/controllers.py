@@ -4,13 +4,12 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service import errors
-from service.access.actor import Actor, Role
+from service.access.actor import Role
+from service.deps import CurrentActor, DbSession
 from service.paging import Page
 from service.registry import services
 from service.registry.models import FormVersion
@@ -47,27 +46,27 @@ class FormController(Controller):
 
     @get("/", summary="Published forms, latest version of each")
     async def list_forms(
-        self, db_session: AsyncSession, actor: Actor,
-        cursor: str | None = None, limit: Annotated[int | None, Parameter(ge=1, le=1000)] = None,
+        self, db_session: DbSession, actor: CurrentActor,
+        cursor: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
     ) -> Page[FormSummary]:
         return await services.list_latest(db_session, cursor, limit)
 
     @get("/{form_id:str}", summary="Latest published definition (ETag / If-None-Match → 304)")
     async def get_form(
-        self, db_session: AsyncSession, actor: Actor, form_id: str,
-        if_none_match: Annotated[str | None, Parameter(header="If-None-Match")] = None,
+        self, db_session: DbSession, actor: CurrentActor, form_id: FromPath[str],
+        if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
         return _definition_response(await services.get_latest(db_session, form_id), if_none_match)
 
     @get("/{form_id:str}/versions/{version:str}", summary="One published version")
     async def get_form_version(
-        self, db_session: AsyncSession, actor: Actor, form_id: str, version: str,
-        if_none_match: Annotated[str | None, Parameter(header="If-None-Match")] = None,
+        self, db_session: DbSession, actor: CurrentActor, form_id: FromPath[str], version: FromPath[str],
+        if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
         return _definition_response(await services.get_version(db_session, form_id, version), if_none_match)
 
     @post("/", summary="Publish a form definition (JSON spec); admins only", status_code=HTTP_201_CREATED)
-    async def publish_form(self, request: Request, db_session: AsyncSession, actor: Actor) -> Response[PublishResult]:
+    async def publish_form(self, request: Request, db_session: DbSession, actor: CurrentActor) -> Response[PublishResult]:
         actor.require_role(Role.ADMIN)
         definition = services.parse_definition(await request.body())
         return _publish_response(await services.publish(db_session, definition, actor.user_id))
@@ -75,8 +74,8 @@ class FormController(Controller):
     @post("/xlsform", summary="Publish an XLSForm (.xlsx upload, part `file`); admins only",
           status_code=HTTP_201_CREATED, request_max_body_size=XLSFORM_MAX_BYTES)
     async def import_xlsform(
-        self, db_session: AsyncSession, actor: Actor,
-        data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+        self, db_session: DbSession, actor: CurrentActor,
+        data: MultipartBody[dict[str, UploadFile]],
     ) -> Response[PublishResult]:
         actor.require_role(Role.ADMIN)
         upload = data.get("file")
