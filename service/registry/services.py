@@ -167,3 +167,24 @@ async def list_latest(session: AsyncSession, cursor: str | None, limit: int | No
     next_cursor = encode_cursor(rows[size - 1].form_id) if len(rows) > size else None
     return Page(items=items, next=next_cursor)
 
+
+
+# (form_id, version) → compiled definition. Safe to keep for the life of the process: a published
+# version never changes, so the hot path of visit submission needs no database round trip for it.
+# Keyed by database too, so processes that talk to several databases (the tests) never mix them up.
+_BY_VERSION: dict[tuple[str, str, str], forms.CompiledForm] = {}
+
+
+async def compiled_version(session: AsyncSession, form_id: str, version: str) -> forms.CompiledForm | None:
+    """The compiled form for validating answers, or None when that form version was never published."""
+    key = (str(session.bind.url), form_id, version)
+    found = _BY_VERSION.get(key)
+    if found is None:
+        row = await _version_row(session, form_id, version)
+        if row is None:
+            return None
+        found = forms.compile_form(definition_of(row))
+        if len(_BY_VERSION) >= _PARSED_LIMIT:
+            _BY_VERSION.clear()
+        _BY_VERSION[key] = found
+    return found
