@@ -54,6 +54,7 @@ _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "WEBP": WebPImagePlugin.WebPImageFile,
 }
 _ORIENTATIONS_SWAPPING_AXES = frozenset({5, 6, 7, 8})
+_MODES_WITH_ALPHA = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ async def process_photo_async(
     large_px: int = LARGE_PX,
     thumb_px: int = THUMB_PX,
     max_exif_bytes: int = MAX_EXIF_BYTES,
+    jpeg_quality: int = JPEG_QUALITY,
     limiter: anyio.CapacityLimiter | None = None,
 ) -> ProcessedPhoto:
     """`process_photo` in a worker thread (Pillow releases the GIL while decoding/encoding).
@@ -153,6 +155,7 @@ async def process_photo_async(
         large_px=large_px,
         thumb_px=thumb_px,
         max_exif_bytes=max_exif_bytes,
+        jpeg_quality=jpeg_quality,
     )
     return await anyio.to_thread.run_sync(work, limiter=limiter)
 
@@ -232,7 +235,7 @@ def _resizable(image: ImageFile.ImageFile) -> Image.Image:
 def _jpeg_compatible(image: Image.Image) -> Image.Image:
     if image.mode in ("RGB", "L"):
         return image
-    if "A" in image.mode or "a" in image.mode:
+    if image.mode in _MODES_WITH_ALPHA:
         # Transparent areas become white, not black, like a photo viewer shows them.
         rgba = image.convert("RGBA")
         flattened = Image.new("RGB", rgba.size, (255, 255, 255))

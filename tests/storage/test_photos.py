@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageStat
 
 from storage import PhotoRejected, process_photo, process_photo_async
 from tests.storage.photo_factory import (
@@ -258,3 +259,33 @@ def test_only_photo_rejected_escapes_for_random_garbage() -> None:
             process_photo(mangled)
         except PhotoRejected:
             pass
+
+
+@lru_cache(maxsize=1)
+def unusual_but_valid_images() -> dict[str, bytes]:
+    pixels = photo_pixels(640, 480)
+    sixteen_bit = Image.new("I;16", (640, 480))
+    sixteen_bit.frombytes(pixels.convert("L").resize((640, 480)).tobytes() * 2)
+    frames = [pixels, pixels.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    return {
+        "cmyk-jpeg": encode(pixels.convert("CMYK"), "JPEG"),
+        "grey-jpeg": encode(pixels.convert("L"), "JPEG"),
+        "progressive-jpeg": encode(pixels, "JPEG", progressive=True),
+        "mpo": encode(frames[0], "MPO", save_all=True, append_images=frames[1:]),
+        "16-bit-png": encode(sixteen_bit, "PNG"),
+        "1-bit-png": encode(pixels.convert("1"), "PNG"),
+        "grey-alpha-png": encode(pixels.convert("LA"), "PNG"),
+        "animated-webp": encode(frames[0], "WEBP", save_all=True, append_images=frames[1:]),
+        "lossless-webp": encode(pixels, "WEBP", lossless=True),
+        "apng": encode(frames[0], "PNG", save_all=True, append_images=frames[1:]),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(unusual_but_valid_images()))
+def test_unusual_but_valid_images(name: str) -> None:
+    photo = process_photo(unusual_but_valid_images()[name])
+    assert (photo.width, photo.height) == (640, 480)
+    large = decoded(photo.large_jpeg)
+    assert large.size == (640, 480) and large.mode in ("RGB", "L")
+    assert 20 < ImageStat.Stat(large.convert("L")).mean[0] < 235  # not clipped to white or black
+    assert decoded(photo.thumb_jpeg).size == (320, 240)
