@@ -228,19 +228,23 @@ class S3Store:
         if not keys:
             return
 
-        def remove_all() -> list[str]:
+        def remove_all() -> list[tuple[str, str]]:
             # The SDK batches 1000 keys per DeleteObjects request; errors come back per key.
             errors = self._client.remove_objects(self._bucket, (DeleteObject(k) for k in keys))
             return [
-                f"{error.name}: {error.code}"
+                (error.name or "?", error.code or "?")
                 for error in errors
                 if error.code not in _MISSING_OBJECT_CODES
             ]
 
         failures = await self._call(remove_all)
         if failures:
-            message = f"{self.location}: {len(failures)} deletions failed, first: {failures[0]}"
-            if any(code in failures[0] for code in _AUTH_CODES):
+            first_key, first_code = failures[0]
+            message = (
+                f"{self.location}: {len(failures)} deletions failed, "
+                f"first: {first_key!r}: {first_code}"
+            )
+            if first_code in _AUTH_CODES:
                 raise StoreAuthError(message)
             raise StoreError(message)
 

@@ -96,6 +96,10 @@ async def test_read_only_keys_fail_at_ensure_ready(s3_server: RunningS3, s3_buck
     assert await read_only.list_keys() == []
     with pytest.raises(StoreAuthError):
         await read_only.ensure_ready()
+    with pytest.raises(StoreAuthError):
+        await read_only.put("photos/a.jpg", b"x", "image/jpeg")
+    with pytest.raises(StoreAuthError):
+        await read_only.delete_many(["photos/a.jpg"])
     await read_only.aclose()
 
 
