@@ -7,6 +7,7 @@ production S3 — which moto's server does not. Start it once per test session: 
 
 from __future__ import annotations
 
+import atexit
 import importlib.metadata
 import json
 import os
@@ -47,6 +48,13 @@ _MAX_SOCKET_PATH = 100
 
 class WeedNotFound(RuntimeError):
     pass
+
+
+class _PortTaken(RuntimeError):
+    pass
+
+
+_START_ATTEMPTS = 3
 
 
 def find_weed_binary() -> Path:
@@ -108,6 +116,8 @@ class RunningS3:
             return "<no log>"
 
     def stop(self) -> None:
+        """Kill the server and delete its folder; safe to call twice."""
+        atexit.unregister(self.stop)
         # SIGTERM takes ~27 s for weed to honour; the data is disposable, so kill outright.
         if self.process.poll() is None:
             try:
@@ -156,8 +166,23 @@ def _s3_answers(endpoint: str, access_key: str, secret_key: str) -> bool:
 
 
 def start_seaweedfs(workdir: Path, *, timeout_s: float = STARTUP_TIMEOUT_S) -> RunningS3:
-    """Start `weed server` with master, volume, filer and S3 on free loopback ports."""
+    """Start `weed server` with master, volume, filer and S3 on free loopback ports.
+
+    Returns once a signed S3 call succeeds. The caller must `stop()` it; an exit hook does so
+    too, so an interrupted test run does not leave a 250 MB server behind.
+    """
     weed = find_weed_binary()
+    for attempt in range(1, _START_ATTEMPTS + 1):
+        try:
+            return _launch(weed, workdir, timeout_s)
+        except _PortTaken:
+            # Another process took one of the free ports between our probe and weed's bind.
+            if attempt == _START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _launch(weed: Path, workdir: Path, timeout_s: float) -> RunningS3:
     workdir.mkdir(parents=True, exist_ok=True)
     data_dir = workdir / "data"
     data_dir.mkdir(exist_ok=True)
@@ -230,8 +255,10 @@ def start_seaweedfs(workdir: Path, *, timeout_s: float = STARTUP_TIMEOUT_S) -> R
         if process.poll() is not None:
             tail = server.log_tail()
             server.stop()
-            raise RuntimeError(f"weed server exited with {process.returncode}:\n{tail}")
+            error = _PortTaken if "address already in use" in tail else RuntimeError
+            raise error(f"weed server exited with {process.returncode}:\n{tail}")
         if _s3_answers(server.endpoint, access_key, secret_key):
+            atexit.register(server.stop)
             return server
         time.sleep(0.25)
     tail = server.log_tail()
