@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.access.actor import Actor
 from service.access.authn import authenticate

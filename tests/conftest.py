@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
 from service.db import create_engine, session_factory

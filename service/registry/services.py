@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from forms.xlsform import convert_xlsform

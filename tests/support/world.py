@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.access.models import Area, DeviceToken, LoginSession, Team, User
+import uuid
+from functools import lru_cache
+
+from service.access.models import Area, DeviceToken, Household, LoginSession, Team, User
 from service.access.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
 from service.db import utcnow
+
+# Every person of the world can also log in with this password (hashed once per test process: argon2 is slow
+# on purpose).
+PASSWORD = "mật khẩu thử 123"
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    from service.access.passwords import hash_password_sync
+
+    return hash_password_sync(PASSWORD)
 
 
 @dataclass
@@ -47,7 +61,8 @@ async def add_person(
 ) -> Person:
     now = utcnow()
     user = User(username=username, full_name=username.replace("_", " ").title(), role=role,
-                team_id=team.id if team else None, area_id=area.id if area else None, created_at=now)
+                team_id=team.id if team else None, area_id=area.id if area else None, created_at=now,
+                password_hash=password_hash())
     session.add(user)
     await session.flush()
     use_device = role in ("member", "leader") if device is None else device
@@ -89,3 +104,19 @@ async def build_world(session: AsyncSession) -> World:
     people["member_b1"] = await add_person(session, "thanh_vien_b1", "member", village_b1, world.teams["b1"])
     await session.commit()
     return world
+
+
+async def add_household(
+    session: AsyncSession, village: Area, *, head_name: str | None = None, commit: bool = True, **fields: object,
+) -> Household:
+    """A household in `village`, numbered in the sync sequence like any other change."""
+    from service.access import changes
+
+    now = utcnow()
+    household = Household(id=uuid.uuid4(), area_id=village.id, head_name=head_name, created_at=now, updated_at=now,
+                          change_seq=await changes.bump(session), **fields)
+    session.add(household)
+    await session.flush()
+    if commit:
+        await session.commit()
+    return household
