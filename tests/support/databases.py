@@ -19,7 +19,6 @@ import psycopg
 from service.db import migrate
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_TEMPLATE = "gocua_test_template"
 _counter = itertools.count()
 
 
@@ -52,18 +51,20 @@ class SqliteTemplate:
 
 class PostgresTemplate:
     def __init__(self) -> None:
+        # Named per test process, so concurrent pytest runs on one server never drop each other's template.
         self.prefix = f"gocua_t{os.getpid()}_"
-        _admin_execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)", f"CREATE DATABASE {PG_TEMPLATE}")
-        migrate(_pg_async_url(PG_TEMPLATE))
+        self.template = f"gocua_template_{os.getpid()}"
+        _admin_execute(f"DROP DATABASE IF EXISTS {self.template} WITH (FORCE)", f"CREATE DATABASE {self.template}")
+        migrate(_pg_async_url(self.template))
 
     @contextmanager
     def fresh(self, directory: Path) -> Iterator[str]:
         name = f"{self.prefix}{next(_counter)}"
-        _admin_execute(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}")
+        _admin_execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
         try:
             yield _pg_async_url(name)
         finally:
             _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def close(self) -> None:
-        _admin_execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)")
+        _admin_execute(f"DROP DATABASE IF EXISTS {self.template} WITH (FORCE)")
