@@ -179,7 +179,7 @@ def floor_cost(data: bytes, *, large_px: int = LARGE_PX, thumb_px: int = THUMB_P
         image.draft("RGB", _draft_request(image.size, large_px))
         image.thumbnail((large_px, large_px))
         image.save(io.BytesIO(), "JPEG", quality=JPEG_QUALITY)
-        image.thumbnail((thumb_px, thumb_px))
+        image.thumbnail((thumb_px, thumb_px), reducing_gap=1.0)
         image.save(io.BytesIO(), "JPEG", quality=JPEG_QUALITY)
     return time.perf_counter() - started
 
@@ -225,7 +225,9 @@ def _derivatives(
     if transpose is not None:
         working = working.transpose(transpose)
     large_jpeg = _encode_jpeg(working, quality)
-    working.thumbnail((thumb_px, thumb_px))
+    # reducing_gap=1: box-reduce by the whole factor first (~1 ms), then a short bicubic step;
+    # the default gap resamples the full large image and costs ~9 ms here.
+    working.thumbnail((thumb_px, thumb_px), reducing_gap=1.0)
     return large_jpeg, _encode_jpeg(working, quality), metadata, exif_bytes
 
 
