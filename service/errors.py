@@ -92,6 +92,28 @@ NOT_FOUND = _kind("object.not_found", 404, "Không tìm thấy.", "Not found.")
 CONFLICT = _kind("object.conflict", 409, "Xung đột dữ liệu.", "Conflicting data.")
 INVALID_DATA = _kind("object.invalid", 422, "Dữ liệu không hợp lệ.", "The data is not valid.")
 
+# People and places (areas, teams, members, households, device tokens)
+CSV_INVALID = _kind("csv.invalid", 422, "Tệp CSV có lỗi; không dòng nào được nhập.",
+                    "The CSV file has errors; no row was imported.")
+AREA_EXISTS = _kind("area.exists", 409, "Mã địa bàn đã tồn tại.", "An area with this code already exists.")
+AREA_CLOSED = _kind("area.closed", 409, "Địa bàn đã đóng.", "The area is closed.")
+TEAM_EXISTS = _kind("team.exists", 409, "Thôn này đã có tổ công nghệ số.", "This village already has a team.")
+TEAM_NOT_EMPTY = _kind("team.not_empty", 409, "Tổ còn thành viên hoặc phiếu thăm hộ.",
+                       "The team still has members or visits.")
+USERNAME_TAKEN = _kind("user.username_taken", 409, "Tên đăng nhập đã được dùng.", "This username is taken.")
+DEVICE_FIELD_ROLES_ONLY = _kind("device_token.field_roles_only", 422,
+                                "Chỉ cấp mã điện thoại cho thành viên và tổ trưởng.",
+                                "Device tokens are for members and team leaders only.")
+PASSWORD_TOO_SHORT = _kind("auth.password_too_short", 422, "Mật khẩu quá ngắn.", "The password is too short.")
+WRONG_CURRENT_PASSWORD = _kind("auth.wrong_current_password", 422, "Mật khẩu hiện tại không đúng.",
+                               "The current password is wrong.")
+HOUSEHOLD_CONFLICT = _kind("household.conflict", 409, "Mã hộ này đã được tạo với nội dung khác.",
+                           "This household id was already created with different content.")
+HOUSEHOLD_MERGE_INVALID = _kind("household.merge_invalid", 409, "Không thể gộp hai hộ này.",
+                                "These households cannot be merged.")
+DEMO_NOT_EMPTY = _kind("demo.database_not_empty", 409, "Cơ sở dữ liệu đã có dữ liệu.",
+                       "The database already holds data.")
+
 # Visits
 VISIT_INVALID = _kind("visit.invalid", 422, "Phiếu thăm hộ có câu trả lời không hợp lệ.", "The visit has invalid answers.")
 VISIT_CONFLICT = _kind("visit.conflict", 409, "Mã phiếu này đã được gửi với nội dung khác.",

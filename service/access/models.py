@@ -117,6 +117,8 @@ class Household(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
     change_seq: int = Field(sa_type=BigIntId)
+    # SHA-256 of the content it was created with: the same id sent again is a retry only if this matches.
+    create_hash: str | None = Field(default=None, max_length=64)
 
 
 class ChangeCounter(SQLModel, table=True):
@@ -132,6 +134,7 @@ class AccessLog(SQLModel, table=True):
     """Who looked at what (FIELD.md: people distrust sharing data)."""
 
     __tablename__ = "access_log"
+    __table_args__ = (Index(None, "object_type", "object_id", "at"),)
 
     id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="users.id", index=True)

@@ -1,0 +1,42 @@
+"""Password hashing with argon2id (memory-hard). Hashing and verifying run off the event loop."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 200
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
+
+
+def hash_password_sync(password: str) -> str:
+    return _hasher.hash(password)
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("not a real password, only for equal timing")
+
+
+def _verify(stored: str | None, password: str) -> tuple[bool, bool]:
+    """(matches, needs_rehash). An unknown user still costs one verification, so timing does not tell."""
+    try:
+        _hasher.verify(stored or _dummy_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False, False
+    if stored is None:
+        return False, False
+    return True, _hasher.check_needs_rehash(stored)
+
+
+async def verify_password(stored: str | None, password: str) -> tuple[bool, bool]:
+    return await anyio.to_thread.run_sync(_verify, stored, password)

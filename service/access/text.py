@@ -1,0 +1,109 @@
+"""Text rules shared by the access domain: Unicode (Vietnamese) names and usernames, area codes, CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from service import errors
+
+USERNAME_MAX = 100
+_USERNAME_PUNCT = set("._-")
+_AREA_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
+
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def clean_name(value: str | None) -> str | None:
+    """NFC, inner runs of whitespace collapsed; empty → None."""
+    if value is None:
+        return None
+    text = " ".join(nfc(value).split())
+    return text or None
+
+
+def username_problem(value: str) -> str | None:
+    """Why `value` (already normalized) is not a username, or None. Letters of any script are welcome."""
+    if not 2 <= len(value) <= USERNAME_MAX:
+        return f"2–{USERNAME_MAX} characters"
+    for ch in value:
+        category = unicodedata.category(ch)
+        if not (category[0] in "LNM" or ch in _USERNAME_PUNCT):
+            return f"character {ch!r} is not allowed (letters, digits, '.', '_' and '-')"
+    return None
+
+
+def normalize_username(value: str) -> str:
+    """NFC and lower case, so `Nguyễn.An` typed on any keyboard (composed or not) is one account."""
+    return nfc(value).lower()
+
+
+def area_code_ok(value: str) -> bool:
+    return bool(_AREA_CODE.match(value))
+
+
+class CsvRow(dict[str, str]):
+    line: int
+
+
+def read_csv(content: bytes, required: set[str], optional: set[str]) -> Iterator[CsvRow]:
+    """Rows of a UTF-8 (BOM tolerated) CSV with a header line; unknown or missing columns are refused."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise errors.DomainError(errors.CSV_INVALID, "Tệp CSV phải mã hóa UTF-8.",
+                                 "The CSV file must be UTF-8.") from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""), skipinitialspace=True)
+    header = [nfc(name).lower() for name in (reader.fieldnames or [])]
+    missing = sorted(required - set(header))
+    unknown = sorted(set(header) - required - optional)
+    if missing or unknown:
+        problems = [{"column": c, "code": "csv.missing_column"} for c in missing]
+        problems += [{"column": c, "code": "csv.unknown_column"} for c in unknown]
+        raise errors.DomainError(errors.CSV_INVALID, "Tiêu đề cột CSV không đúng.", "The CSV header is not right.",
+                                 errors=problems)
+    reader.fieldnames = header
+    try:
+        for raw in reader:
+            row = CsvRow({k: nfc(v or "") for k, v in raw.items() if k is not None and isinstance(v, str)})
+            row.line = reader.line_num
+            if None in raw:
+                raise errors.DomainError(errors.CSV_INVALID, f"Dòng {reader.line_num} có thừa cột.",
+                                         f"Line {reader.line_num} has more fields than the header.")
+            if any(row.values()):
+                yield row
+    except csv.Error as exc:
+        raise errors.DomainError(errors.CSV_INVALID, f"Tệp CSV lỗi: {exc}", f"Malformed CSV: {exc}") from exc
+
+
+def parse_float(value: str) -> float | None:
+    if value == "":
+        return None
+    number = float(value.replace(",", ".")) if value.count(",") == 1 and "." not in value else float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return number
+
+
+def parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("", "0", "false", "no", "n", "không", "khong", "k"):
+        return False
+    if lowered in ("1", "true", "yes", "y", "có", "co", "x"):
+        return True
+    raise ValueError(f"{value!r} is not yes/no")
+
+
+def valid_lat_lon(lat: float | None, lon: float | None) -> str | None:
+    if (lat is None) != (lon is None):
+        return "lat and lon go together"
+    if lat is not None and not -90 <= lat <= 90:
+        return "lat must be within -90..90"
+    if lon is not None and not -180 <= lon <= 180:
+        return "lon must be within -180..180"
+    return None
