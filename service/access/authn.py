@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from litestar import Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service import errors
@@ -13,6 +15,15 @@ from service.access.tokens import DEVICE_PREFIX, SESSION_PREFIX, token_hash
 from service.db import as_utc, utcnow
 
 SESSION_COOKIE = "gocua_session"
+
+
+# A device token's last use is written at most this often, so reads stay reads.
+LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
+def presented_token(request: Request) -> str | None:
+    """The credential of this request: `Authorization: Bearer …` first, else the page session cookie."""
+    return _presented_token(request)
 
 
 def _presented_token(request: Request) -> str | None:
@@ -50,14 +61,18 @@ async def authenticate(request: Request, session: AsyncSession) -> Actor:
     if token.startswith(DEVICE_PREFIX):
         device = (
             await session.execute(
-                select(DeviceToken.id, DeviceToken.user_id).where(
+                select(DeviceToken.id, DeviceToken.user_id, DeviceToken.last_used_at).where(
                     DeviceToken.token_hash == digest, DeviceToken.revoked_at.is_(None)
                 )
             )
         ).one_or_none()
         if device is None:
             raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
-        return await _actor_for_user(session, device.user_id, "device")
+        actor = await _actor_for_user(session, device.user_id, "device")
+        last_used = as_utc(device.last_used_at)
+        if last_used is None or now - last_used > LAST_USED_RESOLUTION:
+            await session.execute(update(DeviceToken).where(DeviceToken.id == device.id).values(last_used_at=now))
+        return actor
     if token.startswith(SESSION_PREFIX):
         login = (
             await session.execute(
