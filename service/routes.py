@@ -1,5 +1,6 @@
 """Every route handler of the service, by domain."""
 
+from service.access.controllers import ACCESS_ROUTE_HANDLERS
 from service.health import get_health, get_ready
 from service.registry.controllers import FormController
 
@@ -7,4 +8,5 @@ ROUTE_HANDLERS = [
     get_health,
     get_ready,
     FormController,
+    *ACCESS_ROUTE_HANDLERS,
 ]
