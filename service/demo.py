@@ -18,3 +18,21 @@ def prepare_demo(settings: Settings) -> None:
             await services.publish(session, services.parse_definition(path.read_bytes()), None)
 
     run_with_session(settings, publish_bundled)
+    seed_small_if_empty(settings)
+
+
+def seed_small_if_empty(settings: Settings) -> None:
+    """Seeds the `small` demo into an empty database; a restart finds it seeded and leaves it alone."""
+    from service.access.cli import write_credentials
+    from service.access.seed import database_is_empty, seed
+
+    async def seed_if_empty(session):  # type: ignore[no-untyped-def]
+        return await seed(session, "small") if await database_is_empty(session) else None
+
+    result = run_with_session(settings, seed_if_empty)
+    path = settings.data_dir / "demo-credentials.json"
+    if result is not None:
+        write_credentials(path, result.credentials)
+        print(f"demo data seeded (small); logins and phone tokens in {path}", flush=True)
+    elif path.exists():
+        print(f"demo data already present; logins and phone tokens in {path}", flush=True)

@@ -1,3 +1,5 @@
 """Subcommands contributed by each domain package (areas, households, demo-seed, storage ...)."""
 
-REGISTRARS: list = []
+from service.access.cli import register as register_access
+
+REGISTRARS: list = [register_access]
