@@ -1,0 +1,305 @@
+"""The authorization matrix: every endpoint × role × in-scope / out-of-scope object → expected status.
+
+`tests/test_authz_matrix.py` runs every cell on SQLite and PostgreSQL and FAILS when a route of the app has no
+`Endpoint` here (or an `Endpoint` names a route that no longer exists).
+
+HOW TO ADD YOUR ENDPOINTS (visits, reviews, tallies, exports …) — append to ENDPOINTS in a section of your own:
+
+    async def _my_call(scene: Scene, role: str, scope: str) -> Call:
+        household = await scene.household(scope)       # "in": village 38-A-1, "out": village 38-B-1
+        return Call(f"/api/v1/things/{household.id}", json={...})
+
+    Endpoint("POST", "/api/v1/things/{thing_id}", _my_call,
+             anonymous=401, member=(201, 404), leader=(201, 404), supervisor=(201, 404), admin=201),
+
+- `method` and `path` are exactly Litestar's `route.path_format` (path parameters without their type).
+- The builder gets the Scene (tests/support/authz_scene.py: the test world plus helpers that create fresh
+  objects), the role and the scope, and returns the concrete `Call`. Cells share one database and run one
+  after another, so a builder whose request changes or deletes something must create a fresh object.
+- Each role's cell is one status for both scopes, or `(in_scope, out_of_scope)`. Players: member = member_a1,
+  leader = leader_a1 (village 38-A-1), supervisor = supervisor_a (commune 38-A), admin; anonymous sends no
+  credentials. Out-of-scope objects must answer 404 (never 403: ids must not leak).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tests.support.authz_scene import PASSWORD, Call, Scene
+from tests.support.forms_data import small_form, xlsx
+
+Cell = int | tuple[int, int]
+Builder = Callable[[Scene, str, str], Awaitable[Call]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    build: Builder
+    anonymous: Cell
+    member: Cell
+    leader: Cell
+    supervisor: Cell
+    admin: Cell
+
+    def expected(self, role: str, scope: str) -> int:
+        cell = getattr(self, role)
+        return cell if isinstance(cell, int) else cell[0 if scope == "in" else 1]
+
+
+def fixed(path: str, **kwargs: object) -> Builder:
+    async def build(scene: Scene, role: str, scope: str) -> Call:
+        return Call(path, **kwargs)  # type: ignore[arg-type]
+
+    return build
+
+
+# Everyone, signed in or not.
+PUBLIC = {"anonymous": 200, "member": 200, "leader": 200, "supervisor": 200, "admin": 200}
+# Any signed-in person, nothing scoped.
+SIGNED_IN = {"anonymous": 401, "member": 200, "leader": 200, "supervisor": 200, "admin": 200}
+# Readable by everyone who sees the object: out of scope is 404 except for the admin.
+SCOPED_READ = {"anonymous": 401, "member": (200, 404), "leader": (200, 404), "supervisor": (200, 404),
+               "admin": 200}
+ADMIN_ONLY = {"anonymous": 401, "member": 403, "leader": 403, "supervisor": 403}
+
+
+# ---- health and API docs -------------------------------------------------------------------------------------
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint("GET", "/health", fixed("/health"), **PUBLIC),
+    Endpoint("GET", "/ready", fixed("/ready"), **PUBLIC),
+    Endpoint("GET", "/schema", fixed("/schema"), **PUBLIC),
+    Endpoint("GET", "/schema/openapi.json", fixed("/schema/openapi.json"), **PUBLIC),
+    Endpoint("GET", "/schema/scalar", fixed("/schema/scalar"), **PUBLIC),
+    # The docs' catch-all: public (no 401 for anyone); a document it does not serve is 404 for everyone alike.
+    Endpoint("GET", "/schema/{path}", fixed("/schema/openapi.yaml"),
+             **{role: 404 for role in ("anonymous", "member", "leader", "supervisor", "admin")}),
+]
+
+
+# ---- forms (registry) ----------------------------------------------------------------------------------------
+
+async def _form_definition(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/forms", content=json.dumps(small_form(scene.unique("matrix-form-"))).encode(),
+                content_type="application/json")
+
+
+async def _xlsform(scene: Scene, role: str, scope: str) -> Call:
+    workbook = xlsx({
+        "survey": [["type", "name", "label"], ["integer", "members", "Số người"]],
+        "settings": [["form_id", "version", "form_title"], [scene.unique("matrix-xls-"), "1", "Thử"]],
+    })
+    return Call("/api/v1/forms/xlsform", files={"file": ("form.xlsx", workbook)})
+
+
+async def _bundled(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/forms/{scene.form_id}")
+
+
+async def _bundled_version(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/forms/{scene.form_id}/versions/{scene.form_version}")
+
+
+ENDPOINTS += [
+    Endpoint("GET", "/api/v1/forms", fixed("/api/v1/forms"), **SIGNED_IN),
+    Endpoint("GET", "/api/v1/forms/{form_id}", _bundled, **SIGNED_IN),
+    Endpoint("GET", "/api/v1/forms/{form_id}/versions/{version}", _bundled_version, **SIGNED_IN),
+    Endpoint("POST", "/api/v1/forms", _form_definition, **ADMIN_ONLY, admin=201),
+    Endpoint("POST", "/api/v1/forms/xlsform", _xlsform, **ADMIN_ONLY, admin=201),
+]
+
+
+# ---- sign-in and who am I ------------------------------------------------------------------------------------
+
+async def _login(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/auth/login", json={"username": scene.username(role), "password": PASSWORD})
+
+
+async def _logout(scene: Scene, role: str, scope: str) -> Call:
+    headers = await scene.fresh_credentials(role) if role != "anonymous" else None
+    return Call("/api/v1/auth/logout", headers=headers)
+
+
+async def _password(scene: Scene, role: str, scope: str) -> Call:
+    # Changing to the same password keeps every later cell's login working.
+    return Call("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": PASSWORD})
+
+
+ENDPOINTS += [
+    Endpoint("POST", "/api/v1/auth/login", _login, **PUBLIC),
+    Endpoint("POST", "/api/v1/auth/logout", _logout, anonymous=401, member=204, leader=204, supervisor=204,
+             admin=204),
+    Endpoint("GET", "/api/v1/me", fixed("/api/v1/me"), **SIGNED_IN),
+    Endpoint("POST", "/api/v1/me/password", _password, anonymous=401, member=204, leader=204, supervisor=204,
+             admin=204),
+]
+
+
+# ---- areas ---------------------------------------------------------------------------------------------------
+
+async def _areas(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/areas", params={"parent": scene.village(scope).code})
+
+
+async def _area(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/areas/{scene.village(scope).code}")
+
+
+async def _create_area(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/areas", json={"code": scene.unique("M-"), "name": "Thôn mới",
+                                       "parent": scene.commune(scope).code})
+
+
+async def _close_area(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/areas/{(await scene.fresh_village(scope)).code}/close")
+
+
+ENDPOINTS += [
+    Endpoint("GET", "/api/v1/areas", _areas, **SCOPED_READ),
+    Endpoint("GET", "/api/v1/areas/{code}", _area, **SCOPED_READ),
+    Endpoint("POST", "/api/v1/areas", _create_area, **ADMIN_ONLY, admin=201),
+    Endpoint("POST", "/api/v1/areas/{code}/close", _close_area, **ADMIN_ONLY, admin=200),
+]
+
+
+# ---- teams ---------------------------------------------------------------------------------------------------
+
+async def _teams(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/teams", params={"area": scene.village(scope).code})
+
+
+async def _team(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/teams/{scene.team(scope).id}")
+
+
+async def _create_team(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/teams", json={"area": (await scene.fresh_village(scope)).code})
+
+
+async def _rename_team(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/teams/{scene.team(scope).id}", json={"name": scene.unique("Tổ ")})
+
+
+async def _delete_team(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/teams/{(await scene.fresh_team(scope)).id}")
+
+
+MANAGE_SEEN = {"anonymous": 401, "member": (403, 404), "leader": (403, 404)}  # field roles see their own team
+ENDPOINTS += [
+    Endpoint("GET", "/api/v1/teams", _teams, **SCOPED_READ),
+    Endpoint("GET", "/api/v1/teams/{team_id}", _team, **SCOPED_READ),
+    Endpoint("POST", "/api/v1/teams", _create_team, anonymous=401, member=403, leader=403, supervisor=(201, 404),
+             admin=201),
+    Endpoint("PATCH", "/api/v1/teams/{team_id}", _rename_team, **MANAGE_SEEN, supervisor=(200, 404), admin=200),
+    # A fresh team is not the caller's own, so field roles do not see it at all.
+    Endpoint("DELETE", "/api/v1/teams/{team_id}", _delete_team, anonymous=401, member=404, leader=404,
+             supervisor=(204, 404), admin=204),
+]
+
+
+# ---- members and their device tokens -------------------------------------------------------------------------
+
+async def _members(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/members", params={"area": scene.village(scope).code})
+
+
+async def _member(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/members/{scene.member(scope).id}")
+
+
+async def _create_member(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/members", json={"username": scene.unique("người_mới_"), "full_name": "Người Mới",
+                                         "area": scene.village(scope).code})
+
+
+async def _update_member(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/members/{(await scene.fresh_member(scope)).id}", json={"phone": "0912000111"})
+
+
+async def _deactivate_member(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/members/{(await scene.fresh_member(scope)).id}")
+
+
+async def _import_members(scene: Scene, role: str, scope: str) -> Call:
+    content = f"username,full_name,area_code\n{scene.unique('nhập_')},Người Nhập,{scene.village(scope).code}\n"
+    return Call("/api/v1/members/import", content=content.encode(), content_type="text/csv")
+
+
+async def _tokens(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/members/{scene.member(scope).id}/device-tokens")
+
+
+async def _revoke_token(scene: Scene, role: str, scope: str) -> Call:
+    member = scene.member(scope)
+    token_id, _ = await scene.device_token(member.id)
+    return Call(f"/api/v1/members/{member.id}/device-tokens/{token_id}")
+
+
+# A fresh member of village 38-A-1 is a teammate of the leader, but members see only themselves.
+FRESH_MEMBER = {"anonymous": 401, "member": 404, "leader": (403, 404), "supervisor": (200, 404), "admin": 200}
+TOKENS = {"anonymous": 401, "member": (403, 404), "leader": (200, 404), "supervisor": (200, 404), "admin": 200}
+ENDPOINTS += [
+    Endpoint("GET", "/api/v1/members", _members, **SCOPED_READ),
+    Endpoint("GET", "/api/v1/members/{user_id}", _member, **SCOPED_READ),
+    Endpoint("POST", "/api/v1/members", _create_member, anonymous=401, member=403, leader=403,
+             supervisor=(201, 404), admin=201),
+    Endpoint("PATCH", "/api/v1/members/{user_id}", _update_member, **FRESH_MEMBER),
+    Endpoint("DELETE", "/api/v1/members/{user_id}", _deactivate_member,
+             **(FRESH_MEMBER | {"supervisor": (204, 404), "admin": 204})),
+    # A file naming an area outside the caller's scope is refused row by row (422 csv.invalid).
+    Endpoint("POST", "/api/v1/members/import", _import_members, anonymous=401, member=403, leader=403,
+             supervisor=(200, 422), admin=200),
+    Endpoint("GET", "/api/v1/members/{user_id}/device-tokens", _tokens, **TOKENS),
+    Endpoint("POST", "/api/v1/members/{user_id}/device-tokens", _tokens,
+             **(TOKENS | {"leader": (201, 404), "supervisor": (201, 404), "admin": 201})),
+    Endpoint("DELETE", "/api/v1/members/{user_id}/device-tokens/{token_id}", _revoke_token,
+             **(TOKENS | {"leader": (204, 404), "supervisor": (204, 404), "admin": 204})),
+]
+
+
+# ---- households ----------------------------------------------------------------------------------------------
+
+async def _households(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/households", params={"area": scene.village(scope).code})
+
+
+async def _household(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/households/{(await scene.household(scope)).id}")
+
+
+async def _create_household(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/households", json={"id": str(uuid.uuid4()), "area": scene.village(scope).code,
+                                            "head_name": "Hộ mới"})
+
+
+async def _update_household(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/households/{(await scene.household(scope)).id}", json={"member_count": 2})
+
+
+async def _merge_households(scene: Scene, role: str, scope: str) -> Call:
+    duplicate, survivor = await scene.household(scope), await scene.household(scope)
+    return Call(f"/api/v1/households/{duplicate.id}/merge", json={"into": str(survivor.id)})
+
+
+ENDPOINTS += [
+    Endpoint("GET", "/api/v1/households", _households, **SCOPED_READ),
+    Endpoint("GET", "/api/v1/households/{household_id}", _household, **SCOPED_READ),
+    Endpoint("POST", "/api/v1/households", _create_household,
+             **{"anonymous": 401, "member": (201, 404), "leader": (201, 404), "supervisor": (201, 404),
+                "admin": 201}),
+    Endpoint("PATCH", "/api/v1/households/{household_id}", _update_household, **SCOPED_READ),
+    Endpoint("POST", "/api/v1/households/{household_id}/merge", _merge_households, anonymous=401,
+             member=(403, 404), leader=(403, 404), supervisor=(200, 404), admin=200),
+]
+
+
+# ---- access log ----------------------------------------------------------------------------------------------
+
+ENDPOINTS += [
+    Endpoint("GET", "/api/v1/access-log", fixed("/api/v1/access-log"), **ADMIN_ONLY, admin=200),
+]
