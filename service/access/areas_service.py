@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import aliased
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from service.access.actor import Actor, Role

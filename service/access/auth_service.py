@@ -11,7 +11,7 @@ import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from service.access.actor import Actor

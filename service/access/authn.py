@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from litestar import Request
 from sqlalchemy import select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from service.access.actor import Actor, Role

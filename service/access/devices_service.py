@@ -13,7 +13,7 @@ import anyio.to_thread
 import msgspec
 import qrcode
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from service.access import audit

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from service.access import changes

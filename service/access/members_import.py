@@ -8,7 +8,7 @@ created, known ones updated. Teams are created for villages that have none. One 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from service.access.actor import FIELD_ROLES, Actor, Role

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import exists, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from service.access.actor import Actor, Role

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.access.models import Area, DeviceToken, Household, LoginSession, Team, User
 from service.access.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
