@@ -46,5 +46,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             if raw is not None and raw != "":
                 values[field.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
-        # str → bool/float/Path coercion with clear errors for a mistyped variable.
-        return msgspec.convert(values, cls, strict=False)
+        data_dir = values.pop("data_dir", None)
+        # str → bool/float coercion, with a clear error naming a mistyped variable.
+        settings = msgspec.convert(values, cls, strict=False)
+        return settings if data_dir is None else msgspec.structs.replace(settings, data_dir=Path(data_dir))
