@@ -35,7 +35,8 @@ async def get_ready(state: State) -> Readiness:
     if not (database_ok and store_ok):
         raise errors.DomainError(
             errors.UNAVAILABLE,
-            extra={"database": database_ok, "object_store": store_ok},
+            database=database_ok,
+            object_store=store_ok,
             headers={"Retry-After": "10"},
         )
     return Readiness(status="ready", database=True, object_store=True)
