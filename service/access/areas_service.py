@@ -13,7 +13,8 @@ from service.access.models import Area
 from service.access.scope import area_path_filter
 from service.access.text import area_code_ok, clean_name, nfc, valid_lat_lon
 from service.db import as_utc, utcnow
-from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.access.ids import cursor_int
+from service.paging import Page, clamp_limit, encode_cursor
 
 LEVEL_MAX = 30
 
@@ -52,7 +53,7 @@ async def list_areas(
     cursor: str | None, limit: int | None,
 ) -> Page[AreaOut]:
     size = clamp_limit(limit)
-    after = decode_cursor(cursor, int) or 0
+    after = cursor_int(cursor)
     parent_area = aliased(Area)
     query = (
         select(Area, parent_area.code)
@@ -65,7 +66,7 @@ async def list_areas(
         parent_row = await area_in_scope(session, actor, parent)
         query = query.where(Area.parent_id == parent_row.id)
     if level is not None:
-        query = query.where(Area.level == level)
+        query = query.where(Area.level == nfc(level).lower())
     if not include_closed:
         query = query.where(Area.closed_at.is_(None))
     rows = (await session.execute(query)).all()

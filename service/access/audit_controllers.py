@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from service.access.actor import Role
 from service.access.models import AccessLog, User
+from service.access.text import nfc
 from service.db import as_utc
 from service.deps import CurrentActor, DbSession
-from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.access.ids import INT64_MAX, QueryId, cursor_int
+from service.paging import Page, clamp_limit, encode_cursor
 
 
 class AccessLogEntry(msgspec.Struct, kw_only=True):
@@ -30,20 +32,20 @@ class AccessLogEntry(msgspec.Struct, kw_only=True):
 async def list_access_log(
     db_session: DbSession, actor: CurrentActor,
     object_type: FromQuery[str | None] = None, object_id: FromQuery[str | None] = None,
-    user_id: FromQuery[int | None] = None, cursor: FromQuery[str | None] = None,
+    user_id: QueryId = None, cursor: FromQuery[str | None] = None,
     limit: FromQuery[int | None] = None,
 ) -> Page[AccessLogEntry]:
     actor.require_role(Role.ADMIN)
     size = clamp_limit(limit)
-    before = decode_cursor(cursor, int)
+    before = cursor_int(cursor, INT64_MAX) or None
     query = (select(AccessLog, User.username).outerjoin(User, User.id == AccessLog.user_id)
              .order_by(AccessLog.id.desc()).limit(size + 1))
     if before is not None:
         query = query.where(AccessLog.id < before)
     if object_type is not None:
-        query = query.where(AccessLog.object_type == object_type)
+        query = query.where(AccessLog.object_type == nfc(object_type))
     if object_id is not None:
-        query = query.where(AccessLog.object_id == object_id)
+        query = query.where(AccessLog.object_id == nfc(object_id))
     if user_id is not None:
         query = query.where(AccessLog.user_id == user_id)
     rows = (await db_session.execute(query)).all()

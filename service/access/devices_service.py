@@ -24,7 +24,8 @@ from service.access.models import DeviceToken, User
 from service.access.text import clean_name
 from service.access.tokens import DEVICE_PREFIX, new_token, token_hash
 from service.db import as_utc, utcnow
-from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.access.ids import cursor_int
+from service.paging import Page, clamp_limit, encode_cursor
 
 
 async def _target(session: AsyncSession, actor: Actor, user_id: int) -> User:
@@ -79,7 +80,7 @@ async def list_device_tokens(
 ) -> Page[DeviceTokenOut]:
     user = await _target(session, actor, user_id)
     size = clamp_limit(limit)
-    after = decode_cursor(cursor, int) or 0
+    after = cursor_int(cursor)
     rows = list((await session.execute(
         select(DeviceToken).where(DeviceToken.user_id == user.id, DeviceToken.id > after)
         .order_by(DeviceToken.id).limit(size + 1)

@@ -83,7 +83,8 @@ async def import_households_csv(session: AsyncSession, content: bytes, created_b
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         existing.update({h.id: h for h in (await session.execute(
-            select(Household).where(Household.id.in_(chunk)))).scalars()})
+            # Rows first, then the change counter: the same lock order as every other household writer.
+            select(Household).where(Household.id.in_(chunk)).with_for_update())).scalars()})
     new_ids = [i for i in ids if i not in existing]
     changed = [h for i, h in existing.items() if tuple(getattr(h, k) for k in COMPARED)
                != tuple(records[i][k] for k in COMPARED)]

@@ -5,6 +5,9 @@ Functions other domains call (the visits engineer codes against these):
     await get_household_for_visit(session, actor, household_id) -> Household
     await create_household_from_visit(session, actor, payload: HouseholdCreate | dict) -> Household
     await household_village(session, household) -> Area
+    await set_household_location_if_missing(session, household_id, lat, lon) -> bool
+
+Any other change to a household row must also take a new number (`changes.bump`), after locking the row.
 
 Every change to a household takes a new `change_seq` from `service.access.changes.bump`, so phones re-sync
 exactly what changed (merged and moved households included, so phones can drop or re-point them).
@@ -31,7 +34,8 @@ from service.access.households_schemas import (
 from service.access.models import Area, Household
 from service.access.text import clean_name, valid_lat_lon
 from service.db import as_utc, utcnow
-from service.paging import clamp_limit, decode_cursor, encode_cursor
+from service.access.ids import INT64_MAX, cursor_int
+from service.paging import clamp_limit, encode_cursor
 from service.visits.models import Visit
 
 MAX_MEMBERS = 200
@@ -191,6 +195,24 @@ async def get_household_for_visit(session: AsyncSession, actor: Actor, household
     return household
 
 
+async def set_household_location_if_missing(
+    session: AsyncSession, household_id: uuid.UUID, lat: float, lon: float,
+) -> bool:
+    """A household without a known location takes this one (a visit's first good GPS fix). Returns whether it
+    did. Takes a new change number, so phones re-sync the location; locks the row before the counter, the
+    order every household writer uses."""
+    row = (await session.execute(
+        select(Household).where(Household.id == household_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )).scalar_one_or_none()
+    if row is None or row.lat is not None or row.lon is not None or valid_lat_lon(lat, lon):
+        return False
+    row.lat, row.lon, row.updated_at = lat, lon, utcnow()
+    row.change_seq = await changes.bump(session)
+    await session.flush()
+    return True
+
+
 async def household_village(session: AsyncSession, household: Household) -> Area:
     """The village (Area) a household belongs to: its `id` and `path` go on visit rows."""
     return (await session.execute(select(Area).where(Area.id == household.area_id))).scalar_one()
@@ -301,7 +323,7 @@ async def sync_households(
 ) -> HouseholdSyncPage:
     """Households changed after the cursor, oldest change first; merged and moved ones included."""
     size = clamp_limit(limit)
-    since = decode_cursor(updated_since, int) or 0
+    since = cursor_int(updated_since, INT64_MAX)
     query = (select(Household, Area.code).join(Area, Area.id == Household.area_id)
              .where(Household.change_seq > since).order_by(Household.change_seq).limit(size + 1))
     root: Area | None = None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, RawBody
+from litestar.params import FromQuery, JSONBody, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from service.access import devices_service, members_service, teams_service
 from service.access.actor import Role
+from service.access.ids import PathId, QueryId
 from service.access.members_import import import_members_csv
 from service.access.members_schemas import (
     DeviceTokenCreate, DeviceTokenIssued, DeviceTokenOut, MemberCreate, MemberImportReport, MemberOut, MemberUpdate,
@@ -32,7 +33,7 @@ class TeamController(Controller):
         return await teams_service.list_teams(db_session, actor, area=area, cursor=cursor, limit=limit)
 
     @get("/{team_id:int}", summary="One team")
-    async def get_team(self, db_session: DbSession, actor: CurrentActor, team_id: FromPath[int]) -> TeamOut:
+    async def get_team(self, db_session: DbSession, actor: CurrentActor, team_id: PathId) -> TeamOut:
         return await teams_service.get_team(db_session, actor, team_id)
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create the team of a village (supervisors, admins)")
@@ -41,13 +42,13 @@ class TeamController(Controller):
 
     @patch("/{team_id:int}", summary="Rename a team (supervisors, admins)")
     async def update_team(
-        self, db_session: DbSession, actor: CurrentActor, team_id: FromPath[int], data: JSONBody[TeamUpdate],
+        self, db_session: DbSession, actor: CurrentActor, team_id: PathId, data: JSONBody[TeamUpdate],
     ) -> TeamOut:
         return await teams_service.update_team(db_session, actor, team_id, data)
 
     @delete("/{team_id:int}", status_code=HTTP_204_NO_CONTENT,
             summary="Delete a team without members or visits (supervisors, admins)")
-    async def delete_team(self, db_session: DbSession, actor: CurrentActor, team_id: FromPath[int]) -> None:
+    async def delete_team(self, db_session: DbSession, actor: CurrentActor, team_id: PathId) -> None:
         await teams_service.delete_team(db_session, actor, team_id)
 
 
@@ -58,7 +59,7 @@ class MemberController(Controller):
     @get("/", summary="People I can see (members: themselves; leaders: their team; supervisors: subtree)")
     async def list_members(
         self, db_session: DbSession, actor: CurrentActor, area: FromQuery[str | None] = None,
-        team_id: FromQuery[int | None] = None, role: FromQuery[str | None] = None,
+        team_id: QueryId = None, role: FromQuery[str | None] = None,
         include_inactive: FromQuery[bool] = False, cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
     ) -> Page[MemberOut]:
@@ -66,7 +67,7 @@ class MemberController(Controller):
                                                   include_inactive=include_inactive, cursor=cursor, limit=limit)
 
     @get("/{user_id:int}", summary="One person (the view is recorded in the access log)")
-    async def get_member(self, db_session: DbSession, actor: CurrentActor, user_id: FromPath[int]) -> MemberOut:
+    async def get_member(self, db_session: DbSession, actor: CurrentActor, user_id: PathId) -> MemberOut:
         return await members_service.get_member(db_session, actor, user_id)
 
     @post("/", status_code=HTTP_201_CREATED,
@@ -78,13 +79,13 @@ class MemberController(Controller):
 
     @patch("/{user_id:int}", summary="Change a person: name, phone, role, village, smartphone, active, password")
     async def update_member(
-        self, db_session: DbSession, actor: CurrentActor, user_id: FromPath[int], data: JSONBody[MemberUpdate],
+        self, db_session: DbSession, actor: CurrentActor, user_id: PathId, data: JSONBody[MemberUpdate],
     ) -> MemberOut:
         return await members_service.update_member(db_session, actor, user_id, data)
 
     @delete("/{user_id:int}", status_code=HTTP_204_NO_CONTENT,
             summary="Deactivate a person (kept for their visits); their tokens and sessions stop at once")
-    async def deactivate_member(self, db_session: DbSession, actor: CurrentActor, user_id: FromPath[int]) -> None:
+    async def deactivate_member(self, db_session: DbSession, actor: CurrentActor, user_id: PathId) -> None:
         await members_service.deactivate_member(db_session, actor, user_id)
 
     @post("/import", status_code=HTTP_200_OK, request_max_body_size=CSV_MAX_BYTES,
@@ -98,7 +99,7 @@ class MemberController(Controller):
 
     @get("/{user_id:int}/device-tokens", summary="A member's device tokens (never the tokens themselves)")
     async def list_device_tokens(
-        self, db_session: DbSession, actor: CurrentActor, user_id: FromPath[int],
+        self, db_session: DbSession, actor: CurrentActor, user_id: PathId,
         cursor: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
     ) -> Page[DeviceTokenOut]:
         return await devices_service.list_device_tokens(db_session, actor, user_id, cursor, limit)
@@ -106,7 +107,7 @@ class MemberController(Controller):
     @post("/{user_id:int}/device-tokens", status_code=HTTP_201_CREATED,
           summary="Issue a phone token (leader of the team, supervisor, admin): the token and a QR code to scan")
     async def issue_device_token(
-        self, request: Request, db_session: DbSession, actor: CurrentActor, user_id: FromPath[int],
+        self, request: Request, db_session: DbSession, actor: CurrentActor, user_id: PathId,
         data: JSONBody[DeviceTokenCreate | None] = None,
     ) -> DeviceTokenIssued:
         return await devices_service.issue_device_token(
@@ -115,6 +116,6 @@ class MemberController(Controller):
     @delete("/{user_id:int}/device-tokens/{token_id:int}", status_code=HTTP_204_NO_CONTENT,
             summary="Revoke a phone token; it stops working on its next request")
     async def revoke_device_token(
-        self, db_session: DbSession, actor: CurrentActor, user_id: FromPath[int], token_id: FromPath[int],
+        self, db_session: DbSession, actor: CurrentActor, user_id: PathId, token_id: PathId,
     ) -> None:
         await devices_service.revoke_device_token(db_session, actor, user_id, token_id)

@@ -23,7 +23,8 @@ from service.access.scope import area_path_filter
 from service.access.teams_service import ensure_team
 from service.access.text import clean_name, normalize_username, username_problem
 from service.db import as_utc, utcnow
-from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.access.ids import cursor_int
+from service.paging import Page, clamp_limit, encode_cursor
 
 ROLES = {r.value for r in Role}
 
@@ -74,7 +75,7 @@ async def list_members(
     include_inactive: bool, cursor: str | None, limit: int | None,
 ) -> Page[MemberOut]:
     size = clamp_limit(limit)
-    after = decode_cursor(cursor, int) or 0
+    after = cursor_int(cursor)
     query = (select(User, Area.code).outerjoin(Area, Area.id == User.area_id)
              .where(visible_users(actor), User.id > after).order_by(User.id).limit(size + 1))
     if area is not None:
@@ -83,7 +84,7 @@ async def list_members(
     if team_id is not None:
         query = query.where(User.team_id == team_id)
     if role is not None:
-        query = query.where(User.role == role)
+        query = query.where(User.role == _check_role(role).value)
     if not include_inactive:
         query = query.where(User.active)
     rows = (await session.execute(query)).all()

@@ -13,7 +13,8 @@ from service.access.models import Area, Team, User
 from service.access.scope import area_path_filter
 from service.access.text import clean_name
 from service.db import as_utc, utcnow
-from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.access.ids import cursor_int
+from service.paging import Page, clamp_limit, encode_cursor
 from service.visits.models import Visit
 
 MANAGERS = (Role.SUPERVISOR, Role.ADMIN)
@@ -47,7 +48,7 @@ async def list_teams(
     session: AsyncSession, actor: Actor, *, area: str | None, cursor: str | None, limit: int | None,
 ) -> Page[TeamOut]:
     size = clamp_limit(limit)
-    after = decode_cursor(cursor, int) or 0
+    after = cursor_int(cursor)
     query = (select(Team, Area).join(Area, Area.id == Team.area_id)
              .where(_visible(actor), Team.id > after).order_by(Team.id).limit(size + 1))
     if area is not None:

@@ -16,14 +16,15 @@ _AREA_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
 
 
 def nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value).strip()
+    """NFC, trimmed, without NUL (PostgreSQL text cannot hold it, and no name needs it)."""
+    return unicodedata.normalize("NFC", value.replace("\x00", "")).strip()
 
 
 def clean_name(value: str | None) -> str | None:
     """NFC, inner runs of whitespace collapsed; empty → None."""
     if value is None:
         return None
-    text = " ".join(nfc(value).split())
+    text = " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in nfc(value)).split())
     return text or None
 
 

@@ -1,0 +1,55 @@
+"""The `gocua` commands of this domain, run as an operator would (exit codes, messages, nothing half-done)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from service.cli import main
+
+
+@pytest.fixture
+def gocua(settings, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GOCUA_DATABASE_URL", settings.resolved_database_url)
+
+    def run(*args: str) -> int:
+        return main(["--data-dir", str(settings.data_dir), *args])
+
+    return run
+
+
+def test_loading_a_province_villages_people_and_households(gocua, tmp_path, capsys):
+    assert gocua("areas", "import-vn", "--province", "38") == 0
+    assert "created 167" in capsys.readouterr().out
+    villages = tmp_path / "villages.csv"
+    villages.write_text("code,name,parent_code,lat,lon\n14797-01,Tổ dân phố 1,14797,19.8,105.77\n", encoding="utf-8")
+    assert gocua("areas", "import", str(villages)) == 0
+    people = tmp_path / "people.csv"
+    people.write_text("username,full_name,area_code,role\nlê.văn.tám,Lê Văn Tám,14797-01,leader\n",
+                      encoding="utf-8")
+    assert gocua("members", "import", str(people)) == 0
+    assert "teams_created 1" in capsys.readouterr().out
+    households = tmp_path / "households.csv"
+    households.write_text("area_code,official_code,head_name\n14797-01,HGD-1,Trần Thị Lụa\n", encoding="utf-8")
+    assert gocua("households", "import", str(households)) == 0
+    assert gocua("households", "import", str(households)) == 0
+    assert "unchanged 1" in capsys.readouterr().out
+
+
+def test_a_bad_file_exits_2_and_lists_its_errors(gocua, tmp_path, capsys):
+    broken = tmp_path / "villages.csv"
+    broken.write_text("code,name,parent_code\nX-1,Thôn,missing-parent\n", encoding="utf-8")
+    assert gocua("areas", "import", str(broken)) == 2
+    err = capsys.readouterr().err
+    assert "csv.invalid" in err and "area.unknown_parent" in err
+
+
+def test_demo_seed_writes_credentials_and_refuses_a_used_database(gocua, tmp_path, capsys):
+    creds = tmp_path / "creds.json"
+    assert gocua("demo-seed", "--scale", "small", "--out", str(creds)) == 0
+    data = json.loads(creds.read_text(encoding="utf-8"))
+    assert data["admin"]["username"] == "admin" and len(data["members"]) == 24
+    assert (creds.stat().st_mode & 0o777) == 0o600
+    assert gocua("demo-seed", "--scale", "small", "--out", str(tmp_path / "again.json")) == 2
+    assert "demo.database_not_empty" in capsys.readouterr().err
