@@ -36,19 +36,17 @@ def _presented_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-async def _actor_for_user(session: AsyncSession, user_id: int, via: str) -> Actor:
-    row = (
-        await session.execute(
-            select(User, Area.path).outerjoin(Area, Area.id == User.area_id).where(User.id == user_id)
-        )
-    ).one_or_none()
-    if row is None or not row[0].active:
-        raise errors.DomainError(errors.AUTH_INVALID)
-    user, path = row
-    role = Role(user.role)
+def _caller_columns():  # type: ignore[no-untyped-def]
+    return (User.id, User.username, User.full_name, User.role, User.team_id, User.area_id, User.active, Area.path)
+
+
+def _actor_from_row(row, via: str) -> Actor:  # type: ignore[no-untyped-def]
+    if not row.active:
+        raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
+    role = Role(row.role)
     return Actor(
-        user_id=user.id, username=user.username, full_name=user.full_name, role=role, team_id=user.team_id,
-        area_id=user.area_id, area_path=None if role == Role.ADMIN else path, via=via,
+        user_id=row.id, username=row.username, full_name=row.full_name, role=role, team_id=row.team_id,
+        area_id=row.area_id, area_path=None if role == Role.ADMIN else row.path, via=via,
     )
 
 
@@ -59,30 +57,35 @@ async def authenticate(request: Request, session: AsyncSession) -> Actor:
     digest = token_hash(token)
     now = utcnow()
     if token.startswith(DEVICE_PREFIX):
+        # One round trip: token, user and scope together (this runs on every phone request).
         device = (
             await session.execute(
-                select(DeviceToken.id, DeviceToken.user_id, DeviceToken.last_used_at).where(
-                    DeviceToken.token_hash == digest, DeviceToken.revoked_at.is_(None)
-                )
+                select(DeviceToken.id.label("token_id"), DeviceToken.last_used_at, *_caller_columns())
+                .join(User, User.id == DeviceToken.user_id)
+                .outerjoin(Area, Area.id == User.area_id)
+                .where(DeviceToken.token_hash == digest, DeviceToken.revoked_at.is_(None))
             )
         ).one_or_none()
         if device is None:
             raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
-        actor = await _actor_for_user(session, device.user_id, "device")
+        actor = _actor_from_row(device, "device")
         last_used = as_utc(device.last_used_at)
         if last_used is None or now - last_used > LAST_USED_RESOLUTION:
-            await session.execute(update(DeviceToken).where(DeviceToken.id == device.id).values(last_used_at=now))
+            await session.execute(
+                update(DeviceToken).where(DeviceToken.id == device.token_id).values(last_used_at=now)
+            )
         return actor
     if token.startswith(SESSION_PREFIX):
         login = (
             await session.execute(
-                select(LoginSession.user_id, LoginSession.expires_at).where(
-                    LoginSession.token_hash == digest, LoginSession.revoked_at.is_(None)
-                )
+                select(LoginSession.expires_at, *_caller_columns())
+                .join(User, User.id == LoginSession.user_id)
+                .outerjoin(Area, Area.id == User.area_id)
+                .where(LoginSession.token_hash == digest, LoginSession.revoked_at.is_(None))
             )
         ).one_or_none()
         if login is None or as_utc(login.expires_at) <= now:
             raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
-        return await _actor_for_user(session, login.user_id, "session")
+        return _actor_from_row(login, "session")
     raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
 
