@@ -6,7 +6,7 @@ A route of the app without a row fails `test_every_route_has_rows`: adding an en
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from service.settings import Settings
 from tests.authz_rows import ENDPOINTS, Endpoint
 from tests.conftest import BACKENDS
 from tests.support.authz_scene import ROLES, SCOPES, Scene
-from tests.support.world import build_world
+from tests.support.world import build_world, use_fast_password_hashing
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -46,6 +46,13 @@ def test_every_route_has_rows() -> None:
 class Matrix:
     client: AsyncTestClient
     scene: Scene
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        use_fast_password_hashing(patch)
+        yield
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -11,7 +11,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_LENGTH = 8
 MAX_LENGTH = 200
 
-_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
+def production_hasher() -> PasswordHasher:
+    """argon2id with RFC 9106's second recommended (low-memory) profile: t=3, m=64 MiB, p=4."""
+    return PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)
+
+
+_hasher = production_hasher()
 
 
 def hash_password_sync(password: str) -> str:

@@ -161,3 +161,13 @@ async def test_bad_login_bodies_are_problems_not_crashes(client, world):
         assert response.json()["code"] == "request.invalid_body"
     raw = await client.post("/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"})
     assert raw.status_code == 400
+
+
+
+def test_passwords_are_stored_as_memory_hard_argon2id():
+    from service.access.passwords import production_hasher
+
+    hasher = production_hasher()
+    assert (hasher.type.name, hasher.memory_cost, hasher.time_cost) == ("ID", 65536, 3)
+    stored = hasher.hash("một mật khẩu")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and "mật khẩu" not in stored

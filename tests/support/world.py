@@ -19,10 +19,23 @@ PASSWORD = "mật khẩu thử 123"
 
 
 @lru_cache(maxsize=1)
-def password_hash() -> str:
-    from service.access.passwords import hash_password_sync
+def fast_hasher():  # type: ignore[no-untyped-def]
+    """Still argon2id, with tiny cost parameters: for tests only (production uses RFC 9106's profile)."""
+    from argon2 import PasswordHasher
 
-    return hash_password_sync(PASSWORD)
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    return fast_hasher().hash(PASSWORD)
+
+
+def use_fast_password_hashing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Tests that log in many times swap the service's hasher for the cheap one (argon2 is slow on purpose)."""
+    from service.access import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", fast_hasher())
 
 
 @dataclass
