@@ -123,6 +123,30 @@ VISIT_UNKNOWN_FORM = _kind("visit.unknown_form", 422, "Biểu mẫu hoặc phiê
 PHOTO_INVALID = _kind("photo.invalid", 422, "Ảnh không hợp lệ.", "The photo is not valid.")
 PHOTO_SLOT_TAKEN = _kind("photo.slot_taken", 409, "Vị trí ảnh này đã có ảnh khác.",
                          "This photo slot already holds a different photo.")
+VISIT_MALFORMED = _kind("visit.malformed", 400, "Dữ liệu phiếu thăm hộ không đúng định dạng.",
+                        "The visit JSON is malformed or has a field of the wrong type.")
+VISIT_MISSING_PART = _kind("visit.missing_part", 400, "Thiếu phần 'visit' chứa dữ liệu phiếu.",
+                           "The multipart body has no 'visit' part with the visit JSON.")
+VISIT_BAD_MULTIPART = _kind("visit.bad_multipart", 400, "Dữ liệu gửi lên (multipart) bị hỏng.",
+                            "The multipart/form-data body cannot be read.")
+VISIT_ON_BEHALF_FORBIDDEN = _kind("visit.on_behalf_forbidden", 403, "Chỉ tổ trưởng được gửi phiếu thay thành viên.",
+                                  "Only a team leader may submit a visit on behalf of a member.")
+VISIT_REVIEW_NOTE_REQUIRED = _kind("visit.review_note_required", 422, "Cần ghi lý do khi trả lại phiếu.",
+                                   "Rejecting a visit needs a note saying why.")
+PHOTO_MISSING_FILENAME = _kind("photo.missing_filename", 400, "Phần ảnh không có tên tệp.",
+                               "A photo part must be sent as a file (with a filename).")
+PHOTO_WRONG_CONTENT_TYPE = _kind("photo.wrong_content_type", 415, "Chỉ nhận ảnh JPEG, PNG hoặc WebP.",
+                                 "Send the photo as image/jpeg, image/png or image/webp.")
+# Codes raised by storage.photos (PhotoRejected); the messages come with each rejection.
+PHOTO_EMPTY = _kind("photo.empty", 400, "Ảnh trống.", "The photo is empty.")
+PHOTO_TOO_LARGE = _kind("photo.too_large", 413, "Ảnh quá lớn.", "The photo is too large.")
+PHOTO_UNSUPPORTED_TYPE = _kind("photo.unsupported_type", 415, "Định dạng ảnh không được hỗ trợ.",
+                               "Unsupported image format.")
+PHOTO_TOO_MANY_PIXELS = _kind("photo.too_many_pixels", 422, "Ảnh có độ phân giải quá cao.",
+                              "The photo has too many pixels.")
+PHOTO_CORRUPT = _kind("photo.corrupt", 422, "Ảnh bị hỏng.", "The photo is damaged.")
+PHOTO_EXIF_TOO_LARGE = _kind("photo.exif_too_large", 422, "Dữ liệu EXIF của ảnh quá lớn.",
+                             "The photo's EXIF block is too large.")
 
 
 def kind_for(code: str, status: int, vi: str, en: str) -> ErrorKind:

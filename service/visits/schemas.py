@@ -1,0 +1,176 @@
+"""Wire types of visits.
+
+`VisitSubmission` is what phones send; phones already in the field were built against it, so its fields are
+never renamed, reordered or retyped, and unknown fields (from newer app versions) are ignored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from service.access.households_schemas import HouseholdCreate
+
+AwareDateTime = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with a UTC offset")]
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+Metres = Annotated[float, msgspec.Meta(ge=0)]
+
+
+class DeviceLocation(msgspec.Struct, kw_only=True):
+    """The phone's GPS fix for the visit."""
+
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: Metres | None = None
+    captured_at: AwareDateTime | None = None
+    # Android reports fixes from mock-location apps.
+    is_mock: bool = False
+
+
+class AppInfo(msgspec.Struct, kw_only=True):
+    name: str | None = None
+    version: str | None = None
+
+
+class VisitSubmission(msgspec.Struct, kw_only=True):
+    """A door-to-door visit as filled in on the phone (possibly offline, possibly sent twice)."""
+
+    id: uuid.UUID
+    form_id: str
+    form_version: str
+    # Exactly one of the two: a known household, or one created in the field (idempotent by its id).
+    household_id: uuid.UUID | None = None
+    new_household: HouseholdCreate | None = None
+    # Team leaders only: the user id of the team member who made the visit.
+    on_behalf_of: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    started_at: AwareDateTime | None = None
+    finished_at: AwareDateTime | None = None
+    location: DeviceLocation | None = None
+    # Flat, by question name; photos never appear here (they are file parts or PUT later).
+    answers: dict[str, Any] = {}
+    app: AppInfo | None = None
+
+
+class FieldError(msgspec.Struct, kw_only=True):
+    """One problem in a submission: `question` names the answer (or the visit field) it is about."""
+
+    question: str
+    code: str
+    message_vi: str
+    message_en: str
+
+
+class FlagOut(msgspec.Struct, kw_only=True):
+    """An evidence check that failed, with its figure: `value` in `unit` (m, km/h, min, households)."""
+
+    code: str
+    value: float | None
+    unit: str | None
+    # Which photo slot a photo flag is about (`question[index]`), or what a GPS flag compared with.
+    detail: str | None
+
+
+class PhotoSlotOut(msgspec.Struct, kw_only=True):
+    question: str
+    index: int
+    sha256: str
+
+
+class MissingPhotos(msgspec.Struct, kw_only=True):
+    """A shown photo question that has fewer photos than it needs; PUT the rest to complete the visit."""
+
+    question: str
+    min_count: int
+    max_count: int
+    received: int
+
+
+class VisitReceipt(msgspec.Struct, kw_only=True):
+    """The answer to a submission; a retry of the same visit gets the same receipt (plus photos added since)."""
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    status: Literal["complete", "awaiting_photos"]
+    missing_photos: list[MissingPhotos]
+    photos: list[PhotoSlotOut]
+    flags: list[FlagOut]
+    skill_level: int | None
+    received_at: datetime
+
+
+class PhotoOut(msgspec.Struct, kw_only=True):
+    question: str
+    index: int
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+    taken_at: datetime | None
+    thumb_url: str
+    large_url: str
+    # Only for admins: the original keeps its EXIF (location, time) as evidence.
+    original_url: str | None = None
+
+
+class LocationOut(msgspec.Struct, kw_only=True):
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    captured_at: datetime | None
+    is_mock: bool
+
+
+class ReviewOut(msgspec.Struct, kw_only=True):
+    status: Literal["pending", "approved", "rejected"]
+    reviewed_by: int | None
+    reviewed_at: datetime | None
+    note: str | None
+
+
+class VisitSummary(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    form_id: str
+    form_version: str
+    household_id: uuid.UUID
+    area_code: str
+    submitted_by: int
+    on_behalf_of: int | None
+    finished_at: datetime | None
+    received_at: datetime
+    status: str
+    skill_level: int | None
+    review_status: str
+    flag_codes: list[str]
+
+
+class VisitDetail(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    form_id: str
+    form_version: str
+    household_id: uuid.UUID
+    area_code: str
+    submitted_by: int
+    on_behalf_of: int | None
+    team_id: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    received_at: datetime
+    location: LocationOut | None
+    answers: dict[str, Any]
+    app_name: str | None
+    app_version: str | None
+    status: str
+    skill_level: int | None
+    missing_photos: list[MissingPhotos]
+    photos: list[PhotoOut]
+    flags: list[FlagOut]
+    review: ReviewOut
+
+
+class ReviewRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    decision: Literal["approve", "reject"]
+    note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
