@@ -1,0 +1,292 @@
+"""Submitting a visit: from the phone's JSON (and photo parts) to rows, objects and flags.
+
+Idempotency: the visit's id is the phone's UUID and its content identity is the SHA-256 of a canonical
+encoding of the visit JSON (photos excluded). The row is written with INSERT … ON CONFLICT DO NOTHING, so
+concurrent duplicates create one visit; every duplicate then answers from the stored row. A retry is answered
+from what was stored even when today's checks would refuse it (household merged or moved since, …).
+
+Queries for a JSON visit, besides authentication: household (1), previous visit of the member (1), insert (1),
+flags (1, only when there are any); a household's first good GPS fix adds 3 and `new_household` adds its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import forms
+from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
+from service import errors
+from service.access import households_service
+from service.access.actor import Actor, Role
+from service.access.models import User
+from service.db import utcnow
+from service.settings import Settings
+from service.visits import flags as checks
+from service.visits import photos_service
+from service.visits.answers import evaluate
+from service.visits.evidence import photo_evidence, previous_visit, utc
+from service.visits.households import Destination, existing_household, new_household
+from service.visits.multipart import PhotoPart
+from service.visits.photo_objects import SlotPhoto, prepare_photos
+from service.visits.receipts import (
+    PHOTOS, VISITS, StoredVisit, connection, flag_out, form_of, insert_flags, load_visit, missing_photos, receipt,
+    status_of,
+)
+from service.visits.schemas import PhotoSlotOut, VisitReceipt, VisitSubmission
+from storage import ObjectStore
+
+_decoder = msgspec.json.Decoder(VisitSubmission)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# Codes under which a retry of an already stored visit is still answered from storage.
+_RETRY_SAFE_STATUSES = frozenset({403, 404, 409, 422})
+_NOT_RETRY_SAFE = frozenset({errors.VISIT_CONFLICT.code, errors.PHOTO_SLOT_TAKEN.code})
+
+
+def _field(question: str, code: str, vi: str, en: str) -> dict[str, str]:
+    return {"question": question, "code": code, "message_vi": vi, "message_en": en}
+
+
+def decode_submission(raw: bytes) -> tuple[VisitSubmission, str]:
+    """The submission and its content identity."""
+    try:
+        submission = _decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise errors.DomainError(errors.VISIT_MALFORMED, f"Phiếu có trường sai kiểu: {exc}", str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise errors.DomainError(errors.VISIT_MALFORMED, "Dữ liệu phiếu không phải JSON hợp lệ.",
+                                 f"The visit is not valid JSON: {exc}") from None
+    if b"\\u0000" in raw and _has_nul(submission):  # PostgreSQL text and JSONB cannot hold NUL
+        raise errors.DomainError(errors.VISIT_MALFORMED, "Văn bản không được chứa ký tự NUL.",
+                                 "Text must not contain NUL characters (\\u0000).")
+    digest = hashlib.sha256(msgspec.json.encode(submission, order="sorted")).hexdigest()
+    return submission, digest
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, msgspec.Struct):
+        return any(_has_nul(getattr(value, name)) for name in value.__struct_fields__)
+    return False
+
+
+def _time_problems(submission: VisitSubmission) -> list[dict[str, Any]]:
+    """Device clocks can be wrong, but not by centuries: such a time is a broken client, not a visit."""
+    location = submission.location
+    times = {"started_at": submission.started_at, "finished_at": submission.finished_at,
+             "location.captured_at": location.captured_at if location else None}
+    return [
+        _field(name, "visit.bad_time", "Thời điểm này không hợp lý (ngoài khoảng 2000–2100).",
+               "This time is implausible (outside 2000–2100).")
+        for name, moment in times.items()
+        if moment is not None and not EARLIEST <= moment < LATEST
+    ]
+
+
+@dataclass
+class Plan:
+    """Everything decided before anything is written."""
+
+    submission: VisitSubmission
+    digest: str
+    form: forms.CompiledForm
+    rules: dict[str, forms.PhotoRule]
+    photos: list[tuple[str, int, bytes]]
+    skill_level: int | None
+    fix: checks.Fix | None
+    on_behalf_of: int | None
+    destination: Destination | None = None
+
+
+async def submit(
+    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, raw: bytes,
+    photo_parts: list[PhotoPart] | None = None,
+) -> tuple[VisitReceipt, bool]:
+    """(receipt, created). 201 when created, 200 for a retry of a stored visit."""
+    actor.require_role(Role.MEMBER, Role.LEADER)
+    submission, digest = decode_submission(raw)
+    parts = photo_parts or []
+    if parts:
+        # Before any photo work: a phone re-sending a stored visit with its photos costs one lookup, not decodes.
+        existing = await load_visit(session, submission.id)
+        if existing is not None:
+            return await _answer_stored(session, actor, settings, store, existing, digest, parts), False
+    try:
+        return await _submit_new(session, actor, settings, store, submission, digest, parts)
+    except errors.DomainError as exc:
+        if exc.kind.status not in _RETRY_SAFE_STATUSES or exc.kind.code in _NOT_RETRY_SAFE:
+            raise
+        await session.rollback()
+        existing = await load_visit(session, submission.id)
+        if existing is None:
+            raise
+        return await _answer_stored(session, actor, settings, store, existing, digest, parts), False
+
+
+async def _answer_stored(
+    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, existing: StoredVisit,
+    digest: str, parts: list[PhotoPart],
+) -> VisitReceipt:
+    if existing.submitted_by != actor.user_id or existing.payload_hash != digest:
+        raise errors.DomainError(errors.VISIT_CONFLICT)
+    form = await form_of(session, existing.form_id, existing.form_version)
+    rules = forms.required_photos(form, existing.answers)
+    items, problems = photos_service.photo_slots(form, rules, parts)
+    if problems:
+        raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
+    receipt_, _ = await photos_service.attach(session, settings, store, existing, form, items)
+    return receipt_
+
+
+async def _submit_new(
+    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, submission: VisitSubmission,
+    digest: str, parts: list[PhotoPart],
+) -> tuple[VisitReceipt, bool]:
+    plan = await _plan(session, actor, submission, digest, parts)
+    slot_photos: list[SlotPhoto] = []
+    if plan.photos:
+        # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
+        await session.commit()
+        slot_photos = await prepare_photos(store, plan.photos, plan.rules)
+    if submission.new_household is not None:
+        plan.destination = await new_household(session, actor, submission.new_household)
+    return await _write(session, actor, settings, store, plan, slot_photos)
+
+
+async def _plan(
+    session: AsyncSession, actor: Actor, submission: VisitSubmission, digest: str, parts: list[PhotoPart],
+) -> Plan:
+    form = await form_of(session, submission.form_id, submission.form_version)
+    answers = submission.answers
+    evaluation = evaluate(form, answers)
+    problems: list[dict[str, Any]] = [msgspec.to_builtins(e) for e in evaluation.errors]
+    problems.extend(_time_problems(submission))
+    if (submission.household_id is None) == (submission.new_household is None):
+        problems.append(_field("household_id", "visit.household_required",
+                               "Cần đúng một trong hai: household_id hoặc new_household.",
+                               "Give exactly one of household_id and new_household."))
+    rules = evaluation.photo_rules
+    items, photo_problems = photos_service.photo_slots(form, rules, parts)
+    problems.extend(photo_problems)
+    on_behalf_of = await _on_behalf_of(session, actor, submission.on_behalf_of, problems)
+    if problems:
+        raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
+    plan = Plan(submission=submission, digest=digest, form=form, rules=rules, photos=items,
+                skill_level=evaluation.level, fix=_fix(form, submission), on_behalf_of=on_behalf_of)
+    if submission.household_id is not None:
+        plan.destination = await existing_household(session, actor, submission.household_id)
+    return plan
+
+
+async def _on_behalf_of(session: AsyncSession, actor: Actor, user_id: int | None,
+                        problems: list[dict[str, Any]]) -> int | None:
+    if user_id is None or user_id == actor.user_id:
+        return None
+    if actor.role != Role.LEADER:
+        raise errors.DomainError(errors.VISIT_ON_BEHALF_FORBIDDEN)
+    connection_ = await connection(session)
+    row = (await connection_.execute(
+        select(User.__table__.c.team_id, User.__table__.c.role, User.__table__.c.active)
+        .where(User.__table__.c.id == user_id)
+    )).first()
+    if row is None or not row.active or row.team_id != actor.team_id or row.role not in (Role.MEMBER, Role.LEADER):
+        problems.append(_field("on_behalf_of", "visit.not_team_member", "Người này không thuộc tổ của bạn.",
+                               "This person is not a member of your team."))
+        return None
+    return user_id
+
+
+def _fix(form: forms.CompiledForm, submission: VisitSubmission) -> checks.Fix | None:
+    """The visit's GPS fix: the phone's location, else the form's (first answered) geopoint question."""
+    location = submission.location
+    if location is not None:
+        return checks.Fix(location.lat, location.lon, location.accuracy_m, location.is_mock)
+    for name, item in form.questions.items():
+        value = submission.answers.get(name) if item.kind == "geopoint" else None
+        if isinstance(value, dict) and "lat" in value and "lon" in value:
+            return checks.Fix(value["lat"], value["lon"], value.get("accuracy_m"))
+    return None
+
+
+# Built once: constructing an INSERT of 27 columns costs more CPU than executing it.
+_INSERT_VISIT = {
+    "postgresql": postgresql.insert(VISITS).on_conflict_do_nothing(index_elements=["id"]).returning(VISITS.c.id),
+    "sqlite": sqlite.insert(VISITS).on_conflict_do_nothing(index_elements=["id"]).returning(VISITS.c.id),
+}
+_INSERT_PHOTOS = PHOTOS.insert()
+
+
+async def _write(
+    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, plan: Plan,
+    slot_photos: list[SlotPhoto],
+) -> tuple[VisitReceipt, bool]:
+    submission, destination = plan.submission, plan.destination
+    assert destination is not None
+    now = utcnow()
+    fix = plan.fix
+    known_location = destination.location
+    previous = await previous_visit(session, actor.user_id, submission.finished_at) if fix else None
+    visit_flags = checks.gps_flags(
+        fix, accuracy_threshold_m=plan.form.geopoint_threshold, household_location=known_location,
+        far_from_household_m=settings.far_from_household_m, previous=previous, finished_at=submission.finished_at,
+        impossible_travel_kmh=settings.impossible_travel_kmh,
+    )
+    counts: dict[str, int] = {}
+    for item in slot_photos:
+        counts[item.question] = counts.get(item.question, 0) + 1
+    status = status_of(missing_photos(plan.rules, counts))
+    location = submission.location
+    app = submission.app
+    values = {
+        "id": submission.id, "form_id": submission.form_id, "form_version": submission.form_version,
+        "household_id": destination.household_id, "submitted_by": actor.user_id, "on_behalf_of": plan.on_behalf_of,
+        "team_id": actor.team_id, "area_id": destination.area_id, "area_path": destination.area_path,
+        "started_at": utc(submission.started_at), "finished_at": utc(submission.finished_at), "received_at": now,
+        "lat": fix.lat if fix else None, "lon": fix.lon if fix else None,
+        "accuracy_m": fix.accuracy_m if fix else None,
+        "location_captured_at": utc(location.captured_at) if location else None, "is_mock": bool(fix and fix.is_mock),
+        "answers": submission.answers, "app_name": (app.name or "")[:100] or None if app else None,
+        "app_version": (app.version or "")[:50] or None if app else None, "payload_hash": plan.digest,
+        "status": status, "skill_level": plan.skill_level, "review_status": "pending",
+    }
+    conn = await connection(session)
+    inserted = (await conn.execute(_INSERT_VISIT[conn.dialect.name], values)).first()
+    if inserted is None:  # a concurrent duplicate won: answer as its retry
+        existing = await load_visit(session, submission.id)
+        assert existing is not None
+        parts = [PhotoPart(item.question, item.index, item.processed.original) for item in slot_photos]
+        return await _answer_stored(session, actor, settings, store, existing, plan.digest, parts), False
+
+    photo_rows, photo_flags = await photo_evidence(
+        session, settings, submission.id, destination.household_id, fix, submission.started_at, submission.finished_at,
+        slot_photos, now,
+    )
+    if photo_rows:
+        await conn.execute(_INSERT_PHOTOS, photo_rows)
+    visit_flags.extend(photo_flags)
+    await insert_flags(session, submission.id, visit_flags)
+    if known_location is None:
+        threshold = plan.form.geopoint_threshold or DEFAULT_GEOPOINT_ACCURACY_M
+        if fix is not None and checks.is_good_fix(fix, threshold):
+            await households_service.set_household_location_if_missing(
+                session, destination.household_id, fix.lat, fix.lon)
+    body = receipt(
+        visit_id=submission.id, household_id=destination.household_id, status=status, rules=plan.rules,
+        slots=[PhotoSlotOut(question=i.question, index=i.index, sha256=i.processed.sha256) for i in slot_photos],
+        flags=[flag_out(f) for f in visit_flags], skill_level=plan.skill_level, received_at=now,
+    )
+    return body, True
+
