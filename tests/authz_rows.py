@@ -23,13 +23,24 @@ HOW TO ADD YOUR ENDPOINTS (visits, reviews, tallies, exports …) — append to 
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from litestar import Litestar
+
+from service.db import utcnow
+from service.visits.models import Visit, VisitPhoto
+from service.visits.photo_objects import store_photo
+from storage import ObjectStore, process_photo
 from tests.support.authz_scene import PASSWORD, Call, Scene
 from tests.support.forms_data import small_form, xlsx
+from tests.visits.support import PHOTO_QUESTION, jpeg, visit
+from tests.visits.support import answers as visit_answers
+
+MATRIX_PHOTO = jpeg(99)
 
 Cell = int | tuple[int, int]
 Builder = Callable[[Scene, str, str], Awaitable[Call]]
@@ -302,4 +313,96 @@ ENDPOINTS += [
 
 ENDPOINTS += [
     Endpoint("GET", "/api/v1/access-log", fixed("/api/v1/access-log"), **ADMIN_ONLY, admin=200),
+]
+
+
+# ---- visits --------------------------------------------------------------------------------------------------
+# In scope: a visit made by member_a1 in village 38-A-1; out of scope: one by member_b1 in village 38-B-1.
+# Members see the visits they made; leaders only their own too (not their team's); supervisors by area.
+
+async def _visit_json(scene: Scene, role: str, scope: str) -> Call:
+    household = await scene.household(scope)
+    return Call("/api/v1/visits", json=visit((scene.form_id, scene.form_version), household.id))
+
+
+async def _stored_visit(scene: Scene, scope: str) -> uuid.UUID:
+    household = await scene.household(scope)
+    village = scene.village(scope)
+    visit_id = uuid.uuid4()
+    async with scene.sessions() as session:
+        session.add(Visit(
+            id=visit_id, form_id=scene.form_id, form_version=scene.form_version, household_id=household.id,
+            submitted_by=scene.member(scope).id, team_id=scene.team(scope).id, area_id=village.id,
+            area_path=village.path, received_at=utcnow(), answers=visit_answers(), payload_hash="0" * 64,
+            status="awaiting_photos",
+        ))
+        await session.commit()
+    return visit_id
+
+
+def _matrix_store(scene: Scene) -> ObjectStore:
+    """The object store of the app under test. The Scene does not carry it, so the running app is found by its
+    database (one app per database)."""
+    url = str(scene.sessions.kw["bind"].url)
+    for candidate in gc.get_objects():
+        if isinstance(candidate, Litestar) and str(getattr(candidate.state, "engine", None) and
+                                                   candidate.state.engine.url) == url:
+            return candidate.state.store
+    raise LookupError("no running app on the matrix database")
+
+
+async def _visit_with_photo(scene: Scene, scope: str) -> uuid.UUID:
+    visit_id = await _stored_visit(scene, scope)
+    photo = process_photo(MATRIX_PHOTO)
+    keys = await store_photo(_matrix_store(scene), photo)
+    async with scene.sessions() as session:
+        session.add(VisitPhoto(
+            visit_id=visit_id, question=PHOTO_QUESTION, idx=0, sha256=photo.sha256, original_key=keys.original,
+            large_key=keys.large, thumb_key=keys.thumb, content_type=photo.content_type, width=photo.width,
+            height=photo.height, size_bytes=len(photo.original), created_at=utcnow(),
+        ))
+        await session.commit()
+    return visit_id
+
+
+async def _put_photo(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/visits/{await _stored_visit(scene, scope)}/photos/{PHOTO_QUESTION}",
+                content=MATRIX_PHOTO, content_type="image/jpeg")
+
+
+async def _put_photo_slot(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/visits/{await _stored_visit(scene, scope)}/photos/{PHOTO_QUESTION}/1",
+                content=MATRIX_PHOTO, content_type="image/jpeg")
+
+
+async def _visits(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/visits", params={"area": scene.village(scope).code})
+
+
+async def _visit(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/visits/{await _stored_visit(scene, scope)}")
+
+
+async def _visit_photo(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/visits/{await _visit_with_photo(scene, scope)}/photos/{PHOTO_QUESTION}/0/thumb")
+
+
+async def _review(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/visits/{await _stored_visit(scene, scope)}/review", json={"decision": "approve"})
+
+
+# Supervisors do not file visits, whoever's household it is (403 either way: nothing leaks).
+SUBMIT = {"anonymous": 401, "member": (201, 404), "leader": (201, 404), "supervisor": 403, "admin": 201}
+# Only whoever submitted the visit adds its photos; a supervisor sees the visit but may not.
+ATTACH = {"anonymous": 401, "member": (201, 404), "leader": 404, "supervisor": (403, 404), "admin": 201}
+READ_VISIT = {"anonymous": 401, "member": (200, 404), "leader": 404, "supervisor": (200, 404), "admin": 200}
+ENDPOINTS += [
+    Endpoint("POST", "/api/v1/visits", _visit_json, **SUBMIT),
+    Endpoint("PUT", "/api/v1/visits/{visit_id}/photos/{question}", _put_photo, **ATTACH),
+    Endpoint("PUT", "/api/v1/visits/{visit_id}/photos/{question}/{index}", _put_photo_slot, **ATTACH),
+    Endpoint("GET", "/api/v1/visits", _visits, **SCOPED_READ),
+    Endpoint("GET", "/api/v1/visits/{visit_id}", _visit, **READ_VISIT),
+    Endpoint("GET", "/api/v1/visits/{visit_id}/photos/{question}/{index}/{variant}", _visit_photo, **READ_VISIT),
+    Endpoint("POST", "/api/v1/visits/{visit_id}/review", _review,
+             **(READ_VISIT | {"member": (403, 404), "supervisor": (200, 404)})),
 ]
