@@ -196,3 +196,17 @@ async def test_unknown_fields_from_newer_apps_are_ignored(client, world, form, h
     body["location"]["altitude_m"] = 12.5
     response = await client.post("/api/v1/visits", json=body, headers=world["member_a1"].headers)
     assert response.status_code == 201
+
+
+async def test_a_new_household_with_photos_in_one_multipart_request(client, world, form, db):
+    from tests.visits.support import PHOTO_QUESTION, jpeg, multipart
+
+    household_id = uuid.uuid4()
+    body = visit(form, None, new_household={"id": str(household_id), "head_name": "Hộ tạm trú"})
+    parts = multipart(body, [(PHOTO_QUESTION, jpeg(90))])
+    first = await client.post("/api/v1/visits", headers=world["member_a1"].headers, **parts)
+    again = await client.post("/api/v1/visits", headers=world["member_a1"].headers, **parts)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["household_id"] == str(household_id) and first.json()["status"] == "complete"
+    assert again.content == first.content
+    assert len(await fetch(db, select(Household).where(Household.id == household_id))) == 1
