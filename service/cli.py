@@ -20,6 +20,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def run_with_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
     """Runs `work(session)` in one transaction against the configured database, committing on success."""
+    import service.models  # noqa: F401  (every table, so foreign keys between domains resolve)
     from service.db import create_engine, session_factory
 
     async def runner() -> T:
