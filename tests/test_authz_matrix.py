@@ -73,6 +73,8 @@ async def matrix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         app = create_app(Settings(data_dir=directory / "data", database_url=url))
         async with AsyncTestClient(app=app, raise_server_exceptions=False) as client:
             yield Matrix(client, scene)
+            # Close pooled connections on this loop (the lifespan's dispose runs on the client's portal loop).
+            await app.state.engine.dispose()
         await engine.dispose()
 
 
