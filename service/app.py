@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
+from service.access.authn import TokenLookup
 from service.db import create_engine, session_factory
 from service.deps import DEPENDENCIES
 from service.problems import EXCEPTION_HANDLERS
@@ -40,6 +41,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.store = store
+        app.state.token_lookup = TokenLookup(engine)
         try:
             yield
         finally:

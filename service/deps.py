@@ -43,8 +43,8 @@ def provide_store(state: State) -> ObjectStore:
     return state.store
 
 
-async def provide_actor(request: Request, db_session: DbSession) -> Actor:
-    return await authenticate(request, db_session)
+async def provide_actor(request: Request, db_session: DbSession, state: State) -> Actor:
+    return await authenticate(request, db_session, state.token_lookup)
 
 
 DEPENDENCIES = {
