@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
-from service.access.actor import FIELD_ROLES, Actor, Role
+from service.access.actor import Actor, Role
 from service.access.members_schemas import MemberImportReport
 from service.access.members_service import (
     ROLES, _clean_full_name, _clean_phone, check_password, insert_user, placement, require_manager_of,
@@ -19,7 +19,7 @@ from service.access.members_service import (
 )
 from service.access.models import Area, User
 from service.access.passwords import hash_password
-from service.access.text import parse_bool, read_csv, normalize_username, username_problem
+from service.access.text import normalize_username, parse_bool, read_csv, username_problem
 from service.db import utcnow
 
 REQUIRED = {"username", "full_name", "area_code"}
@@ -158,4 +158,4 @@ def _parse(row: dict[str, str]) -> dict:
     role = Role(role_text)
     return {"username": username, "full_name": full_name, "phone": phone, "role": role,
             "area_code": None if role == Role.ADMIN else area_code, "has_smartphone": has_smartphone,
-            "password": password, "field": role in FIELD_ROLES}
+            "password": password}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
@@ -106,9 +106,3 @@ async def delete_team(session: AsyncSession, actor: Actor, team_id: int) -> None
     await session.delete(team)
     await session.flush()
 
-
-async def team_sizes(session: AsyncSession, team_ids: list[int]) -> dict[int, int]:
-    rows = await session.execute(
-        select(User.team_id, func.count()).where(User.team_id.in_(team_ids), User.active).group_by(User.team_id)
-    )
-    return {team_id: count for team_id, count in rows.all()}
