@@ -16,6 +16,7 @@ from service.deps import DEPENDENCIES
 from service.problems import EXCEPTION_HANDLERS
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
+from service.visits.batch import VisitBatcher
 from storage import ObjectStore, open_store
 
 
@@ -34,7 +35,7 @@ def build_store(settings: Settings) -> ObjectStore:
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
         store = build_store(settings)
         # Wrong S3 credentials must stop the service at start, not at the first upload.
         await store.ensure_ready()
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.sessions = session_factory(engine)
         app.state.store = store
         app.state.token_lookup = TokenLookup(engine)
+        app.state.visit_batcher = VisitBatcher(engine, settings)
         try:
             yield
         finally:

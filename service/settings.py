@@ -25,6 +25,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 5
     login_window_s: float = 900.0
     max_request_bytes: int = 40_000_000
+    # Connections per worker (PostgreSQL): workers × this must stay under the server's max_connections.
+    db_pool_size: int = 40
     debug: bool = False
 
     @property

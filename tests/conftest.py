@@ -58,6 +58,8 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
     app = create_app(settings)
     async with AsyncTestClient(app=app, raise_server_exceptions=False) as test_client:
         yield test_client
+        # Close pooled connections on the loop that opened them (the lifespan runs on another one).
+        await app.state.engine.dispose()
 
 
 @pytest.fixture

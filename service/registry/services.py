@@ -149,6 +149,8 @@ async def list_latest(session: AsyncSession, cursor: str | None, limit: int | No
     """Latest version of each form, ordered by form_id; the cursor is the last form_id seen."""
     size = clamp_limit(limit)
     after = decode_cursor(cursor, str)
+    if after is not None and len(after) > 100:  # longer than any form id: not a cursor we issued
+        raise errors.DomainError(errors.BAD_CURSOR)
     newest = select(FormVersion.form_id, func.max(FormVersion.id).label("newest_id")).group_by(FormVersion.form_id)
     if after is not None:
         newest = newest.where(FormVersion.form_id > after)

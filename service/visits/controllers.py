@@ -90,7 +90,8 @@ class VisitController(Controller):
         else:
             raise errors.DomainError(errors.UNSUPPORTED_MEDIA, errors.UNSUPPORTED_MEDIA.title_vi,
                                      "Send application/json or multipart/form-data.")
-        body, created = await services.submit(db_session, actor, settings, store, raw, parts)
+        body, created = await services.submit(db_session, actor, settings, store, raw, parts,
+                                              request.app.state.visit_batcher)
         return _receipt_response(body, created)
 
     @put("/{visit_id:uuid}/photos/{question:str}", operation_class=PutPhotoOperation, responses=PHOTO_RESPONSES,

@@ -32,6 +32,7 @@ from service.settings import Settings
 from service.visits import flags as checks
 from service.visits import photos_service
 from service.visits.answers import evaluate
+from service.visits.batch import PendingVisit, VisitBatcher
 from service.visits.evidence import photo_evidence, previous_visit, utc
 from service.visits.households import Destination, existing_household, new_household
 from service.visits.multipart import PhotoPart
@@ -113,7 +114,7 @@ class Plan:
 
 async def submit(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, raw: bytes,
-    photo_parts: list[PhotoPart] | None = None,
+    photo_parts: list[PhotoPart] | None = None, batcher: VisitBatcher | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """(receipt, created). 201 when created, 200 for a retry of a stored visit."""
     actor.require_role(Role.MEMBER, Role.LEADER)
@@ -125,7 +126,7 @@ async def submit(
         if existing is not None:
             return await _answer_stored(session, actor, settings, store, existing, digest, parts), False
     try:
-        return await _submit_new(session, actor, settings, store, submission, digest, parts)
+        return await _submit_new(session, actor, settings, store, submission, digest, parts, batcher)
     except errors.DomainError as exc:
         if exc.kind.status not in _RETRY_SAFE_STATUSES or exc.kind.code in _NOT_RETRY_SAFE:
             raise
@@ -153,9 +154,23 @@ async def _answer_stored(
 
 async def _submit_new(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, submission: VisitSubmission,
-    digest: str, parts: list[PhotoPart],
+    digest: str, parts: list[PhotoPart], batcher: VisitBatcher | None = None,
 ) -> tuple[VisitReceipt, bool]:
-    plan = await _plan(session, actor, submission, digest, parts)
+    batchable = (batcher is not None and not parts and submission.household_id is not None
+                 and submission.new_household is None)
+    plan = await _plan(session, actor, submission, digest, parts, place=not batchable)
+    if batchable and plan.on_behalf_of is None:
+        assert batcher is not None and submission.household_id is not None
+        if session.in_transaction():  # on SQLite an open transaction would hold the lock the batch needs
+            await session.commit()
+        pending = PendingVisit(actor, submission, digest, plan.rules, plan.skill_level, plan.fix,
+                               plan.form.geopoint_threshold)
+        written = await batcher.submit(pending)
+        if isinstance(written, VisitReceipt):
+            return written, True
+        plan.destination = await existing_household(session, actor, submission.household_id)
+    elif batchable and submission.household_id is not None:
+        plan.destination = await existing_household(session, actor, submission.household_id)
     slot_photos: list[SlotPhoto] = []
     if plan.photos:
         # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
@@ -168,6 +183,7 @@ async def _submit_new(
 
 async def _plan(
     session: AsyncSession, actor: Actor, submission: VisitSubmission, digest: str, parts: list[PhotoPart],
+    *, place: bool = True,
 ) -> Plan:
     form = await form_of(session, submission.form_id, submission.form_version)
     answers = submission.answers
@@ -186,7 +202,7 @@ async def _plan(
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
     plan = Plan(submission=submission, digest=digest, form=form, rules=rules, photos=items,
                 skill_level=evaluation.level, fix=_fix(form, submission), on_behalf_of=on_behalf_of)
-    if submission.household_id is not None:
+    if place and submission.household_id is not None:
         plan.destination = await existing_household(session, actor, submission.household_id)
     return plan
 
