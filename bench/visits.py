@@ -99,22 +99,24 @@ class Server:
 
 def lua_json_visits(pairs: list[tuple[str, str, float, float]], path: Path) -> None:
     """A wrk script: each request is a new visit by one of the members to one of their households."""
-    now = datetime.now(UTC)
-    started = (now - timedelta(minutes=6)).isoformat()
-    finished = (now - timedelta(minutes=1)).isoformat()
     rows = ",\n".join(f'{{"{t}", "{h}", {lat}, {lon}}}' for t, h, lat, lon in pairs)
     answers = json.dumps(ANSWERS, ensure_ascii=False)
     path.write_text(
         LUA_COMMON.replace("__ROWS__", rows)
         + f"""
 local answers = [[{answers}]]
+local clock = os.time() - 30 * 86400
 function visit_json(row)
   local id = uuid4()
+  -- Each visit finishes a few seconds after the previous one of this script: real, distinct times.
+  clock = clock + 3
+  local finished = os.date("!%Y-%m-%dT%H:%M:%SZ", clock)
+  local started = os.date("!%Y-%m-%dT%H:%M:%SZ", clock - 300)
   local location = string.format('{{"lat":%.6f,"lon":%.6f,"accuracy_m":8}}', row[3], row[4])
   return id, string.format('{{"id":"%s","form_id":"{FORM_ID}","form_version":"1","household_id":"%s",' ..
-    '"started_at":"{started}","finished_at":"{finished}","location":{{"lat":%.6f,"lon":%.6f,"accuracy_m":8,' ..
-    '"captured_at":"{finished}"}},"answers":' .. answers:sub(1, -2) .. ',"location":' .. location .. '}},' ..
-    '"app":{{"name":"bench","version":"1"}}}}', id, row[2], row[3], row[4])
+    '"started_at":"%s","finished_at":"%s","location":{{"lat":%.6f,"lon":%.6f,"accuracy_m":8,' ..
+    '"captured_at":"%s"}},"answers":' .. answers:sub(1, -2) .. ',"location":' .. location .. '}},' ..
+    '"app":{{"name":"bench","version":"1"}}}}', id, row[2], started, finished, row[3], row[4], finished)
 end
 """
     )

@@ -32,7 +32,8 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
             await session.rollback()
             raise
         else:
-            await session.commit()
+            if session.in_transaction():
+                await session.commit()
 
 
 def provide_settings(state: State) -> Settings:

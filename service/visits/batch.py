@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
 from service.access import households_service
 from service.access.actor import Actor
+from service.access.models import User
 from service.coalesce import Coalescer
 from service.db import as_utc, utcnow
 from service.settings import Settings
@@ -35,6 +36,7 @@ from service.visits.receipts import FLAGS, VISITS, flag_out, missing_photos, rec
 from service.visits.schemas import VisitReceipt
 
 FALLBACK = object()
+USERS = User.__table__
 
 _HOUSEHOLDS = (
     select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon, HOUSEHOLDS.c.merged_into_id,
@@ -42,18 +44,20 @@ _HOUSEHOLDS = (
     .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
     .where(HOUSEHOLDS.c.id.in_(bindparam("ids", expanding=True)))
 )
-_LATER = VISITS.alias("later")
-# Per member, the visit with a GPS fix that finished last before the cut: no later one of theirs exists.
-_LATEST_FIXES = (
-    select(VISITS.c.id, VISITS.c.submitted_by, VISITS.c.lat, VISITS.c.lon, VISITS.c.finished_at)
-    .where(
-        VISITS.c.submitted_by.in_(bindparam("members", expanding=True)),
-        VISITS.c.finished_at < bindparam("cut"),
-        VISITS.c.lat.is_not(None),
-        ~select(_LATER.c.id).where(
-            and_(_LATER.c.submitted_by == VISITS.c.submitted_by, _LATER.c.finished_at > VISITS.c.finished_at,
-                 _LATER.c.finished_at < bindparam("cut"), _LATER.c.lat.is_not(None))
-        ).exists(),
+_EARLIER = VISITS.alias("earlier")
+# Per member, the visit with a GPS fix that finished last before the cut. The correlated ORDER BY … LIMIT 1
+# walks the (submitted_by, finished_at) index backwards from the cut, so it stays cheap however many
+# visits a member has made (an anti-join over them was 20× slower with a million visits stored).
+_LATEST_FIXES = select(VISITS.c.id, VISITS.c.submitted_by, VISITS.c.lat, VISITS.c.lon, VISITS.c.finished_at).where(
+    VISITS.c.id.in_(
+        select(
+            select(_EARLIER.c.id)
+            .where(_EARLIER.c.submitted_by == USERS.c.id, _EARLIER.c.finished_at < bindparam("cut"),
+                   _EARLIER.c.lat.is_not(None))
+            .order_by(_EARLIER.c.finished_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        ).where(USERS.c.id.in_(bindparam("members", expanding=True)))
     )
 )
 _PREVIOUS_ONE = (
@@ -98,7 +102,7 @@ class VisitBatcher:
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self._engine = engine
         self._settings = settings
-        self._coalescer: Coalescer[PendingVisit, Any] = Coalescer(self._write_batch, max_batch=200)
+        self._coalescer: Coalescer[PendingVisit, Any] = Coalescer(self._write_batch, max_batch=200, linger_s=0.003)
 
     async def submit(self, item: PendingVisit) -> VisitReceipt | object:
         """The receipt once committed, or FALLBACK for the single-visit path."""
@@ -168,18 +172,22 @@ class VisitBatcher:
             for row in await connection.execute(_LATEST_FIXES, {"members": members, "cut": cut})
         }
         timed.sort(key=lambda e: (e.item.actor.user_id, utc(e.item.submission.finished_at)))
+        earlier_in_batch: dict[int, list[checks.PreviousVisit]] = {}
         for entry in timed:
             member, finished = entry.item.actor.user_id, utc(entry.item.submission.finished_at)
-            previous = latest.get(member)
-            if previous is not None and previous.finished_at >= finished:
+            stored = latest.get(member)
+            if stored is not None and stored.finished_at >= finished:
                 # Sent out of order (offline for days): look up its own predecessor.
                 row = (await connection.execute(_PREVIOUS_ONE, {"user_id": member, "finished_at": finished})).first()
-                previous = (checks.PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))
-                            if row is not None else None)
-            entry.previous = previous
+                stored = (checks.PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))
+                          if row is not None else None)
+            # The batch is in time order per member: the last earlier one here beats anything stored before.
+            before = [p for p in earlier_in_batch.get(member, ()) if p.finished_at < finished]
+            entry.previous = before[-1] if before else stored
             fix = entry.item.fix
-            if fix is not None and (latest.get(member) is None or latest[member].finished_at < finished):
-                latest[member] = checks.PreviousVisit(str(entry.item.submission.id), fix.lat, fix.lon, finished)
+            assert fix is not None
+            earlier_in_batch.setdefault(member, []).append(
+                checks.PreviousVisit(str(entry.item.submission.id), fix.lat, fix.lon, finished))
 
     async def _first_fixes(self, connection: AsyncConnection, entries: list[_Placed]) -> None:
         """A household without a location takes the first good fix of a visit to it."""
