@@ -72,6 +72,7 @@ async def matrix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         scene = Scene(world=world, sessions=sessions, form_id=published.form_id, form_version=published.version)
         app = create_app(Settings(data_dir=directory / "data", database_url=url))
         async with AsyncTestClient(app=app, raise_server_exceptions=False) as client:
+            scene.store = app.state.store
             yield Matrix(client, scene)
             # Close pooled connections on this loop (the lifespan's dispose runs on the client's portal loop).
             await app.state.engine.dispose()

@@ -50,6 +50,7 @@ class Scene:
     sessions: async_sessionmaker[AsyncSession]
     form_id: str = ""
     form_version: str = ""
+    store: Any = None  # the app's object store, set once the app under test has started
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def unique(self, prefix: str) -> str:
