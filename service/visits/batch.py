@@ -195,9 +195,10 @@ class VisitBatcher:
             fix = entry.item.fix
             threshold = entry.item.accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M
             if entry.location is None and fix is not None and checks.is_good_fix(fix, threshold):
-                session = AsyncSession(bind=connection)
-                await households_service.set_household_location_if_missing(
-                    session, entry.household_id, fix.lat, fix.lon)
+                # Joins the batch's transaction (the access domain's rules for household writes apply).
+                async with AsyncSession(bind=connection) as session:
+                    await households_service.set_household_location_if_missing(
+                        session, entry.household_id, fix.lat, fix.lon)
                 entry.location = (fix.lat, fix.lon)
 
     @staticmethod
