@@ -120,7 +120,6 @@ VISIT_CONFLICT = _kind("visit.conflict", 409, "Mã phiếu này đã được g�
                        "This visit id was already submitted with different content.")
 VISIT_UNKNOWN_FORM = _kind("visit.unknown_form", 422, "Biểu mẫu hoặc phiên bản không tồn tại.",
                            "Unknown form or form version.")
-PHOTO_INVALID = _kind("photo.invalid", 422, "Ảnh không hợp lệ.", "The photo is not valid.")
 PHOTO_SLOT_TAKEN = _kind("photo.slot_taken", 409, "Vị trí ảnh này đã có ảnh khác.",
                          "This photo slot already holds a different photo.")
 VISIT_MALFORMED = _kind("visit.malformed", 400, "Dữ liệu phiếu thăm hộ không đúng định dạng.",

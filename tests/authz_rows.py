@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from service.db import utcnow
 from service.visits.models import Visit, VisitPhoto
 from service.visits.photo_objects import store_photo
-from storage import ObjectStore, process_photo
+from storage import process_photo
 from tests.support.authz_scene import PASSWORD, Call, Scene
 from tests.support.forms_data import small_form, xlsx
 from tests.visits.support import PHOTO_QUESTION, jpeg, visit

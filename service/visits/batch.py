@@ -22,28 +22,24 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
-from service.access import households_service
 from service.access.actor import Actor
 from service.access.models import User
 from service.coalesce import Coalescer
 from service.db import as_utc, utcnow
 from service.settings import Settings
 from service.visits import flags as checks
-from service.visits.evidence import utc
-from service.visits.households import AREAS, HOUSEHOLDS
-from service.visits.receipts import FLAGS, VISITS, flag_out, missing_photos, receipt, status_of
+from service.visits.evidence import previous_visit_on
+from service.visits.households import DESTINATIONS, HOUSEHOLDS
+from service.visits.receipts import (
+    FLAGS, VISITS, flag_out, flag_rows, locate_household_by_first_fix, missing_photos, receipt, status_of, utc,
+    visit_row,
+)
 from service.visits.schemas import VisitReceipt
 
 FALLBACK = object()
 USERS = User.__table__
 
-_HOUSEHOLDS = (
-    select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon, HOUSEHOLDS.c.merged_into_id,
-           AREAS.c.id.label("area_id"), AREAS.c.path)
-    .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
-    .where(HOUSEHOLDS.c.id.in_(bindparam("ids", expanding=True)))
-)
+_HOUSEHOLDS = DESTINATIONS.where(HOUSEHOLDS.c.id.in_(bindparam("ids", expanding=True)))
 _EARLIER = VISITS.alias("earlier")
 # Per member, the visit with a GPS fix that finished last before the cut. The correlated ORDER BY … LIMIT 1
 # walks the (submitted_by, finished_at) index backwards from the cut, so it stays cheap however many
@@ -59,13 +55,6 @@ _LATEST_FIXES = select(VISITS.c.id, VISITS.c.submitted_by, VISITS.c.lat, VISITS.
             .scalar_subquery()
         ).where(USERS.c.id.in_(bindparam("members", expanding=True)))
     )
-)
-_PREVIOUS_ONE = (
-    select(VISITS.c.id, VISITS.c.lat, VISITS.c.lon, VISITS.c.finished_at)
-    .where(VISITS.c.submitted_by == bindparam("user_id"), VISITS.c.finished_at < bindparam("finished_at"),
-           VISITS.c.lat.is_not(None))
-    .order_by(VISITS.c.finished_at.desc())
-    .limit(1)
 )
 _INSERT = {
     "postgresql": postgresql.insert(VISITS).on_conflict_do_nothing(index_elements=["id"]).returning(VISITS.c.id),
@@ -130,13 +119,10 @@ class VisitBatcher:
         now = utcnow()
         rows = [self._row(entry, now) for entry in placed.values()]
         inserted = {row.id for row in await connection.execute(_INSERT[connection.dialect.name], rows)}
-        flag_rows = [
-            {"visit_id": entry.item.submission.id, "code": f.code, "value": f.value, "unit": f.unit,
-             "detail": f.detail}
-            for entry in placed.values() if entry.item.submission.id in inserted for f in entry.flags or ()
-        ]
-        if flag_rows:
-            await connection.execute(_INSERT_FLAGS, flag_rows)
+        new_flags = [row for entry in placed.values() if entry.item.submission.id in inserted
+                     for row in flag_rows(entry.item.submission.id, entry.flags or ())]
+        if new_flags:
+            await connection.execute(_INSERT_FLAGS, new_flags)
         await self._first_fixes(connection, [e for e in placed.values() if e.item.submission.id in inserted])
         for index, entry in placed.items():
             if entry.item.submission.id in inserted:
@@ -178,9 +164,7 @@ class VisitBatcher:
             stored = latest.get(member)
             if stored is not None and stored.finished_at >= finished:
                 # Sent out of order (offline for days): look up its own predecessor.
-                row = (await connection.execute(_PREVIOUS_ONE, {"user_id": member, "finished_at": finished})).first()
-                stored = (checks.PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))
-                          if row is not None else None)
+                stored = await previous_visit_on(connection, member, finished)
             # The batch is in time order per member: the last earlier one here beats anything stored before.
             before = [p for p in earlier_in_batch.get(member, ()) if p.finished_at < finished]
             entry.previous = before[-1] if before else stored
@@ -190,36 +174,22 @@ class VisitBatcher:
                 checks.PreviousVisit(str(entry.item.submission.id), fix.lat, fix.lon, finished))
 
     async def _first_fixes(self, connection: AsyncConnection, entries: list[_Placed]) -> None:
-        """A household without a location takes the first good fix of a visit to it."""
         for entry in entries:
-            fix = entry.item.fix
-            threshold = entry.item.accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M
-            if entry.location is None and fix is not None and checks.is_good_fix(fix, threshold):
-                # Joins the batch's transaction (the access domain's rules for household writes apply).
-                async with AsyncSession(bind=connection) as session:
-                    await households_service.set_household_location_if_missing(
-                        session, entry.household_id, fix.lat, fix.lon)
-                entry.location = (fix.lat, fix.lon)
+            # Joins the batch's transaction.
+            async with AsyncSession(bind=connection) as session:
+                if await locate_household_by_first_fix(session, entry.household_id, entry.location,
+                                                       entry.item.fix, entry.item.accuracy_threshold_m):
+                    entry.location = (entry.item.fix.lat, entry.item.fix.lon)  # type: ignore[union-attr]
 
     @staticmethod
     def _row(entry: _Placed, now: datetime) -> dict[str, Any]:
         item = entry.item
-        submission, fix, actor = item.submission, item.fix, item.actor
-        location, app = submission.location, submission.app
-        return {
-            "id": submission.id, "form_id": submission.form_id, "form_version": submission.form_version,
-            "household_id": entry.household_id, "submitted_by": actor.user_id, "on_behalf_of": None,
-            "team_id": actor.team_id, "area_id": entry.area_id, "area_path": entry.area_path,
-            "started_at": utc(submission.started_at), "finished_at": utc(submission.finished_at), "received_at": now,
-            "lat": fix.lat if fix else None, "lon": fix.lon if fix else None,
-            "accuracy_m": fix.accuracy_m if fix else None,
-            "location_captured_at": utc(location.captured_at) if location else None,
-            "is_mock": bool(fix and fix.is_mock), "answers": submission.answers,
-            "app_name": (app.name or "")[:100] or None if app else None,
-            "app_version": (app.version or "")[:50] or None if app else None, "payload_hash": item.digest,
-            "status": status_of(missing_photos(item.rules, {})), "skill_level": item.skill_level,
-            "review_status": "pending", "reviewed_by": None, "reviewed_at": None, "review_note": None,
-        }
+        return visit_row(
+            item.submission, digest=item.digest, submitted_by=item.actor.user_id, team_id=item.actor.team_id,
+            on_behalf_of=None, household_id=entry.household_id, area_id=entry.area_id, area_path=entry.area_path,
+            fix=item.fix, status=status_of(missing_photos(item.rules, {})), skill_level=item.skill_level,
+            received_at=now,
+        )
 
     @staticmethod
     def _receipt(entry: _Placed, now: datetime) -> VisitReceipt:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from service.db import as_utc
 from service.settings import Settings
 from service.visits import flags as checks
 from service.visits.photo_objects import SlotPhoto, photo_row
-from service.visits.receipts import PHOTOS, VISITS, connection
+from service.visits.receipts import PHOTOS, VISITS, connection, utc
 
 
 _PREVIOUS_VISIT = (
@@ -24,17 +24,18 @@ _PREVIOUS_VISIT = (
 )
 
 
-def utc(moment: datetime | None) -> datetime | None:
-    """Stored times are UTC (SQLite keeps no offset, so a +07:00 time must be converted before it is written)."""
-    return moment.astimezone(UTC) if moment is not None else None
-
-
 async def previous_visit(session: AsyncSession, user_id: int, finished_at: datetime | None) -> checks.PreviousVisit | None:
     """The member's visit with a GPS fix that finished last before this one (phones send out of order)."""
+    return await previous_visit_on(await connection(session), user_id, finished_at)
+
+
+async def previous_visit_on(
+    connection_: AsyncConnection, user_id: int, finished_at: datetime | None,
+) -> checks.PreviousVisit | None:
     if finished_at is None:
         return None
     parameters = {"user_id": user_id, "finished_at": utc(finished_at)}
-    row = (await (await connection(session)).execute(_PREVIOUS_VISIT, parameters)).first()
+    row = (await connection_.execute(_PREVIOUS_VISIT, parameters)).first()
     if row is None:
         return None
     return checks.PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))  # type: ignore[arg-type]

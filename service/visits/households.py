@@ -23,12 +23,13 @@ from service.access.models import Area, Household
 HOUSEHOLDS = Household.__table__
 AREAS = Area.__table__
 
-_LOOKUP = (
+# A household with its village: what a visit needs to be filed and checked.
+DESTINATIONS = (
     select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon, HOUSEHOLDS.c.merged_into_id,
            AREAS.c.id.label("area_id"), AREAS.c.path)
     .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
-    .where(HOUSEHOLDS.c.id == bindparam("household_id"))
 )
+_LOOKUP = DESTINATIONS.where(HOUSEHOLDS.c.id == bindparam("household_id"))
 
 
 @dataclass(frozen=True, slots=True)

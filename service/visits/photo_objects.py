@@ -68,7 +68,7 @@ def slot_name(question: str, index: int) -> str:
 
 
 def rejection(exc: PhotoRejected, question: str, index: int) -> errors.DomainError:
-    kind = errors.CATALOG.get(exc.code) or errors.kind_for(exc.code, 422, exc.message_vi, exc.message_en)
+    kind = errors.kind_for(exc.code, 422, exc.message_vi, exc.message_en)
     problem = {"question": question, "index": index, "code": exc.code, "message_vi": exc.message_vi,
                "message_en": exc.message_en}
     return errors.DomainError(kind, exc.message_vi, exc.message_en, errors=[problem])

@@ -22,10 +22,10 @@ from service.access.models import Area
 from service.access.scope import area_path_filter
 from service.db import as_utc, utcnow
 from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
-from service.visits.evidence import utc
 from service.visits.flags import FLAG_CODES
 from service.visits.receipts import (
-    FLAGS, PHOTOS, VISITS, StoredVisit, connection, form_of, missing_photos, require_visible, stored_flags, visible_to,
+    FLAGS, PHOTOS, VISITS, StoredVisit, connection, form_of, missing_photos, require_visible, stored_flags, utc,
+    visible_to,
 )
 from service.visits.schemas import (
     LocationOut, PhotoOut, ReviewOut, ReviewRequest, VisitDetail, VisitSummary,

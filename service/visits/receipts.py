@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
@@ -22,7 +22,9 @@ from service import errors
 from service.access.actor import FIELD_ROLES, Actor
 from service.db import as_utc
 from service.registry.services import compiled_version
-from service.visits.flags import Flag, Fix
+from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
+from service.access import households_service
+from service.visits.flags import Fix, Flag, is_good_fix
 from service.visits.models import Visit, VisitFlag, VisitPhoto
 from service.visits.schemas import FlagOut, MissingPhotos, PhotoSlotOut, VisitReceipt
 
@@ -168,14 +170,57 @@ async def stored_receipt(session: AsyncSession, visit: StoredVisit, form: forms.
 
 # ---- writes shared by submission and photo attachment ----------------------------------------------------------
 
+def flag_rows(visit_id: uuid.UUID, flags: Iterable[Flag]) -> list[dict[str, Any]]:
+    return [{"visit_id": visit_id, "code": f.code, "value": f.value, "unit": f.unit, "detail": f.detail}
+            for f in flags]
+
+
 async def insert_flags(session: AsyncSession, visit_id: uuid.UUID, flags: list[Flag]) -> None:
     if flags:
-        rows = [{"visit_id": visit_id, "code": f.code, "value": f.value, "unit": f.unit, "detail": f.detail}
-                for f in flags]
-        await (await connection(session)).execute(_INSERT_FLAGS, rows)
+        await (await connection(session)).execute(_INSERT_FLAGS, flag_rows(visit_id, flags))
 
 
 async def photo_counts(session: AsyncSession, visit_id: uuid.UUID) -> dict[str, int]:
     query = (select(PHOTOS.c.question, func.count()).where(PHOTOS.c.visit_id == visit_id)
              .group_by(PHOTOS.c.question))
     return {question: count for question, count in (await (await connection(session)).execute(query)).all()}
+
+
+def visit_row(
+    submission: Any, *, digest: str, submitted_by: int, team_id: int | None, on_behalf_of: int | None,
+    household_id: uuid.UUID, area_id: int, area_path: str, fix: Fix | None, status: str,
+    skill_level: int | None, received_at: datetime,
+) -> dict[str, Any]:
+    """The `visits` row for a submission; every column named, so rows of a batch share one shape."""
+    location, app = submission.location, submission.app
+    return {
+        "id": submission.id, "form_id": submission.form_id, "form_version": submission.form_version,
+        "household_id": household_id, "submitted_by": submitted_by, "on_behalf_of": on_behalf_of,
+        "team_id": team_id, "area_id": area_id, "area_path": area_path,
+        "started_at": utc(submission.started_at), "finished_at": utc(submission.finished_at),
+        "received_at": received_at,
+        "lat": fix.lat if fix else None, "lon": fix.lon if fix else None,
+        "accuracy_m": fix.accuracy_m if fix else None,
+        "location_captured_at": utc(location.captured_at) if location else None,
+        "is_mock": bool(fix and fix.is_mock), "answers": submission.answers,
+        "app_name": (app.name or "")[:100] or None if app else None,
+        "app_version": (app.version or "")[:50] or None if app else None, "payload_hash": digest,
+        "status": status, "skill_level": skill_level,
+        "review_status": "pending", "reviewed_by": None, "reviewed_at": None, "review_note": None,
+    }
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Stored times are UTC (SQLite keeps no offset, so a +07:00 time must be converted before it is written)."""
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+async def locate_household_by_first_fix(
+    session: AsyncSession, household_id: uuid.UUID, known_location: tuple[float, float] | None,
+    fix: Fix | None, accuracy_threshold_m: float | None,
+) -> bool:
+    """A household without a location takes the first good fix of a visit to it (the access domain's write)."""
+    threshold = accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M
+    if known_location is not None or fix is None or not is_good_fix(fix, threshold):
+        return False
+    return await households_service.set_household_location_if_missing(session, household_id, fix.lat, fix.lon)

@@ -55,15 +55,6 @@ class VisitSubmission(msgspec.Struct, kw_only=True):
     app: AppInfo | None = None
 
 
-class FieldError(msgspec.Struct, kw_only=True):
-    """One problem in a submission: `question` names the answer (or the visit field) it is about."""
-
-    question: str
-    code: str
-    message_vi: str
-    message_en: str
-
-
 class FlagOut(msgspec.Struct, kw_only=True):
     """An evidence check that failed, with its figure: `value` in `unit` (m, km/h, min, households)."""
 

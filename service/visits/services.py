@@ -22,9 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
-from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
 from service import errors
-from service.access import households_service
 from service.access.actor import Actor, Role
 from service.access.models import User
 from service.db import utcnow
@@ -33,13 +31,13 @@ from service.visits import flags as checks
 from service.visits import photos_service
 from service.visits.answers import evaluate
 from service.visits.batch import PendingVisit, VisitBatcher
-from service.visits.evidence import photo_evidence, previous_visit, utc
+from service.visits.evidence import photo_evidence, previous_visit
 from service.visits.households import Destination, existing_household, new_household
 from service.visits.multipart import PhotoPart
 from service.visits.photo_objects import SlotPhoto, prepare_photos
 from service.visits.receipts import (
-    PHOTOS, VISITS, StoredVisit, connection, flag_out, form_of, insert_flags, load_visit, missing_photos, receipt,
-    status_of,
+    PHOTOS, VISITS, StoredVisit, connection, flag_out, form_of, insert_flags, load_visit,
+    locate_household_by_first_fix, missing_photos, receipt, status_of, visit_row,
 )
 from service.visits.schemas import PhotoSlotOut, VisitReceipt, VisitSubmission
 from storage import ObjectStore
@@ -264,20 +262,11 @@ async def _write(
     for item in slot_photos:
         counts[item.question] = counts.get(item.question, 0) + 1
     status = status_of(missing_photos(plan.rules, counts))
-    location = submission.location
-    app = submission.app
-    values = {
-        "id": submission.id, "form_id": submission.form_id, "form_version": submission.form_version,
-        "household_id": destination.household_id, "submitted_by": actor.user_id, "on_behalf_of": plan.on_behalf_of,
-        "team_id": actor.team_id, "area_id": destination.area_id, "area_path": destination.area_path,
-        "started_at": utc(submission.started_at), "finished_at": utc(submission.finished_at), "received_at": now,
-        "lat": fix.lat if fix else None, "lon": fix.lon if fix else None,
-        "accuracy_m": fix.accuracy_m if fix else None,
-        "location_captured_at": utc(location.captured_at) if location else None, "is_mock": bool(fix and fix.is_mock),
-        "answers": submission.answers, "app_name": (app.name or "")[:100] or None if app else None,
-        "app_version": (app.version or "")[:50] or None if app else None, "payload_hash": plan.digest,
-        "status": status, "skill_level": plan.skill_level, "review_status": "pending",
-    }
+    values = visit_row(
+        submission, digest=plan.digest, submitted_by=actor.user_id, team_id=actor.team_id,
+        on_behalf_of=plan.on_behalf_of, household_id=destination.household_id, area_id=destination.area_id,
+        area_path=destination.area_path, fix=fix, status=status, skill_level=plan.skill_level, received_at=now,
+    )
     conn = await connection(session)
     inserted = (await conn.execute(_INSERT_VISIT[conn.dialect.name], values)).first()
     if inserted is None:  # a concurrent duplicate won: answer as its retry
@@ -294,11 +283,8 @@ async def _write(
         await conn.execute(_INSERT_PHOTOS, photo_rows)
     visit_flags.extend(photo_flags)
     await insert_flags(session, submission.id, visit_flags)
-    if known_location is None:
-        threshold = plan.form.geopoint_threshold or DEFAULT_GEOPOINT_ACCURACY_M
-        if fix is not None and checks.is_good_fix(fix, threshold):
-            await households_service.set_household_location_if_missing(
-                session, destination.household_id, fix.lat, fix.lon)
+    await locate_household_by_first_fix(session, destination.household_id, known_location, fix,
+                                        plan.form.geopoint_threshold)
     body = receipt(
         visit_id=submission.id, household_id=destination.household_id, status=status, rules=plan.rules,
         slots=[PhotoSlotOut(question=i.question, index=i.index, sha256=i.processed.sha256) for i in slot_photos],
