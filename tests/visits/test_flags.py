@@ -166,3 +166,26 @@ def test_exif_time_zone_rules():
     assert exif_moment(naive, None) == datetime(2026, 11, 20, 2, 50, tzinfo=UTC)
     assert exif_moment(naive, timezone(timedelta(hours=-5))) == datetime(2026, 11, 20, 14, 50, tzinfo=UTC)
     assert exif_moment(None, None) is None
+
+
+def test_cheap_distance_bound_never_hides_a_flag():
+    """The flat-earth shortcut may only say 'clearly close' when geopy agrees the pair is under the limit."""
+    import random
+
+    from service.visits.flags import metres, surely_within
+
+    rng = random.Random(4)
+    said_close = 0
+    for _ in range(20_000):
+        lat = rng.uniform(-89.9, 89.9)
+        a = (lat, rng.uniform(-180, 180))
+        b = (max(-90.0, min(90.0, lat + rng.uniform(-0.05, 0.05))), rng.uniform(-180, 180) if rng.random() < 0.1
+             else max(-180.0, min(180.0, a[1] + rng.uniform(-0.05, 0.05))))
+        limit = rng.choice([50.0, 500.0, 5_000.0, 100_000.0])
+        if surely_within(a, b, limit):
+            said_close += 1
+            assert metres(a, b) < limit * 0.51, (a, b, limit)
+    assert said_close > 1_000  # the shortcut is taken for ordinary pairs
+    vinh, hanoi = (18.67, 105.69), (21.03, 105.85)
+    assert not surely_within(vinh, hanoi, 500_000)  # 263 km: not under half of 500 km
+    assert surely_within(vinh, hanoi, 600_000)
