@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from litestar import Request
 from litestar.datastructures import State
@@ -23,9 +24,10 @@ AppSettings = NamedDependency[Settings]
 Store = NamedDependency[ObjectStore]
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One transaction per request: committed when the handler succeeds, before the response is sent."""
-    async with state.sessions() as session:
+@asynccontextmanager
+async def request_transaction(sessions: Callable[[], AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Committed when the block succeeds, rolled back when it raises; no transaction is opened until used."""
+    async with sessions() as session:
         try:
             yield session
         except BaseException:
@@ -34,6 +36,12 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
         else:
             if session.in_transaction():
                 await session.commit()
+
+
+async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction per request: committed when the handler succeeds, before the response is sent."""
+    async with request_transaction(state.sessions) as session:
+        yield session
 
 
 def provide_settings(state: State) -> Settings:

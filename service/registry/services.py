@@ -177,6 +177,11 @@ async def list_latest(session: AsyncSession, cursor: str | None, limit: int | No
 _BY_VERSION: dict[tuple[str, str, str], forms.CompiledForm] = {}
 
 
+def cached_version(database_key: str, form_id: str, version: str) -> forms.CompiledForm | None:
+    """The compiled form if this process has already loaded it for that database (`str(engine.url)`)."""
+    return _BY_VERSION.get((database_key, form_id, version))
+
+
 async def compiled_version(session: AsyncSession, form_id: str, version: str) -> forms.CompiledForm | None:
     """The compiled form for validating answers, or None when that form version was never published."""
     key = (str(session.bind.url), form_id, version)

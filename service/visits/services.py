@@ -26,10 +26,11 @@ from service import errors
 from service.access.actor import Actor, Role
 from service.access.models import User
 from service.db import utcnow
+from service.registry.services import cached_version
 from service.settings import Settings
 from service.visits import flags as checks
 from service.visits import photos_service
-from service.visits.answers import evaluate
+from service.visits.answers import Evaluation, evaluate
 from service.visits.batch import PendingVisit, VisitBatcher
 from service.visits.evidence import photo_evidence, previous_visit
 from service.visits.households import Destination, existing_household, new_household
@@ -110,9 +111,31 @@ class Plan:
     destination: Destination | None = None
 
 
+async def submit_batched(
+    actor: Actor, raw: bytes, batcher: VisitBatcher,
+) -> VisitReceipt | None:
+    """The common case without a request session: a valid JSON visit to a known household, written by the
+    batcher. None hands the visit to `submit`, which knows every rule, error and retry answer."""
+    actor.require_role(Role.MEMBER, Role.LEADER)
+    submission, digest = decode_submission(raw)
+    if (submission.household_id is None or submission.new_household is not None
+            or submission.on_behalf_of not in (None, actor.user_id)):
+        return None
+    form = cached_version(batcher.database_key, submission.form_id, submission.form_version)
+    if form is None:
+        return None
+    evaluation, _, problems = _check(form, submission, [])
+    if problems:
+        return None
+    pending = PendingVisit(actor, submission, digest, evaluation.photo_rules, evaluation.level,
+                           _fix(form, submission), form.geopoint_threshold)
+    written = await batcher.submit(pending)
+    return written if isinstance(written, VisitReceipt) else None
+
+
 async def submit(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, raw: bytes,
-    photo_parts: list[PhotoPart] | None = None, batcher: VisitBatcher | None = None,
+    photo_parts: list[PhotoPart] | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """(receipt, created). 201 when created, 200 for a retry of a stored visit."""
     actor.require_role(Role.MEMBER, Role.LEADER)
@@ -124,7 +147,7 @@ async def submit(
         if existing is not None:
             return await _answer_stored(session, actor, settings, store, existing, digest, parts), False
     try:
-        return await _submit_new(session, actor, settings, store, submission, digest, parts, batcher)
+        return await _submit_new(session, actor, settings, store, submission, digest, parts)
     except errors.DomainError as exc:
         if exc.kind.status not in _RETRY_SAFE_STATUSES or exc.kind.code in _NOT_RETRY_SAFE:
             raise
@@ -152,23 +175,9 @@ async def _answer_stored(
 
 async def _submit_new(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, submission: VisitSubmission,
-    digest: str, parts: list[PhotoPart], batcher: VisitBatcher | None = None,
+    digest: str, parts: list[PhotoPart],
 ) -> tuple[VisitReceipt, bool]:
-    batchable = (batcher is not None and not parts and submission.household_id is not None
-                 and submission.new_household is None)
-    plan = await _plan(session, actor, submission, digest, parts, place=not batchable)
-    if batchable and plan.on_behalf_of is None:
-        assert batcher is not None and submission.household_id is not None
-        if session.in_transaction():  # on SQLite an open transaction would hold the lock the batch needs
-            await session.commit()
-        pending = PendingVisit(actor, submission, digest, plan.rules, plan.skill_level, plan.fix,
-                               plan.form.geopoint_threshold)
-        written = await batcher.submit(pending)
-        if isinstance(written, VisitReceipt):
-            return written, True
-        plan.destination = await existing_household(session, actor, submission.household_id)
-    elif batchable and submission.household_id is not None:
-        plan.destination = await existing_household(session, actor, submission.household_id)
+    plan = await _plan(session, actor, submission, digest, parts)
     slot_photos: list[SlotPhoto] = []
     if plan.photos:
         # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
@@ -179,28 +188,33 @@ async def _submit_new(
     return await _write(session, actor, settings, store, plan, slot_photos)
 
 
-async def _plan(
-    session: AsyncSession, actor: Actor, submission: VisitSubmission, digest: str, parts: list[PhotoPart],
-    *, place: bool = True,
-) -> Plan:
-    form = await form_of(session, submission.form_id, submission.form_version)
-    answers = submission.answers
-    evaluation = evaluate(form, answers)
+def _check(
+    form: forms.CompiledForm, submission: VisitSubmission, parts: list[PhotoPart],
+) -> tuple[Evaluation, list[tuple[str, int, bytes]], list[dict[str, Any]]]:
+    """Everything about a submission that needs no database: (evaluation, photo slots, problems)."""
+    evaluation = evaluate(form, submission.answers)
     problems: list[dict[str, Any]] = [msgspec.to_builtins(e) for e in evaluation.errors]
     problems.extend(_time_problems(submission))
     if (submission.household_id is None) == (submission.new_household is None):
         problems.append(_field("household_id", "visit.household_required",
                                "Cần đúng một trong hai: household_id hoặc new_household.",
                                "Give exactly one of household_id and new_household."))
-    rules = evaluation.photo_rules
-    items, photo_problems = photos_service.photo_slots(form, rules, parts)
+    items, photo_problems = photos_service.photo_slots(form, evaluation.photo_rules, parts)
     problems.extend(photo_problems)
+    return evaluation, items, problems
+
+
+async def _plan(
+    session: AsyncSession, actor: Actor, submission: VisitSubmission, digest: str, parts: list[PhotoPart],
+) -> Plan:
+    form = await form_of(session, submission.form_id, submission.form_version)
+    evaluation, items, problems = _check(form, submission, parts)
     on_behalf_of = await _on_behalf_of(session, actor, submission.on_behalf_of, problems)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    plan = Plan(submission=submission, digest=digest, form=form, rules=rules, photos=items,
+    plan = Plan(submission=submission, digest=digest, form=form, rules=evaluation.photo_rules, photos=items,
                 skill_level=evaluation.level, fix=_fix(form, submission), on_behalf_of=on_behalf_of)
-    if place and submission.household_id is not None:
+    if submission.household_id is not None:
         plan.destination = await existing_household(session, actor, submission.household_id)
     return plan
 
