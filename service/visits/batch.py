@@ -13,15 +13,18 @@ twice in the same batch.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
 from service.access.actor import Actor
 from service.access.models import User
 from service.coalesce import Coalescer
@@ -29,6 +32,7 @@ from service.db import as_utc, utcnow
 from service.settings import Settings
 from service.visits import flags as checks
 from service.visits.evidence import previous_visit_on
+from service.visits.flags import is_good_fix
 from service.visits.households import DESTINATIONS, HOUSEHOLDS
 from service.visits.receipts import (
     FLAGS, VISITS, flag_out, flag_rows, locate_household_by_first_fix, missing_photos, receipt, status_of, utc,
@@ -63,6 +67,52 @@ _INSERT = {
 _INSERT_FLAGS = FLAGS.insert()
 
 
+def _unnest_insert(table: Any, columns: list[str], suffix: str = "") -> str:
+    """PostgreSQL: one INSERT of many rows bound as one array per column (asyncpg encodes arrays in C, where
+    SQLAlchemy's multi-row VALUES processes every value of every row in Python)."""
+    dialect = postgresql.dialect()
+    # Unbounded element types: an explicit cast to VARCHAR(n) would truncate silently, where the INSERT's own
+    # assignment refuses a value that is too long.
+    types = [re.sub(r"\(\d+\)", "", table.c[name].type.compile(dialect=dialect)) for name in columns]
+    arrays = ", ".join(f"${n}::{type_}[]" for n, type_ in enumerate(types, start=1))
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){suffix}"
+
+
+_VISIT_COLUMNS = [column.name for column in VISITS.columns]
+_PG_INSERT_VISITS = _unnest_insert(VISITS, _VISIT_COLUMNS, " ON CONFLICT (id) DO NOTHING RETURNING id")
+_FLAG_COLUMNS = ["visit_id", "code", "value", "unit", "detail"]
+_PG_INSERT_FLAGS = _unnest_insert(FLAGS, _FLAG_COLUMNS)
+
+
+def _columns(rows: list[dict[str, Any]], names: list[str]) -> list[list[Any]]:
+    return [[row[name] for row in rows] for name in names]
+
+
+async def _insert(connection: AsyncConnection, visits: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Inserts the visit rows; returns the ids that were new (the others were already stored)."""
+    if connection.dialect.name != "postgresql":
+        return {row.id for row in await connection.execute(_INSERT[connection.dialect.name], visits)}
+    driver = await _driver(connection)
+    for row in visits:
+        row["answers"] = msgspec.json.encode(row["answers"]).decode()
+    return {record[0] for record in await driver.fetch(_PG_INSERT_VISITS, *_columns(visits, _VISIT_COLUMNS))}
+
+
+async def _insert_flags(connection: AsyncConnection, flags: list[dict[str, Any]]) -> None:
+    if connection.dialect.name != "postgresql":
+        await connection.execute(_INSERT_FLAGS, flags)
+        return
+    await (await _driver(connection)).execute(_PG_INSERT_FLAGS, *_columns(flags, _FLAG_COLUMNS))
+
+
+async def _driver(connection: AsyncConnection) -> Any:
+    """The asyncpg connection under the batch's transaction (begun by the batch's first, SQLAlchemy, query)."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        raise RuntimeError("the batch's transaction has not begun: raw statements would autocommit")
+    return driver
+
+
 @dataclass(slots=True)
 class PendingVisit:
     """A validated JSON visit to a known household, waiting for its batch."""
@@ -91,6 +141,7 @@ class VisitBatcher:
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self._engine = engine
         self._settings = settings
+        self.database_key = str(engine.url)  # the forms registry's cache key for this database
         self._coalescer: Coalescer[PendingVisit, Any] = Coalescer(self._write_batch, max_batch=200, linger_s=0.003)
 
     async def submit(self, item: PendingVisit) -> VisitReceipt | object:
@@ -118,11 +169,11 @@ class VisitBatcher:
             return results
         now = utcnow()
         rows = [self._row(entry, now) for entry in placed.values()]
-        inserted = {row.id for row in await connection.execute(_INSERT[connection.dialect.name], rows)}
+        inserted = await _insert(connection, rows)
         new_flags = [row for entry in placed.values() if entry.item.submission.id in inserted
                      for row in flag_rows(entry.item.submission.id, entry.flags or ())]
         if new_flags:
-            await connection.execute(_INSERT_FLAGS, new_flags)
+            await _insert_flags(connection, new_flags)
         await self._first_fixes(connection, [e for e in placed.values() if e.item.submission.id in inserted])
         for index, entry in placed.items():
             if entry.item.submission.id in inserted:
@@ -175,6 +226,10 @@ class VisitBatcher:
 
     async def _first_fixes(self, connection: AsyncConnection, entries: list[_Placed]) -> None:
         for entry in entries:
+            item = entry.item
+            if entry.location is not None or not is_good_fix(item.fix, item.accuracy_threshold_m
+                                                             or DEFAULT_GEOPOINT_ACCURACY_M):
+                continue  # the common case: nothing to write, so no session to open
             # Joins the batch's transaction.
             async with AsyncSession(bind=connection) as session:
                 if await locate_household_by_first_fix(session, entry.household_id, entry.location,
