@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from litestar import Request
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service import errors
@@ -72,6 +72,10 @@ _SESSION_QUERY = (
     .where(LoginSession.revoked_at.is_(None))
 )
 
+# Built once: building a statement per lookup cost about as much CPU as running it.
+_DEVICES_BY_HASH = _DEVICE_QUERY.where(DeviceToken.token_hash.in_(bindparam("digests", expanding=True)))
+_SESSIONS_BY_HASH = _SESSION_QUERY.where(LoginSession.token_hash.in_(bindparam("digests", expanding=True)))
+
 
 class TokenLookup:
     """Token → caller rows, read on the lookup's own connection, batched across concurrent requests.
@@ -90,11 +94,15 @@ class TokenLookup:
             async with engine.connect() as connection:
                 if read_only:
                     await connection.execution_options(**read_only)
-                rows = (await connection.execute(query.where(query.selected_columns.token_hash.in_(digests)))).all()
+                rows = (await connection.execute(query, {"digests": digests})).all()
             return {row.token_hash: row for row in rows}
 
-        self.device: KeyLoader[str, Row] = KeyLoader(lambda digests: load(_DEVICE_QUERY, digests))
-        self.session: KeyLoader[str, Row] = KeyLoader(lambda digests: load(_SESSION_QUERY, digests))
+        # A millisecond of waiting lets the requests arriving together share one query (each costs ~0.2 ms
+        # of CPU here, more than waiting costs them).
+        self.device: KeyLoader[str, Row] = KeyLoader(lambda digests: load(_DEVICES_BY_HASH, digests),
+                                                     linger_s=0.001)
+        self.session: KeyLoader[str, Row] = KeyLoader(lambda digests: load(_SESSIONS_BY_HASH, digests),
+                                                      linger_s=0.001)
         self._engine = engine
 
     async def touch(self, token_id: int, moment: datetime) -> None:
