@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -17,7 +18,7 @@ from service.problems import EXCEPTION_HANDLERS
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.visits.batch import VisitBatcher
-from storage import ObjectStore, open_store
+from storage import ObjectStore, PhotoPool, open_store
 
 
 def build_store(settings: Settings) -> ObjectStore:
@@ -44,9 +45,13 @@ def create_app(settings: Settings) -> Litestar:
         app.state.store = store
         app.state.token_lookup = TokenLookup(engine)
         app.state.visit_batcher = VisitBatcher(engine, settings)
+        workers = settings.resolved_photo_workers
+        app.state.photo_pool = PhotoPool(workers) if workers else None  # processes start at the first photo
         try:
             yield
         finally:
+            if app.state.photo_pool is not None:
+                await anyio.to_thread.run_sync(app.state.photo_pool.close)
             await engine.dispose()
 
     app = Litestar(

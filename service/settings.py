@@ -27,6 +27,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_request_bytes: int = 40_000_000
     # Connections per worker (PostgreSQL): workers × this must stay under the server's max_connections.
     db_pool_size: int = 40
+    # Processes decoding photos beside the server (None: one per core on a multi-core machine; 0: threads).
+    photo_workers: int | None = None
     debug: bool = False
 
     @property
@@ -34,6 +36,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'gocua.sqlite3').resolve()}"
+
+    @property
+    def resolved_photo_workers(self) -> int:
+        if self.photo_workers is not None:
+            return max(0, self.photo_workers)
+        cores = os.cpu_count() or 1
+        return cores if cores > 1 else 0
 
     @property
     def uses_s3(self) -> bool:

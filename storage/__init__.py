@@ -8,6 +8,7 @@ from storage.keys import PhotoKeys, content_key, photo_keys, validate_key
 from storage.local_store import LocalStore
 from storage.objects import ObjectInfo, ObjectStore, open_store
 from storage.photo_checks import PhotoRejected
+from storage.photo_pool import PhotoPool
 from storage.photos import ProcessedPhoto, floor_cost, process_photo, process_photo_async
 from storage.s3_store import S3Store
 from storage.sweep import sweep_orphans
@@ -18,6 +19,7 @@ __all__ = [
     "ObjectNotFound",
     "ObjectStore",
     "PhotoKeys",
+    "PhotoPool",
     "PhotoRejected",
     "ProcessedPhoto",
     "S3Store",

@@ -41,7 +41,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+    # Photos in threads here; tests/visits/test_photo_workers.py covers the worker processes.
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, photo_workers=0)
 
 
 @pytest.fixture

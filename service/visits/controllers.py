@@ -67,7 +67,8 @@ async def _put_photo(
     photos_service.require_image_content_type(content_type)  # before reading a body we would refuse
     data = await request.body()
     body, created = await photos_service.put_photo(
-        db_session, actor, settings, store, visit_id, question, index, data, content_type)
+        db_session, actor, settings, store, visit_id, question, index, data, content_type,
+        request.app.state.photo_pool)
     return _receipt_response(body, created)
 
 
@@ -95,7 +96,8 @@ class VisitController(Controller):
             raise errors.DomainError(errors.UNSUPPORTED_MEDIA, errors.UNSUPPORTED_MEDIA.title_vi,
                                      "Send application/json or multipart/form-data.")
         async with request_transaction(state.sessions) as session:
-            body, created = await services.submit(session, actor, state.settings, state.store, raw, parts)
+            body, created = await services.submit(session, actor, state.settings, state.store, raw, parts,
+                                                  state.photo_pool)
         return _receipt_response(body, created)
 
     @put("/{visit_id:uuid}/photos/{question:str}", operation_class=PutPhotoOperation, responses=PHOTO_RESPONSES,

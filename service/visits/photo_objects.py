@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from storage import (
-    ObjectStore, PhotoKeys, PhotoRejected, ProcessedPhoto, StoreError, StoreUnavailable, photo_keys,
+    ObjectStore, PhotoKeys, PhotoPool, PhotoRejected, ProcessedPhoto, StoreError, StoreUnavailable, photo_keys,
     process_photo_async, sweep_orphans,
 )
 from service.visits.models import VisitPhoto
@@ -82,9 +82,13 @@ def require_image_content_type(content_type: str) -> None:
         )
 
 
-async def process(data: bytes, rule: forms.PhotoRule, question: str, index: int) -> ProcessedPhoto:
-    """Checks and derivatives in a worker thread; a bad photo raises its own 4xx code."""
+async def process(
+    data: bytes, rule: forms.PhotoRule, question: str, index: int, pool: PhotoPool | None = None,
+) -> ProcessedPhoto:
+    """Checks and derivatives in a worker process (or thread, without a pool); a bad photo raises its own 4xx."""
     try:
+        if pool is not None:
+            return await pool.process(data, max_bytes=rule.max_bytes, max_pixels_decode=MAX_DECODE_PIXELS)
         return await process_photo_async(data, max_bytes=rule.max_bytes, max_pixels_decode=MAX_DECODE_PIXELS,
                                          limiter=_photo_limiter())
     except PhotoRejected as exc:
@@ -111,9 +115,10 @@ async def store_photo(store: ObjectStore, photo: ProcessedPhoto) -> PhotoKeys:
 
 async def prepare_photos(
     store: ObjectStore, items: list[tuple[str, int, bytes]], rules: dict[str, forms.PhotoRule],
+    photo_pool: PhotoPool | None = None,
 ) -> list[SlotPhoto]:
     """Processes every photo (all are checked before any is uploaded), then uploads them."""
-    processed = await asyncio.gather(*(process(data, rules[q], q, i) for q, i, data in items))
+    processed = await asyncio.gather(*(process(data, rules[q], q, i, photo_pool) for q, i, data in items))
     keys = await asyncio.gather(*(store_photo(store, photo) for photo in processed))
     return [SlotPhoto(q, i, photo, key) for (q, i, _), photo, key in zip(items, processed, keys, strict=True)]
 

@@ -28,7 +28,7 @@ from service.visits.receipts import (
     status_of, stored_receipt, stored_slots,
 )
 from service.visits.schemas import VisitReceipt
-from storage import ObjectStore
+from storage import ObjectStore, PhotoPool
 
 
 def _problem(question: str, code: str, vi: str, en: str) -> dict[str, str]:
@@ -76,7 +76,7 @@ def _slot_taken(question: str, index: int) -> errors.DomainError:
 
 async def attach(
     session: AsyncSession, settings: Settings, store: ObjectStore, visit: StoredVisit, form: forms.CompiledForm,
-    items: list[tuple[str, int, bytes]],
+    items: list[tuple[str, int, bytes]], photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """(receipt, whether any photo was added). Objects are written before the rows, as everywhere."""
     stored = {(s.question, s.index): s.sha256 for s in await stored_slots(session, visit.id)}
@@ -92,7 +92,7 @@ async def attach(
 
     rules = forms.required_photos(form, visit.answers)
     await session.commit()  # end the read transaction before decoding and uploading
-    prepared = await prepare_photos(store, new, rules)
+    prepared = await prepare_photos(store, new, rules, photo_pool)
 
     locked = await load_visit(session, visit.id, lock=True)
     assert locked is not None
@@ -125,7 +125,7 @@ async def attach(
 
 async def put_photo(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, visit_id: uuid.UUID,
-    question: str, index: int, data: bytes, content_type: str,
+    question: str, index: int, data: bytes, content_type: str, photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """A photo sent after its visit: only by whoever submitted the visit (or an admin)."""
     require_image_content_type(content_type)
@@ -137,4 +137,4 @@ async def put_photo(
     items, problems = photo_slots(form, forms.required_photos(form, visit.answers), [PhotoPart(question, index, data)])
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    return await attach(session, settings, store, visit, form, items)
+    return await attach(session, settings, store, visit, form, items, photo_pool)

@@ -41,7 +41,7 @@ from service.visits.receipts import (
     locate_household_by_first_fix, missing_photos, receipt, status_of, visit_row,
 )
 from service.visits.schemas import PhotoSlotOut, VisitReceipt, VisitSubmission
-from storage import ObjectStore
+from storage import ObjectStore, PhotoPool
 
 _decoder = msgspec.json.Decoder(VisitSubmission)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -135,7 +135,7 @@ async def submit_batched(
 
 async def submit(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, raw: bytes,
-    photo_parts: list[PhotoPart] | None = None,
+    photo_parts: list[PhotoPart] | None = None, photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """(receipt, created). 201 when created, 200 for a retry of a stored visit."""
     actor.require_role(Role.MEMBER, Role.LEADER)
@@ -145,9 +145,9 @@ async def submit(
         # Before any photo work: a phone re-sending a stored visit with its photos costs one lookup, not decodes.
         existing = await load_visit(session, submission.id)
         if existing is not None:
-            return await _answer_stored(session, actor, settings, store, existing, digest, parts), False
+            return await _answer_stored(session, actor, settings, store, existing, digest, parts, photo_pool), False
     try:
-        return await _submit_new(session, actor, settings, store, submission, digest, parts)
+        return await _submit_new(session, actor, settings, store, submission, digest, parts, photo_pool)
     except errors.DomainError as exc:
         if exc.kind.status not in _RETRY_SAFE_STATUSES or exc.kind.code in _NOT_RETRY_SAFE:
             raise
@@ -155,12 +155,12 @@ async def submit(
         existing = await load_visit(session, submission.id)
         if existing is None:
             raise
-        return await _answer_stored(session, actor, settings, store, existing, digest, parts), False
+        return await _answer_stored(session, actor, settings, store, existing, digest, parts, photo_pool), False
 
 
 async def _answer_stored(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, existing: StoredVisit,
-    digest: str, parts: list[PhotoPart],
+    digest: str, parts: list[PhotoPart], photo_pool: PhotoPool | None = None,
 ) -> VisitReceipt:
     if existing.submitted_by != actor.user_id or existing.payload_hash != digest:
         raise errors.DomainError(errors.VISIT_CONFLICT)
@@ -169,23 +169,23 @@ async def _answer_stored(
     items, problems = photos_service.photo_slots(form, rules, parts)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    receipt_, _ = await photos_service.attach(session, settings, store, existing, form, items)
+    receipt_, _ = await photos_service.attach(session, settings, store, existing, form, items, photo_pool)
     return receipt_
 
 
 async def _submit_new(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, submission: VisitSubmission,
-    digest: str, parts: list[PhotoPart],
+    digest: str, parts: list[PhotoPart], photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     plan = await _plan(session, actor, submission, digest, parts)
     slot_photos: list[SlotPhoto] = []
     if plan.photos:
         # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
         await session.commit()
-        slot_photos = await prepare_photos(store, plan.photos, plan.rules)
+        slot_photos = await prepare_photos(store, plan.photos, plan.rules, photo_pool)
     if submission.new_household is not None:
         plan.destination = await new_household(session, actor, submission.new_household)
-    return await _write(session, actor, settings, store, plan, slot_photos)
+    return await _write(session, actor, settings, store, plan, slot_photos, photo_pool)
 
 
 def _check(
@@ -259,7 +259,7 @@ _INSERT_PHOTOS = PHOTOS.insert()
 
 async def _write(
     session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, plan: Plan,
-    slot_photos: list[SlotPhoto],
+    slot_photos: list[SlotPhoto], photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     submission, destination = plan.submission, plan.destination
     assert destination is not None
@@ -287,7 +287,7 @@ async def _write(
         existing = await load_visit(session, submission.id)
         assert existing is not None
         parts = [PhotoPart(item.question, item.index, item.processed.original) for item in slot_photos]
-        return await _answer_stored(session, actor, settings, store, existing, plan.digest, parts), False
+        return await _answer_stored(session, actor, settings, store, existing, plan.digest, parts, photo_pool), False
 
     photo_rows, photo_flags = await photo_evidence(
         session, settings, submission.id, destination.household_id, fix, submission.started_at, submission.finished_at,
