@@ -304,6 +304,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--skip-photos", action="store_true")
+    parser.add_argument("--skip-json", action="store_true", help="only the photo phases (implies --stored 0)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
@@ -325,18 +326,19 @@ def main() -> int:
     lua_json_visits(pairs, json_script)
     json_script.write_text(json_script.read_text() + LUA_JSON_REQUEST)
 
-    server = Server(env)
-    try:
-        print(f"server: gocua serve --workers 1 on PostgreSQL; wrk -c{args.connections} for {args.seconds} s each")
-        wrk(server.url, json_script, 3, args.connections)  # warm-up: caches, connection pool
-        rate, statuses, latency = wrk(server.url, json_script, args.seconds, args.connections)
-        fresh = good_rate(rate, statuses)
-        print(f"  statuses {statuses}; {latency}")
-        report("JSON visits/s, fresh database", fresh, "visits/s", JSON_FLOOR)
-    finally:
-        server.stop()
+    print(f"server: gocua serve --workers 1 on PostgreSQL; wrk -c{args.connections} for {args.seconds} s each")
+    if not args.skip_json:
+        server = Server(env)
+        try:
+            wrk(server.url, json_script, 3, args.connections)  # warm-up: caches, connection pool
+            rate, statuses, latency = wrk(server.url, json_script, args.seconds, args.connections)
+            fresh = good_rate(rate, statuses)
+            print(f"  statuses {statuses}; {latency}")
+            report("JSON visits/s, fresh database", fresh, "visits/s", JSON_FLOOR)
+        finally:
+            server.stop()
 
-    if args.stored:
+    if args.stored and not args.skip_json:
         seconds = asyncio.run(bulk_visits(database, args.stored))
         print(f"  bulk-loaded {args.stored:,} visits in {seconds:.1f} s")
         server = Server(env)
