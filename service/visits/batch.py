@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -29,6 +30,7 @@ from service.access.actor import Actor
 from service.access.models import User
 from service.coalesce import Coalescer
 from service.db import as_utc, utcnow
+from service.pg_raw import RecordRow, asyncpg_sql, driver_of
 from service.settings import Settings
 from service.visits import flags as checks
 from service.visits.evidence import previous_visit_on
@@ -48,18 +50,26 @@ _EARLIER = VISITS.alias("earlier")
 # Per member, the visit with a GPS fix that finished last before the cut. The correlated ORDER BY … LIMIT 1
 # walks the (submitted_by, finished_at) index backwards from the cut, so it stays cheap however many
 # visits a member has made (an anti-join over them was 20× slower with a million visits stored).
-_LATEST_FIXES = select(VISITS.c.id, VISITS.c.submitted_by, VISITS.c.lat, VISITS.c.lon, VISITS.c.finished_at).where(
-    VISITS.c.id.in_(
-        select(
-            select(_EARLIER.c.id)
-            .where(_EARLIER.c.submitted_by == USERS.c.id, _EARLIER.c.finished_at < bindparam("cut"),
-                   _EARLIER.c.lat.is_not(None))
-            .order_by(_EARLIER.c.finished_at.desc())
-            .limit(1)
-            .scalar_subquery()
-        ).where(USERS.c.id.in_(bindparam("members", expanding=True)))
+
+
+def _latest_fixes(members: ColumnElement[bool]) -> Select:
+    return select(VISITS.c.id, VISITS.c.submitted_by, VISITS.c.lat, VISITS.c.lon, VISITS.c.finished_at).where(
+        VISITS.c.id.in_(
+            select(
+                select(_EARLIER.c.id)
+                .where(_EARLIER.c.submitted_by == USERS.c.id, _EARLIER.c.finished_at < bindparam("cut"),
+                       _EARLIER.c.lat.is_not(None))
+                .order_by(_EARLIER.c.finished_at.desc())
+                .limit(literal_column("1", Integer))  # a constant, not a bound parameter
+                .scalar_subquery()
+            ).where(members)
+        )
     )
-)
+
+
+_LATEST_FIXES = _latest_fixes(USERS.c.id.in_(bindparam("members", expanding=True)))
+_PG_LATEST_FIXES = asyncpg_sql(_latest_fixes(USERS.c.id == any_(bindparam("members", type_=ARRAY(Integer)))),
+                               ["cut", "members"])
 _INSERT = {
     "postgresql": postgresql.insert(VISITS).on_conflict_do_nothing(index_elements=["id"]).returning(VISITS.c.id),
     "sqlite": sqlite.insert(VISITS).on_conflict_do_nothing(index_elements=["id"]).returning(VISITS.c.id),
@@ -107,7 +117,7 @@ async def _insert_flags(connection: AsyncConnection, flags: list[dict[str, Any]]
 
 async def _driver(connection: AsyncConnection) -> Any:
     """The asyncpg connection under the batch's transaction (begun by the batch's first, SQLAlchemy, query)."""
-    driver = (await connection.get_raw_connection()).driver_connection
+    driver = await driver_of(connection)
     if not driver.is_in_transaction():
         raise RuntimeError("the batch's transaction has not begun: raw statements would autocommit")
     return driver
@@ -204,10 +214,12 @@ class VisitBatcher:
             return
         cut = max(utc(e.item.submission.finished_at) for e in timed)
         members = list({e.item.actor.user_id for e in timed})
-        latest = {
-            row.submitted_by: checks.PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))
-            for row in await connection.execute(_LATEST_FIXES, {"members": members, "cut": cut})
-        }
+        if connection.dialect.name == "postgresql":
+            rows: Any = map(RecordRow, await (await _driver(connection)).fetch(_PG_LATEST_FIXES, cut, members))
+        else:
+            rows = await connection.execute(_LATEST_FIXES, {"members": members, "cut": cut})
+        latest = {row.submitted_by: checks.PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))
+                  for row in rows}
         timed.sort(key=lambda e: (e.item.actor.user_id, utc(e.item.submission.finished_at)))
         earlier_in_batch: dict[int, list[checks.PreviousVisit]] = {}
         for entry in timed:
