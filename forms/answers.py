@@ -16,7 +16,6 @@ from typing import Any
 from forms.answer_types import CHECKS, is_blank
 from forms.compiled import CompiledForm, CompiledGroup, compile_form
 from forms.expr_ast import EvalContext
-from forms.expr_values import truthy
 from forms.spec import Base, FormDefinition, PhotoQuestion
 
 
@@ -63,7 +62,8 @@ def run_visit(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -
     group_visible: list[bool] = []
     for step in compiled.steps:
         parent_visible = step.parent < 0 or group_visible[step.parent]
-        visible = parent_visible and (step.relevant is None or truthy(step.relevant.evaluate(ctx)))
+        relevant = step.relevant_test
+        visible = parent_visible and (relevant is None or relevant(ctx))
         if isinstance(step, CompiledGroup):
             group_visible.append(visible)
             continue
@@ -97,9 +97,10 @@ def run_visit(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -
             if problem.code in ("answer.wrong_type", "answer.invalid_date", "answer.invalid_geopoint"):
                 continue  # unusable value: keep it away from later expressions
         state.effective[name] = value
-        if step.constraint is not None:
+        constraint = step.constraint_test
+        if constraint is not None:
             ctx.current = value
-            passed = truthy(step.constraint.evaluate(ctx))
+            passed = constraint(ctx)
             ctx.current = None
             if not passed:
                 message = step.question.constraint_message

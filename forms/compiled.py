@@ -1,5 +1,9 @@
 """A form prepared once for the hot path: flat question list, parsed expressions, choice sets.
 
+Every expression is kept as its tree (``relevant``, ``constraint``, ``condition``) and, beside
+it, as a test closure built from that tree (``*_test``, see ``forms.expr_compile``) that
+returns exactly ``truthy(tree.evaluate(ctx))``; validation and scoring call the closures.
+
 ``compile_form`` caches by object identity; definitions are frozen Structs, so a
 compiled form never goes stale while its definition is alive.
 """
@@ -8,10 +12,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from forms.expr import parse
 from forms.expr_ast import Node
+from forms.expr_compile import Test, compile_test
 from forms.spec import (
     FormDefinition,
     GeopointQuestion,
@@ -32,6 +37,10 @@ class CompiledGroup:
     name: str
     parent: int  # index into CompiledForm.groups, -1 at the top level
     relevant: Node | None
+    relevant_test: Test | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "relevant_test", _test_or_none(self.relevant))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +52,12 @@ class CompiledQuestion:
     relevant: Node | None
     constraint: Node | None
     choices: frozenset[str] | None
+    relevant_test: Test | None = field(init=False, repr=False, compare=False)
+    constraint_test: Test | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "relevant_test", _test_or_none(self.relevant))
+        object.__setattr__(self, "constraint_test", _test_or_none(self.constraint))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +65,14 @@ class CompiledLevel:
     value: int
     name: Label
     condition: Node
+    test: Test = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "test", compile_test(self.condition))
+
+
+def _test_or_none(node: Node | None) -> Test | None:
+    return None if node is None else compile_test(node)
 
 
 class CompiledForm:
@@ -77,6 +100,7 @@ class CompiledForm:
         self.indicators: list[tuple[str, Node]] = (
             [(indicator.name, parse(indicator.condition)) for indicator in rubric.indicators] if rubric else []
         )
+        self.indicator_tests: list[tuple[str, Test]] = [(name, compile_test(node)) for name, node in self.indicators]
         self.levels: list[CompiledLevel] = (
             [CompiledLevel(level.value, level.name, parse(level.condition)) for level in rubric.levels]
             if rubric

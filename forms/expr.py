@@ -3,6 +3,7 @@
 A small, safe subset of XLSForm's XPath: it is tokenized and parsed here into a tree
 (``forms.expr_ast``) that is evaluated by walking it — nothing is ever handed to
 Python's ``eval``. Example: ``${members} > 2 and selected(${worries}, 'scams')``.
+Forms on the hot path also turn each tree into closures once (``forms.expr_compile``).
 """
 
 from __future__ import annotations

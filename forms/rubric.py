@@ -8,7 +8,6 @@ from typing import Any
 from forms.answers import run_visit
 from forms.compiled import CompiledForm, compile_form
 from forms.expr_ast import EvalContext
-from forms.expr_values import truthy
 from forms.spec import Base, FormDefinition, Label
 
 
@@ -31,11 +30,11 @@ def score(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -> Sc
     # Hidden or malformed answers do not count, the same as in validation.
     effective = run_visit(compiled, answers).effective
     answer_ctx = EvalContext(effective)
-    indicators = {name: truthy(condition.evaluate(answer_ctx)) for name, condition in compiled.indicators}
+    indicators = {name: test(answer_ctx) for name, test in compiled.indicator_tests}
     indicator_ctx = EvalContext(indicators)
     reached = None
     for level in compiled.levels:  # lowest → highest, so the last that holds wins
-        if truthy(level.condition.evaluate(indicator_ctx)):
+        if level.test(indicator_ctx):
             reached = level
     return Score(
         indicators=indicators,

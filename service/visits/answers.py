@@ -1,8 +1,8 @@
 """One pass over a visit's answers for the submission hot path.
 
-`forms.validate_answers`, `forms.required_photos` and `forms.score` each walk the form again (~150 µs together
-for the bundled form); this walks it once (~70 µs) with the same building blocks. A test keeps the results
-equal to those three functions.
+`forms.validate_answers`, `forms.required_photos` and `forms.score` each walk the form again; this walks it once
+with the same building blocks and the form's compiled expression closures (~28 µs for the bundled form, see
+`bench/form_eval.py`). A test keeps the results equal to those three functions.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 import forms
 from forms.answers import run_visit
 from forms.expr_ast import EvalContext
-from forms.expr_values import truthy
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +35,9 @@ def evaluate(form: forms.CompiledForm, answers: Mapping[str, Any]) -> Evaluation
     level = None
     if form.levels:
         answer_ctx = EvalContext(state.effective)
-        indicators = {name: truthy(condition.evaluate(answer_ctx)) for name, condition in form.indicators}
+        indicators = {name: test(answer_ctx) for name, test in form.indicator_tests}
         indicator_ctx = EvalContext(indicators)
         for candidate in form.levels:  # lowest → highest: the last that holds wins
-            if truthy(candidate.condition.evaluate(indicator_ctx)):
+            if candidate.test(indicator_ctx):
                 level = candidate.value
     return Evaluation(errors=state.errors, photo_rules=rules, level=level)

@@ -1,0 +1,375 @@
+"""Turn a parsed expression tree into nested Python closures, once per form.
+
+``compile_node(node)(ctx)`` returns exactly what ``node.evaluate(ctx)`` returns, and
+``compile_test(node)(ctx)`` exactly ``truthy(node.evaluate(ctx))``: same values, same None
+handling, same errors, same evaluation order. Each closure is built from the node's own
+operands and the value helpers of ``forms.expr_values``; no source text is generated and
+nothing is handed to ``eval`` or ``exec``.
+
+What the closures save is dispatch: a ``${q} = 'x'`` no longer costs a method call per
+node plus the full ``compare`` type ladder. Common shapes get a fast path for the common
+value types and fall back to the generic helper for everything else:
+
+- a question or ``.`` compared with a literal (or ``true()``/``false()``),
+- ``and`` / ``or`` chains (flattened; every operand is already a bool test),
+- ``selected(question, 'literal')``.
+
+Trees deeper than ``MAX_COMPILED_DEPTH`` (only long operator chains such as ``1+1+…+1`` can
+be: the parser bounds bracket nesting) are left to the tree walker, so that deep trees behave
+exactly as before, RecursionError included.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from forms.expr_ast import (
+    ARITY,
+    FUNCTIONS,
+    MAX_REGEX_INPUT,
+    And,
+    Arithmetic,
+    Call,
+    Comparison,
+    Current,
+    EvalContext,
+    Literal,
+    Negate,
+    Node,
+    Or,
+    RegexMatch,
+    Ref,
+)
+from forms.expr_values import arithmetic, compare, selected_values, to_number, to_string, truthy
+
+Evaluator = Callable[[EvalContext], Any]
+Test = Callable[[EvalContext], bool]
+
+MAX_COMPILED_DEPTH = 100
+
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+# Functions whose result is always a bool, so truthy() of it is the result itself.
+_BOOL_FUNCTIONS = frozenset({"not", "true", "false", "selected", "contains", "starts-with"})
+_NO_CONSTANT = object()
+
+
+def compile_node(node: Node) -> Evaluator:
+    """A closure computing ``node.evaluate(ctx)``."""
+    if _too_deep(node):
+        return node.evaluate
+    return _value(node)
+
+
+def compile_test(node: Node) -> Test:
+    """A closure computing ``truthy(node.evaluate(ctx))`` (relevance, constraints, rubric)."""
+    if _too_deep(node):
+        evaluate = node.evaluate
+        return lambda ctx: truthy(evaluate(ctx))
+    return _test(node)
+
+
+def _too_deep(node: Node) -> bool:
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_COMPILED_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in current.children())
+    return False
+
+
+# --- values -------------------------------------------------------------------------
+
+
+def _value(node: Node) -> Evaluator:
+    kind = type(node)
+    if kind is Literal:
+        value = node.value  # type: ignore[attr-defined]
+        return lambda ctx: value
+    if kind is Ref:
+        return _ref(node.name)  # type: ignore[attr-defined]
+    if kind is Current:
+        return operator.attrgetter("current")
+    if kind is Comparison:
+        return _comparison(node, as_test=False)  # type: ignore[arg-type]
+    if kind is And or kind is Or or kind is RegexMatch:
+        return _test(node)  # always a bool: the test is the value
+    if kind is Call:
+        return _call(node)  # type: ignore[arg-type]
+    if kind is Negate:
+        operand = _value(node.operand)  # type: ignore[attr-defined]
+        return lambda ctx: arithmetic("-", 0, operand(ctx))
+    if kind is Arithmetic:
+        return _arithmetic(node)  # type: ignore[arg-type]
+    return node.evaluate  # a node type this module does not know: walk it
+
+
+def _ref(name: str) -> Evaluator:
+    def ref(ctx: EvalContext) -> Any:
+        return ctx.answers.get(name)
+
+    return ref
+
+
+def _arithmetic(node: Arithmetic) -> Evaluator:
+    op = node.op
+    left, right = _value(node.left), _value(node.right)
+
+    def arithmetic_(ctx: EvalContext) -> Any:
+        return arithmetic(op, left(ctx), right(ctx))
+
+    return arithmetic_
+
+
+# --- tests (truthy of a value, always a bool) ---------------------------------------
+
+
+def _test(node: Node) -> Test:
+    kind = type(node)
+    if kind is And or kind is Or:
+        return _junction(node)
+    if kind is Comparison:
+        return _comparison(node, as_test=True)  # type: ignore[arg-type]
+    if kind is Literal:
+        result = truthy(node.value)  # type: ignore[attr-defined]
+        return lambda ctx: result
+    if kind is Ref:
+        name = node.name  # type: ignore[attr-defined]
+
+        def ref_test(ctx: EvalContext) -> bool:
+            value = ctx.answers.get(name)
+            return value if value is True or value is False else truthy(value)
+
+        return ref_test
+    if kind is RegexMatch:
+        return _regex(node)  # type: ignore[arg-type]
+    if kind is Call and node.name in _BOOL_FUNCTIONS:  # type: ignore[attr-defined]
+        return _call(node)  # type: ignore[arg-type]
+    value = _value(node)
+    return lambda ctx: truthy(value(ctx))
+
+
+def _junction(node: Node) -> Test:
+    """``a and b and c`` (or ``or``): one closure over the flattened operands."""
+    kind = type(node)
+    operands: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is kind:
+            stack.append(current.right)  # type: ignore[attr-defined]
+            stack.append(current.left)  # type: ignore[attr-defined]
+        else:
+            operands.append(current)
+    tests = tuple(_test(operand) for operand in operands)
+    if kind is And:
+        if len(tests) == 2:
+            first, second = tests
+            return lambda ctx: first(ctx) and second(ctx)
+
+        def all_(ctx: EvalContext) -> bool:
+            for test in tests:
+                if not test(ctx):
+                    return False
+            return True
+
+        return all_
+    if len(tests) == 2:
+        first, second = tests
+        return lambda ctx: first(ctx) or second(ctx)
+
+    def any_(ctx: EvalContext) -> bool:
+        for test in tests:
+            if test(ctx):
+                return True
+        return False
+
+    return any_
+
+
+def _regex(node: RegexMatch) -> Test:
+    subject = _value(node.subject)
+    fullmatch = node.pattern.fullmatch
+
+    def regex(ctx: EvalContext) -> bool:
+        text = to_string(subject(ctx))
+        if len(text) > MAX_REGEX_INPUT:
+            return False
+        return fullmatch(text) is not None
+
+    return regex
+
+
+# --- comparisons ----------------------------------------------------------------------
+
+
+def _compare_truth(op: str, left: Any, right: Any) -> bool:
+    return truthy(compare(op, left, right))
+
+
+def _constant(node: Node) -> Any:
+    """The value of a literal or of true()/false(), else _NO_CONSTANT."""
+    if type(node) is Literal:
+        return node.value  # type: ignore[attr-defined]
+    if type(node) is Call and node.name in ("true", "false"):  # type: ignore[attr-defined]
+        return node.name == "true"  # type: ignore[attr-defined]
+    return _NO_CONSTANT
+
+
+def _comparison(node: Comparison, as_test: bool) -> Evaluator:
+    op = node.op
+    slow = _compare_truth if as_test else compare
+    constant = _constant(node.right)
+    if constant is not _NO_CONSTANT and type(node.left) in (Ref, Current):
+        fast = _against_constant(op, node.left, constant, slow)
+        if fast is not None:
+            return fast
+    left, right = _value(node.left), _value(node.right)
+    apply = _OPERATORS[op]
+
+    def comparison(ctx: EvalContext) -> Any:
+        a = left(ctx)
+        b = right(ctx)
+        if a.__class__ is int and b.__class__ is int:
+            return apply(a, b)
+        return slow(op, a, b)
+
+    return comparison
+
+
+def _against_constant(op: str, subject: Node, constant: Any, slow: Callable[[str, Any, Any], Any]) -> Evaluator | None:
+    """``${q} <op> literal`` with a fast path for the one value type the literal makes easy.
+
+    The fast path is the branch ``compare`` itself takes for that pair of types: it applies
+    the operator to the two values as they are. Every other value (None included) goes
+    through ``compare``.
+    """
+    if constant is True or constant is False:
+        if op not in ("=", "!="):
+            return None
+        fast_type: type = bool  # bool vs bool
+    elif constant.__class__ is str:
+        if to_number(constant) is not None:
+            return None  # '5' compares numerically with numeric-looking text: leave it to compare
+        fast_type = str  # text vs text that is not a number
+    elif constant.__class__ in (int, float) and constant == constant:
+        fast_type = int  # an int vs a number that is not NaN
+    else:
+        return None
+    apply = _OPERATORS[op]
+    if type(subject) is Current:
+
+        def current_vs_constant(ctx: EvalContext) -> Any:
+            value = ctx.current
+            if value.__class__ is fast_type:
+                return apply(value, constant)
+            return slow(op, value, constant)
+
+        return current_vs_constant
+    name = subject.name  # type: ignore[attr-defined]
+
+    def ref_vs_constant(ctx: EvalContext) -> Any:
+        value = ctx.answers.get(name)
+        if value.__class__ is fast_type:
+            return apply(value, constant)
+        return slow(op, value, constant)
+
+    return ref_vs_constant
+
+
+# --- function calls --------------------------------------------------------------------
+
+
+def _call(node: Call) -> Evaluator:
+    name = node.name
+    if name == "true" or name == "false":
+        result = name == "true"
+        return lambda ctx: result
+    if name == "today":
+        return operator.attrgetter("today")
+    fewest, most = ARITY.get(name, (-1, -1))
+    if name not in FUNCTIONS or not fewest <= len(node.args) <= most:
+        return node.evaluate  # only a hand-built tree gets here: let the walker fail as before
+    if name == "selected":
+        return _selected(node)
+    if name == "not":
+        test = _test(node.args[0])
+        return lambda ctx: not test(ctx)
+    if name == "if":
+        condition, then, otherwise = _test(node.args[0]), _value(node.args[1]), _value(node.args[2])
+        return lambda ctx: then(ctx) if condition(ctx) else otherwise(ctx)
+    args = tuple(_value(arg) for arg in node.args)
+    if name == "coalesce":
+        first_, second_ = args
+
+        def coalesce(ctx: EvalContext) -> Any:
+            first = first_(ctx)
+            if first is None or first == "" or first == []:
+                return second_(ctx)
+            return first
+
+        return coalesce
+    if name == "contains":
+        haystack, needle = args
+        return lambda ctx: to_string(needle(ctx)) in to_string(haystack(ctx))
+    if name == "starts-with":
+        text, prefix = args
+        return lambda ctx: to_string(text(ctx)).startswith(to_string(prefix(ctx)))
+    (arg,) = args  # the rest take one argument
+    if name == "count-selected":
+        return lambda ctx: len(selected_values(arg(ctx)))
+    if name == "string-length":
+        return lambda ctx: len(to_string(arg(ctx)))
+    if name == "number":
+        return lambda ctx: to_number(arg(ctx))
+    if name == "int":
+
+        def int_(ctx: EvalContext) -> int | None:
+            number = to_number(arg(ctx))
+            return None if number is None else int(number)
+
+        return int_
+    if name == "string":
+        return lambda ctx: to_string(arg(ctx))
+    return node.evaluate  # pragma: no cover - every function is handled above
+
+
+def _selected(node: Call) -> Evaluator:
+    subject_node, choice_node = node.args
+    subject = _value(subject_node)
+    if type(choice_node) is Literal:
+        try:
+            choice = to_string(choice_node.value)
+        except ValueError:  # an int too long for str(): let evaluation raise as before
+            choice = None
+        if choice is not None:
+            if type(subject_node) is Ref:
+                name = subject_node.name
+
+                def ref_selected(ctx: EvalContext) -> bool:
+                    value = ctx.answers.get(name)
+                    if value.__class__ is str:
+                        return choice in value.split()
+                    return choice in selected_values(value)
+
+                return ref_selected
+
+            def selected_literal(ctx: EvalContext) -> bool:
+                value = subject(ctx)
+                if value.__class__ is str:
+                    return choice in value.split()
+                return choice in selected_values(value)
+
+            return selected_literal
+    choice_ = _value(choice_node)
+    # The choice is evaluated first, as in the tree walker.
+    return lambda ctx: to_string(choice_(ctx)) in selected_values(subject(ctx))
