@@ -26,7 +26,7 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def _json_serializer(value: object) -> str:
+def json_text(value: object) -> str:
     return msgspec.json.encode(value).decode()
 
 
@@ -41,7 +41,7 @@ def create_engine(url: str, *, pool_size: int = 40) -> AsyncEngine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
             url,
-            json_serializer=_json_serializer,
+            json_serializer=json_text,
             json_deserializer=msgspec.json.decode,
             connect_args={"timeout": 30},
         )
@@ -49,7 +49,7 @@ def create_engine(url: str, *, pool_size: int = 40) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
-        json_serializer=_json_serializer,
+        json_serializer=json_text,
         json_deserializer=msgspec.json.decode,
         # No overflow: an overflow connection is closed when returned, and opening PostgreSQL connections
         # under load (several ms each) cost more than waiting for a pooled one.

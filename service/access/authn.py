@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request
-from sqlalchemy import Row, String, any_, bindparam, select, update
+from sqlalchemy import Row, Select, String, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -75,15 +75,15 @@ _SESSION_QUERY = (
     .where(LoginSession.revoked_at.is_(None))
 )
 
-# Built once: building a statement per lookup cost about as much CPU as running it.
-_DEVICES_BY_HASH = _DEVICE_QUERY.where(DeviceToken.token_hash.in_(bindparam("digests", expanding=True)))
-_SESSIONS_BY_HASH = _SESSION_QUERY.where(LoginSession.token_hash.in_(bindparam("digests", expanding=True)))
-_DIGESTS = bindparam("digests", type_=ARRAY(String))
-_PG_BY_HASH = {
-    _DEVICES_BY_HASH: asyncpg_sql(_DEVICE_QUERY.where(DeviceToken.token_hash == any_(_DIGESTS)), ["digests"]),
-    _SESSIONS_BY_HASH: asyncpg_sql(_SESSION_QUERY.where(LoginSession.token_hash == any_(_DIGESTS)), ["digests"]),
-}
+def _by_hash(query: Select, token_hash: Any) -> tuple[Select, str]:
+    """`query` for a list of token hashes: the SQLAlchemy statement, and its SQL for asyncpg (PostgreSQL).
+    Built once: building a statement per lookup cost about as much CPU as running it."""
+    return (query.where(token_hash.in_(bindparam("digests", expanding=True))),
+            asyncpg_sql(query.where(token_hash == any_(bindparam("digests", type_=ARRAY(String)))), ["digests"]))
 
+
+_DEVICES_BY_HASH = _by_hash(_DEVICE_QUERY, DeviceToken.token_hash)
+_SESSIONS_BY_HASH = _by_hash(_SESSION_QUERY, LoginSession.token_hash)
 
 class TokenLookup:
     """Token → caller rows, read on the lookup's own connection, batched across concurrent requests.
@@ -94,18 +94,17 @@ class TokenLookup:
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
-        if engine.dialect.name == "postgresql":
-            async def load(query, digests: list[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-                async with engine.connect() as connection:
-                    # One statement needs no transaction: no BEGIN and ROLLBACK round trips.
-                    await connection.execution_options(isolation_level="AUTOCOMMIT")
-                    records = await (await driver_of(connection)).fetch(_PG_BY_HASH[query], digests)
-                return {record["token_hash"]: RecordRow(record) for record in records}
-        else:
-            async def load(query, digests: list[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-                async with engine.connect() as connection:
-                    rows = (await connection.execute(query, {"digests": digests})).all()
-                return {row.token_hash: row for row in rows}
+        on_postgresql = engine.dialect.name == "postgresql"
+
+        async def load(queries: tuple[Select, str], digests: list[str]) -> dict[str, Any]:
+            async with engine.connect() as connection:
+                if not on_postgresql:
+                    rows = (await connection.execute(queries[0], {"digests": digests})).all()
+                    return {row.token_hash: row for row in rows}
+                # One statement needs no transaction: no BEGIN and ROLLBACK round trips.
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                records = await (await driver_of(connection)).fetch(queries[1], digests)
+            return {record["token_hash"]: RecordRow(record) for record in records}
 
         # A millisecond of waiting lets the requests arriving together share one query (each costs ~0.2 ms
         # of CPU here, more than waiting costs them).

@@ -19,26 +19,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
 from service.access.actor import Actor
 from service.access.models import User
 from service.coalesce import Coalescer
-from service.db import as_utc, utcnow
+from service.db import as_utc, json_text, utcnow
 from service.pg_raw import RecordRow, asyncpg_sql, driver_of
 from service.settings import Settings
 from service.visits import flags as checks
 from service.visits.evidence import previous_visit_on
-from service.visits.flags import is_good_fix
 from service.visits.households import DESTINATIONS, HOUSEHOLDS
 from service.visits.receipts import (
-    FLAGS, VISITS, flag_out, flag_rows, locate_household_by_first_fix, missing_photos, receipt, status_of, utc,
-    visit_row,
+    FLAGS, VISITS, flag_out, flag_rows, is_first_fix, locate_household_by_first_fix, missing_photos, receipt,
+    status_of, utc, visit_row,
 )
 from service.visits.schemas import VisitReceipt
 
@@ -104,7 +101,7 @@ async def _insert(connection: AsyncConnection, visits: list[dict[str, Any]]) -> 
         return {row.id for row in await connection.execute(_INSERT[connection.dialect.name], visits)}
     driver = await _driver(connection)
     for row in visits:
-        row["answers"] = msgspec.json.encode(row["answers"]).decode()
+        row["answers"] = json_text(row["answers"])  # as the engine writes JSONB
     return {record[0] for record in await driver.fetch(_PG_INSERT_VISITS, *_columns(visits, _VISIT_COLUMNS))}
 
 
@@ -238,9 +235,7 @@ class VisitBatcher:
 
     async def _first_fixes(self, connection: AsyncConnection, entries: list[_Placed]) -> None:
         for entry in entries:
-            item = entry.item
-            if entry.location is not None or not is_good_fix(item.fix, item.accuracy_threshold_m
-                                                             or DEFAULT_GEOPOINT_ACCURACY_M):
+            if not is_first_fix(entry.location, entry.item.fix, entry.item.accuracy_threshold_m):
                 continue  # the common case: nothing to write, so no session to open
             # Joins the batch's transaction.
             async with AsyncSession(bind=connection) as session:

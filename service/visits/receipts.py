@@ -220,7 +220,12 @@ async def locate_household_by_first_fix(
     fix: Fix | None, accuracy_threshold_m: float | None,
 ) -> bool:
     """A household without a location takes the first good fix of a visit to it (the access domain's write)."""
-    threshold = accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M
-    if known_location is not None or fix is None or not is_good_fix(fix, threshold):
+    if fix is None or not is_first_fix(known_location, fix, accuracy_threshold_m):
         return False
     return await households_service.set_household_location_if_missing(session, household_id, fix.lat, fix.lon)
+
+
+def is_first_fix(known_location: tuple[float, float] | None, fix: Fix | None,
+                 accuracy_threshold_m: float | None) -> bool:
+    """Whether this fix would become the household's location (cheap: callers skip the write otherwise)."""
+    return known_location is None and is_good_fix(fix, accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M)
