@@ -40,7 +40,7 @@ def run(scale: str, backend: str) -> float:
                 "postgresql://", "postgresql+asyncpg://", 1) + f"/{PG_DATABASE}"
         else:
             env.pop("GOCUA_DATABASE_URL", None)
-        command = [sys.executable, "-m", "service.cli", "--data-dir", tmp, "demo-seed", "--scale", scale,
+        command = [sys.executable, "-m", "service.cli.main", "--data-dir", tmp, "demo-seed", "--scale", scale,
                    "--out", str(Path(tmp) / "creds.json")]
         started = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True)

@@ -1,11 +1,11 @@
-"""Alembic environment: the only source of the schema. Runs with a sync driver (see service.db.sync_url)."""
+"""Alembic environment: the only source of the schema. Runs with a sync driver (see service.db.engine.sync_url)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from service.models import metadata
+from service.db.all_tables import metadata
 
 config = context.config
 

@@ -11,10 +11,10 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from service.access.authn import TokenLookup
-from service.db import create_engine, session_factory
-from service.deps import DEPENDENCIES
-from service.problems import EXCEPTION_HANDLERS
+from service.auth.authn import TokenLookup
+from service.db.engine import create_engine, session_factory
+from service.http.deps import DEPENDENCIES
+from service.http.problems import EXCEPTION_HANDLERS
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.visits.batch import VisitBatcher

@@ -1,7 +1,11 @@
-"""Every route handler of the service, by domain."""
+"""Every route handler of the service, by domain: the app's table of contents."""
 
-from service.access.controllers import ACCESS_ROUTE_HANDLERS
-from service.health import get_health, get_ready
+from service.areas.controllers import AreaController
+from service.audit.controllers import list_access_log
+from service.auth.controllers import AuthController, MeController
+from service.households.controllers import HouseholdController
+from service.http.health import get_health, get_ready
+from service.people.controllers import MemberController, TeamController
 from service.registry.controllers import FormController
 from service.visits.controllers import VisitController
 
@@ -9,6 +13,12 @@ ROUTE_HANDLERS = [
     get_health,
     get_ready,
     FormController,
-    *ACCESS_ROUTE_HANDLERS,
+    AuthController,
+    MeController,
+    AreaController,
+    TeamController,
+    MemberController,
+    HouseholdController,
+    list_access_log,
     VisitController,
 ]

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 
-from service.db import utcnow
+from service.db.engine import utcnow
 from service.visits.models import Visit, VisitPhoto
 from service.visits.photo_objects import store_photo
 from storage import process_photo

@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
-from service.db import create_engine, session_factory
+from service.db.engine import create_engine, session_factory
 from service.settings import Settings
 from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.world import World, build_world

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from forms.bundled import bundled_form_paths
 from service.app import create_app
-from service.db import create_engine, session_factory
+from service.db.engine import create_engine, session_factory
 from service.registry import services as registry
 from service.settings import Settings
 from tests.authz_rows import ENDPOINTS, Endpoint

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from service.coalesce import Coalescer, KeyLoader
+from service.db.batching import Coalescer, KeyLoader
 
 
 class SlowStore:

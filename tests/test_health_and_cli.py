@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 
 from forms.bundled import bundled_form_paths
 from service.app import create_app
-from service.cli import main
+from service.cli.main import main
 from service.settings import Settings
 from tests.support.forms_data import small_form
 

@@ -8,9 +8,9 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from service import errors
-from service.access.actor import Role
-from service.deps import CurrentActor, DbSession
-from service.paging import Page
+from service.auth.actor import Role
+from service.http.deps import CurrentActor, DbSession
+from service.http.paging import Page
 from service.registry import services
 from service.registry.models import FormVersion
 from service.registry.schemas import FormSummary, PublishResult

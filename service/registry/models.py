@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.tables import BigIntId, JsonColumnType, UtcDateTime
+from service.db.tables import BigIntId, JsonColumnType, UtcDateTime
 
 
 class FormVersion(SQLModel, table=True):

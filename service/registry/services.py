@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import forms
 from forms.xlsform import convert_xlsform
 from service import errors
-from service.db import utcnow
-from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.db.engine import utcnow
+from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.registry.models import FormVersion
 from service.registry.schemas import FormSummary
 

@@ -24,11 +24,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from service.access.actor import Actor
-from service.access.models import User
-from service.coalesce import Coalescer
-from service.db import as_utc, json_text, utcnow
-from service.pg_raw import RecordRow, asyncpg_sql, driver_of
+from service.auth.actor import Actor
+from service.people.models import User
+from service.db.batching import Coalescer
+from service.db.engine import as_utc, json_text, utcnow
+from service.db.pg_raw import RecordRow, asyncpg_sql, driver_of
 from service.settings import Settings
 from service.visits import flags as checks
 from service.visits.evidence import previous_visit_on

@@ -13,7 +13,7 @@ DEFAULT_OLDER_THAN_HOURS = 24.0
 
 def cmd_storage_sweep(args: argparse.Namespace) -> int:
     from service.app import build_store
-    from service.cli import run_with_session
+    from service.cli.main import run_with_session
     from service.visits.photo_objects import MIN_SWEEP_AGE, sweep
 
     older_than = timedelta(hours=args.older_than_hours)

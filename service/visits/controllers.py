@@ -13,12 +13,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
-from service.access.actor import Actor
-from service.access.ids import QueryId
-from service.access.authn import authenticate, raw_header
-from service.deps import AppSettings, CurrentActor, DbSession, Store, request_transaction
-from service.paging import Page
-from service.problems import Problem
+from service.auth.actor import Actor
+from service.http.ids import QueryId
+from service.auth.authn import authenticate, raw_header
+from service.http.deps import AppSettings, CurrentActor, DbSession, Store, request_transaction
+from service.http.paging import Page
+from service.http.problems import Problem
 from service.settings import Settings
 from service.visits import photos_service, queries, services
 from service.visits.multipart import read_parts, split_parts

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from service.db import as_utc
+from service.db.engine import as_utc
 from service.settings import Settings
 from service.visits import flags as checks
 from service.visits.photo_objects import SlotPhoto, photo_row

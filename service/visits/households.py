@@ -15,10 +15,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
-from service.access import households_service
-from service.access.actor import Actor
-from service.access.households_schemas import HouseholdCreate
-from service.access.models import Area, Household
+from service.households import services as households_service
+from service.auth.actor import Actor
+from service.households.schemas import HouseholdCreate
+from service.areas.models import Area
+from service.households.models import Household
 
 HOUSEHOLDS = Household.__table__
 AREAS = Area.__table__

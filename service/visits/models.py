@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.tables import BigIntId, JsonColumnType, UtcDateTime
+from service.db.tables import BigIntId, JsonColumnType, UtcDateTime
 
 
 class Visit(SQLModel, table=True):

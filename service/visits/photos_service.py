@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
-from service.access.actor import Actor
-from service.db import utcnow
+from service.auth.actor import Actor
+from service.db.engine import utcnow
 from service.settings import Settings
 from service.visits.evidence import photo_evidence
 from service.visits.multipart import PhotoPart

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
-from service.access import audit
-from service.access.actor import FIELD_ROLES, Actor, Role
-from service.access.areas_service import area_in_scope
-from service.access.models import Area
-from service.access.scope import area_path_filter
-from service.db import as_utc, utcnow
-from service.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.audit import services as audit
+from service.auth.actor import FIELD_ROLES, Actor, Role
+from service.areas.services import area_in_scope
+from service.areas.models import Area
+from service.auth.scope import area_path_filter
+from service.db.engine import as_utc, utcnow
+from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.visits.flags import FLAG_CODES
 from service.visits.receipts import (
     FLAGS, PHOTOS, VISITS, StoredVisit, connection, form_of, missing_photos, require_visible, stored_flags, utc,

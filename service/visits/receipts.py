@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
-from service.access.actor import FIELD_ROLES, Actor
-from service.db import as_utc
+from service.auth.actor import FIELD_ROLES, Actor
+from service.db.engine import as_utc
 from service.registry.services import compiled_version
 from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
-from service.access import households_service
+from service.households import services as households_service
 from service.visits.flags import Fix, Flag, is_good_fix
 from service.visits.models import Visit, VisitFlag, VisitPhoto
 from service.visits.schemas import FlagOut, MissingPhotos, PhotoSlotOut, VisitReceipt

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from service.access.households_schemas import HouseholdCreate
+from service.households.schemas import HouseholdCreate
 
 AwareDateTime = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with a UTC offset")]
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
-from service.access.actor import Actor, Role
-from service.access.models import User
-from service.db import utcnow
+from service.auth.actor import Actor, Role
+from service.people.models import User
+from service.db.engine import utcnow
 from service.registry.services import cached_version
 from service.settings import Settings
 from service.visits import flags as checks

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from service.access.areas_import import import_areas_csv, import_vn_province
-from service.access.models import Area
+from service.areas.importer import import_areas_csv, import_vn_province
+from service.areas.models import Area
 from service.errors import DomainError
 
 

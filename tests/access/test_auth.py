@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from service.access.models import DeviceToken, LoginSession
-from service.access.tokens import token_hash
-from service.db import utcnow
+from service.auth.models import DeviceToken, LoginSession
+from service.auth.tokens import token_hash
+from service.db.engine import utcnow
 from tests.support.world import PASSWORD
 
 
@@ -64,7 +64,7 @@ async def test_repeated_wrong_passwords_are_rate_limited_per_username(client, wo
 
 
 async def test_many_failures_from_one_address_are_rate_limited(client, world, settings):
-    from service.access.auth_service import IP_FACTOR
+    from service.auth.services import IP_FACTOR
 
     for i in range(settings.login_max_failures * IP_FACTOR):
         assert (await login(client, f"guess_{i}", "guess")).status_code == 401
@@ -72,7 +72,7 @@ async def test_many_failures_from_one_address_are_rate_limited(client, world, se
 
 
 async def test_failures_age_out_of_the_window(client, world, settings, db):
-    from service.access.models import LoginAttempt
+    from service.auth.models import LoginAttempt
 
     for _ in range(settings.login_max_failures):
         await login(client, "giam_sat_a", "guess")
@@ -165,7 +165,7 @@ async def test_bad_login_bodies_are_problems_not_crashes(client, world):
 
 
 def test_passwords_are_stored_as_memory_hard_argon2id():
-    from service.access.passwords import production_hasher
+    from service.auth.passwords import production_hasher
 
     hasher = production_hasher()
     assert (hasher.type.name, hasher.memory_cost, hasher.time_cost) == ("ID", 65536, 3)

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from service.access.households_import import import_households_csv
-from service.access.households_service import create_household_from_visit, get_household_for_visit
-from service.access.models import Household
-from service.db import utcnow
+from service.households.importer import import_households_csv
+from service.households.services import create_household_from_visit, get_household_for_visit
+from service.households.models import Household
+from service.db.engine import utcnow
 from service.errors import DomainError
 from service.visits.models import Visit
 from tests.support.world import add_household
@@ -257,7 +257,7 @@ async def test_household_csv_import_is_repeatable(db, world):
 
 async def test_service_functions_for_visits(client, world, db):
     """What the visits domain calls: scoped lookup (following merges) and creation from a visit."""
-    from service.access.actor import Actor, Role
+    from service.auth.actor import Actor, Role
 
     member = Actor(user_id=world["member_a1"].user.id, username="thanh_vien_a1", full_name="x", role=Role.MEMBER,
                    team_id=world.teams["a1"].id, area_id=world.areas["village_a1"].id,

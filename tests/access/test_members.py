@@ -9,8 +9,8 @@ import msgspec
 from PIL import Image
 from sqlalchemy import func, select
 
-from service.access.members_import import import_members_csv
-from service.access.models import Team, User
+from service.people.importer import import_members_csv
+from service.people.models import Team, User
 
 
 async def usernames(client, headers, **params):  # type: ignore[no-untyped-def]

@@ -8,9 +8,12 @@ import math
 import pytest
 from sqlalchemy import func, select
 
-from service.access.models import Area, DeviceToken, Household, Team, User
-from service.access.seed import SCALES, household_rows, plan_areas, plan_people, seed
-from service.demo import prepare_demo
+from service.areas.models import Area
+from service.auth.models import DeviceToken
+from service.households.models import Household
+from service.people.models import Team, User
+from service.demo.seed import SCALES, household_rows, plan_areas, plan_people, seed
+from service.cli.demo import prepare_demo
 from service.errors import DomainError
 
 

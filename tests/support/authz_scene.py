@@ -13,9 +13,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.access.models import Area, DeviceToken, Household, LoginSession, Team, User
-from service.access.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
-from service.db import utcnow
+from service.areas.models import Area
+from service.auth.models import DeviceToken, LoginSession
+from service.households.models import Household
+from service.people.models import Team, User
+from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
+from service.db.engine import utcnow
 from tests.support.world import PASSWORD, World, add_area, add_household, add_person
 
 __all__ = ["PASSWORD", "Call", "Scene"]

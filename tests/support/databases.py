@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from service.db import migrate
+from service.db.engine import migrate
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 _counter = itertools.count()

@@ -9,9 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import uuid
 from functools import lru_cache
 
-from service.access.models import Area, DeviceToken, Household, LoginSession, Team, User
-from service.access.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
-from service.db import utcnow
+from service.areas.models import Area
+from service.auth.models import DeviceToken, LoginSession
+from service.households.models import Household
+from service.people.models import Team, User
+from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
+from service.db.engine import utcnow
 
 # Every person of the world can also log in with this password (hashed once per test process: argon2 is slow
 # on purpose).
@@ -33,7 +36,7 @@ def password_hash() -> str:
 
 def use_fast_password_hashing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Tests that log in many times swap the service's hasher for the cheap one (argon2 is slow on purpose)."""
-    from service.access import passwords
+    from service.auth import passwords
 
     monkeypatch.setattr(passwords, "_hasher", fast_hasher())
 
@@ -123,7 +126,7 @@ async def add_household(
     session: AsyncSession, village: Area, *, head_name: str | None = None, commit: bool = True, **fields: object,
 ) -> Household:
     """A household in `village`, numbered in the sync sequence like any other change."""
-    from service.access import changes
+    from service.households import changes
 
     now = utcnow()
     household = Household(id=uuid.uuid4(), area_id=village.id, head_name=head_name, created_at=now, updated_at=now,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forms.bundled import bundled_form_paths
-from service.access.models import Household
+from service.households.models import Household
 from service.app import create_app
 from service.registry import services as registry
 from service.settings import Settings

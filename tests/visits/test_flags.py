@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from service.access.models import Household
+from service.households.models import Household
 from service.visits.models import VisitFlag
 from tests.visits.conftest import fetch
 from tests.visits.support import FINISHED, HOME, PHOTO_QUESTION, jpeg, multipart, offset_point, visit

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from service.access.models import AccessLog
+from service.audit.models import AccessLog
 from tests.visits.conftest import fetch
 from tests.visits.support import FINISHED, PHOTO_QUESTION, jpeg, multipart, visit
 

@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import select
 
-from service.access.models import Household
+from service.households.models import Household
 from service.visits.models import Visit
 from tests.visits.conftest import count_rows, fetch
 from tests.visits.support import visit

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 import forms
-from service.cli import main
-from service.db import create_engine, session_factory
+from service.cli.main import main
+from service.db.engine import create_engine, session_factory
 from service.visits.photo_objects import process, store_photo, sweep
 from tests.visits.conftest import object_keys
 from tests.visits.support import PHOTO_QUESTION, jpeg, multipart, visit

@@ -1,0 +1,166 @@
+"""Resolves the caller from a device token, a login token (Bearer) or the page session cookie."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar import Request
+from sqlalchemy import Row, Select, String, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from service import errors
+from service.auth.actor import Actor, Role
+from service.areas.models import Area
+from service.auth.models import DeviceToken, LoginSession
+from service.people.models import User
+from service.db.batching import KeyLoader
+from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, token_hash
+from service.db.engine import as_utc, utcnow
+from service.db.pg_raw import RecordRow, asyncpg_sql, driver_of
+
+SESSION_COOKIE = "gocua_session"
+
+
+# A device token's last use is written at most this often, so reads stay reads.
+LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
+def presented_token(request: Request) -> str | None:
+    """The credential of this request: `Authorization: Bearer …` first, else the page session cookie."""
+    return _presented_token(request)
+
+
+def raw_header(request: Request, name: bytes) -> str | None:
+    # Straight from the ASGI scope: building Litestar's Headers object costs more than the whole lookup.
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _presented_token(request: Request) -> str | None:
+    header = raw_header(request, b"authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise errors.DomainError(errors.AUTH_INVALID)
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def _caller_columns():  # type: ignore[no-untyped-def]
+    return (User.id, User.username, User.full_name, User.role, User.team_id, User.area_id, User.active, Area.path)
+
+
+def _actor_from_row(row, via: str) -> Actor:  # type: ignore[no-untyped-def]
+    if not row.active:
+        raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
+    role = Role(row.role)
+    return Actor(
+        user_id=row.id, username=row.username, full_name=row.full_name, role=role, team_id=row.team_id,
+        area_id=row.area_id, area_path=None if role == Role.ADMIN else row.path, via=via,
+    )
+
+
+_DEVICE_QUERY = (
+    select(DeviceToken.token_hash, DeviceToken.id.label("token_id"), DeviceToken.last_used_at, *_caller_columns())
+    .join(User, User.id == DeviceToken.user_id)
+    .outerjoin(Area, Area.id == User.area_id)
+    .where(DeviceToken.revoked_at.is_(None))
+)
+_SESSION_QUERY = (
+    select(LoginSession.token_hash, LoginSession.expires_at, *_caller_columns())
+    .join(User, User.id == LoginSession.user_id)
+    .outerjoin(Area, Area.id == User.area_id)
+    .where(LoginSession.revoked_at.is_(None))
+)
+
+def _by_hash(query: Select, token_hash: Any) -> tuple[Select, str]:
+    """`query` for a list of token hashes: the SQLAlchemy statement, and its SQL for asyncpg (PostgreSQL).
+    Built once: building a statement per lookup cost about as much CPU as running it."""
+    return (query.where(token_hash.in_(bindparam("digests", expanding=True))),
+            asyncpg_sql(query.where(token_hash == any_(bindparam("digests", type_=ARRAY(String)))), ["digests"]))
+
+
+_DEVICES_BY_HASH = _by_hash(_DEVICE_QUERY, DeviceToken.token_hash)
+_SESSIONS_BY_HASH = _by_hash(_SESSION_QUERY, LoginSession.token_hash)
+
+class TokenLookup:
+    """Token → caller rows, read on the lookup's own connection, batched across concurrent requests.
+
+    Every phone request starts here; sharing one query between the requests in flight saves a round trip
+    each, and the request's own transaction is not opened just to authenticate. Nothing is cached: a
+    revoked token fails on its very next use.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        on_postgresql = engine.dialect.name == "postgresql"
+
+        async def load(queries: tuple[Select, str], digests: list[str]) -> dict[str, Any]:
+            async with engine.connect() as connection:
+                if not on_postgresql:
+                    rows = (await connection.execute(queries[0], {"digests": digests})).all()
+                    return {row.token_hash: row for row in rows}
+                # One statement needs no transaction: no BEGIN and ROLLBACK round trips.
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                records = await (await driver_of(connection)).fetch(queries[1], digests)
+            return {record["token_hash"]: RecordRow(record) for record in records}
+
+        # A millisecond of waiting lets the requests arriving together share one query (each costs ~0.2 ms
+        # of CPU here, more than waiting costs them).
+        self.device: KeyLoader[str, Any] = KeyLoader(lambda digests: load(_DEVICES_BY_HASH, digests),
+                                                     linger_s=0.001)
+        self.session: KeyLoader[str, Any] = KeyLoader(lambda digests: load(_SESSIONS_BY_HASH, digests),
+                                                      linger_s=0.001)
+        self._engine = engine
+
+    async def touch(self, token_id: int, moment: datetime) -> None:
+        """Records a device token's use in its own short transaction (for callers without a request session)."""
+        async with self._engine.begin() as connection:
+            await connection.execute(_touch(token_id, moment))
+
+
+def _touch(token_id: int, moment: datetime):  # type: ignore[no-untyped-def]
+    return update(DeviceToken).where(DeviceToken.id == token_id).values(last_used_at=moment)
+
+
+async def _device_row(session: AsyncSession, lookup: TokenLookup | None, digest: str) -> Row | None:
+    if lookup is not None:
+        return await lookup.device.load(digest)
+    return (await session.execute(_DEVICE_QUERY.where(DeviceToken.token_hash == digest))).one_or_none()
+
+
+async def _session_row(session: AsyncSession, lookup: TokenLookup | None, digest: str) -> Row | None:
+    if lookup is not None:
+        return await lookup.session.load(digest)
+    return (await session.execute(_SESSION_QUERY.where(LoginSession.token_hash == digest))).one_or_none()
+
+
+async def authenticate(request: Request, session: AsyncSession | None, lookup: TokenLookup | None = None) -> Actor:
+    """The caller. Without a `session` (a route that opens its own), `lookup` is required and records uses."""
+    token = _presented_token(request)
+    if not token:
+        raise errors.DomainError(errors.AUTH_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
+    digest = token_hash(token)
+    now = utcnow()
+    if token.startswith(DEVICE_PREFIX):
+        device = await _device_row(session, lookup, digest)
+        if device is None:
+            raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
+        actor = _actor_from_row(device, "device")
+        last_used = as_utc(device.last_used_at)
+        if last_used is None or now - last_used > LAST_USED_RESOLUTION:
+            if session is None:
+                assert lookup is not None
+                await lookup.touch(device.token_id, now)
+            else:
+                await session.execute(_touch(device.token_id, now))
+        return actor
+    if token.startswith(SESSION_PREFIX):
+        login = await _session_row(session, lookup, digest)
+        if login is None or as_utc(login.expires_at) <= now:
+            raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
+        return _actor_from_row(login, "session")
+    raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,55 @@
+"""HTTP: login, logout, who am I, change my password."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from service.auth import services as auth_service
+from service.auth.schemas import LoginRequest, LoginResult, Me, PasswordChange
+from service.auth.authn import SESSION_COOKIE, presented_token
+from service.http.deps import AppSettings, CurrentActor, DbSession
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/login", status_code=HTTP_200_OK,
+          summary="Password login → Bearer token; also sets the page session cookie (HttpOnly, SameSite=Lax)")
+    async def login_user(
+        self, request: Request, db_session: DbSession, settings: AppSettings, data: JSONBody[LoginRequest],
+    ) -> Response[LoginResult]:
+        result = await auth_service.login(db_session, settings, data, _client_ip(request))
+        cookie = Cookie(key=SESSION_COOKIE, value=result.token, path="/", httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", max_age=int(settings.session_hours * 3600))
+        return Response(result, cookies=[cookie], headers={"Cache-Control": "no-store"})
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT,
+          summary="Revokes the credential of this request (login session or device token)")
+    async def logout_user(self, request: Request, db_session: DbSession, actor: CurrentActor) -> Response[None]:
+        await auth_service.logout(db_session, presented_token(request))
+        return Response(None, status_code=HTTP_204_NO_CONTENT,
+                        cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True,
+                                        samesite="lax")])
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["auth"]
+
+    @get("/", summary="Who am I: role, team, area")
+    async def get_me(self, db_session: DbSession, actor: CurrentActor) -> Me:
+        return await auth_service.me(db_session, actor.user_id, actor.via)
+
+    @post("/password", status_code=HTTP_204_NO_CONTENT, summary="Change my password; my other sessions end")
+    async def change_my_password(
+        self, request: Request, db_session: DbSession, actor: CurrentActor, data: JSONBody[PasswordChange],
+    ) -> None:
+        await auth_service.change_password(db_session, actor, data, presented_token(request))

@@ -1,0 +1,38 @@
+"""`gocua serve --demo`: a fresh checkout becomes a running service with forms and demo data."""
+
+from __future__ import annotations
+
+from service.cli.main import run_with_session
+from service.db.engine import migrate
+from service.settings import Settings
+
+
+def prepare_demo(settings: Settings) -> None:
+    from forms.bundled import bundled_form_paths
+    from service.registry import services
+
+    migrate(settings.resolved_database_url)
+
+    async def publish_bundled(session):  # type: ignore[no-untyped-def]
+        for path in bundled_form_paths():
+            await services.publish(session, services.parse_definition(path.read_bytes()), None)
+
+    run_with_session(settings, publish_bundled)
+    seed_small_if_empty(settings)
+
+
+def seed_small_if_empty(settings: Settings) -> None:
+    """Seeds the `small` demo into an empty database; a restart finds it seeded and leaves it alone."""
+    from service.cli.people_places import write_credentials
+    from service.demo.seed import database_is_empty, seed
+
+    async def seed_if_empty(session):  # type: ignore[no-untyped-def]
+        return await seed(session, "small") if await database_is_empty(session) else None
+
+    result = run_with_session(settings, seed_if_empty)
+    path = settings.data_dir / "demo-credentials.json"
+    if result is not None:
+        write_credentials(path, result.credentials)
+        print(f"demo data seeded (small); logins and phone tokens in {path}", flush=True)
+    elif path.exists():
+        print(f"demo data already present; logins and phone tokens in {path}", flush=True)

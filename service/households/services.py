@@ -1,0 +1,354 @@
+"""Households: creation from phones (idempotent by client UUID), updates, merges, and incremental sync.
+
+Functions other domains call (the visits engineer codes against these):
+
+    await get_household_for_visit(session, actor, household_id) -> Household
+    await create_household_from_visit(session, actor, payload: HouseholdCreate | dict) -> Household
+    await household_village(session, household) -> Area
+    await set_household_location_if_missing(session, household_id, lat, lon) -> bool
+
+Any other change to a household row must also take a new number (`changes.bump`), after locking the row.
+
+Every change to a household takes a new `change_seq` from `service.households.changes.bump`, so phones re-sync
+exactly what changed (merged and moved households included, so phones can drop or re-point them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import errors
+from service.audit import services as audit
+from service.households import changes
+from service.auth.actor import FIELD_ROLES, Actor, Role
+from service.areas.services import area_in_scope, require_open
+from service.households.schemas import (
+    HouseholdCreate, HouseholdMerge, HouseholdOut, HouseholdSyncPage, HouseholdUpdate, MergeResult,
+)
+from service.areas.models import Area
+from service.households.models import Household
+from service.common.text import clean_name, valid_lat_lon
+from service.db.engine import as_utc, utcnow
+from service.http.ids import INT64_MAX, cursor_int
+from service.http.paging import clamp_limit, encode_cursor
+from service.visits.models import Visit
+
+MAX_MEMBERS = 200
+# Copied from a merged duplicate into the survivor when the survivor lacks them.
+FILLABLE = ("official_code", "head_name", "address", "lat", "lon", "member_count")
+
+
+def household_out(row: Household, area_code: str) -> HouseholdOut:
+    return HouseholdOut(
+        id=row.id, area_code=area_code, official_code=row.official_code, head_name=row.head_name,
+        address=row.address, lat=row.lat, lon=row.lon, member_count=row.member_count,
+        elderly_only=row.elderly_only, temporary_resident=row.temporary_resident, status=row.status,
+        merged_into=row.merged_into_id, created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+        seq=row.change_seq,
+    )
+
+
+def _not_found(household_id: object) -> errors.DomainError:
+    return errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy hộ {household_id}.", f"No household {household_id}.")
+
+
+async def _load(session: AsyncSession, household_id: uuid.UUID, *, lock: bool = False) -> tuple[Household, Area] | None:
+    query = (select(Household, Area).join(Area, Area.id == Household.area_id).where(Household.id == household_id)
+             .execution_options(populate_existing=True))
+    if lock:
+        query = query.with_for_update(of=Household)
+    row = (await session.execute(query)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def household_in_scope(
+    session: AsyncSession, actor: Actor, household_id: uuid.UUID, *, lock: bool = False,
+) -> tuple[Household, Area]:
+    """The household and its village, if the caller sees it; otherwise 404."""
+    found = await _load(session, household_id, lock=lock)
+    if found is None or not actor.sees_path(found[1].path):
+        raise _not_found(household_id)
+    return found
+
+
+async def get_household(session: AsyncSession, actor: Actor, household_id: uuid.UUID) -> HouseholdOut:
+    household, area = await household_in_scope(session, actor, household_id)
+    audit.record(session, actor, "view", "household", household.id)
+    return household_out(household, area.code)
+
+
+# ---- creation ------------------------------------------------------------------------------------------------
+
+def _clean_text(value: str | None, field: str, limit: int, problems: list[dict]) -> str | None:
+    text = clean_name(value)
+    if text is not None and len(text) > limit:
+        problems.append({"field": field, "code": "household.too_long", "message": f"at most {limit} characters"})
+    return text
+
+
+def normalized_content(data: HouseholdCreate, area_id: int) -> dict[str, Any]:
+    """The creation content as stored, validated; its hash decides whether a repeated id is a retry."""
+    problems: list[dict] = []
+    content = {
+        "area_id": area_id,
+        "official_code": _clean_text(data.official_code, "official_code", 50, problems),
+        "head_name": _clean_text(data.head_name, "head_name", 200, problems),
+        "address": _clean_text(data.address, "address", 300, problems),
+        "lat": data.lat, "lon": data.lon,
+        "member_count": data.member_count,
+        "elderly_only": bool(data.elderly_only),
+        "temporary_resident": bool(data.temporary_resident),
+    }
+    where = valid_lat_lon(data.lat, data.lon)
+    if where:
+        problems.append({"field": "lat", "code": "household.bad_location", "message": where})
+    if data.member_count is not None and not 0 <= data.member_count <= MAX_MEMBERS:
+        problems.append({"field": "member_count", "code": "household.bad_member_count",
+                         "message": f"0..{MAX_MEMBERS}"})
+    if problems:
+        raise errors.DomainError(errors.INVALID_DATA, errors=problems)
+    return content
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()
+
+
+async def _creation_area(session: AsyncSession, actor: Actor, area_code: str | None) -> Area:
+    if area_code is None:
+        if actor.role not in FIELD_ROLES or actor.area_id is None:
+            raise errors.DomainError(errors.INVALID_DATA, errors=[{"field": "area", "code": "household.area_required"}])
+        area = (await session.execute(select(Area).where(Area.id == actor.area_id))).scalar_one()
+    else:
+        area = await area_in_scope(session, actor, area_code)
+    if actor.role in FIELD_ROLES and area.id != actor.area_id:
+        raise errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy địa bàn {area_code}.", f"No area {area_code}.")
+    require_open(area)
+    return area
+
+
+async def create_household(session: AsyncSession, actor: Actor, data: HouseholdCreate) -> tuple[HouseholdOut, bool]:
+    """(household, created). The same id with the same content again is a retry: (current state, False)."""
+    household, area, created = await _create(session, actor, data)
+    return household_out(household, area.code), created
+
+
+async def _create(session: AsyncSession, actor: Actor, data: HouseholdCreate) -> tuple[Household, Area, bool]:
+    area = await _creation_area(session, actor, data.area)
+    content = normalized_content(data, area.id)
+    digest = content_hash(content)
+    existing = await _load(session, data.id)
+    if existing is None:
+        now = utcnow()
+        try:
+            async with session.begin_nested():
+                seq = await changes.bump(session)
+                row = Household(id=data.id, **content, status="active", created_by=actor.user_id, created_at=now,
+                                updated_at=now, change_seq=seq, create_hash=digest)
+                session.add(row)
+                await session.flush()
+            return row, area, True
+        except IntegrityError:  # the same id created concurrently: judge it like any repeat
+            existing = await _load(session, data.id)
+            if existing is None:
+                raise
+    household, village = existing
+    if household.create_hash != digest or not actor.sees_path(village.path):
+        raise errors.DomainError(errors.HOUSEHOLD_CONFLICT)
+    return household, village, False
+
+
+async def create_household_from_visit(
+    session: AsyncSession, actor: Actor, payload: HouseholdCreate | dict[str, Any],
+) -> Household:
+    """For a visit's `new_household {…}`: same rules as `POST /api/v1/households` (own village for members,
+    idempotent by id: a retry returns the existing row, different content raises household.conflict 409)."""
+    data = payload if isinstance(payload, HouseholdCreate) else _convert(payload)
+    household, _, _ = await _create(session, actor, data)
+    return household
+
+
+def _convert(payload: dict[str, Any]) -> HouseholdCreate:
+    try:
+        return msgspec.convert(payload, HouseholdCreate)
+    except msgspec.ValidationError as exc:
+        raise errors.DomainError(errors.INVALID_DATA, errors=[{"field": "new_household", "code": "household.invalid",
+                                                               "message": str(exc)}]) from exc
+
+
+async def get_household_for_visit(session: AsyncSession, actor: Actor, household_id: uuid.UUID) -> Household:
+    """The household a visit goes to. 404 when the caller does not see it. When it was merged, the survivor
+    is returned (a phone that was offline during the merge still files its visit in the right place)."""
+    household, _ = await household_in_scope(session, actor, household_id)
+    for _ in range(32):  # merge chains are flattened on merge; the bound only guards against bad data
+        if household.merged_into_id is None:
+            break
+        survivor = await session.get(Household, household.merged_into_id, populate_existing=True)
+        if survivor is None:
+            break
+        household = survivor
+    return household
+
+
+async def set_household_location_if_missing(
+    session: AsyncSession, household_id: uuid.UUID, lat: float, lon: float,
+) -> bool:
+    """A household without a known location takes this one (a visit's first good GPS fix). Returns whether it
+    did. Takes a new change number, so phones re-sync the location; locks the row before the counter, the
+    order every household writer uses."""
+    row = (await session.execute(
+        select(Household).where(Household.id == household_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )).scalar_one_or_none()
+    if row is None or row.lat is not None or row.lon is not None or valid_lat_lon(lat, lon):
+        return False
+    row.lat, row.lon, row.updated_at = lat, lon, utcnow()
+    row.change_seq = await changes.bump(session)
+    await session.flush()
+    return True
+
+
+async def household_village(session: AsyncSession, household: Household) -> Area:
+    """The village (Area) a household belongs to: its `id` and `path` go on visit rows."""
+    return (await session.execute(select(Area).where(Area.id == household.area_id))).scalar_one()
+
+
+# ---- updates and merges --------------------------------------------------------------------------------------
+
+async def update_household(
+    session: AsyncSession, actor: Actor, household_id: uuid.UUID, data: HouseholdUpdate,
+) -> HouseholdOut:
+    household, area = await household_in_scope(session, actor, household_id, lock=True)
+    if household.status == "merged":
+        raise errors.DomainError(errors.HOUSEHOLD_MERGE_INVALID, "Hộ đã được gộp; hãy sửa hộ còn lại.",
+                                 "The household was merged; edit the surviving one.",
+                                 survivor=str(household.merged_into_id))
+    problems: list[dict] = []
+    values: dict[str, Any] = {}
+    for field, limit in (("official_code", 50), ("head_name", 200), ("address", 300)):
+        value = getattr(data, field)
+        if value is not msgspec.UNSET:
+            values[field] = _clean_text(value, field, limit, problems)
+    for field in ("lat", "lon", "member_count", "elderly_only", "temporary_resident"):
+        value = getattr(data, field)
+        if value is not msgspec.UNSET:
+            values[field] = value
+    if data.status is not msgspec.UNSET:
+        if data.status not in ("active", "moved"):
+            problems.append({"field": "status", "code": "household.bad_status", "message": "active or moved"})
+        values["status"] = data.status
+    lat, lon = values.get("lat", household.lat), values.get("lon", household.lon)
+    where = valid_lat_lon(lat, lon)
+    if where:
+        problems.append({"field": "lat", "code": "household.bad_location", "message": where})
+    count = values.get("member_count")
+    if count is not None and not 0 <= count <= MAX_MEMBERS:
+        problems.append({"field": "member_count", "code": "household.bad_member_count", "message": f"0..{MAX_MEMBERS}"})
+    if problems:
+        raise errors.DomainError(errors.INVALID_DATA, errors=problems)
+    changed = {k: v for k, v in values.items() if getattr(household, k) != v}
+    if changed:
+        for key, value in changed.items():
+            setattr(household, key, value)
+        household.updated_at = utcnow()
+        household.change_seq = await changes.bump(session)
+        await session.flush()
+    audit.record(session, actor, "update", "household", household.id)
+    return household_out(household, area.code)
+
+
+async def merge_households(
+    session: AsyncSession, actor: Actor, household_id: uuid.UUID, data: HouseholdMerge,
+) -> MergeResult:
+    """Merges the duplicate `household_id` into `data.into`. Its visits (and households merged into it earlier)
+    follow the survivor in this transaction. Repeating a done merge is harmless."""
+    if data.into == household_id:
+        raise errors.DomainError(errors.HOUSEHOLD_MERGE_INVALID, "Không thể gộp một hộ vào chính nó.",
+                                 "A household cannot be merged into itself.")
+    # Lock both rows in a fixed order so two opposite merges cannot interleave.
+    first, second = sorted([household_id, data.into], key=str)
+    loaded = {first: await household_in_scope(session, actor, first, lock=True),
+              second: await household_in_scope(session, actor, second, lock=True)}
+    actor.require_role(Role.SUPERVISOR, Role.ADMIN)
+    (source, source_area), (survivor, survivor_area) = loaded[household_id], loaded[data.into]
+    if source.status == "merged":
+        if source.merged_into_id == survivor.id:
+            return MergeResult(survivor=household_out(survivor, survivor_area.code),
+                               merged=household_out(source, source_area.code), visits_moved=0)
+        raise errors.DomainError(errors.HOUSEHOLD_MERGE_INVALID, "Hộ này đã được gộp vào hộ khác.",
+                                 "This household was already merged into another one.",
+                                 survivor=str(source.merged_into_id))
+    if survivor.status == "merged":
+        raise errors.DomainError(errors.HOUSEHOLD_MERGE_INVALID, "Hộ đích đã được gộp; hãy gộp vào hộ còn lại.",
+                                 "The target was merged itself; merge into its survivor.",
+                                 survivor=str(survivor.merged_into_id))
+    require_open(survivor_area)
+
+    earlier = list((await session.execute(
+        select(Household).where(Household.merged_into_id == source.id).with_for_update()
+    )).scalars())
+    now = utcnow()
+    top = await changes.bump(session, count=2 + len(earlier))
+    seqs = iter(range(top - 1 - len(earlier), top + 1))
+    for row in earlier:
+        row.merged_into_id, row.updated_at, row.change_seq = survivor.id, now, next(seqs)
+    source.status, source.merged_into_id, source.updated_at = "merged", survivor.id, now
+    source.change_seq = next(seqs)
+    for field in FILLABLE:
+        if getattr(survivor, field) is None and getattr(source, field) is not None:
+            setattr(survivor, field, getattr(source, field))
+    survivor.elderly_only = survivor.elderly_only or source.elderly_only
+    survivor.temporary_resident = survivor.temporary_resident or source.temporary_resident
+    survivor.updated_at, survivor.change_seq = now, next(seqs)
+    await session.flush()
+    moved = (await session.execute(
+        update(Visit).where(Visit.household_id == source.id)
+        .values(household_id=survivor.id, area_id=survivor_area.id, area_path=survivor_area.path)
+        .execution_options(synchronize_session=False)
+    )).rowcount
+    audit.record(session, actor, "merge", "household", source.id)
+    return MergeResult(survivor=household_out(survivor, survivor_area.code),
+                       merged=household_out(source, source_area.code), visits_moved=moved or 0)
+
+
+# ---- listing and sync ----------------------------------------------------------------------------------------
+
+async def sync_households(
+    session: AsyncSession, actor: Actor, *, area: str | None, updated_since: str | None, limit: int | None,
+) -> HouseholdSyncPage:
+    """Households changed after the cursor, oldest change first; merged and moved ones included."""
+    size = clamp_limit(limit)
+    since = cursor_int(updated_since, INT64_MAX)
+    query = (select(Household, Area.code).join(Area, Area.id == Household.area_id)
+             .where(Household.change_seq > since).order_by(Household.change_seq).limit(size + 1))
+    root: Area | None = None
+    if area is not None:
+        root = await area_in_scope(session, actor, area)
+    elif not actor.is_admin:
+        if actor.area_id is None:
+            raise _not_found("*")
+        root = await session.get(Area, actor.area_id)
+    if root is not None:
+        ids = list((await session.execute(select(Area.id).where(Area.path.startswith(root.path)))).scalars())
+        if len(ids) == 1:  # a village: the (area_id, change_seq) index answers directly
+            query = query.where(Household.area_id == ids[0])
+        elif len(ids) <= 5000:
+            query = query.where(Household.area_id.in_(ids))
+        else:
+            query = query.where(Area.path.startswith(root.path))
+    rows = (await session.execute(query)).all()
+    items = [household_out(h, code) for h, code in rows[:size]]
+    last = items[-1].seq if items else since
+    audit.record(session, actor, "sync", "households", root.code if root else "*")
+    return HouseholdSyncPage(items=items, next=encode_cursor(last), has_more=len(rows) > size)
+
+
+async def count_households(session: AsyncSession) -> int:
+    return (await session.execute(select(func.count()).select_from(Household))).scalar_one()
