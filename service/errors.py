@@ -37,6 +37,9 @@ class DomainError(Exception):
 
 
 def _kind(code: str, status: int, vi: str, en: str) -> ErrorKind:
+    # Declared once, here, at import: the catalog is closed, so a client can rely on every code it may see.
+    if code in CATALOG:
+        raise ValueError(f"error code {code!r} declared twice")
     kind = ErrorKind(code, status, vi, en)
     CATALOG[code] = kind
     return kind
@@ -148,6 +151,34 @@ PHOTO_EXIF_TOO_LARGE = _kind("photo.exif_too_large", 422, "Dữ liệu EXIF củ
                              "The photo's EXIF block is too large.")
 
 
-def kind_for(code: str, status: int, vi: str, en: str) -> ErrorKind:
-    """Catalog entry for codes produced by the pure packages (forms/, storage/), registered once."""
-    return CATALOG.get(code) or _kind(code, status, vi, en)
+# Litestar's own HTTP errors (framework-level refusals) by status; anything else is a plain bad request.
+REQUEST_UNAUTHORIZED = _kind("request.unauthorized", 401, "Cần đăng nhập.", "Authentication required.")
+REQUEST_FORBIDDEN = _kind("request.forbidden", 403, "Không được phép.", "Forbidden.")
+REQUEST_NOT_ACCEPTABLE = _kind("request.not_acceptable", 406, "Không có định dạng phù hợp.",
+                               "No acceptable representation.")
+REQUEST_TIMEOUT = _kind("request.timeout", 408, "Yêu cầu quá thời gian.", "The request took too long.")
+REQUEST_CONFLICT = _kind("request.conflict", 409, "Xung đột dữ liệu.", "Conflict.")
+REQUEST_URI_TOO_LONG = _kind("request.uri_too_long", 414, "Địa chỉ quá dài.", "The URI is too long.")
+REQUEST_UNPROCESSABLE = _kind("request.unprocessable", 422, "Dữ liệu không hợp lệ.", "Unprocessable content.")
+REQUEST_RATE_LIMITED = _kind("request.rate_limited", 429, "Quá nhiều yêu cầu, hãy thử lại sau.", "Too many requests.")
+REQUEST_HEADERS_TOO_LARGE = _kind("request.headers_too_large", 431, "Phần đầu yêu cầu quá lớn.",
+                                  "Request headers too large.")
+
+HTTP_STATUS_KINDS: dict[int, ErrorKind] = {
+    kind.status: kind
+    for kind in (BAD_REQUEST, REQUEST_UNAUTHORIZED, REQUEST_FORBIDDEN, ROUTE_NOT_FOUND, METHOD_NOT_ALLOWED,
+                 REQUEST_NOT_ACCEPTABLE, REQUEST_TIMEOUT, REQUEST_CONFLICT, TOO_LARGE, REQUEST_URI_TOO_LONG,
+                 UNSUPPORTED_MEDIA, REQUEST_UNPROCESSABLE, REQUEST_RATE_LIMITED, REQUEST_HEADERS_TOO_LARGE)
+}
+
+
+def for_http_status(status: int) -> ErrorKind:
+    """The catalog entry for a framework-level refusal with this status."""
+    if status >= 500:
+        return UNAVAILABLE if status == 503 else INTERNAL
+    return HTTP_STATUS_KINDS.get(status, BAD_REQUEST)
+
+
+def for_code(code: str, fallback: ErrorKind) -> ErrorKind:
+    """The catalog entry for a code raised by the pure packages (forms/, storage/); never adds one."""
+    return CATALOG.get(code, fallback)

@@ -13,7 +13,6 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 from service import errors
 from storage.errors import StoreUnavailable
@@ -81,15 +80,8 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response[Prob
         kind = errors.ROUTE_NOT_FOUND
     elif isinstance(exc, MethodNotAllowedException):
         kind = errors.METHOD_NOT_ALLOWED
-    elif exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-        kind = errors.TOO_LARGE
-    elif exc.status_code == HTTP_415_UNSUPPORTED_MEDIA_TYPE:
-        kind = errors.UNSUPPORTED_MEDIA
-    elif exc.status_code >= 500:
-        kind = errors.UNAVAILABLE if exc.status_code == 503 else errors.INTERNAL
     else:
-        kind = errors.kind_for(f"request.http_{exc.status_code}", exc.status_code, "Yêu cầu không hợp lệ.",
-                               "The request could not be processed.")
+        kind = errors.for_http_status(exc.status_code)
     headers = dict(exc.headers or {})
     return problem_response(request, kind, kind.title_vi, exc.detail or kind.title_en, headers=headers)
 

@@ -68,7 +68,7 @@ def slot_name(question: str, index: int) -> str:
 
 
 def rejection(exc: PhotoRejected, question: str, index: int) -> errors.DomainError:
-    kind = errors.kind_for(exc.code, 422, exc.message_vi, exc.message_en)
+    kind = errors.for_code(exc.code, errors.PHOTO_CORRUPT)
     problem = {"question": question, "index": index, "code": exc.code, "message_vi": exc.message_vi,
                "message_en": exc.message_en}
     return errors.DomainError(kind, exc.message_vi, exc.message_en, errors=[problem])
