@@ -25,3 +25,10 @@ def test_database_url_overrides_the_sqlite_default():
 def test_a_mistyped_variable_is_named_in_the_error():
     with pytest.raises(msgspec.ValidationError, match="far_from_household_m"):
         Settings.from_env({"GOCUA_FAR_FROM_HOUSEHOLD_M": "far"})
+
+
+def test_every_setting_is_listed_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    missing = [f"GOCUA_{field.name.upper()}" for field in msgspec.structs.fields(Settings)
+               if f"`GOCUA_{field.name.upper()}`" not in readme]
+    assert missing == []
