@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from service import errors
 from service.auth import services as auth_service
-from service.auth.authn import SESSION_COOKIE, presented_token
+from service.auth.authn import SESSION_COOKIE, authenticate, presented_token
 from service.auth.schemas import LoginRequest
 from service.db.engine import utcnow
 from service.http.deps import AppSettings, DbSession, Store
@@ -75,8 +75,9 @@ def page_error(request: Request, exc: Exception) -> Response[Any]:
                                                safe="/?=&"))
         return _signin(request, 401)
     lang = guard.lang_of(request)
-    return _render(request, "error.html", kind.status, status=kind.status, code=kind.code,
-                   message=vi if lang == "vi" else en, signed_in=bool(presented_token(request)))
+    return _render(request, "error.html", kind.status, error_status=kind.status, code=kind.code,
+                   message=vi if lang == "vi" else en, signed_in=bool(presented_token(request)),
+                   csrf=guard.session_csrf(request))
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -123,7 +124,7 @@ class PageController(Controller):
 
     @post("/logout", request_max_body_size=FORM_LIMIT, status_code=HTTP_303_SEE_OTHER)
     async def sign_out(self, request: Request, db_session: DbSession) -> Response[Any]:
-        await guard.page_actor(request, db_session)
+        await authenticate(request, db_session, request.app.state.token_lookup)  # any role may sign out
         guard.check_csrf(request, await _form(request))
         await auth_service.logout(db_session, presented_token(request))
         return _redirect("/", cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True,
