@@ -64,6 +64,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Wide screens have room for the filters; on a phone they stay folded until asked for.
+    var filters = document.querySelector("details.filters");
+    if (filters && window.matchMedia("(min-width: 760px)").matches) filters.open = true;
     var list = document.getElementById("queue");
     if (list) setupQueue(list);
     var form = document.getElementById("decision-form");
