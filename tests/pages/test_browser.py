@@ -26,7 +26,7 @@ from service.settings import Settings
 from tests.support.browser import chromium
 from tests.support.live_server import live_server
 from tests.support.world import PASSWORD, World, add_household, build_world
-from tests.visits.support import FINISHED, HOME, PHOTO_QUESTION, jpeg, multipart, offset_point, visit
+from tests.visits.support import FINISHED, HOME, PHOTO_QUESTION, multipart, offset_point, visit
 
 
 @dataclass
@@ -59,10 +59,31 @@ async def _seed(url: str) -> Seeded:
     return Seeded(world, (published.form_id, published.version), households)
 
 
+def house_photo(seed: int) -> bytes:
+    """A 640 × 480 JPEG of a drawn house, different per seed (so no photo is flagged as reused)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (150 + seed * 7 % 60, 200, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 330, 640, 480), fill=(90, 150 - seed % 40, 70))
+    wall = (225, 200 - seed * 5 % 50, 150)
+    draw.rectangle((170, 200, 470, 380), fill=wall)
+    draw.polygon([(140, 205), (320, 90 + seed % 30), (500, 205)], fill=(170, 60 + seed * 9 % 60, 40))
+    draw.rectangle((290, 280, 350, 380), fill=(110, 70, 40))
+    draw.rectangle((200, 240, 255, 290), fill=(240, 240, 210))
+    draw.rectangle((385, 240, 440, 290), fill=(240, 240, 210))
+    draw.ellipse((520 - seed % 80, 40, 580 - seed % 80, 100), fill=(250, 220, 90))
+    output = io.BytesIO()
+    image.save(output, "JPEG", quality=85)
+    return output.getvalue()
+
+
 def _submit(base: str, person, form, household, photo_seed: int, **fields) -> str:  # type: ignore[no-untyped-def]
     body = visit(form, household.id, **fields)
     response = httpx.post(f"{base}/api/v1/visits", headers=person.headers, timeout=30,
-                          **multipart(body, [(PHOTO_QUESTION, jpeg(photo_seed, size=(640, 480)))]))
+                          **multipart(body, [(PHOTO_QUESTION, house_photo(photo_seed))]))
     assert response.status_code == 201, response.text
     return body["id"]
 
@@ -159,7 +180,7 @@ def test_supervisor_reviews_in_the_browser_and_the_member_hears_back(
             assert "Không tìm thấy" in page.content() and "Đỗ Văn Bình" not in page.content()
 
             phone = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=2,
-                                        is_mobile=True, has_touch=True)
+                                        is_mobile=True, has_touch=True, locale="vi-VN")
             phone.add_cookies([{**cookie}])
             small = phone.new_page()
             small.goto(base + "/review?status=all")
