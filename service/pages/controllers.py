@@ -92,7 +92,7 @@ def _queue_filter_from(raw: str | None) -> queue.QueueFilter:
 class PageController(Controller):
     path = "/"
     include_in_schema = False
-    exception_handlers = {errors.DomainError: page_error, HTTPException: page_error}
+    exception_handlers = {errors.DomainError: page_error, HTTPException: page_error}  # noqa: RUF012
 
     @get("/", summary="Sign-in page, or the home page of the signed-in supervisor's area")
     async def home(self, request: Request, db_session: DbSession) -> Response[Any]:

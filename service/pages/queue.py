@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from service import errors
 from service.areas.models import Area
@@ -24,12 +23,12 @@ from service.auth.scope import area_in_scope, area_path_filter
 from service.db.engine import as_utc
 from service.households.models import Household
 from service.http.paging import decode_cursor, encode_cursor
+from service.pages.words import VIETNAM
 from service.people.models import Team, User
 from service.reviews.models import VisitReview
 from service.reviews.services import REVIEW_STATUSES
 from service.visits.flags import FLAG_CODES
 from service.visits.receipts import FLAGS, PHOTOS, VISITS, connection
-from service.pages.words import VIETNAM
 
 AREAS = Area.__table__
 HOUSEHOLDS = Household.__table__
@@ -119,15 +118,15 @@ class QueuePage:
 
 
 async def _filtered(session: AsyncSession, actor: Actor, f: QueueFilter) -> Any:
-    behalf = aliased(User)
+    behalf = USERS.alias("behalf")
     query = (
         select(VISITS.c.id, VISITS.c.finished_at, VISITS.c.received_at, VISITS.c.review_status, VISITS.c.status,
                HOUSEHOLDS.c.head_name, HOUSEHOLDS.c.address, AREAS.c.name.label("village"),
-               USERS.c.full_name.label("member"), behalf.full_name.label("behalf"))
+               USERS.c.full_name.label("member"), behalf.c.full_name.label("behalf"))
         .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
         .join(AREAS, AREAS.c.id == VISITS.c.area_id)
         .join(USERS, USERS.c.id == VISITS.c.submitted_by)
-        .outerjoin(behalf, behalf.id == VISITS.c.on_behalf_of)
+        .outerjoin(behalf, behalf.c.id == VISITS.c.on_behalf_of)
         .where(area_path_filter(VISITS.c.area_path, actor))
         .order_by(VISITS.c.received_at.desc(), VISITS.c.id.desc())
     )

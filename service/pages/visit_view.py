@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from geopy.distance import great_circle
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +16,7 @@ from service.auth.actor import Actor
 from service.auth.scope import area_path_filter
 from service.pages.queue import AREAS, HOUSEHOLDS, USERS
 from service.pages.words import bearing_deg, compass, distance
+from service.visits.flags import metres as distance_m
 from service.visits.receipts import VISITS, connection
 from service.visits.schemas import VisitDetail
 
@@ -71,7 +71,8 @@ class Offset:
 
 
 def gps_offset(household: tuple[float, float], visit: tuple[float, float], threshold_m: float, lang: str) -> Offset:
-    metres = great_circle(household, visit).meters
+    # The same distance the far-from-household flag measured.
+    metres = distance_m(household, visit)
     bearing = bearing_deg(household, visit)
     # The farther of the point and the flag threshold fills 80 % of the map's half-height (80 units).
     scale = 80 / max(metres, threshold_m, 1.0)
@@ -98,7 +99,7 @@ async def visit_context(session: AsyncSession, actor: Actor, detail: VisitDetail
     household = (await conn.execute(
         select(HOUSEHOLDS.c.head_name, HOUSEHOLDS.c.address, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon, AREAS.c.name)
         .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id).where(HOUSEHOLDS.c.id == detail.household_id))).one()
-    names = dict((await conn.execute(select(USERS.c.id, USERS.c.full_name).where(
+    names: dict[int, str] = dict((await conn.execute(select(USERS.c.id, USERS.c.full_name).where(
         USERS.c.id.in_([i for i in (detail.submitted_by, detail.on_behalf_of) if i is not None])))).all())
     corrects = (await conn.execute(select(VISITS.c.corrects).where(VISITS.c.id == detail.id))).scalar_one()
     corrected_by = list((await conn.execute(select(VISITS.c.id).where(

@@ -10,7 +10,6 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.settings import Settings
-
 from tests.support.world import PASSWORD, use_fast_password_hashing
 from tests.visits.conftest import form, homes  # noqa: F401  (fixtures)
 

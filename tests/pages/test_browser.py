@@ -26,7 +26,14 @@ from service.settings import Settings
 from tests.support.browser import chromium
 from tests.support.live_server import live_server
 from tests.support.world import PASSWORD, World, add_household, build_world
-from tests.visits.support import FINISHED, HOME, PHOTO_QUESTION, multipart, offset_point, visit
+from tests.visits.support import (
+    FINISHED,
+    HOME,
+    PHOTO_QUESTION,
+    multipart,
+    offset_point,
+    visit,
+)
 
 
 @dataclass

@@ -116,3 +116,20 @@ async def test_since_keeps_visits_reviewed_after_it(client, world, form, homes):
     reviewed = (await client.get("/api/v1/me/visits", params={"since": moment},
                                  headers=world["member_a1"].headers)).json()["items"]
     assert [(v["id"], v["review_status"]) for v in reviewed] == [(old, "has_issues")]
+
+
+def test_visits_without_corrects_keep_their_content_identity():
+    """Phones retry visits stored before `corrects` existed: their payload_hash must not change."""
+    import hashlib
+    import json
+
+    import msgspec
+
+    from service.visits.services import decode_submission
+
+    body = visit(("household-digital-skills", "1"), uuid.uuid4())
+    submission, digest = decode_submission(json.dumps(body).encode())
+    encoded = msgspec.json.encode(submission, order="sorted")
+    assert b"corrects" not in encoded and digest == hashlib.sha256(encoded).hexdigest()
+    corrected, other = decode_submission(json.dumps(body | {"corrects": str(uuid.uuid4())}).encode())
+    assert other != digest and corrected.corrects is not msgspec.UNSET
