@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from service import errors
+from service.audit import services as audit
 from service.auth import services as auth_service
 from service.auth.authn import SESSION_COOKIE, authenticate, presented_token
 from service.auth.schemas import LoginRequest
@@ -118,6 +119,10 @@ class PageController(Controller):
             response = _signin(request, exc.kind.status, exc.detail_vi if lang == "vi" else exc.detail_en, username)
             response.headers.update(exc.headers)
             return response
+        # Signing in over an older page session ends that one: one browser, one live session.
+        previous = request.cookies.get(SESSION_COOKIE)
+        if previous and previous != result.token:
+            await auth_service.logout(db_session, previous)
         cookie = Cookie(key=SESSION_COOKIE, value=result.token, path="/", httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", max_age=int(settings.session_hours * 3600))
         return _redirect(guard.safe_next(str(form.get("next") or "/")), cookies=[cookie])
@@ -145,6 +150,7 @@ class PageController(Controller):
         f = queue.parse_filter(params)
         cursor = params.get("cursor") or None
         page = await queue.queue(db_session, actor, f, cursor)
+        audit.record(db_session, actor, "list", "visits", f.area or "*")
         choices = await queue.filter_choices(db_session, actor)
         flash = {key: int(params[key]) for key in ("done", "failed") if (params.get(key) or "").isdigit()}
         return _render(request, "queue.html", actor=actor, f=f, page=page, choices=choices, cursor=cursor,

@@ -76,6 +76,17 @@ async def test_log_out_ends_the_session_on_the_server(client, world):
     assert (await client.get("/api/v1/me")).status_code == 401
 
 
+async def test_signing_in_again_ends_the_previous_page_session(client, world):
+    await sign_in(client, "giam_sat_a")
+    first = client.cookies.get(SESSION_COOKIE)
+    login_token = client.cookies.get("gocua_login_csrf")  # the sign-in form's token, still in the browser
+    again = await client.post("/login", data={"csrf": login_token, "username": "giam_sat_a", "password": PASSWORD})
+    assert again.status_code == 303
+    assert client.cookies.get(SESSION_COOKIE) not in (None, first)
+    client.cookies.clear()
+    assert (await client.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}={first}"})).status_code == 401
+
+
 async def test_another_communes_visit_and_photo_answer_404_pages(client, world, form, homes):
     foreign = await _send(client, world, form, homes.other_commune, person="member_b1", with_location=False,
                           photos=[(PHOTO_QUESTION, jpeg(5))])
