@@ -103,6 +103,12 @@ async def test_another_communes_visit_and_photo_answer_404_pages(client, world, 
     # Nor does the queue list it, whatever the filter says.
     assert "Đỗ Bốn" not in (await client.get("/review", params={"status": "all"})).text
     assert (await client.get("/review", params={"area": "38-B-1"})).status_code == 404
+    # A malformed page address is a 404 page too for a browser; API clients keep their problem+json.
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    garbled = await client.get("/review/visits/not-a-visit", headers=browser)
+    assert garbled.status_code == 404 and "Không tìm thấy" in garbled.text
+    api = await client.get("/api/v1/visits/not-a-visit", headers=browser)
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
 
 
 async def test_members_get_no_pages(client, world):
