@@ -122,7 +122,8 @@ def test_supervisor_reviews_in_the_browser_and_the_member_hears_back(
                           finished_at=FINISHED + timedelta(hours=1))
         plain = _submit(base, world["member_a1"], form, homes["hung"], 12, lat=HOME[0] + 0.0013, lon=HOME[1] - 0.0007,
                         finished_at=FINISHED)
-        _submit(base, world["member_a2"], form, homes["mai"], 13, accuracy_m=120, finished_at=FINISHED + timedelta(hours=2))
+        mai = _submit(base, world["member_a2"], form, homes["mai"], 13, accuracy_m=120,
+                      finished_at=FINISHED + timedelta(hours=2))
         foreign = _submit(base, world["member_b1"], form, homes["binh"], 14, finished_at=FINISHED)
 
         with chromium() as browser:
@@ -181,6 +182,17 @@ def test_supervisor_reviews_in_the_browser_and_the_member_hears_back(
             page.wait_for_url("**done=1**")
             mine = httpx.get(f"{base}/api/v1/me/visits", headers=world["member_a1"].headers).json()["items"]
             assert {item["id"]: item["review_status"] for item in mine}[plain] == "approved"
+
+            # On a visit, i picks "has issues" and puts the cursor in the comment.
+            page.goto(f"{base}/review/visits/{mai}")
+            page.keyboard.press("i")
+            assert page.evaluate("document.activeElement.id") == "comment"
+            page.keyboard.type("Chụp thêm ảnh sổ sức khỏe điện tử")
+            page.click("#decision-form button[type=submit]")
+            page.wait_for_url("**/review?**")
+            theirs = httpx.get(f"{base}/api/v1/me/visits", headers=world["member_a2"].headers).json()["items"]
+            assert [(v["review_status"], v["review_comment"]) for v in theirs] == [
+                ("has_issues", "Chụp thêm ảnh sổ sức khỏe điện tử")]
 
             missing = page.goto(f"{base}/review/visits/{foreign}")
             assert missing is not None and missing.status == 404

@@ -168,3 +168,32 @@ async def test_sign_in_is_rate_limited_on_the_page(client, world):
     assert "Đăng nhập sai quá nhiều lần" in response.text and int(response.headers["retry-after"]) > 0
     right = await client.post("/login", data={"csrf": token, "username": "giam_sat_a", "password": PASSWORD})
     assert right.status_code == 429  # even the right password waits
+
+
+async def test_queue_pages_with_its_cursor_and_filters_by_area_team_member_and_date(client, world, form, homes):
+    import re
+
+    from service.pages.queue import PAGE_SIZE
+
+    a1 = [await _send(client, world, form, homes.located, finished_at=FINISHED + timedelta(minutes=i))
+          for i in range(PAGE_SIZE + 1)]
+    a2 = await _send(client, world, form, homes.other_village, person="member_a2", with_location=False)
+    await sign_in(client, "giam_sat_a")
+
+    def ids(html: str) -> list[str]:
+        return re.findall(r'<li class="row" data-id="([0-9a-f-]+)"', html)
+
+    first = await client.get("/review")
+    assert ids(first.text) == [a2, *reversed(a1)][:PAGE_SIZE]
+    following = re.search(r'href="(/review\?[^"]*cursor=[^"]+)" rel="next"', first.text)
+    assert following
+    second = await client.get(following.group(1).replace("&amp;", "&"))
+    assert ids(second.text) == [a1[1], a1[0]] and 'rel="next"' not in second.text
+
+    assert ids((await client.get("/review", params={"area": "38-A-2"})).text) == [a2]
+    assert ids((await client.get("/review", params={"team": world.teams["a2"].id})).text) == [a2]
+    assert ids((await client.get("/review", params={"member": world["member_a2"].user.id})).text) == [a2]
+    assert ids((await client.get("/review", params={"team": world.teams["b1"].id})).text) == []  # not theirs
+    assert ids((await client.get("/review", params={"from": "2100-01-01"})).text) == []
+    assert len(ids((await client.get("/review", params={"from": "2000-01-01", "to": "2099-12-31"})).text)) == PAGE_SIZE
+    assert (await client.get("/review", params={"from": "yesterday"})).status_code == 400
