@@ -15,6 +15,7 @@ from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
 from service.http.deps import DEPENDENCIES
 from service.http.problems import EXCEPTION_HANDLERS
+from service.pages.setup import TEMPLATE_CONFIG
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.visits.batch import VisitBatcher
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
+        template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
             title="Gõ Cửa API",

@@ -133,8 +133,11 @@ VISIT_BAD_MULTIPART = _kind("visit.bad_multipart", 400, "Dữ liệu gửi lên 
                             "The multipart/form-data body cannot be read.")
 VISIT_ON_BEHALF_FORBIDDEN = _kind("visit.on_behalf_forbidden", 403, "Chỉ tổ trưởng được gửi phiếu thay thành viên.",
                                   "Only a team leader may submit a visit on behalf of a member.")
-VISIT_REVIEW_NOTE_REQUIRED = _kind("visit.review_note_required", 422, "Cần ghi lý do khi trả lại phiếu.",
-                                   "Rejecting a visit needs a note saying why.")
+VISIT_REVIEW_NOTE_REQUIRED = _kind("visit.review_note_required", 422,
+                                   "Cần ghi lý do khi trả lại phiếu hoặc báo phiếu có vấn đề.",
+                                   "Rejecting a visit or marking it as having issues needs a comment saying why.")
+PAGE_CSRF_FAILED = _kind("page.csrf_failed", 403, "Biểu mẫu đã hết hạn hoặc không hợp lệ; hãy tải lại trang và thử lại.",
+                         "The form is stale or was not sent by this site; reload the page and try again.")
 PHOTO_MISSING_FILENAME = _kind("photo.missing_filename", 400, "Phần ảnh không có tên tệp.",
                                "A photo part must be sent as a file (with a filename).")
 PHOTO_WRONG_CONTENT_TYPE = _kind("photo.wrong_content_type", 415, "Chỉ nhận ảnh JPEG, PNG hoặc WebP.",

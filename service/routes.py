@@ -6,7 +6,10 @@ from service.auth.controllers import AuthController, MeController
 from service.households.controllers import HouseholdController
 from service.http.health import get_health, get_ready
 from service.people.controllers import MemberController, TeamController
+from service.pages.controllers import PageController
+from service.pages.setup import STATIC_FILES
 from service.registry.controllers import FormController
+from service.reviews.controllers import BulkReviewController, MyVisitsController
 from service.visits.controllers import VisitController
 
 ROUTE_HANDLERS = [
@@ -21,4 +24,8 @@ ROUTE_HANDLERS = [
     HouseholdController,
     list_access_log,
     VisitController,
+    BulkReviewController,
+    MyVisitsController,
+    PageController,
+    STATIC_FILES,
 ]

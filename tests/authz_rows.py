@@ -397,3 +397,91 @@ ENDPOINTS += [
     Endpoint("POST", "/api/v1/visits/{visit_id}/review", _review,
              **(READ_VISIT | {"member": (403, 404), "supervisor": (200, 404)})),
 ]
+
+
+# ---- reviews: bulk decisions, the member's own visits --------------------------------------------------------
+
+async def _bulk_review(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/visits/review", json={"ids": [str(await _stored_visit(scene, scope))],
+                                               "decision": "approved"})
+
+
+ENDPOINTS += [
+    # Out-of-scope visits fail one by one inside a 200 (each result carries its own 404).
+    Endpoint("POST", "/api/v1/visits/review", _bulk_review, anonymous=401, member=403, leader=403, supervisor=200,
+             admin=200),
+    Endpoint("GET", "/api/v1/me/visits", fixed("/api/v1/me/visits"), **SIGNED_IN),
+]
+
+
+# ---- pages ---------------------------------------------------------------------------------------------------
+# Pages answer HTML: without credentials a GET goes to the sign-in page (303) and a POST shows it (401); field
+# roles are told the pages are for supervisors (403); out of scope is a 404 page. Form posts carry the CSRF token
+# derived from the caller's credential.
+
+def _form(**fields: str | list[str]) -> bytes:
+    from urllib.parse import urlencode
+
+    return urlencode(fields, doseq=True).encode()
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _csrf(scene: Scene, role: str, headers: dict[str, str] | None = None) -> str:
+    from service.pages.guard import csrf_for
+
+    if headers is not None:
+        return csrf_for(headers["Authorization"].removeprefix("Bearer "))
+    return csrf_for(scene.player(role).token) if role != "anonymous" else "none"
+
+
+async def _page_login(scene: Scene, role: str, scope: str) -> Call:
+    token = "t" * 43  # the sign-in form's double-submit token: cookie and field agree
+    return Call("/login", content=_form(csrf=token, username=scene.username(role), password=PASSWORD),
+                content_type=FORM, headers={"Cookie": f"gocua_login_csrf={token}"})
+
+
+async def _page_logout(scene: Scene, role: str, scope: str) -> Call:
+    if role == "anonymous":
+        return Call("/logout", content=_form(csrf="none"), content_type=FORM)
+    headers = await scene.fresh_credentials(role)
+    return Call("/logout", content=_form(csrf=_csrf(scene, role, headers)), content_type=FORM, headers=headers)
+
+
+async def _page_visit(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/review/visits/{await _stored_visit(scene, scope)}")
+
+
+async def _page_photo(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/review/visits/{await _visit_with_photo(scene, scope)}/photos/{PHOTO_QUESTION}/0/large")
+
+
+async def _page_decide(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/review/visits/{await _stored_visit(scene, scope)}/decision", content_type=FORM,
+                content=_form(csrf=_csrf(scene, role), decision="rejected", comment="Chụp lại ảnh"))
+
+
+async def _page_bulk(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/review/decide", content_type=FORM,
+                content=_form(csrf=_csrf(scene, role), decision="approved", ids=[str(await _stored_visit(scene, scope))]))
+
+
+PAGE_READ = {"anonymous": 303, "member": 403, "leader": 403, "supervisor": 200, "admin": 200}
+PAGE_SCOPED = PAGE_READ | {"supervisor": (200, 404)}
+PAGE_POST = {"anonymous": 401, "member": 403, "leader": 403, "supervisor": 303, "admin": 303}
+ENDPOINTS += [
+    # Signed out, `/` is the sign-in page itself.
+    Endpoint("GET", "/", fixed("/"), **(PAGE_READ | {"anonymous": 200})),
+    Endpoint("POST", "/login", _page_login, anonymous=303, member=303, leader=303, supervisor=303, admin=303),
+    Endpoint("POST", "/logout", _page_logout, anonymous=401, member=303, leader=303, supervisor=303, admin=303),
+    Endpoint("GET", "/lang/{lang}", fixed("/lang/en", params={"next": "/review"}),
+             anonymous=303, member=303, leader=303, supervisor=303, admin=303),
+    Endpoint("GET", "/review", fixed("/review"), **PAGE_READ),
+    Endpoint("GET", "/review/visits/{visit_id}", _page_visit, **PAGE_SCOPED),
+    Endpoint("GET", "/review/visits/{visit_id}/photos/{question}/{index}/{variant}", _page_photo, **PAGE_SCOPED),
+    Endpoint("POST", "/review/visits/{visit_id}/decision", _page_decide, **(PAGE_POST | {"supervisor": (303, 404)})),
+    # A bulk post reports out-of-scope visits in its result, like the API.
+    Endpoint("POST", "/review/decide", _page_bulk, **PAGE_POST),
+    Endpoint("GET", "/static/{file_path}", fixed("/static/app.css"), **PUBLIC),
+]

@@ -91,7 +91,8 @@ async def _status(matrix: Matrix, endpoint: Endpoint, role: str, scope: str) -> 
     if call.content_type:
         headers["content-type"] = call.content_type
     response = await matrix.client.request(endpoint.method, call.path, headers=headers, params=call.params,
-                                           json=call.json, content=call.content, files=call.files)
+                                           json=call.json, content=call.content, files=call.files,
+                                           follow_redirects=False)  # a redirect is the answer (pages)
     code = ""
     if response.headers.get("content-type", "").startswith("application/problem+json"):
         code = response.json().get("code", "")

@@ -6,6 +6,7 @@ from service.auth.models import DeviceToken, LoginAttempt, LoginSession  # noqa:
 from service.households.models import ChangeCounter, Household  # noqa: F401
 from service.people.models import Team, User  # noqa: F401
 from service.registry.models import FormVersion  # noqa: F401
+from service.reviews.models import VisitReview  # noqa: F401
 from service.db.tables import metadata
 from service.visits.models import Visit, VisitFlag, VisitPhoto  # noqa: F401
 

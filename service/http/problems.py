@@ -70,6 +70,13 @@ def _validation_errors(exc: ValidationException) -> list[Any] | None:
     return None
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page that does not exist gets the HTML 404 page; API clients a problem."""
+    path = request.url.path
+    return (not path.startswith(("/api/", "/schema", "/static/"))
+            and "text/html" in request.headers.get("accept", ""))
+
+
 def handle_http_exception(request: Request, exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ValidationException):
         kind = errors.BAD_BODY
@@ -77,6 +84,10 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response[Prob
             request, kind, kind.title_vi, exc.detail or kind.title_en, errors_list=_validation_errors(exc)
         )
     if isinstance(exc, NotFoundException):
+        if _wants_page(request):
+            from service.pages.controllers import page_error  # pages import this module
+
+            return page_error(request, exc)  # type: ignore[return-value]
         kind = errors.ROUTE_NOT_FOUND
     elif isinstance(exc, MethodNotAllowedException):
         kind = errors.METHOD_NOT_ALLOWED

@@ -18,6 +18,7 @@ class Visit(SQLModel, table=True):
         Index(None, "area_path", "received_at"),
         Index(None, "submitted_by", "finished_at"),
         Index(None, "household_id", "finished_at"),
+        Index(None, "submitted_by", "received_at"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -48,6 +49,8 @@ class Visit(SQLModel, table=True):
     reviewed_by: int | None = Field(default=None, foreign_key="users.id")
     reviewed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     review_note: str | None = Field(default=None, max_length=1000)
+    # A follow-up visit names the visit it corrects (after a "has issues" or "rejected" review).
+    corrects: uuid.UUID | None = Field(default=None, index=True)
 
 
 class VisitPhoto(SQLModel, table=True):

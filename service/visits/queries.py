@@ -10,17 +10,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
 from service.audit import services as audit
-from service.auth.actor import FIELD_ROLES, Actor, Role
+from service.auth.actor import FIELD_ROLES, Actor
 from service.areas.services import area_in_scope
 from service.areas.models import Area
 from service.auth.scope import area_path_filter
-from service.db.engine import as_utc, utcnow
+from service.db.engine import as_utc
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.visits.flags import FLAG_CODES
 from service.visits.receipts import (
@@ -34,9 +34,8 @@ from storage import ObjectNotFound, ObjectStore
 
 AREAS = Area.__table__
 STATUSES = ("complete", "awaiting_photos")
-REVIEW_STATUSES = ("pending", "approved", "rejected")
+REVIEW_STATUSES = ("pending", "approved", "has_issues", "rejected")
 VARIANTS = ("thumb", "large", "original")
-_DECISIONS = {"approve": "approved", "reject": "rejected"}
 
 
 def _bad_parameter(name: str, allowed: tuple[str, ...]) -> errors.DomainError:
@@ -195,19 +194,7 @@ async def photo_bytes(
 
 
 async def review_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID, data: ReviewRequest) -> ReviewOut:
-    conn = await connection(session)
-    row = (await conn.execute(
-        select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
-    )).first()
-    if row is None or not visible_to(actor, row):
-        raise errors.DomainError(errors.NOT_FOUND)
-    actor.require_role(Role.SUPERVISOR)
-    note = (data.note or "").strip() or None
-    if data.decision == "reject" and note is None:
-        raise errors.DomainError(errors.VISIT_REVIEW_NOTE_REQUIRED)
-    now = utcnow()
-    status = _DECISIONS[data.decision]
-    await conn.execute(update(VISITS).where(VISITS.c.id == visit_id)
-                       .values(review_status=status, reviewed_by=actor.user_id, reviewed_at=now, review_note=note))
-    audit.record(session, actor, "review", "visit", visit_id)
-    return ReviewOut(status=status, reviewed_by=actor.user_id, reviewed_at=now, note=note)  # type: ignore[arg-type]
+    # Decisions and their history belong to the reviews domain (imported here to keep the import graph acyclic).
+    from service.reviews.services import decide
+
+    return await decide(session, actor, visit_id, data.decision, data.comment if data.note is None else data.note)

@@ -207,6 +207,7 @@ def visit_row(
         "app_version": (app.version or "")[:50] or None if app else None, "payload_hash": digest,
         "status": status, "skill_level": skill_level,
         "review_status": "pending", "reviewed_by": None, "reviewed_at": None, "review_note": None,
+        "corrects": submission.corrects or None,
     }
 
 

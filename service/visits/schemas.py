@@ -53,6 +53,9 @@ class VisitSubmission(msgspec.Struct, kw_only=True):
     # Flat, by question name; photos never appear here (they are file parts or PUT later).
     answers: dict[str, Any] = {}
     app: AppInfo | None = None
+    # Appended last: the id of an earlier visit this one corrects. UNSET when absent, so msgspec leaves it out of
+    # the encoding and the content identity (payload_hash) of visits sent without it stays what it was.
+    corrects: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class FlagOut(msgspec.Struct, kw_only=True):
@@ -116,7 +119,7 @@ class LocationOut(msgspec.Struct, kw_only=True):
 
 
 class ReviewOut(msgspec.Struct, kw_only=True):
-    status: Literal["pending", "approved", "rejected"]
+    status: Literal["pending", "approved", "has_issues", "rejected"]
     reviewed_by: int | None
     reviewed_at: datetime | None
     note: str | None
@@ -163,5 +166,8 @@ class VisitDetail(msgspec.Struct, kw_only=True):
 
 
 class ReviewRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    decision: Literal["approve", "reject"]
+    """approve(d) | has_issues | reject(ed); has_issues and rejected need a comment (`note` or `comment`)."""
+
+    decision: Literal["approve", "approved", "has_issues", "reject", "rejected"]
     note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    comment: Annotated[str, msgspec.Meta(max_length=1000)] | None = None

@@ -1,0 +1,272 @@
+"""What the pages read: the review queue with its filters, the home page's figures, the filter choices.
+
+Every query is scoped like the API: `area_path_filter` on the visits' path copy, `area_in_scope` on area ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import errors
+from service.areas.models import Area
+from service.areas.services import area_in_scope as area_by_code_in_scope
+from service.auth.actor import Actor
+from service.auth.scope import area_in_scope, area_path_filter
+from service.db.engine import as_utc
+from service.households.models import Household
+from service.http.paging import decode_cursor, encode_cursor
+from service.pages.words import VIETNAM
+from service.people.models import Team, User
+from service.reviews.models import VisitReview
+from service.reviews.services import REVIEW_STATUSES
+from service.visits.flags import FLAG_CODES
+from service.visits.receipts import FLAGS, PHOTOS, VISITS, connection
+
+AREAS = Area.__table__
+HOUSEHOLDS = Household.__table__
+USERS = User.__table__
+TEAMS = Team.__table__
+REVIEWS = VisitReview.__table__
+PAGE_SIZE = 25
+
+
+@dataclass
+class QueueFilter:
+    area: str | None = None
+    team: int | None = None
+    member: int | None = None
+    status: str = "pending"  # a review status, or "all"
+    flag: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def query_string(self, **extra: str) -> str:
+        values: dict[str, Any] = {"area": self.area, "team": self.team, "member": self.member,
+                                  "status": self.status, "flag": self.flag,
+                                  "from": self.date_from.isoformat() if self.date_from else None,
+                                  "to": self.date_to.isoformat() if self.date_to else None, **extra}
+        return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+
+def _bad(name: str) -> errors.DomainError:
+    return errors.DomainError(errors.BAD_QUERY, f"Bộ lọc '{name}' không hợp lệ.", f"The filter '{name}' is not valid.")
+
+
+def _int(params: Mapping[str, str], name: str) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 10:
+        raise _bad(name)
+    return int(raw)
+
+
+def _date(params: Mapping[str, str], name: str) -> date | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _bad(name) from None
+
+
+def parse_filter(params: Mapping[str, str]) -> QueueFilter:
+    status = (params.get("status") or "pending").strip()
+    if status != "all" and status not in REVIEW_STATUSES:
+        raise _bad("status")
+    flag = (params.get("flag") or "").strip() or None
+    if flag is not None and flag != "any" and flag not in FLAG_CODES:
+        raise _bad("flag")
+    area = (params.get("area") or "").strip()[:50] or None
+    return QueueFilter(area=area, team=_int(params, "team"), member=_int(params, "member"), status=status,
+                       flag=flag, date_from=_date(params, "from"), date_to=_date(params, "to"))
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=VIETNAM)
+
+
+@dataclass
+class QueueItem:
+    id: uuid.UUID
+    household: str
+    address: str | None
+    village: str
+    member: str
+    on_behalf_of: str | None
+    finished_at: datetime | None
+    received_at: datetime
+    review_status: str
+    status: str
+    flags: list[tuple[str, float | None]] = field(default_factory=list)
+    thumb: str | None = None
+
+
+@dataclass
+class QueuePage:
+    items: list[QueueItem]
+    next: str | None
+
+
+async def _filtered(session: AsyncSession, actor: Actor, f: QueueFilter) -> Any:
+    behalf = USERS.alias("behalf")
+    query = (
+        select(VISITS.c.id, VISITS.c.finished_at, VISITS.c.received_at, VISITS.c.review_status, VISITS.c.status,
+               HOUSEHOLDS.c.head_name, HOUSEHOLDS.c.address, AREAS.c.name.label("village"),
+               USERS.c.full_name.label("member"), behalf.c.full_name.label("behalf"))
+        .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
+        .join(AREAS, AREAS.c.id == VISITS.c.area_id)
+        .join(USERS, USERS.c.id == VISITS.c.submitted_by)
+        .outerjoin(behalf, behalf.c.id == VISITS.c.on_behalf_of)
+        .where(area_path_filter(VISITS.c.area_path, actor))
+        .order_by(VISITS.c.received_at.desc(), VISITS.c.id.desc())
+    )
+    if f.area:
+        root = await area_by_code_in_scope(session, actor, f.area)
+        query = query.where(VISITS.c.area_path.startswith(root.path, autoescape=False))
+    if f.team is not None:
+        query = query.where(VISITS.c.team_id == f.team)
+    if f.member is not None:
+        query = query.where(or_(VISITS.c.submitted_by == f.member, VISITS.c.on_behalf_of == f.member))
+    if f.status != "all":
+        query = query.where(VISITS.c.review_status == f.status)
+    if f.flag == "any":
+        query = query.where(exists().where(FLAGS.c.visit_id == VISITS.c.id))
+    elif f.flag:
+        query = query.where(exists().where(FLAGS.c.visit_id == VISITS.c.id, FLAGS.c.code == f.flag))
+    if f.date_from:
+        query = query.where(VISITS.c.received_at >= _day_start(f.date_from))
+    if f.date_to:
+        query = query.where(VISITS.c.received_at < _day_start(f.date_to + timedelta(days=1)))
+    return query
+
+
+def _after(query: Any, received: datetime, last_id: uuid.UUID) -> Any:
+    return query.where(or_(VISITS.c.received_at < received,
+                           and_(VISITS.c.received_at == received, VISITS.c.id < last_id)))
+
+
+async def queue(session: AsyncSession, actor: Actor, f: QueueFilter, cursor: str | None,
+                size: int = PAGE_SIZE) -> QueuePage:
+    query = await _filtered(session, actor, f)
+    after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
+    if after is not None:
+        query = _after(query, as_utc(after[0]), after[1])  # type: ignore[arg-type]
+    conn = await connection(session)
+    rows = (await conn.execute(query.limit(size + 1))).all()
+    page = rows[:size]
+    items = {row.id: QueueItem(
+        id=row.id, household=row.head_name or "—", address=row.address, village=row.village, member=row.member,
+        on_behalf_of=row.behalf, finished_at=as_utc(row.finished_at),
+        received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+        review_status=row.review_status, status=row.status) for row in page}
+    if items:
+        ids = list(items)
+        for visit_id, code, value in (await conn.execute(
+                select(FLAGS.c.visit_id, FLAGS.c.code, FLAGS.c.value).where(FLAGS.c.visit_id.in_(ids))
+                .order_by(FLAGS.c.id))).all():
+            items[visit_id].flags.append((code, value))
+        for visit_id, question, index in (await conn.execute(
+                select(PHOTOS.c.visit_id, PHOTOS.c.question, PHOTOS.c.idx).where(PHOTOS.c.visit_id.in_(ids))
+                .order_by(PHOTOS.c.visit_id, PHOTOS.c.question, PHOTOS.c.idx))).all():
+            if items[visit_id].thumb is None:
+                items[visit_id].thumb = f"/review/visits/{visit_id}/photos/{question}/{index}/thumb"
+    last = page[-1] if page else None
+    following = (encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])  # type: ignore[union-attr]
+                 if last is not None and len(rows) > size else None)
+    return QueuePage(items=list(items.values()), next=following)
+
+
+async def next_in_queue(session: AsyncSession, actor: Actor, f: QueueFilter, visit_id: uuid.UUID) -> uuid.UUID | None:
+    """The visit after `visit_id` in the filtered queue (older arrival), or None at its end."""
+    conn = await connection(session)
+    current = (await conn.execute(select(VISITS.c.received_at).where(VISITS.c.id == visit_id))).scalar_one_or_none()
+    if current is None:
+        return None
+    query = _after(await _filtered(session, actor, f), as_utc(current), visit_id)  # type: ignore[arg-type]
+    row = (await conn.execute(query.limit(1))).first()
+    return row.id if row is not None else None
+
+
+@dataclass
+class Choices:
+    villages: list[tuple[str, str]]
+    teams: list[tuple[int, str]]
+    members: list[tuple[int, str]]
+
+
+async def filter_choices(session: AsyncSession, actor: Actor) -> Choices:
+    conn = await connection(session)
+    # In tree order, indented by depth: a district supervisor picks a commune or one of its villages.
+    areas = (await conn.execute(
+        select(AREAS.c.code, AREAS.c.name, AREAS.c.depth).where(area_path_filter(AREAS.c.path, actor))
+        .order_by(AREAS.c.path).limit(500))).all()
+    top = min((r.depth for r in areas), default=0)
+    teams = (await conn.execute(
+        select(TEAMS.c.id, TEAMS.c.name).where(area_in_scope(TEAMS.c.area_id, actor)).order_by(TEAMS.c.name)
+        .limit(500))).all()
+    members = (await conn.execute(
+        select(USERS.c.id, USERS.c.full_name).where(area_in_scope(USERS.c.area_id, actor),
+                                                    USERS.c.role.in_(("member", "leader")))
+        .order_by(USERS.c.full_name).limit(500))).all()
+    return Choices(villages=[(r.code, "· " * (r.depth - top) + r.name) for r in areas], teams=[(r.id, r.name) for r in teams],
+                   members=[(r.id, r.full_name) for r in members])
+
+
+@dataclass
+class VillageCoverage:
+    name: str
+    households: int
+    visited: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.visited / self.households) if self.households else 0
+
+
+@dataclass
+class HomeFigures:
+    pending: int
+    flagged: int
+    today: dict[str, int]
+    households: int
+    visited: int
+    villages: list[VillageCoverage]
+
+
+async def home_figures(session: AsyncSession, actor: Actor, now: datetime) -> HomeFigures:
+    conn = await connection(session)
+    scoped = area_path_filter(VISITS.c.area_path, actor)
+    pending = (await conn.execute(select(func.count()).select_from(VISITS)
+                                  .where(scoped, VISITS.c.review_status == "pending"))).scalar_one()
+    flagged = (await conn.execute(select(func.count()).select_from(VISITS).where(
+        scoped, VISITS.c.review_status == "pending", exists().where(FLAGS.c.visit_id == VISITS.c.id)))).scalar_one()
+    today_start = _day_start(now.astimezone(VIETNAM).date())
+    today = {decision: count for decision, count in (await conn.execute(
+        select(REVIEWS.c.decision, func.count()).join(VISITS, VISITS.c.id == REVIEWS.c.visit_id)
+        .where(scoped, REVIEWS.c.at >= today_start).group_by(REVIEWS.c.decision))).all()}
+    per_village = {row.area_id: [row.name, row.n, 0] for row in (await conn.execute(
+        select(HOUSEHOLDS.c.area_id, AREAS.c.name, func.count().label("n"))
+        .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
+        .where(area_in_scope(HOUSEHOLDS.c.area_id, actor), HOUSEHOLDS.c.status == "active")
+        .group_by(HOUSEHOLDS.c.area_id, AREAS.c.name))).all()}
+    for area_id, visited in (await conn.execute(
+            select(HOUSEHOLDS.c.area_id, func.count(func.distinct(VISITS.c.household_id)))
+            .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
+            .where(scoped, HOUSEHOLDS.c.status == "active").group_by(HOUSEHOLDS.c.area_id))).all():
+        if area_id in per_village:
+            per_village[area_id][2] = visited
+    villages = sorted((VillageCoverage(name, n, v) for name, n, v in per_village.values()),
+                      key=lambda village: (village.percent, village.name))
+    return HomeFigures(pending=pending, flagged=flagged, today=today,
+                       households=sum(v.households for v in villages), visited=sum(v.visited for v in villages),
+                       villages=villages)
