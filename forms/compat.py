@@ -6,14 +6,14 @@ from collections.abc import Iterator
 
 from forms.decode import join_path
 from forms.errors import FormError
-from forms.spec import FormDefinition, Group, Question, question_type
+from forms.spec import FormDefinition, Group, Question, RepeatGroup, question_type
 
 
 def _flatten(questions: list[Question], path: str) -> Iterator[tuple[str, Question]]:
     for index, question in enumerate(questions):
         question_path = join_path(path, index)
         yield question_path, question
-        if isinstance(question, Group):
+        if isinstance(question, (Group, RepeatGroup)):
             yield from _flatten(question.questions, join_path(question_path, "questions"))
 
 

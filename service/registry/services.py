@@ -80,8 +80,8 @@ async def publish(session: AsyncSession, definition: forms.FormDefinition, publi
     row = FormVersion(
         form_id=definition.id,
         version=definition.version,
-        title_vi=definition.title.vi,
-        title_en=definition.title.en,
+        title_vi=definition.title["vi"],
+        title_en=definition.title["en"],
         content_hash=digest,
         definition=msgspec.json.decode(forms.canonical_json(definition)),
         published_at=utcnow(),
