@@ -89,11 +89,11 @@ def test_structure_errors_and_meaning_errors_come_together():
         question("text", "later_ref", relevant="${smart} = true() and ${after} = 'x'"),
         question("group", "grp", questions=[question("integer", "count", max=-1.5)]),
         question("text", "after"),
-        title={"vi": "Thiếu tiếng Anh"},
+        title={"en": "No Vietnamese"},
     )
     found, _ = errors_of(broken)
     assert found == {
-        ("title.en", "form.missing_field"),
+        ("title.vi", "form.missing_vietnamese"),
         ("questions[0].min", "form.invalid_structure"),
         ("questions[1].type", "form.unknown_question_type"),
         ("questions[2].lable", "form.unknown_field"),
