@@ -3,7 +3,13 @@
 Pure Python: nothing here touches the web service or the database.
 """
 
-from forms.answers import AnswerError, PhotoRule, geopoint_threshold, required_photos, validate_answers
+from forms.answers import (
+    AnswerError,
+    PhotoRule,
+    geopoint_threshold,
+    required_photos,
+    validate_answers,
+)
 from forms.bundled import bundled_form_paths
 from forms.compat import check_compatible
 from forms.compiled import CompiledForm, compile_form
@@ -33,7 +39,7 @@ from forms.spec import (
     TextQuestion,
     question_type,
 )
-from forms.xlsform import convert_xlsform
+from forms.xlsform import convert_xlsform, convert_xlsform_report
 
 __all__ = [
     "AnswerError",
@@ -68,6 +74,7 @@ __all__ = [
     "compile_form",
     "content_hash",
     "convert_xlsform",
+    "convert_xlsform_report",
     "evaluate",
     "geopoint_threshold",
     "load_definition",

@@ -9,11 +9,10 @@ as file parts, never in answers. Missing, null, blank text and [] all mean "no a
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from collections import ChainMap
 
 from forms.answer_types import CHECKS, Problem, is_blank
 from forms.checks import MAX_REPEAT_INSTANCES

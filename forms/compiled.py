@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from forms.expr import parse, parse_choice_filter
@@ -78,8 +77,18 @@ class CompiledQuestion:
 class CompiledRepeat:
     """A repeat: its own steps, run once per instance; ``count`` is its repeat_count (an expression)."""
 
-    __slots__ = ("name", "parent", "relevant", "relevant_test", "count", "count_value", "steps", "groups",
-                 "names", "group_names")
+    __slots__ = (
+        "count",
+        "count_value",
+        "group_names",
+        "groups",
+        "name",
+        "names",
+        "parent",
+        "relevant",
+        "relevant_test",
+        "steps",
+    )
 
     def __init__(self, name: str, parent: int, relevant: Node | None, count: Node | None) -> None:
         self.name = name

@@ -28,8 +28,8 @@ from forms.expr_ast import (
     Negate,
     Node,
     Or,
-    RegexMatch,
     Ref,
+    RegexMatch,
     walk,
 )
 

@@ -32,7 +32,7 @@ class EvalContext:
     """What an expression can see: answers by question name, '.' (the current answer) and, in a
     choice_filter, the choice being tested (its columns, and ``name`` for its value)."""
 
-    __slots__ = ("answers", "current", "_today", "choice")
+    __slots__ = ("_today", "answers", "choice", "current")
 
     def __init__(self, answers: Mapping[str, Any], current: Any = None, today: dt.date | None = None,
                  choice: Mapping[str, str] | None = None) -> None:

@@ -40,8 +40,8 @@ from forms.expr_ast import (
     Negate,
     Node,
     Or,
-    RegexMatch,
     Ref,
+    RegexMatch,
 )
 from forms.expr_values import (
     arithmetic,

@@ -147,7 +147,7 @@ def arithmetic(op: str, left: Any, right: Any) -> int | float | None:
         return None
 
 
-def _arithmetic(op: str, a: int | float, b: int | float) -> int | float | None:
+def _arithmetic(op: str, a: float, b: float) -> int | float | None:
     if op == "+":
         result = a + b
     elif op == "-":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+
 from forms.spec import (
     FormDefinition,
     Group,

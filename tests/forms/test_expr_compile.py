@@ -17,7 +17,16 @@ import pytest
 import forms
 from forms.bundled import bundled_form_paths
 from forms.expr import parse, parse_choice_filter
-from forms.expr_ast import Arithmetic, Call, Comparison, EvalContext, Literal, Node, Ref, RegexMatch
+from forms.expr_ast import (
+    Arithmetic,
+    Call,
+    Comparison,
+    EvalContext,
+    Literal,
+    Node,
+    Ref,
+    RegexMatch,
+)
 from forms.expr_compile import MAX_COMPILED_DEPTH, compile_node, compile_test
 from forms.expr_values import truthy
 
