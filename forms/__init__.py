@@ -15,7 +15,13 @@ from forms.compat import check_compatible
 from forms.compiled import CompiledForm, compile_form
 from forms.errors import FormDefinitionError, FormError
 from forms.expr import ExpressionError, evaluate, parse, referenced_names
-from forms.load import canonical_json, content_hash, load_definition
+from forms.load import (
+    DERIVED_VERSION_PREFIX,
+    canonical_json,
+    content_hash,
+    derived_version,
+    load_definition,
+)
 from forms.rubric import Score, score
 from forms.spec import (
     Base,
@@ -42,6 +48,7 @@ from forms.spec import (
 from forms.xlsform import convert_xlsform, convert_xlsform_report
 
 __all__ = [
+    "DERIVED_VERSION_PREFIX",
     "AnswerError",
     "Base",
     "BooleanQuestion",
@@ -75,6 +82,7 @@ __all__ = [
     "content_hash",
     "convert_xlsform",
     "convert_xlsform_report",
+    "derived_version",
     "evaluate",
     "geopoint_threshold",
     "load_definition",

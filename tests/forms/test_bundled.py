@@ -42,7 +42,7 @@ def visit(**overrides):
 
 def test_bundled_form_is_the_household_assessment(household_form):
     assert household_form.id == "household-digital-skills"
-    assert household_form.version == "1"
+    assert household_form.version == "2"
     assert household_form.title["vi"] == "Đánh giá kỹ năng số hộ gia đình"
     assert household_form.title["en"] == "Household digital-skill assessment"
     levels = [level.name["en"] for level in household_form.rubric.levels]
