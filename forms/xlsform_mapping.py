@@ -144,7 +144,6 @@ class Converter:
         self.labels = labels
         self.errors: list[FormError] = []
         self.warnings: list[FormError] = []
-        self.metadata: list[str] = []
 
     def refuse(self, path: str, vi: str, en: str) -> None:
         self.errors.append(FormError(path=path, code="xlsform.unsupported", message_vi=vi, message_en=en))
@@ -176,7 +175,7 @@ class Converter:
         sheet_type = self.rows.types.get(name, pyxform_type)
         first_word = sheet_type.split()[0] if sheet_type.split() else sheet_type
         if pyxform_type in METADATA or first_word in METADATA:
-            self.metadata.append(name)
+            return None  # listed once by metadata_warning
             return None
         kind = TYPE_MAP.get(pyxform_type)
         if kind is None or "from_file" in sheet_type:
@@ -342,12 +341,14 @@ class Converter:
         return choices
 
     def metadata_warning(self) -> list[FormError]:
-        if not self.metadata:
+        # From the sheet, not pyxform's tree: pyxform moves some (audit) into its own meta group.
+        found = [(name, kind.split()[0]) for name, kind in self.rows.types.items()
+                 if kind.split() and kind.split()[0] in METADATA]
+        if not found:
             return []
         parts = []
-        for name in self.metadata:
-            kind = self.rows.types.get(name, name)
-            meaning = METADATA.get(kind.split()[0] if kind else kind)
+        for name, kind in found:
+            meaning = METADATA.get(kind)
             parts.append(f"{name} ({meaning})" if meaning else f"{name} (not collected)")
         shown = ", ".join(parts)
         return [FormError(
