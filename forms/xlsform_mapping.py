@@ -108,9 +108,9 @@ class Rows:
         for index, row in enumerate(choices):
             for header, value in row.items():
                 column = _base_column(str(header))
-                if column.startswith("$") or column in ("media", "image", "audio", "video"):
-                    if value not in (None, ""):
-                        self.ignored_choice_columns.setdefault(column, []).append(index + 2)
+                ignored = column.startswith("$") or column in ("media", "image", "audio", "video")
+                if ignored and value not in (None, ""):
+                    self.ignored_choice_columns.setdefault(column, []).append(index + 2)
 
     def path(self, name: str, column: str) -> str:
         row = self.by_name.get(name)
@@ -176,7 +176,6 @@ class Converter:
         first_word = sheet_type.split()[0] if sheet_type.split() else sheet_type
         if pyxform_type in METADATA or first_word in METADATA:
             return None  # listed once by metadata_warning
-            return None
         kind = TYPE_MAP.get(pyxform_type)
         if kind is None or "from_file" in sheet_type:
             vi, en = INSTEAD.get(first_word, INSTEAD.get(pyxform_type, (
