@@ -6,13 +6,31 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from forms.bundled import bundled_form_paths
+from service.households.models import Household
+from service.registry import services as registry
 from service.visits.models import Visit
 from tests.forms.test_xlsform_corpus import KOBO_CHOICES, KOBO_SURVEY, xlsform
 from tests.support.forms_data import small_form
-from tests.visits.conftest import fetch, form, homes  # noqa: F401 - fixtures
-from tests.visits.support import visit
+from tests.support.world import World, add_household
+from tests.visits.conftest import fetch
+from tests.visits.support import HOME, visit
+
+
+@pytest.fixture
+async def bundled(db: AsyncSession, world: World) -> tuple[str, str]:
+    published = await registry.publish(db, registry.parse_definition(bundled_form_paths()[0].read_bytes()), None)
+    await db.commit()
+    return published.form_id, published.version
+
+
+@pytest.fixture
+async def home(db: AsyncSession, world: World) -> Household:
+    return await add_household(db, world.areas["village_a1"], head_name="Lê Văn Một", lat=HOME[0], lon=HOME[1])
 
 
 async def test_a_json_form_without_version_is_published_under_a_derived_one(client, world):
@@ -49,8 +67,8 @@ async def test_a_kobo_export_publishes_with_warnings_and_phones_get_vi_en_and_ev
     assert served["questions"][0]["choices"][0]["label"] == {"vi": "Có", "en": "Yes"}
 
 
-async def test_a_visit_with_the_households_people_stores_the_calculated_counts(client, world, form, homes, db):
-    body = visit(form, homes.located.id)
+async def test_a_visit_with_the_households_people_stores_the_calculated_counts(client, world, bundled, home, db):
+    body = visit(bundled, home.id)
     body["answers"]["people"] = [
         {"person_age": 45, "person_vneid": "level2", "person_smartphone": True},
         {"person_age": 17, "person_vneid": "level1", "person_15_plus": 0},  # a phone's stale value is replaced
@@ -64,7 +82,7 @@ async def test_a_visit_with_the_households_people_stores_the_calculated_counts(c
     again = await client.post("/api/v1/visits", json=body, headers=world["member_a1"].headers)
     assert again.status_code == 200, again.text
 
-    broken = visit(form, homes.located.id)
+    broken = visit(bundled, home.id)
     broken["answers"]["people"] = [{"person_age": 45, "person_vneid": "level2"}, {"person_age": 200}]
     refused = await client.post("/api/v1/visits", json=broken, headers=world["member_a1"].headers)
     assert refused.status_code == 422
