@@ -193,3 +193,13 @@ def test_loaded_questions_are_typed_structs():
     loaded = load_definition(form(question("integer", "n", min=0, max=9), question("photo", "p", max_count=3)))
     assert isinstance(loaded.questions[0], IntegerQuestion)
     assert isinstance(loaded.questions[1], PhotoQuestion) and loaded.questions[1].max_count == 3
+
+
+def test_a_definition_stored_by_the_first_release_keeps_its_exact_bytes_and_hash():
+    """Stored definitions need no migration: labels were already {vi, en} mappings and new fields stay out."""
+    from pathlib import Path
+
+    stored = (Path(__file__).parent / "data" / "household_digital_skills_v1_first_release.json").read_bytes()
+    definition = load_definition(stored)
+    assert content_hash(definition) == "d48a15e7537453f23642ed793ea6eb5bcf1642f9a71499bbd4d51dfcb5457afd"
+    assert b'"columns"' not in canonical_json(definition) and b'"read_only"' not in canonical_json(definition)
