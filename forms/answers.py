@@ -102,10 +102,11 @@ def _run_steps(
         parent_visible = (outer_visible is not False) if step.parent < 0 else group_visible[step.parent]
         relevant = step.relevant_test
         visible = parent_visible and (relevant is None or relevant(ctx))
-        if isinstance(step, CompiledGroup):
+        kind = step.kind
+        if kind == "group":
             group_visible.append(visible)
             continue
-        if isinstance(step, CompiledRepeat):
+        if kind == "repeat":
             _run_repeat(step, answers, ctx, state, stored, prefix, visible, all_names)
             continue
         name = step.name
@@ -113,7 +114,6 @@ def _run_steps(
         if not prefix:
             state.visible[name] = visible
         value = answers.get(name)
-        kind = step.kind
         if kind == "calculate":
             result = step.calculate(ctx) if visible else None
             if result is None or result == "":

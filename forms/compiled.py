@@ -38,6 +38,7 @@ _CACHE_SIZE = 256
 
 @dataclass(frozen=True, slots=True)
 class CompiledGroup:
+    kind = "group"  # a class constant: run_visit branches on kind alone (one attribute read per step)
     name: str
     parent: int  # index into CompiledForm.groups, -1 at the top level
     relevant: Node | None
@@ -77,6 +78,7 @@ class CompiledQuestion:
 class CompiledRepeat:
     """A repeat: its own steps, run once per instance; ``count`` is its repeat_count (an expression)."""
 
+    kind = "repeat"
     __slots__ = (
         "count",
         "count_value",
