@@ -88,3 +88,16 @@ async def test_a_visit_with_the_households_people_stores_the_calculated_counts(c
     assert refused.status_code == 422
     assert {(e["question"], e["code"]) for e in refused.json()["errors"]} == {
         ("people[2].person_age", "answer.above_max"), ("people[2].person_vneid", "answer.required")}
+
+
+def test_cli_imports_an_xlsform_and_prints_its_warnings(database_url, tmp_path, monkeypatch, capsys):
+    from service.cli.main import main
+
+    monkeypatch.setenv("GOCUA_DATABASE_URL", database_url)
+    assert main(["migrate"]) == 0
+    path = tmp_path / "kobo.xlsx"
+    path.write_bytes(xlsform(KOBO_SURVEY, KOBO_CHOICES, [["form_id"], ["kobo-cli"]]))
+    assert main(["forms", "publish", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "kobo-cli vauto-" in out and "published" in out
+    assert "warning: survey.$kuid: Column '$kuid' is not used by Gõ Cửa and was ignored" in out
