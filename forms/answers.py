@@ -229,7 +229,7 @@ def _run_repeat(repeat: CompiledRepeat, answers: Mapping[str, Any], ctx: EvalCon
     for index, instance in enumerate(instances, start=1):
         inner_effective: dict[str, Any] = {}
         inner_stored = dict(instance) if stored is not None else None
-        ctx.answers = ChainMap(inner_effective, outer)
+        ctx.answers = ChainMap(inner_effective, outer)  # type: ignore[arg-type]  # read only
         inner_prefix = f"{path}[{index}]."
         _run_steps(repeat.steps, instance, ctx, state, inner_effective, inner_stored, inner_prefix, True, all_names)
         _unknown_keys(instance, repeat.names, repeat.group_names, all_names, state, inner_prefix)

@@ -37,7 +37,7 @@ def export_rows(form: FormDefinition | CompiledForm, visit_id: str,
     """A stored visit's rows, sheet by sheet; values as stored (select_multiple as a list, geopoint as a dict)."""
     compiled = compile_form(form)
     columns = export_columns(compiled)
-    main = {"visit_id": visit_id}
+    main: dict[str, Any] = {"visit_id": visit_id}
     main.update({column: answers.get(column) for column in columns[MAIN_SHEET][len(KEY_COLUMNS):]})
     tables: dict[str, list[dict[str, Any]]] = {MAIN_SHEET: [main]}
     for name in compiled.repeats:
