@@ -310,8 +310,9 @@ class Checker:
     def check_references(self, path: str, node: Node, entry: Declared | None, scope: str | None,
                          *, allow_self: bool = False) -> None:
         """Names must be earlier answerable questions; a repeat's questions read from outside only via count/sum."""
-        aggregated = {arg.name for item in walk(node) if isinstance(item, Call) and item.name in AGGREGATES
-                      for arg in item.args if isinstance(arg, Ref)}
+        calls = [item for item in walk(node) if isinstance(item, Call) and item.name in AGGREGATES]
+        aggregated = {arg.name for item in calls for arg in item.args if isinstance(arg, Ref)}
+        counted = {arg.name for item in calls if item.name == "count" for arg in item.args if isinstance(arg, Ref)}
         for name in sorted(referenced_names(node)):
             target = self.by_name.get(name)
             if target is None:
@@ -326,7 +327,7 @@ class Checker:
             if target is entry:
                 continue
             if target.kind == "repeat":
-                if name not in aggregated or target.name == scope:
+                if name not in counted or target.name == scope:
                     self.add(path, "form.repeat_needs_aggregate",
                              f"Nhóm lặp “{name}” chỉ dùng được trong count(${{{name}}}).",
                              f"Repeat '{name}' can only be used as count(${{{name}}}).")

@@ -203,3 +203,27 @@ def test_a_definition_stored_by_the_first_release_keeps_its_exact_bytes_and_hash
     definition = load_definition(stored)
     assert content_hash(definition) == "d48a15e7537453f23642ed793ea6eb5bcf1642f9a71499bbd4d51dfcb5457afd"
     assert b'"columns"' not in canonical_json(definition) and b'"read_only"' not in canonical_json(definition)
+
+
+def test_labels_take_any_language_and_old_phones_still_find_vi_and_en():
+    definition = load_definition(form(
+        {"type": "integer", "name": "members", "label": {"vi": "Số người", "fr": "Nombre", "zh-Hans": "人数"}},
+        title={"vi": "Mẫu thử"},
+    ))
+    assert definition.questions[0].label == {"vi": "Số người", "fr": "Nombre", "zh-Hans": "人数", "en": "Số người"}
+    assert definition.title == {"vi": "Mẫu thử", "en": "Mẫu thử"}
+    found, errors = errors_of(form(
+        {"type": "integer", "name": "members", "label": {"en": "Members", "Français": "Nombre", "fr": " "}}))
+    assert found == {("questions[0].label.vi", "form.missing_vietnamese"),
+                     ("questions[0].label.Français", "form.invalid_language"),
+                     ("questions[0].label.fr", "form.empty_label")}
+
+
+def test_version_may_be_left_out_and_is_then_derived_from_the_content():
+    unversioned = form(question("integer", "members"))
+    del unversioned["version"]
+    first = load_definition(unversioned).version
+    assert first == load_definition(unversioned).version and first.startswith("auto-")
+    unversioned["questions"][0]["name"] = "people"
+    assert load_definition(unversioned).version != first
+    assert ("version", "form.invalid_version") in errors_of(form(question("integer", "members"), version="  "))[0]
