@@ -212,7 +212,7 @@ def test_labels_take_any_language_and_old_phones_still_find_vi_and_en():
     ))
     assert definition.questions[0].label == {"vi": "Số người", "fr": "Nombre", "zh-Hans": "人数", "en": "Số người"}
     assert definition.title == {"vi": "Mẫu thử", "en": "Mẫu thử"}
-    found, errors = errors_of(form(
+    found, _ = errors_of(form(
         {"type": "integer", "name": "members", "label": {"en": "Members", "Français": "Nombre", "fr": " "}}))
     assert found == {("questions[0].label.vi", "form.missing_vietnamese"),
                      ("questions[0].label.Français", "form.invalid_language"),
