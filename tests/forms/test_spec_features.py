@@ -62,3 +62,15 @@ def test_a_hidden_repeat_must_not_be_answered_and_questions_of_a_repeat_stay_ins
                                                                         "people": [{"age": 3}]})] == [
         ("people", "answer.not_relevant")]
     assert validate_answers(definition, {"has_people": True, "people": [{"age": 3}, {}]}) == []
+
+
+def test_a_new_version_may_not_move_a_question_into_or_out_of_a_repeat():
+    from forms import check_compatible
+
+    before = load_definition(form(question("integer", "age"), question("repeat", "people",
+                                                                       questions=[question("boolean", "phone")])))
+    after = load_definition(form(question("repeat", "people", questions=[question("integer", "age")]),
+                                 question("boolean", "phone")))
+    assert [(e.path, e.code) for e in check_compatible(before, after)] == [
+        ("questions[0].questions[0]", "form.moved_across_repeat"), ("questions[1]", "form.moved_across_repeat")]
+    assert check_compatible(before, before) == []
