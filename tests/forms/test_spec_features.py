@@ -74,3 +74,27 @@ def test_a_new_version_may_not_move_a_question_into_or_out_of_a_repeat():
     assert [(e.path, e.code) for e in check_compatible(before, after)] == [
         ("questions[0].questions[0]", "form.moved_across_repeat"), ("questions[1]", "form.moved_across_repeat")]
     assert check_compatible(before, before) == []
+
+
+JUNK = [None, True, 0, -1, 2.5, 10**20, "", "x", "level2", "14:30", "2026-12-01T08:00", [], ["none"], [{}], {},
+        {"lat": 1, "lon": 2}, [1, "a"], float("nan")]
+
+
+def test_any_shape_of_repeat_answers_gives_errors_never_an_exception():
+    import random
+
+    from forms.answers import run_visit
+    from forms.bundled import bundled_form_paths
+
+    definition = load_definition(bundled_form_paths()[0].read_bytes())
+    names = ["person_age", "person_vneid", "person_smartphone", "person_15_plus", "members", "nobody"]
+    rng = random.Random(12)
+    for _ in range(400):
+        people: object = [
+            {rng.choice(names): rng.choice(JUNK) for _ in range(rng.randint(0, 4))} if rng.random() < 0.8
+            else rng.choice(JUNK)
+            for _ in range(rng.randint(0, 5))
+        ] if rng.random() < 0.9 else rng.choice(JUNK)
+        answers = {"members": rng.choice(JUNK), "people": people, rng.choice(names): rng.choice(JUNK)}
+        state = run_visit(definition, answers)
+        assert all(error.question and error.message_vi and error.message_en for error in state.errors)
