@@ -136,7 +136,8 @@ def _run_steps(
                                            "A note cannot be answered."))
             continue
         if is_blank(value):
-            if visible and step.question.required:
+            required_if = step.required_if_test
+            if visible and (step.question.required or (required_if is not None and required_if(ctx))):
                 state.errors.append(_error(path, "answer.required", "Câu hỏi này bắt buộc trả lời.",
                                            "This question must be answered."))
             continue

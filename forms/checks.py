@@ -211,6 +211,10 @@ class Checker:
             self.add(join_path(path, "type"), "form.photo_in_repeat",
                      f"Chưa hỗ trợ chụp ảnh trong nhóm lặp “{entry.repeat}”; hãy đặt câu hỏi ảnh ngoài nhóm lặp.",
                      f"Photos inside repeat '{entry.repeat}' are not supported yet; ask for the photo outside it.")
+        if entry.kind == "photo" and get(node, "required_if") is not None:
+            self.add(join_path(path, "required_if"), "form.photo_count",
+                     "Câu hỏi ảnh dùng min_count (số ảnh tối thiểu), không dùng required_if.",
+                     "A photo question takes min_count, not required_if.")
         if entry.kind == "photo":
             fewest, most = get(node, "min_count"), get(node, "max_count")
             if isinstance(fewest, int) and isinstance(most, int) and fewest > most:
@@ -236,7 +240,7 @@ class Checker:
             if problem is not None:
                 self.add(join_path(path, "default"), "form.invalid_default", *problem)
         if entry.kind == "note":
-            for field_name in ("required", "constraint"):
+            for field_name in ("required", "constraint", "required_if"):
                 if get(node, field_name) not in (None, False):
                     self.add(join_path(path, field_name), "form.not_answerable",
                              "Ghi chú chỉ để đọc, không có câu trả lời nên không đặt “bắt buộc” hay điều kiện.",
@@ -285,7 +289,8 @@ class Checker:
         return node
 
     def check_question_expressions(self, entry: Declared) -> None:
-        fields = (("relevant", False), ("constraint", True), ("calculation", False), ("repeat_count", False))
+        fields = (("relevant", False), ("constraint", True), ("calculation", False), ("repeat_count", False),
+                  ("required_if", False))
         for field_name, allow_current in fields:
             path = join_path(entry.path, field_name)
             source = get(entry.node, field_name)

@@ -63,12 +63,15 @@ class CompiledQuestion:
     choice_rows: tuple[tuple[str, dict[str, str]], ...] = ()
     read_only: bool = False
     default: Any = None
+    required_if: Node | None = None
     relevant_test: Test | None = field(init=False, repr=False, compare=False)
     constraint_test: Test | None = field(init=False, repr=False, compare=False)
     calculate: Evaluator | None = field(init=False, repr=False, compare=False)
     choice_filter_test: Test | None = field(init=False, repr=False, compare=False)
+    required_if_test: Test | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "required_if_test", _test_or_none(self.required_if))
         object.__setattr__(self, "relevant_test", _test_or_none(self.relevant))
         object.__setattr__(self, "constraint_test", _test_or_none(self.constraint))
         object.__setattr__(self, "calculate", None if self.calculation is None else compile_node(self.calculation))
@@ -213,6 +216,7 @@ def _compile_question(question: Question, parent: int) -> CompiledQuestion:
         choice_rows=rows,
         read_only=question.read_only is True,
         default=default,
+        required_if=None if question.required_if is UNSET else parse(question.required_if),
     )
 
 

@@ -62,6 +62,9 @@ class QuestionBase(Base, tag_field="type"):
     default: AnswerValue | Unset = UNSET
     # Shown but not editable on the phone; the server then accepts only the default (or no answer).
     read_only: bool | Unset = UNSET
+    # Required only when this expression holds (XLSForm's `required` written as a condition); `required`
+    # stays a plain bool, as phones already read it.
+    required_if: str | Unset = UNSET
 
 
 class TextQuestion(QuestionBase, tag="text"):

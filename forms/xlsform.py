@@ -30,7 +30,7 @@ FUNCTION_ADVICE = {
     "now": ("dùng dòng start/end (ứng dụng tự ghi thời gian)", "use the start/end rows (the app records the times)"),
     "jr:choice-name": ("so sánh với mã phương án", "compare with the choice value"),
 }
-EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
+EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required")
 
 
 def convert_xlsform(data: bytes, filename: str = "form.xlsx") -> dict[str, Any]:
@@ -91,6 +91,8 @@ def _check_expressions(rows: Rows) -> list[FormError]:
         for column in EXPRESSION_COLUMNS:
             source = rows.cell(name, column)
             if source is None or (column == "repeat_count" and source.isdigit()):
+                continue
+            if column == "required" and source.lower() in ("yes", "no", "true", "false", "true()", "false()"):
                 continue
             try:
                 parse_choice_filter(source) if column == "choice_filter" else parse(source)

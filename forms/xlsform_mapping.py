@@ -230,11 +230,7 @@ class Converter:
             if text in YES:
                 question["required"] = True
             elif text not in NO:
-                self.refuse(self.rows.path(name, "required"),
-                            f"Dòng “{name}”: “bắt buộc” theo điều kiện ({required}) chưa được hỗ trợ; ghi yes/no và"
-                            " đặt điều kiện vào relevant.",
-                            f"Row '{name}': a conditional required ({required}) is not supported; write yes or no"
-                            " and put the condition in relevant.")
+                question["required_if"] = str(required).strip()  # checked with the other expressions
         for key in ("relevant", "constraint"):
             if bind.get(key):
                 question[key] = str(bind[key])

@@ -127,7 +127,6 @@ def test_each_unsupported_column_and_expression_is_listed():
     ], header=header)
     errors = unsupported(data)
     assert {error.path for error in errors} == {
-        "survey[row=4,name=comment].required",
         "survey[row=5,name=where_from].relevant",
         "survey[row=8,name=voice].type",
     }

@@ -127,6 +127,17 @@ def test_calculate_is_computed_by_the_server_stored_and_usable_in_relevant_and_c
          "This question is hidden by its conditions, so it must not be answered.")]
 
 
+def test_a_conditional_required_becomes_required_if():
+    definition, _ = publish([
+        ["type", "name", "label", "required"],
+        ["integer", "members", "Số người", "yes"],
+        ["text", "why_alone", "Vì sao sống một mình?", "${members} = 1"],
+    ])
+    assert (definition.questions[1].required, definition.questions[1].required_if) == (False, "${members} = 1")
+    assert problems(definition, {"members": 3}) == []
+    assert problems(definition, {"members": 1}) == [("why_alone", "answer.required", "This question must be answered.")]
+
+
 def test_default_is_served_and_read_only_keeps_it():
     definition, _ = publish(CALCULATE_FORM)
     assert definition.questions[0].default == 4
