@@ -16,7 +16,7 @@ from typing import Any
 
 from forms.answer_types import CHECKS, Problem, is_blank
 from forms.checks import MAX_REPEAT_INSTANCES
-from forms.compiled import CompiledForm, CompiledGroup, CompiledRepeat, compile_form
+from forms.compiled import CompiledForm, CompiledRepeat, compile_form
 from forms.expr_ast import EvalContext
 from forms.expr_values import to_number
 from forms.labels import text
