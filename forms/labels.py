@@ -71,16 +71,3 @@ def fill_phone_languages(definition: FormDefinition) -> None:
         for language in PHONE_LANGUAGES:
             if not label.get(language):
                 label[language] = fallback
-
-
-def languages(definition: FormDefinition) -> list[str]:
-    """Languages the form is written in, Vietnamese first."""
-    found: set[str] = set()
-    for label in all_labels(definition):
-        found.update(label)
-    return sorted(found, key=lambda code: (code != REQUIRED_LANGUAGE, code != "en", code))
-
-
-
-
-__all__ = ["LANGUAGE_CODE", "all_labels", "fill_phone_languages", "languages", "text"]
