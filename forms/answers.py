@@ -2,9 +2,12 @@
 
 Answers are flat, keyed by question name (groups do not nest them). Wire shapes:
 text → str · integer → int · decimal → int|float · select_one → str ·
-select_multiple → list[str] · boolean → bool · date → "YYYY-MM-DD" ·
-geopoint → {"lat", "lon", "accuracy_m"?}. Notes are never answered and photos travel
+select_multiple → list[str] · boolean → bool · date → "YYYY-MM-DD" · time → "HH:MM[:SS[.sss]][±HH:MM]" ·
+datetime → "YYYY-MM-DDTHH:MM…" · range → a number on a step · geopoint → {"lat", "lon", "accuracy_m"?} ·
+repeat → a list of objects, one per instance, keyed by the names of its questions (errors say
+``people[2].age``, counting from 1 as ODK does). Notes are never answered and photos travel
 as file parts, never in answers. Missing, null, blank text and [] all mean "no answer".
+A calculate's value is the server's: computed in document order and put in ``stored``.
 """
 
 from __future__ import annotations
