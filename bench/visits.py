@@ -41,6 +41,8 @@ import psycopg
 from PIL import Image
 
 FORM_ID = "household-digital-skills"
+BUNDLED_FORM = Path(__file__).parent.parent / "forms" / "bundled" / "household_digital_skills_v1.json"
+FORM_VERSION = json.loads(BUNDLED_FORM.read_text())["version"]
 JSON_FLOOR = 1000.0
 STORED_FLOOR_RATIO = 0.9
 PHOTO_FLOOR = 35.0
@@ -115,7 +117,7 @@ function visit_json(row)
   local finished = os.date("!%Y-%m-%dT%H:%M:%SZ", clock)
   local started = os.date("!%Y-%m-%dT%H:%M:%SZ", clock - 300)
   local location = string.format('{{"lat":%.6f,"lon":%.6f,"accuracy_m":8}}', row[3], row[4])
-  return id, string.format('{{"id":"%s","form_id":"{FORM_ID}","form_version":"1","household_id":"%s",' ..
+  return id, string.format('{{"id":"%s","form_id":"{FORM_ID}","form_version":"{FORM_VERSION}","household_id":"%s",' ..
     '"started_at":"%s","finished_at":"%s","location":{{"lat":%.6f,"lon":%.6f,"accuracy_m":8,' ..
     '"captured_at":"%s"}},"answers":' .. answers:sub(1, -2) .. ',"location":' .. location .. '}},' ..
     '"app":{{"name":"bench","version":"1"}}}}', id, row[2], started, finished, row[3], row[4], finished)
@@ -256,7 +258,7 @@ async def bulk_visits(database: str, total: int) -> float:
             village = households[member["area_id"]]
             finished = base + timedelta(seconds=n * 30)
             batch.append((
-                uuid.uuid4(), FORM_ID, "1", village[n % len(village)], member["id"], member["team_id"],
+                uuid.uuid4(), FORM_ID, FORM_VERSION, village[n % len(village)], member["id"], member["team_id"],
                 member["area_id"], member["path"], finished - timedelta(minutes=5), finished, finished,
                 19.9, 105.4, 8.0, False, answers, "bench", "1", f"{n:064x}", "complete", 2, "pending",
             ))

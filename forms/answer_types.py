@@ -13,11 +13,17 @@ from typing import Any, NamedTuple
 
 from forms.compiled import CompiledQuestion
 from forms.expr_values import to_string
-from forms.spec import DecimalQuestion, IntegerQuestion, TextQuestion
+from forms.spec import DecimalQuestion, IntegerQuestion, RangeQuestion, TextQuestion
 
 # Integers beyond this lose precision in JavaScript and in float columns.
 MAX_SAFE_INTEGER = 2**53 - 1
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# ODK Collect sends times as 14:30:00.000+07:00; people and other apps write 14:30 or 14:30:00.
+_TIME = re.compile(r"(?P<h>[01][0-9]|2[0-3]):(?P<m>[0-5][0-9])(?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+                   r"(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?")
+_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?P<time>.+)")
+# Range answers must sit on a step from start; this much floating-point slack is allowed.
+_STEP_TOLERANCE = 1e-9
 _GEOPOINT_KEYS = frozenset({"lat", "lon", "accuracy_m"})
 
 
@@ -143,6 +149,47 @@ def _geopoint(item: CompiledQuestion, value: Any) -> Problem | None:
     return None
 
 
+def _time(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem("answer.wrong_type", "Cần một giờ dạng GG:PP.", "Expected a time as HH:MM.")
+    if _TIME.fullmatch(value):
+        return None
+    return Problem("answer.invalid_time", "Giờ không hợp lệ (cần dạng GG:PP hoặc GG:PP:GG).",
+                   "Not a valid time (expected HH:MM or HH:MM:SS, optionally with a UTC offset).")
+
+
+def _datetime(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem("answer.wrong_type", "Cần ngày giờ dạng NNNN-TT-NNTGG:PP.",
+                       "Expected a date and time as YYYY-MM-DDTHH:MM.")
+    match = _DATETIME.fullmatch(value)
+    if match and _TIME.fullmatch(match["time"]):
+        try:
+            dt.date.fromisoformat(value[:10])
+            return None
+        except ValueError:
+            pass
+    return Problem("answer.invalid_datetime", "Ngày giờ không hợp lệ (cần dạng NNNN-TT-NNTGG:PP).",
+                   "Not a valid date and time (expected YYYY-MM-DDTHH:MM[:SS][+07:00]).")
+
+
+def _range(item: CompiledQuestion, value: Any) -> Problem | None:
+    if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+        return Problem("answer.wrong_type", "Cần một số.", "Expected a number.")
+    question = item.question
+    assert isinstance(question, RangeQuestion)
+    low, high = min(question.start, question.end), max(question.start, question.end)
+    problem = _bounds(low, high, value)
+    if problem is not None:
+        return problem
+    steps = (value - question.start) / question.step
+    if abs(steps - round(steps)) > _STEP_TOLERANCE * max(1.0, abs(steps)):
+        shown = to_string(question.step)
+        return Problem("answer.off_step", f"Giá trị phải theo bước {shown} tính từ {to_string(question.start)}.",
+                       f"The value must be a step of {shown} from {to_string(question.start)}.")
+    return None
+
+
 CHECKS: dict[str, Callable[[CompiledQuestion, Any], Problem | None]] = {
     "text": _text,
     "integer": _integer,
@@ -151,5 +198,33 @@ CHECKS: dict[str, Callable[[CompiledQuestion, Any], Problem | None]] = {
     "select_multiple": _select_multiple,
     "boolean": _boolean,
     "date": _date,
+    "time": _time,
+    "datetime": _datetime,
+    "range": _range,
     "geopoint": _geopoint,
 }
+# Kinds whose answer may be given a default.
+DEFAULTABLE = frozenset(CHECKS) - {"geopoint"}
+
+
+class _DefaultTarget(NamedTuple):
+    question: Any
+    choices: frozenset[str] | None
+
+
+def default_problem(kind: str, question: Any, default: Any) -> tuple[str, str] | None:
+    """Why ``default`` cannot be the answer of this question (vi, en), or None when it can."""
+    if kind not in DEFAULTABLE:
+        return (f"Loại câu hỏi {kind} không có giá trị mặc định.", f"A {kind} question cannot have a default.")
+    choices = getattr(question, "choices", None)
+    values = None
+    if isinstance(choices, list):
+        values = frozenset(value for choice in choices if isinstance(value := getattr(choice, "value", None), str))
+    try:
+        problem = CHECKS[kind](_DefaultTarget(question, values), default)  # type: ignore[arg-type]
+    except (AssertionError, AttributeError, TypeError):
+        return None  # a part of the question failed to decode; that error is reported on its own
+    if problem is None:
+        return None
+    return (f"Giá trị mặc định không hợp lệ: {problem.message_vi}",
+            f"The default is not a valid answer: {problem.message_en}")

@@ -10,24 +10,47 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from msgspec import UnsetType
+
+from forms.answer_types import default_problem
 from forms.decode import Unreadable, join_path
 from forms.errors import FormError
-from forms.expr import RESERVED_WORDS, ExpressionError, parse, referenced_names, uses_current
-from forms.expr_ast import Call, Comparison, Current, Literal, Node, Ref, walk
+from forms.expr import (
+    RESERVED_WORDS,
+    ExpressionError,
+    choice_columns,
+    parse,
+    parse_choice_filter,
+    referenced_names,
+    uses_current,
+)
+from forms.expr_ast import (
+    AGGREGATES,
+    Call,
+    Comparison,
+    Current,
+    Literal,
+    Node,
+    Ref,
+    walk,
+)
+from forms.labels import LANGUAGE_CODE, REQUIRED_LANGUAGE
 from forms.spec import Base
 
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 FORM_ID_PATTERN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 MAX_FORM_ID_LENGTH = 64
 SELECT_KINDS = frozenset({"select_one", "select_multiple"})
-# Kinds with no value in the answers dict, so an expression cannot read them.
-UNANSWERABLE_KINDS = frozenset({"group", "note", "photo"})
+# Kinds with no value in the answers dict, so an expression cannot read them (a repeat only through count()).
+UNANSWERABLE_KINDS = frozenset({"group", "note", "photo", "repeat"})
+CONTAINER_KINDS = frozenset({"group", "repeat"})
+MAX_REPEAT_INSTANCES = 200
 
 
 def get(node: Any, name: str) -> Any:
     """A field of a Struct or of an Unreadable; None when absent or itself unreadable."""
     value = node.get(name) if isinstance(node, Unreadable) else getattr(node, name, None)
-    return None if isinstance(value, Unreadable) else value
+    return None if isinstance(value, (Unreadable, UnsetType)) else value
 
 
 def kind_of(node: Any) -> str | None:
@@ -47,6 +70,8 @@ class Declared:
     kind: str | None
     node: Any
     order: int
+    # The repeat this question is asked in (its name), None outside any repeat.
+    repeat: str | None = None
 
     @property
     def choice_values(self) -> set[str] | None:
@@ -79,10 +104,17 @@ class Checker:
                 "The form id must be a slug: lowercase letters, digits, '-' or '_' (e.g. household-skills).",
             )
         version = get(form, "version")
-        if isinstance(version, str) and not version.strip():
-            self.add("version", "form.invalid_version", "Phiên bản không được để trống.",
-                     "The version must not be empty.")
+        if isinstance(version, str) and version and (not version.strip() or len(version) > 50):
+            self.add("version", "form.invalid_version",
+                     "Phiên bản không được chỉ gồm khoảng trắng và dài tối đa 50 ký tự (bỏ trống để tự đặt).",
+                     "The version must not be blank and at most 50 characters (leave it out to derive one).")
+        language = get(form, "default_language")
+        if isinstance(language, str) and not LANGUAGE_CODE.fullmatch(language):
+            self.add("default_language", "form.invalid_language",
+                     f"Mã ngôn ngữ “{language}” không hợp lệ (ví dụ: vi, en, zh-Hans).",
+                     f"Language code '{language}' is not valid (e.g. vi, en, zh-Hans).")
         self.check_label(get(form, "title"), "title")
+        self.check_label(get(form, "description"), "description")
         questions = get(form, "questions")
         if isinstance(questions, list):
             if not questions:
@@ -92,11 +124,17 @@ class Checker:
             self.check_question_expressions(entry)
 
     def check_label(self, label: Any, path: str) -> None:
-        if label is None:
+        if not isinstance(label, dict):
             return
-        for language in ("vi", "en"):
-            text = get(label, language)
-            if isinstance(text, str) and not text.strip():
+        if REQUIRED_LANGUAGE not in label:
+            self.add(join_path(path, REQUIRED_LANGUAGE), "form.missing_vietnamese",
+                     "Thiếu nội dung tiếng Việt (vi).", "The Vietnamese text (vi) is missing.")
+        for language, text in label.items():
+            if not LANGUAGE_CODE.fullmatch(language):
+                self.add(join_path(path, language), "form.invalid_language",
+                         f"Mã ngôn ngữ “{language}” không hợp lệ (ví dụ: vi, en, zh-Hans).",
+                         f"Language code '{language}' is not valid (e.g. vi, en, zh-Hans).")
+            elif not text.strip():
                 self.add(
                     join_path(path, language),
                     "form.empty_label",
@@ -121,12 +159,12 @@ class Checker:
 
     # ---- pass 1: names and the structure of each question ---------------------
 
-    def collect(self, questions: list[Any], path: str) -> None:
+    def collect(self, questions: list[Any], path: str, repeat: str | None = None) -> None:
         for index, question in enumerate(questions):
             question_path = join_path(path, index)
             name = get(question, "name")
             entry = Declared(name=name if isinstance(name, str) else "", path=question_path, kind=kind_of(question),
-                             node=question, order=len(self.entries))
+                             node=question, order=len(self.entries), repeat=repeat)
             self.entries.append(entry)
             if self.check_name(name, join_path(question_path, "name")):
                 first = self.by_name.get(name)
@@ -144,11 +182,20 @@ class Checker:
             self.check_label(get(question, "constraint_message"), join_path(question_path, "constraint_message"))
             self.check_kind_rules(entry)
             children = get(question, "questions")
-            if entry.kind == "group" and isinstance(children, list):
+            if entry.kind in CONTAINER_KINDS and isinstance(children, list):
                 if not children:
                     self.add(join_path(question_path, "questions"), "form.empty_group",
                              "Nhóm này chưa có câu hỏi nào.", "This group has no questions.")
-                self.collect(children, join_path(question_path, "questions"))
+                inner = repeat
+                if entry.kind == "repeat":
+                    if repeat is not None:
+                        self.add(join_path(question_path, "type"), "form.nested_repeat",
+                                 f"Nhóm lặp “{name}” nằm trong nhóm lặp “{repeat}”: chưa hỗ trợ lặp lồng nhau."
+                                 " Hãy tách thành một nhóm lặp riêng.",
+                                 f"Repeat '{name}' is inside repeat '{repeat}': nested repeats are not supported."
+                                 " Make it a repeat of its own.")
+                    inner = entry.name
+                self.collect(children, join_path(question_path, "questions"), inner)
 
     def check_kind_rules(self, entry: Declared) -> None:
         node, path = entry.node, entry.path
@@ -160,6 +207,14 @@ class Checker:
                 self.add(join_path(path, "min"), "form.min_above_max",
                          f"Giá trị nhỏ nhất ({low}) lớn hơn giá trị lớn nhất ({high}).",
                          f"min ({low}) is greater than max ({high}).")
+        if entry.kind == "photo" and entry.repeat is not None:
+            self.add(join_path(path, "type"), "form.photo_in_repeat",
+                     f"Chưa hỗ trợ chụp ảnh trong nhóm lặp “{entry.repeat}”; hãy đặt câu hỏi ảnh ngoài nhóm lặp.",
+                     f"Photos inside repeat '{entry.repeat}' are not supported yet; ask for the photo outside it.")
+        if entry.kind == "photo" and get(node, "required_if") is not None:
+            self.add(join_path(path, "required_if"), "form.photo_count",
+                     "Câu hỏi ảnh dùng min_count (số ảnh tối thiểu), không dùng required_if.",
+                     "A photo question takes min_count, not required_if.")
         if entry.kind == "photo":
             fewest, most = get(node, "min_count"), get(node, "max_count")
             if isinstance(fewest, int) and isinstance(most, int) and fewest > most:
@@ -174,8 +229,18 @@ class Checker:
                 self.add(join_path(path, "constraint"), "form.not_answerable",
                          "Câu hỏi chụp ảnh không dùng điều kiện kiểm tra (ảnh được gửi riêng).",
                          "A photo question cannot have a constraint (photos are sent as files, not answers).")
+        if entry.kind == "range":
+            start, end = get(node, "start"), get(node, "end")
+            if isinstance(start, (int, float)) and isinstance(end, (int, float)) and start == end:
+                self.add(join_path(path, "end"), "form.range_bounds",
+                         "Thanh trượt cần điểm đầu khác điểm cuối.", "A range needs start and end to differ.")
+        default = get(node, "default")
+        if default is not None and entry.kind is not None:
+            problem = default_problem(entry.kind, node, default)
+            if problem is not None:
+                self.add(join_path(path, "default"), "form.invalid_default", *problem)
         if entry.kind == "note":
-            for field_name in ("required", "constraint"):
+            for field_name in ("required", "constraint", "required_if"):
                 if get(node, field_name) not in (None, False):
                     self.add(join_path(path, field_name), "form.not_answerable",
                              "Ghi chú chỉ để đọc, không có câu trả lời nên không đặt “bắt buộc” hay điều kiện.",
@@ -224,23 +289,85 @@ class Checker:
         return node
 
     def check_question_expressions(self, entry: Declared) -> None:
-        for field_name, allow_current in (("relevant", False), ("constraint", True)):
+        fields = (("relevant", False), ("constraint", True), ("calculation", False), ("repeat_count", False),
+                  ("required_if", False))
+        for field_name, allow_current in fields:
             path = join_path(entry.path, field_name)
-            node = self.parse_expression(get(entry.node, field_name), path, allow_current=allow_current)
+            source = get(entry.node, field_name)
+            if field_name == "repeat_count" and isinstance(source, str) and source.strip().isdigit():
+                if int(source) > MAX_REPEAT_INSTANCES:
+                    self.add(path, "form.repeat_count", f"Tối đa {MAX_REPEAT_INSTANCES} lần lặp.",
+                             f"At most {MAX_REPEAT_INSTANCES} instances.")
+                continue
+            node = self.parse_expression(source, path, allow_current=allow_current)
             if node is None:
                 continue
-            for name in sorted(referenced_names(node)):
-                target = self.by_name.get(name)
-                if target is None:
-                    self.unknown_question(path, name)
-                elif target.order > entry.order or (target is entry and not allow_current):
-                    self.add(path, "form.forward_reference",
-                             f"Biểu thức dùng “{name}” nhưng câu hỏi này chưa được hỏi tới (nằm ở phía sau).",
-                             f"The expression uses '{name}', which is asked later (or is this question itself);"
-                             " only earlier questions can be used.")
-                elif target is not entry:
-                    self.check_answerable(path, target)
+            # entry.repeat is the repeat the question sits in; a repeat's own relevance and count sit outside it.
+            self.check_references(path, node, entry, entry.repeat, allow_self=allow_current)
             self.check_choice_literals(node, path, current=entry)
+        self.check_choice_filter(entry)
+        trigger = get(entry.node, "trigger")
+        if isinstance(trigger, list):
+            for name in trigger:
+                if name not in self.by_name:
+                    self.unknown_question(join_path(entry.path, "trigger"), name)
+
+    def check_references(self, path: str, node: Node, entry: Declared | None, scope: str | None,
+                         *, allow_self: bool = False) -> None:
+        """Names must be earlier answerable questions; a repeat's questions read from outside only via count/sum."""
+        calls = [item for item in walk(node) if isinstance(item, Call) and item.name in AGGREGATES]
+        aggregated = {arg.name for item in calls for arg in item.args if isinstance(arg, Ref)}
+        counted = {arg.name for item in calls if item.name == "count" for arg in item.args if isinstance(arg, Ref)}
+        for name in sorted(referenced_names(node)):
+            target = self.by_name.get(name)
+            if target is None:
+                self.unknown_question(path, name)
+                continue
+            if entry is not None and (target.order > entry.order or (target is entry and not allow_self)):
+                self.add(path, "form.forward_reference",
+                         f"Biểu thức dùng “{name}” nhưng câu hỏi này chưa được hỏi tới (nằm ở phía sau).",
+                         f"The expression uses '{name}', which is asked later (or is this question itself);"
+                         " only earlier questions can be used.")
+                continue
+            if target is entry:
+                continue
+            if target.kind == "repeat":
+                if name not in counted or target.name == scope:
+                    self.add(path, "form.repeat_needs_aggregate",
+                             f"Nhóm lặp “{name}” chỉ dùng được trong count(${{{name}}}).",
+                             f"Repeat '{name}' can only be used as count(${{{name}}}).")
+                continue
+            if target.repeat is not None and target.repeat != scope and name not in aggregated:
+                self.add(path, "form.repeat_needs_aggregate",
+                         f"“{name}” nằm trong nhóm lặp “{target.repeat}”; ngoài nhóm lặp hãy dùng"
+                         f" count(${{{name}}}) hoặc sum(${{{name}}}).",
+                         f"'{name}' is inside repeat '{target.repeat}'; outside it use count(${{{name}}})"
+                         f" or sum(${{{name}}}).")
+                continue
+            self.check_answerable(path, target)
+
+    def check_choice_filter(self, entry: Declared) -> None:
+        source = get(entry.node, "choice_filter")
+        if not isinstance(source, str):
+            return
+        path = join_path(entry.path, "choice_filter")
+        try:
+            node = parse_choice_filter(source)
+        except ExpressionError as error:
+            self.add(path, "form.bad_expression",
+                     f"Biểu thức không đọc được: {error.message} (vị trí {error.position}).",
+                     f"Cannot parse expression: {error.message} (at position {error.position}).")
+            return
+        known = {"name"}
+        for choice in get(entry.node, "choices") or []:
+            columns = get(choice, "columns")
+            if isinstance(columns, dict):
+                known.update(columns)
+        for column in sorted(choice_columns(node) - known):
+            self.add(path, "form.unknown_choice_column",
+                     f"Bộ lọc dùng cột “{column}” nhưng không phương án nào có cột này.",
+                     f"The filter uses column '{column}', which no choice has.")
+        self.check_references(path, node, entry, entry.repeat)
 
     def unknown_question(self, path: str, name: str) -> None:
         self.add(path, "form.unknown_reference",

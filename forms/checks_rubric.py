@@ -35,12 +35,7 @@ def _check_indicators(checker: Checker, indicators: Any) -> set[str]:
         node = checker.parse_expression(get(indicator, "condition"), condition_path, allow_current=False)
         if node is None:
             continue
-        for referenced in sorted(referenced_names(node)):
-            target = checker.by_name.get(referenced)
-            if target is None:
-                checker.unknown_question(condition_path, referenced)
-            else:
-                checker.check_answerable(condition_path, target)
+        checker.check_references(condition_path, node, None, None)
         checker.check_choice_literals(node, condition_path, current=None)
     return set(names)
 

@@ -6,15 +6,22 @@ from collections.abc import Iterator
 
 from forms.decode import join_path
 from forms.errors import FormError
-from forms.spec import FormDefinition, Group, Question, question_type
+from forms.spec import FormDefinition, Group, Question, RepeatGroup, question_type
 
 
 def _flatten(questions: list[Question], path: str) -> Iterator[tuple[str, Question]]:
+    for question_path, question, _ in _walk(questions, path, None):
+        yield question_path, question
+
+
+def _walk(questions: list[Question], path: str, repeat: str | None) -> Iterator[tuple[str, Question, str | None]]:
+    """(path, question, the repeat it sits in) in document order."""
     for index, question in enumerate(questions):
         question_path = join_path(path, index)
-        yield question_path, question
-        if isinstance(question, Group):
-            yield from _flatten(question.questions, join_path(question_path, "questions"))
+        yield question_path, question, repeat
+        if isinstance(question, (Group, RepeatGroup)):
+            inner = question.name if isinstance(question, RepeatGroup) else repeat
+            yield from _walk(question.questions, join_path(question_path, "questions"), inner)
 
 
 def check_compatible(previous: FormDefinition, new: FormDefinition) -> list[FormError]:
@@ -31,7 +38,20 @@ def check_compatible(previous: FormDefinition, new: FormDefinition) -> list[Form
             message_en=f"The form id changed from '{previous.id}' to '{new.id}'; a new version must keep the id.",
         ))
     old_types = {question.name: question_type(question) for _, question in _flatten(previous.questions, "questions")}
-    for path, question in _flatten(new.questions, "questions"):
+    old_repeats = {question.name: repeat for _, question, repeat in _walk(previous.questions, "questions", None)}
+    for path, question, repeat in _walk(new.questions, "questions", None):
+        if question.name in old_repeats and old_repeats[question.name] != repeat:
+            was, now = old_repeats[question.name], repeat
+            errors.append(FormError(
+                path=path, code="form.moved_across_repeat",
+                message_vi=f"Câu hỏi “{question.name}” chuyển {'ra khỏi nhóm lặp “' + was + '”' if was else 'vào'}"
+                           f"{' nhóm lặp “' + now + '”' if now else ''}; câu trả lời cũ nằm ở chỗ khác."
+                           " Hãy đặt tên mới cho câu hỏi.",
+                message_en=f"Question '{question.name}' moved {'out of repeat ' + repr(was) if was else 'into'}"
+                           f"{' repeat ' + repr(now) if now else ''}; stored answers sit elsewhere."
+                           " Give the question a new name.",
+            ))
+            continue
         old_type = old_types.get(question.name)
         new_type = question_type(question)
         if old_type is not None and old_type != new_type:

@@ -13,17 +13,21 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
-from forms.expr import parse
+from forms.expr import parse, parse_choice_filter
 from forms.expr_ast import Node
-from forms.expr_compile import Test, compile_test
+from forms.expr_compile import Evaluator, Test, compile_node, compile_test
 from forms.spec import (
+    UNSET,
+    CalculateQuestion,
     FormDefinition,
     GeopointQuestion,
     Group,
     Label,
     PhotoQuestion,
     Question,
+    RepeatGroup,
     SelectMultipleQuestion,
     SelectOneQuestion,
     question_type,
@@ -34,6 +38,7 @@ _CACHE_SIZE = 256
 
 @dataclass(frozen=True, slots=True)
 class CompiledGroup:
+    kind = "group"  # a class constant: run_visit branches on kind alone (one attribute read per step)
     name: str
     parent: int  # index into CompiledForm.groups, -1 at the top level
     relevant: Node | None
@@ -52,12 +57,55 @@ class CompiledQuestion:
     relevant: Node | None
     constraint: Node | None
     choices: frozenset[str] | None
+    calculation: Node | None = None
+    choice_filter: Node | None = None
+    # Each choice as a choice_filter sees it: (value, its columns plus "name" = value).
+    choice_rows: tuple[tuple[str, dict[str, str]], ...] = ()
+    read_only: bool = False
+    default: Any = None
+    required_if: Node | None = None
     relevant_test: Test | None = field(init=False, repr=False, compare=False)
     constraint_test: Test | None = field(init=False, repr=False, compare=False)
+    calculate: Evaluator | None = field(init=False, repr=False, compare=False)
+    choice_filter_test: Test | None = field(init=False, repr=False, compare=False)
+    required_if_test: Test | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "required_if_test", _test_or_none(self.required_if))
         object.__setattr__(self, "relevant_test", _test_or_none(self.relevant))
         object.__setattr__(self, "constraint_test", _test_or_none(self.constraint))
+        object.__setattr__(self, "calculate", None if self.calculation is None else compile_node(self.calculation))
+        object.__setattr__(self, "choice_filter_test", _test_or_none(self.choice_filter))
+
+
+class CompiledRepeat:
+    """A repeat: its own steps, run once per instance; ``count`` is its repeat_count (an expression)."""
+
+    kind = "repeat"
+    __slots__ = (
+        "count",
+        "count_value",
+        "group_names",
+        "groups",
+        "name",
+        "names",
+        "parent",
+        "relevant",
+        "relevant_test",
+        "steps",
+    )
+
+    def __init__(self, name: str, parent: int, relevant: Node | None, count: Node | None) -> None:
+        self.name = name
+        self.parent = parent
+        self.relevant = relevant
+        self.relevant_test = _test_or_none(relevant)
+        self.count = count
+        self.count_value: Evaluator | None = None if count is None else compile_node(count)
+        self.steps: list[CompiledGroup | CompiledQuestion | CompiledRepeat] = []
+        self.groups: list[CompiledGroup] = []
+        self.names: set[str] = set()
+        self.group_names: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +133,18 @@ class CompiledForm:
     def __init__(self, definition: FormDefinition) -> None:
         self.definition = definition
         self.groups: list[CompiledGroup] = []
-        self.steps: list[CompiledGroup | CompiledQuestion] = []
+        self.steps: list[CompiledGroup | CompiledQuestion | CompiledRepeat] = []
+        # Every question of the form by name, those inside repeats included (names are unique form-wide).
         self.questions: dict[str, CompiledQuestion] = {}
-        self._add(definition.questions, parent=-1)
-        self.group_names = frozenset(group.name for group in self.groups)
+        # Names that may be keys of the top-level answers object (questions and repeats outside any repeat).
+        self.top_names: set[str] = set()
+        self.repeats: dict[str, CompiledRepeat] = {}
+        top = CompiledRepeat("", -1, None, None)
+        self._add(definition.questions, -1, top)
+        self.steps, self.groups, self.top_names = top.steps, top.groups, top.names
+        self.group_names = frozenset(top.group_names)
+        self.all_names = frozenset(self.questions) | frozenset(self.repeats)
+        self.has_calculations = any(item.calculate is not None for item in self.questions.values())
         thresholds = [
             item.question.accuracy_threshold_m
             for item in self.questions.values()
@@ -107,31 +163,61 @@ class CompiledForm:
             else []
         )
 
-    def _add(self, questions: list[Question], parent: int) -> None:
+    def _add(self, questions: list[Question], parent: int, scope: CompiledRepeat) -> None:
         for question in questions:
             relevant = parse(question.relevant) if question.relevant else None
             if isinstance(question, Group):
                 group = CompiledGroup(question.name, parent, relevant)
-                self.groups.append(group)
-                self.steps.append(group)
-                self._add(question.questions, parent=len(self.groups) - 1)
+                scope.groups.append(group)
+                scope.steps.append(group)
+                scope.group_names.add(question.name)
+                self._add(question.questions, len(scope.groups) - 1, scope)
                 continue
-            choices = (
-                frozenset(choice.value for choice in question.choices)
-                if isinstance(question, (SelectOneQuestion, SelectMultipleQuestion))
-                else None
-            )
-            item = CompiledQuestion(
-                name=question.name,
-                kind=question_type(question),
-                question=question,
-                parent=parent,
-                relevant=relevant,
-                constraint=parse(question.constraint) if question.constraint else None,
-                choices=choices,
-            )
+            if isinstance(question, RepeatGroup):
+                count = question.repeat_count
+                repeat = CompiledRepeat(question.name, parent, relevant, parse(count) if count else None)
+                scope.steps.append(repeat)
+                scope.names.add(question.name)
+                self.repeats[question.name] = repeat
+                self._add(question.questions, -1, repeat)
+                continue
+            item = _compile_question(question, parent)
             self.questions[question.name] = item
-            self.steps.append(item)
+            scope.steps.append(item)
+            scope.names.add(question.name)
+
+
+def _compile_question(question: Question, parent: int) -> CompiledQuestion:
+    choices = choice_filter = None
+    rows: tuple[tuple[str, dict[str, str]], ...] = ()
+    if isinstance(question, (SelectOneQuestion, SelectMultipleQuestion)):
+        choices = frozenset(choice.value for choice in question.choices)
+        if question.choice_filter is not UNSET:
+            choice_filter = parse_choice_filter(question.choice_filter)
+            rows = tuple(
+                (choice.value, {**(choice.columns if choice.columns is not UNSET else {}), "name": choice.value})
+                for choice in question.choices
+            )
+    if isinstance(question, CalculateQuestion):
+        return CompiledQuestion(name=question.name, kind="calculate", question=question, parent=parent,
+                                relevant=parse(question.relevant) if question.relevant else None, constraint=None,
+                                choices=None, calculation=parse(question.calculation))
+    assert not isinstance(question, (Group, RepeatGroup))
+    default = None if question.default is UNSET else question.default
+    return CompiledQuestion(
+        name=question.name,
+        kind=question_type(question),
+        question=question,
+        parent=parent,
+        relevant=parse(question.relevant) if question.relevant else None,
+        constraint=parse(question.constraint) if question.constraint else None,
+        choices=choices,
+        choice_filter=choice_filter,
+        choice_rows=rows,
+        read_only=question.read_only is True,
+        default=default,
+        required_if=None if question.required_if is UNSET else parse(question.required_if),
+    )
 
 
 _cache: OrderedDict[int, tuple[FormDefinition, CompiledForm]] = OrderedDict()

@@ -20,6 +20,7 @@ from forms.expr_ast import (
     And,
     Arithmetic,
     Call,
+    ChoiceColumn,
     Comparison,
     Current,
     EvalContext,
@@ -27,8 +28,8 @@ from forms.expr_ast import (
     Negate,
     Node,
     Or,
-    RegexMatch,
     Ref,
+    RegexMatch,
     walk,
 )
 
@@ -123,10 +124,12 @@ def tokenize(source: str) -> list[Token]:
 class _Parser:
     """Recursive descent, XPath precedence: or < and < = != < < <= > >= < + - < * div mod < unary -."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, bare_names_are_columns: bool = False) -> None:
         self.tokens = tokenize(source)
         self.index = 0
         self.depth = 0
+        # In a choice_filter a bare name is a column of the choice (XLSForm), ${name} an answer.
+        self.bare_names_are_columns = bare_names_are_columns
 
     @property
     def token(self) -> Token:
@@ -240,6 +243,8 @@ class _Parser:
                 return Literal(token.text == "true")
             if token.text in RESERVED_WORDS:
                 raise ExpressionError(f"unexpected {token.text!r}", token.position)
+            if self.bare_names_are_columns:
+                return ChoiceColumn(token.text)
             return Ref(token.text)
         raise ExpressionError(f"unexpected {self._describe(token)}", token.position)
 
@@ -285,6 +290,14 @@ def parse(source: str) -> Node:
     return _Parser(source).parse()
 
 
+@functools.lru_cache(maxsize=1024)
+def parse_choice_filter(source: str) -> Node:
+    """Parse a choice_filter: bare names become ``ChoiceColumn`` nodes, ``${q}`` stays an answer."""
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"the expression is longer than {MAX_EXPRESSION_LENGTH} characters", 0)
+    return _Parser(source, bare_names_are_columns=True).parse()
+
+
 def evaluate(
     expression: Node | str,
     answers: Mapping[str, Any],
@@ -304,3 +317,8 @@ def referenced_names(node: Node) -> set[str]:
 
 def uses_current(node: Node) -> bool:
     return any(isinstance(item, Current) for item in walk(node))
+
+
+def choice_columns(node: Node) -> set[str]:
+    """Choice columns a choice_filter reads."""
+    return {item.name for item in walk(node) if isinstance(item, ChoiceColumn)}

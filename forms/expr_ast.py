@@ -11,21 +11,35 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from forms.expr_values import arithmetic, compare, selected_values, to_number, to_string, truthy
+from forms.expr_values import (
+    arithmetic,
+    compare,
+    concat_of,
+    count_of,
+    round_half_up,
+    selected_values,
+    sum_of,
+    to_number,
+    to_string,
+    truthy,
+)
 
 # Longer inputs than any text answer allows are not matched: bounds regex running time.
 MAX_REGEX_INPUT = 2000
 
 
 class EvalContext:
-    """What an expression can see: answers by question name, and '.' (the current answer)."""
+    """What an expression can see: answers by question name, '.' (the current answer) and, in a
+    choice_filter, the choice being tested (its columns, and ``name`` for its value)."""
 
-    __slots__ = ("answers", "current", "_today")
+    __slots__ = ("_today", "answers", "choice", "current")
 
-    def __init__(self, answers: Mapping[str, Any], current: Any = None, today: dt.date | None = None) -> None:
+    def __init__(self, answers: Mapping[str, Any], current: Any = None, today: dt.date | None = None,
+                 choice: Mapping[str, str] | None = None) -> None:
         self.answers = answers
         self.current = current
         self._today = today.isoformat() if today is not None else None
+        self.choice = choice
 
     @property
     def today(self) -> str:
@@ -60,6 +74,17 @@ class Ref(Node):
 
     def evaluate(self, ctx: EvalContext) -> Any:
         return ctx.answers.get(self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceColumn(Node):
+    """A bare name inside a choice_filter: that column of the choice being tested (None if it has none)."""
+
+    name: str
+
+    def evaluate(self, ctx: EvalContext) -> Any:
+        choice = ctx.choice
+        return None if choice is None else choice.get(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +215,11 @@ def _int(ctx: EvalContext, args: tuple[Node, ...]) -> int | None:
     return None if number is None else int(number)
 
 
+def _round(ctx: EvalContext, args: tuple[Node, ...]) -> int | float | None:
+    value = args[0].evaluate(ctx)
+    return round_half_up(value, args[1].evaluate(ctx) if len(args) > 1 else 0)
+
+
 FUNCTIONS: dict[str, Any] = {
     "not": lambda ctx, args: not truthy(args[0].evaluate(ctx)),
     "true": lambda ctx, args: True,
@@ -205,7 +235,13 @@ FUNCTIONS: dict[str, Any] = {
     "number": lambda ctx, args: to_number(args[0].evaluate(ctx)),
     "int": _int,
     "string": lambda ctx, args: to_string(args[0].evaluate(ctx)),
+    "count": lambda ctx, args: count_of(args[0].evaluate(ctx)),
+    "sum": lambda ctx, args: sum_of(args[0].evaluate(ctx)),
+    "concat": lambda ctx, args: concat_of([arg.evaluate(ctx) for arg in args]),
+    "round": _round,
 }
+# Functions that read a whole repeat: the only place a question inside a repeat may be named from outside it.
+AGGREGATES = frozenset({"count", "sum"})
 
 # (fewest, most) arguments of each function, regex included (it has its own node).
 ARITY: dict[str, tuple[int, int]] = {
@@ -224,6 +260,10 @@ ARITY: dict[str, tuple[int, int]] = {
     "int": (1, 1),
     "string": (1, 1),
     "regex": (2, 2),
+    "count": (1, 1),
+    "sum": (1, 1),
+    "concat": (1, 50),
+    "round": (1, 2),
 }
 
 

@@ -32,6 +32,7 @@ from forms.expr_ast import (
     And,
     Arithmetic,
     Call,
+    ChoiceColumn,
     Comparison,
     Current,
     EvalContext,
@@ -39,10 +40,21 @@ from forms.expr_ast import (
     Negate,
     Node,
     Or,
-    RegexMatch,
     Ref,
+    RegexMatch,
 )
-from forms.expr_values import arithmetic, compare, selected_values, to_number, to_string, truthy
+from forms.expr_values import (
+    arithmetic,
+    compare,
+    concat_of,
+    count_of,
+    round_half_up,
+    selected_values,
+    sum_of,
+    to_number,
+    to_string,
+    truthy,
+)
 
 Evaluator = Callable[[EvalContext], Any]
 Test = Callable[[EvalContext], bool]
@@ -110,6 +122,8 @@ def _value(node: Node) -> Evaluator:
         return lambda ctx: arithmetic("-", 0, operand(ctx))
     if kind is Arithmetic:
         return _arithmetic(node)  # type: ignore[arg-type]
+    if kind is ChoiceColumn:
+        return _column(node.name)  # type: ignore[attr-defined]
     return node.evaluate  # a node type this module does not know: walk it
 
 
@@ -118,6 +132,14 @@ def _ref(name: str) -> Evaluator:
         return ctx.answers.get(name)
 
     return ref
+
+
+def _column(name: str) -> Evaluator:
+    def column(ctx: EvalContext) -> Any:
+        choice = ctx.choice
+        return None if choice is None else choice.get(name)
+
+    return column
 
 
 def _arithmetic(node: Arithmetic) -> Evaluator:
@@ -318,6 +340,14 @@ def _call(node: Call) -> Evaluator:
             return first
 
         return coalesce
+    if name == "concat":
+        return lambda ctx: concat_of([arg(ctx) for arg in args])
+    if name == "round":
+        if len(args) == 1:
+            (number,) = args
+            return lambda ctx: round_half_up(number(ctx), 0)
+        number, digits = args
+        return lambda ctx: round_half_up(number(ctx), digits(ctx))
     if name == "contains":
         haystack, needle = args
         return lambda ctx: to_string(needle(ctx)) in to_string(haystack(ctx))
@@ -340,6 +370,10 @@ def _call(node: Call) -> Evaluator:
         return int_
     if name == "string":
         return lambda ctx: to_string(arg(ctx))
+    if name == "count":
+        return lambda ctx: count_of(arg(ctx))
+    if name == "sum":
+        return lambda ctx: sum_of(arg(ctx))
     return node.evaluate  # pragma: no cover - every function is handled above
 
 

@@ -1,7 +1,9 @@
 """Value rules of the expression language (XLSForm/XPath flavoured, simplified).
 
 Answers reach expressions as their wire values: str, int, float, bool, list[str]
-(select_multiple), dict (geopoint) or None (unanswered). Every helper here is total:
+(select_multiple), dict (geopoint) or None (unanswered); outside a repeat, a question inside
+it reads as a tuple with one value per instance (a "nodeset"), and the repeat itself as a
+tuple of its instances. Every helper here is total:
 it never raises for any of those inputs, so a strange answer cannot crash validation.
 """
 
@@ -18,7 +20,7 @@ def truthy(value: Any) -> bool:
         return value
     if isinstance(value, (int, float)):
         return value != 0 and not (isinstance(value, float) and math.isnan(value))
-    if isinstance(value, (str, list, dict)):
+    if isinstance(value, (str, list, dict, tuple)):
         return len(value) > 0
     return False
 
@@ -62,7 +64,7 @@ def to_string(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return value
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return " ".join(to_string(item) for item in value)
     if isinstance(value, dict):
         # XLSForm renders a geopoint as "lat lon"; keep that shape.
@@ -74,7 +76,7 @@ def selected_values(value: Any) -> list[str]:
     """The choice values held by a select answer (select_one gives at most one)."""
     if value is None:
         return []
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [to_string(item) for item in value]
     return to_string(value).split()
 
@@ -115,9 +117,9 @@ def compare(op: str, left: Any, right: Any) -> bool:
             a, b = to_number(left), to_number(right)
             return a is not None and b is not None and _apply(op, a, b)
         return _apply(op, to_string(left), to_string(right))
-    if isinstance(left, (list, dict)):
+    if isinstance(left, (list, dict, tuple)):
         left = to_string(left)
-    if isinstance(right, (list, dict)):
+    if isinstance(right, (list, dict, tuple)):
         right = to_string(right)
     if _is_number(left) and _is_number(right):
         if (isinstance(left, float) and math.isnan(left)) or (isinstance(right, float) and math.isnan(right)):
@@ -145,7 +147,7 @@ def arithmetic(op: str, left: Any, right: Any) -> int | float | None:
         return None
 
 
-def _arithmetic(op: str, a: int | float, b: int | float) -> int | float | None:
+def _arithmetic(op: str, a: float, b: float) -> int | float | None:
     if op == "+":
         result = a + b
     elif op == "-":
@@ -167,3 +169,54 @@ def _arithmetic(op: str, a: int | float, b: int | float) -> int | float | None:
     if isinstance(result, float) and (math.isinf(result) or math.isnan(result)):
         return None
     return result
+
+
+def count_of(value: Any) -> int:
+    """``count()``: instances of a repeat (or values of a question in it); 0 or 1 for a single answer."""
+    if isinstance(value, tuple):
+        return len(value)
+    return 0 if value is None else 1
+
+
+def sum_of(value: Any) -> int | float | None:
+    """``sum()``: the numbers among a repeat's values (booleans count 1/0; blanks and text are skipped)."""
+    items = value if isinstance(value, tuple) else (value,)
+    total: int | float = 0
+    for item in items:
+        number = to_number(item)
+        if number is not None:
+            total += number
+    if isinstance(total, float) and (math.isinf(total) or math.isnan(total)):
+        return None
+    return total
+
+
+def concat_of(values: list[Any]) -> str:
+    """``concat(a, b, …)``: the texts of the values, joined with nothing between them."""
+    return "".join(to_string(value) for value in values)
+
+
+MAX_ROUND_DIGITS = 15
+
+
+def round_half_up(value: Any, digits: Any = 0) -> int | float | None:
+    """``round(x[, digits])``: half away from zero, as ODK: sign(x) · floor(|x| · 10^d + 0.5) / 10^d.
+
+    ``digits`` is truncated to an integer and clamped to −15…15; with digits ≤ 0 the result is an int.
+    None when x or digits is not a number.
+    """
+    number, places = to_number(value), to_number(digits)
+    if number is None or places is None:
+        return None
+    places = max(-MAX_ROUND_DIGITS, min(MAX_ROUND_DIGITS, int(places)))
+    scale = 10.0**places
+    try:
+        magnitude = math.floor(abs(number) * scale + 0.5) / scale
+    except OverflowError:
+        return None
+    if math.isinf(magnitude) or math.isnan(magnitude):
+        return None
+    signed = -magnitude if number < 0 else magnitude
+    if places <= 0:
+        return int(signed)
+    return signed

@@ -11,7 +11,10 @@ from forms.checks import Checker, get
 from forms.checks_rubric import check_rubric
 from forms.decode import decode_error, decode_pieces
 from forms.errors import FormDefinitionError, FormError
+from forms.labels import fill_phone_languages
 from forms.spec import FormDefinition
+
+DERIVED_VERSION_PREFIX = "auto-"
 
 
 def load_definition(data: bytes | str | dict[str, Any]) -> FormDefinition:
@@ -32,7 +35,17 @@ def load_definition(data: bytes | str | dict[str, Any]) -> FormDefinition:
     errors.extend(checker.errors)
     if errors or definition is None:
         raise FormDefinitionError(errors)
+    fill_phone_languages(definition)
+    if not definition.version:
+        definition = msgspec.structs.replace(definition, version=derived_version(definition))
     return definition
+
+
+def derived_version(definition: FormDefinition) -> str:
+    """A version named after the content (as pyxform / ODK Central do when none is given): the same
+    content always gives the same version, changed content a new one."""
+    unversioned = msgspec.structs.replace(definition, version="")
+    return DERIVED_VERSION_PREFIX + hashlib.sha256(canonical_json(unversioned)).hexdigest()[:12]
 
 
 def _to_python(data: bytes | str | dict[str, Any]) -> dict[str, Any]:

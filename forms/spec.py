@@ -7,7 +7,7 @@ loaded definition is compiled once and cached by identity (see ``forms.compiled`
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
@@ -32,16 +32,22 @@ class Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     """
 
 
-class Label(Base):
-    """A text shown to people, Vietnamese first."""
-
-    vi: str
-    en: str
+# A text shown to people: language code → text, e.g. {"vi": "Hộ có mấy người?", "en": "How many people?"}.
+# Vietnamese is required; any other language may be added. Loading fills "en" from the form's default
+# language when it is missing, so phones that read only .vi/.en keep working (see forms.labels).
+Label = dict[str, str]
+# Fields added after the first release default to UNSET, which msgspec leaves out of the JSON: a stored
+# definition that does not use them keeps exactly the canonical bytes (and content hash) it had.
+UNSET = msgspec.UNSET
+Unset = msgspec.UnsetType
+AnswerValue = str | int | float | bool | list[str]
 
 
 class Choice(Base):
     value: str
     label: Label
+    # Extra columns of the choices sheet (e.g. the province a district belongs to), read by choice_filter.
+    columns: dict[str, str] | Unset = UNSET
 
 
 class QuestionBase(Base, tag_field="type"):
@@ -52,6 +58,13 @@ class QuestionBase(Base, tag_field="type"):
     relevant: str | None = None
     constraint: str | None = None
     constraint_message: Label | None = None
+    # What the phone fills in before the member answers (XLSForm `default`).
+    default: AnswerValue | Unset = UNSET
+    # Shown but not editable on the phone; the server then accepts only the default (or no answer).
+    read_only: bool | Unset = UNSET
+    # Required only when this expression holds (XLSForm's `required` written as a condition); `required`
+    # stays a plain bool, as phones already read it.
+    required_if: str | Unset = UNSET
 
 
 class TextQuestion(QuestionBase, tag="text"):
@@ -70,10 +83,13 @@ class DecimalQuestion(QuestionBase, tag="decimal"):
 
 class SelectOneQuestion(QuestionBase, tag="select_one", kw_only=True):
     choices: list[Choice]
+    # Which choices are offered: bare names are the choice's columns (`name` is its value), ${q} answers.
+    choice_filter: str | Unset = UNSET
 
 
 class SelectMultipleQuestion(QuestionBase, tag="select_multiple", kw_only=True):
     choices: list[Choice]
+    choice_filter: str | Unset = UNSET
 
 
 class BooleanQuestion(QuestionBase, tag="boolean"):
@@ -82,6 +98,22 @@ class BooleanQuestion(QuestionBase, tag="boolean"):
 
 class DateQuestion(QuestionBase, tag="date"):
     pass
+
+
+class TimeQuestion(QuestionBase, tag="time"):
+    """Answered as "HH:MM", "HH:MM:SS" or "HH:MM:SS.sss+07:00" (ODK Collect's shape)."""
+
+
+class DateTimeQuestion(QuestionBase, tag="datetime"):
+    """Answered as ISO 8601, e.g. "2024-05-01T14:30:00.000+07:00"."""
+
+
+class RangeQuestion(QuestionBase, tag="range", kw_only=True):
+    """A number on a slider from start to end in steps of step (ODK's `range`)."""
+
+    start: float
+    end: float
+    step: PositiveFloat = 1.0
 
 
 class GeopointQuestion(QuestionBase, tag="geopoint"):
@@ -104,11 +136,34 @@ class NoteQuestion(QuestionBase, tag="note"):
     """Text shown to the team member; never answered."""
 
 
+class CalculateQuestion(Base, tag="calculate", tag_field="type", kw_only=True):
+    """A value the server computes from earlier answers and stores with the visit (never asked)."""
+
+    name: str
+    calculation: str
+    label: Label | Unset = UNSET
+    relevant: str | None = None
+    # Phones recompute only when these questions change (XLSForm `trigger`); the server always computes.
+    trigger: list[str] | Unset = UNSET
+
+
 class Group(Base, tag="group", tag_field="type", kw_only=True):
     name: str
     label: Label
     hint: Label | None = None
     relevant: str | None = None
+    questions: list[Question]
+
+
+class RepeatGroup(Base, tag="repeat", tag_field="type", kw_only=True):
+    """Questions asked once per instance (e.g. per person); answered as a list of objects by question name."""
+
+    name: str
+    label: Label
+    hint: Label | None = None
+    relevant: str | None = None
+    # How many instances there must be: an expression or a number written as text (XLSForm `repeat_count`).
+    repeat_count: str | None = None
     questions: list[Question]
 
 
@@ -120,10 +175,15 @@ Question = (
     | SelectMultipleQuestion
     | BooleanQuestion
     | DateQuestion
+    | TimeQuestion
+    | DateTimeQuestion
+    | RangeQuestion
     | GeopointQuestion
     | PhotoQuestion
     | NoteQuestion
+    | CalculateQuestion
     | Group
+    | RepeatGroup
 )
 
 
@@ -151,10 +211,11 @@ class Rubric(Base):
 
 class FormDefinition(Base, kw_only=True):
     id: str
-    version: str
+    # Optional on input: when empty, loading derives one from the content (see forms.load).
+    version: str = ""
     title: Label
     description: Label | None = None
-    default_language: Literal["vi", "en"] = "vi"
+    default_language: str = "vi"
     questions: list[Question]
     rubric: Rubric | None = None
 

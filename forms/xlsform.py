@@ -2,7 +2,8 @@
 
 pyxform reads the workbook; this module maps its JSON to our spec and refuses anything
 it cannot represent. Every unsupported feature is listed (``xlsform.unsupported``) with
-the sheet row it came from — nothing is dropped silently. The caller then runs
+the sheet row it came from and what to use instead, all at once; what is merely dropped
+(Kobo's ``$kuid`` columns, metadata rows, unknown languages) comes back as warnings. The caller then runs
 ``load_definition`` on the result for the full meaning checks.
 """
 
@@ -14,12 +15,31 @@ from pathlib import Path
 from typing import Any
 
 from forms.errors import FormDefinitionError, FormError
-from forms.expr import ExpressionError, parse
-from forms.xlsform_mapping import LabelReader, Rows, convert_children
+from forms.expr import ExpressionError, parse, parse_choice_filter
+from forms.xlsform_labels import LabelReader
+from forms.xlsform_mapping import Converter, Rows
+
+# Functions of ODK's XPath that forms here cannot use, and what to write instead.
+FUNCTION_ADVICE = {
+    "pulldata": ("đưa dữ liệu tra cứu vào trang choices và dùng choice_filter, hoặc tính từ câu trả lời trước",
+                 "put the lookup data on the choices sheet and use choice_filter, or compute it from earlier answers"),
+    "indexed-repeat": ("dùng count() hoặc sum() trên nhóm lặp", "use count() or sum() over the repeat"),
+    "position": ("dùng count() trên nhóm lặp", "use count() over the repeat"),
+    "once": ("bỏ once(): máy chủ tính mỗi phép tính một lần khi phiếu đến",
+             "drop once(): the server computes each calculation once, when the visit arrives"),
+    "now": ("dùng dòng start/end (ứng dụng tự ghi thời gian)", "use the start/end rows (the app records the times)"),
+    "jr:choice-name": ("so sánh với mã phương án", "compare with the choice value"),
+}
+EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required")
 
 
 def convert_xlsform(data: bytes, filename: str = "form.xlsx") -> dict[str, Any]:
     """XLSForm bytes → a definition dict for ``load_definition``; raises FormDefinitionError."""
+    return convert_xlsform_report(data, filename)[0]
+
+
+def convert_xlsform_report(data: bytes, filename: str = "form.xlsx") -> tuple[dict[str, Any], list[FormError]]:
+    """XLSForm bytes → (definition dict, warnings about what was ignored); raises FormDefinitionError."""
     # pyxform is slow to import and only needed here.
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import get_xlsform, workbook_to_json
@@ -32,31 +52,26 @@ def convert_xlsform(data: bytes, filename: str = "form.xlsx") -> dict[str, Any]:
         raise FormDefinitionError([_invalid(str(error))]) from None
 
     rows = Rows(workbook.survey or [], workbook.choices or [])
-    labels = LabelReader()
-    errors: list[FormError] = []
-    questions = convert_children(survey.get("children", []), rows, labels, errors)
-    errors.extend(labels.language_errors())
-    errors.extend(_check_expressions(questions, rows))
+    labels = LabelReader(survey.get("default_language"))
+    converter = Converter(rows, labels)
+    questions = converter.children(survey.get("children", []))
+    errors = converter.errors
+    errors.extend(_check_expressions(rows))
 
     form_id = str(survey.get("id_string") or "")
     definition: dict[str, Any] = {
         "id": form_id,
         "title": labels.read(survey.get("title")) or {"vi": form_id, "en": form_id},
-        "default_language": labels.language_code(survey.get("default_language")) or "vi",
+        "default_language": labels.default_code or "vi",
         "questions": questions,
     }
     version = survey.get("version")
-    if version in (None, ""):
-        errors.append(FormError(
-            path="settings.version", code="xlsform.missing_setting",
-            message_vi="Trang settings thiếu cột version (phiên bản mẫu phiếu).",
-            message_en="The settings sheet has no version.",
-        ))
-    else:
+    if version not in (None, ""):
         definition["version"] = str(version)
     if errors:
         raise FormDefinitionError(errors)
-    return definition
+    warnings = [*labels.warnings(), *rows.warnings(), *converter.warnings, *converter.metadata_warning()]
+    return definition, warnings
 
 
 def _invalid(message: str) -> FormError:
@@ -69,23 +84,33 @@ def _invalid(message: str) -> FormError:
     )
 
 
-def _check_expressions(questions: list[dict[str, Any]], rows: Rows) -> list[FormError]:
-    """XLSForm expressions pass through; those our language cannot read are unsupported."""
+def _check_expressions(rows: Rows) -> list[FormError]:
+    """Expressions pass through as written; those our language cannot read are refused, row by row."""
     errors: list[FormError] = []
-    for question in questions:
-        for column in ("relevant", "constraint"):
-            source = question.get(column)
-            if source is None:
+    for name in rows.by_name:
+        for column in EXPRESSION_COLUMNS:
+            source = rows.cell(name, column)
+            if source is None or (column == "repeat_count" and source.isdigit()):
+                continue
+            if column == "required" and source.lower() in ("yes", "no", "true", "false", "true()", "false()"):
                 continue
             try:
-                parse(source)
+                parse_choice_filter(source) if column == "choice_filter" else parse(source)
             except ExpressionError as error:
-                errors.append(FormError(
-                    path=rows.path(question["name"], column),
-                    code="xlsform.unsupported",
-                    message_vi=f"Biểu thức {column} “{source}” dùng cú pháp chưa hỗ trợ: {error.message}.",
-                    message_en=f"The {column} expression '{source}' uses unsupported syntax: {error.message}.",
-                ))
-        if question.get("type") == "group":
-            errors.extend(_check_expressions(question["questions"], rows))
+                errors.append(_expression_error(rows.path(name, column), column, source, error))
     return errors
+
+
+def _expression_error(path: str, column: str, source: str, error: ExpressionError) -> FormError:
+    for function, (vi, en) in FUNCTION_ADVICE.items():
+        if re.search(rf"(?<![\w-]){re.escape(function)}\s*\(", source):
+            return FormError(
+                path=path, code="xlsform.unsupported",
+                message_vi=f"Biểu thức {column} “{source}” dùng {function}() chưa được hỗ trợ; hãy {vi}.",
+                message_en=f"The {column} expression '{source}' uses {function}(), which is not supported; {en}.",
+            )
+    return FormError(
+        path=path, code="xlsform.unsupported",
+        message_vi=f"Biểu thức {column} “{source}” dùng cú pháp chưa hỗ trợ: {error.message}.",
+        message_en=f"The {column} expression '{source}' uses unsupported syntax: {error.message}.",
+    )

@@ -36,7 +36,8 @@ def test_cli_publishes_forms_and_reports_errors(
     assert main(["forms", "publish", bundled]) == 0
     assert "already published" in capsys.readouterr().out
 
-    changed = small_form(form_id="household-digital-skills", version="1")
+    bundled_version = json.loads(bundled_form_paths()[0].read_text())["version"]
+    changed = small_form(form_id="household-digital-skills", version=bundled_version)
     path = tmp_path / "changed.json"
     path.write_text(json.dumps(changed))
     assert main(["forms", "publish", str(path)]) == 2

@@ -80,8 +80,9 @@ def cmd_forms_publish(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     content = Path(args.file).read_bytes()
+    warnings = []
     if args.file.lower().endswith((".xlsx", ".xls")):
-        definition = services.parse_xlsform(content, Path(args.file).name)
+        definition, warnings = services.parse_xlsform(content, Path(args.file).name)
     else:
         definition = services.parse_definition(content)
 
@@ -91,6 +92,8 @@ def cmd_forms_publish(args: argparse.Namespace) -> int:
     published = run_with_session(settings, work)
     state = "published" if published.created else "already published (same content)"
     print(f"{published.form_id} v{published.version}: {state}, hash {published.content_hash}")
+    for warning in warnings:
+        print(f"warning: {warning.path}: {warning.message_en}")
     return 0
 
 

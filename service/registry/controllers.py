@@ -7,13 +7,14 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, HeaderParameter, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
+import forms
 from service import errors
 from service.auth.actor import Role
 from service.http.deps import CurrentActor, DbSession
 from service.http.paging import Page
 from service.registry import services
 from service.registry.models import FormVersion
-from service.registry.schemas import FormSummary, PublishResult
+from service.registry.schemas import FormSummary, PublishResult, PublishWarning
 
 XLSFORM_MAX_BYTES = 5_000_000
 
@@ -34,9 +35,10 @@ def _definition_response(row: FormVersion, if_none_match: str | None) -> Respons
     return Response(services.canonical_bytes(row), media_type="application/json", headers=headers)
 
 
-def _publish_response(published: services.Published) -> Response[PublishResult]:
+def _publish_response(published: services.Published, derived: bool,
+                      warnings: list[PublishWarning] | None = None) -> Response[PublishResult]:
     body = PublishResult(id=published.form_id, version=published.version, hash=published.content_hash,
-                         created=published.created)
+                         created=published.created, version_derived=derived, warnings=warnings or [])
     return Response(body, status_code=HTTP_201_CREATED if published.created else HTTP_200_OK)
 
 
@@ -68,8 +70,10 @@ class FormController(Controller):
     @post("/", summary="Publish a form definition (JSON spec); admins only", status_code=HTTP_201_CREATED)
     async def publish_form(self, request: Request, db_session: DbSession, actor: CurrentActor) -> Response[PublishResult]:
         actor.require_role(Role.ADMIN)
-        definition = services.parse_definition(await request.body())
-        return _publish_response(await services.publish(db_session, definition, actor.user_id))
+        body = await request.body()
+        definition = services.parse_definition(body)
+        published = await services.publish(db_session, definition, actor.user_id)
+        return _publish_response(published, services.version_was_derived(body))
 
     @post("/xlsform", summary="Publish an XLSForm (.xlsx upload, part `file`); admins only",
           status_code=HTTP_201_CREATED, request_max_body_size=XLSFORM_MAX_BYTES)
@@ -83,5 +87,6 @@ class FormController(Controller):
             raise errors.DomainError(errors.BAD_BODY, "Thiếu tệp XLSForm (trường 'file').",
                                      "Missing the XLSForm file (part 'file').")
         content = await upload.read()
-        definition = services.parse_xlsform(content, upload.filename or "form.xlsx")
-        return _publish_response(await services.publish(db_session, definition, actor.user_id))
+        definition, warnings = services.parse_xlsform(content, upload.filename or "form.xlsx")
+        published = await services.publish(db_session, definition, actor.user_id)
+        return _publish_response(published, definition.version.startswith(forms.DERIVED_VERSION_PREFIX), warnings)

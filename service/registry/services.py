@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
-from forms.xlsform import convert_xlsform
+from forms.xlsform import convert_xlsform_report
 from service import errors
 from service.db.engine import utcnow
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.registry.models import FormVersion
-from service.registry.schemas import FormSummary
+from service.registry.schemas import FormSummary, PublishWarning
 
 
 class Published(msgspec.Struct, frozen=True):
@@ -36,11 +36,23 @@ def parse_definition(data: bytes | dict[str, Any]) -> forms.FormDefinition:
         raise _definition_error(exc) from exc
 
 
-def parse_xlsform(data: bytes, filename: str) -> forms.FormDefinition:
+def version_was_derived(body: bytes) -> bool:
+    """Whether a JSON definition came without a version (so publishing derived one from its content)."""
     try:
-        return forms.load_definition(convert_xlsform(data, filename))
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return False
+    return isinstance(raw, dict) and not raw.get("version")
+
+
+def parse_xlsform(data: bytes, filename: str) -> tuple[forms.FormDefinition, list[PublishWarning]]:
+    """The definition in an XLSForm, and what of it was ignored (warnings, never a refusal)."""
+    try:
+        converted, warnings = convert_xlsform_report(data, filename)
+        definition = forms.load_definition(converted)
     except forms.FormDefinitionError as exc:
         raise _definition_error(exc, errors.XLSFORM_INVALID) from exc
+    return definition, [PublishWarning(w.path, w.code, w.message_vi, w.message_en) for w in warnings]
 
 
 async def _latest_row(session: AsyncSession, form_id: str) -> FormVersion | None:
@@ -80,8 +92,8 @@ async def publish(session: AsyncSession, definition: forms.FormDefinition, publi
     row = FormVersion(
         form_id=definition.id,
         version=definition.version,
-        title_vi=definition.title.vi,
-        title_en=definition.title.en,
+        title_vi=definition.title["vi"],
+        title_en=definition.title["en"],
         content_hash=digest,
         definition=msgspec.json.decode(forms.canonical_json(definition)),
         published_at=utcnow(),

@@ -21,6 +21,9 @@ class Evaluation:
     errors: list[forms.AnswerError]
     photo_rules: dict[str, forms.PhotoRule]
     level: int | None
+    # What to store: the answers as sent with each `calculate` set to the server's value (the same object
+    # as sent when the form has no calculations).
+    answers: Mapping[str, Any]
 
 
 def evaluate(form: forms.CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
@@ -40,4 +43,4 @@ def evaluate(form: forms.CompiledForm, answers: Mapping[str, Any]) -> Evaluation
         for candidate in form.levels:  # lowest → highest: the last that holds wins
             if candidate.test(indicator_ctx):
                 level = candidate.value
-    return Evaluation(errors=state.errors, photo_rules=rules, level=level)
+    return Evaluation(errors=state.errors, photo_rules=rules, level=level, answers=state.stored)

@@ -193,6 +193,8 @@ def _check(
 ) -> tuple[Evaluation, list[tuple[str, int, bytes]], list[dict[str, Any]]]:
     """Everything about a submission that needs no database: (evaluation, photo slots, problems)."""
     evaluation = evaluate(form, submission.answers)
+    if evaluation.answers is not submission.answers:
+        submission.answers = dict(evaluation.answers)  # calculated values are stored with the visit
     problems: list[dict[str, Any]] = [msgspec.to_builtins(e) for e in evaluation.errors]
     problems.extend(_time_problems(submission))
     if (submission.household_id is None) == (submission.new_household is None):

@@ -42,10 +42,10 @@ def visit(**overrides):
 
 def test_bundled_form_is_the_household_assessment(household_form):
     assert household_form.id == "household-digital-skills"
-    assert household_form.version == "1"
-    assert household_form.title.vi == "Đánh giá kỹ năng số hộ gia đình"
-    assert household_form.title.en == "Household digital-skill assessment"
-    levels = [level.name.en for level in household_form.rubric.levels]
+    assert household_form.version == "2"
+    assert household_form.title["vi"] == "Đánh giá kỹ năng số hộ gia đình"
+    assert household_form.title["en"] == "Household digital-skill assessment"
+    levels = [level.name["en"] for level in household_form.rubric.levels]
     assert levels == ["Not yet reached", "Basic", "Can use", "Proficient"]
     assert geopoint_threshold(household_form) == 50
 
@@ -97,20 +97,20 @@ def test_elderly_household_without_smartphone_is_not_yet_reached(household_form)
     assert validate_answers(household_form, answers) == []
     result = score(household_form, answers)
     assert result.level == 0
-    assert result.level_name.vi == "Chưa tiếp cận"
+    assert result.level_name["vi"] == "Chưa tiếp cận"
     assert result.indicators["has_smartphone"] is False
 
 
 def test_smartphone_with_vneid_level2_is_basic(household_form):
     result = score(household_form, visit(vneid_level="level2"))
-    assert (result.level, result.level_name.en) == (1, "Basic")
+    assert (result.level, result.level_name["en"]) == (1, "Basic")
 
 
 def test_household_using_services_with_help_can_use(household_form):
     answers = visit(vneid_level="level2", public_services="with_help", cashless=True)
     assert validate_answers(household_form, answers) == []
     result = score(household_form, answers)
-    assert (result.level, result.level_name.vi) == (2, "Sử dụng được")
+    assert (result.level, result.level_name["vi"]) == (2, "Sử dụng được")
     assert result.indicators["uses_public_services"] and not result.indicators["public_services_alone"]
 
 
@@ -118,7 +118,7 @@ def test_self_sufficient_household_is_proficient(household_form):
     answers = visit(vneid_level="level2", public_services="self", cashless=True, has_email=True,
                     has_mobile_data=True, ecommerce="sell")
     result = score(household_form, answers)
-    assert (result.level, result.level_name.en) == (3, "Proficient")
+    assert (result.level, result.level_name["en"]) == (3, "Proficient")
     assert all(result.indicators[name] for name in ("email", "ecommerce", "mobile_data", "cashless"))
 
 

@@ -141,3 +141,17 @@ def test_evaluation_never_crashes_on_any_answer_shape(value):
     ]
     for source in expressions:
         evaluate(source, {"v": value})
+
+
+def test_repeat_aggregates_concat_and_round():
+    people = {"people": ({"age": 40}, {"age": 9}), "age": (40, 9, None), "adult": (1, 0, True), "v": 2.5}
+    assert evaluate("count(${people})", people) == 2
+    assert evaluate("count(${age})", people) == 3
+    assert evaluate("sum(${age})", people) == 49
+    assert evaluate("sum(${adult})", people) == 2  # booleans count as 1
+    assert evaluate("sum(${missing})", people) == 0
+    assert evaluate("concat('Hộ ', ${v}, '-', 1)", people) == "Hộ 2.5-1"
+    assert [evaluate(f"round({x})", {}) for x in ("2.5", "-2.5", "2.4", "0.5")] == [3, -3, 2, 1]
+    assert evaluate("round(2.345, 2)", {}) == 2.35
+    assert evaluate("round(1250, -2)", {}) == 1300
+    assert evaluate("round('x')", {}) is None

@@ -16,8 +16,17 @@ import pytest
 
 import forms
 from forms.bundled import bundled_form_paths
-from forms.expr import parse
-from forms.expr_ast import Arithmetic, Call, Comparison, EvalContext, Literal, Node, Ref, RegexMatch
+from forms.expr import parse, parse_choice_filter
+from forms.expr_ast import (
+    Arithmetic,
+    Call,
+    Comparison,
+    EvalContext,
+    Literal,
+    Node,
+    Ref,
+    RegexMatch,
+)
 from forms.expr_compile import MAX_COMPILED_DEPTH, compile_node, compile_test
 from forms.expr_values import truthy
 
@@ -48,7 +57,8 @@ VALUES = [
     "", " ", "abc", "a", "m", "10", "9", "3", " 3 ", "2.5", "nan", "level2", "none", "a none", "true", "false",
     "2024-05-01", "x" * 2500,
     [], ["a"], ["a", "b"], ["none"], ["none", "a"], [1, "a"], [True], ["a", HUGE],
-    {"lat": 1.0, "lon": 2.0}, {}, (1, 2), ODD,
+    {"lat": 1.0, "lon": 2.0}, {}, (1, 2), ("a", None, 2.5, True), (), (HUGE,), (math.inf, 1), ODD,
+    -2.5, 2.675, 1234.5, "-0.5", 1e300,
 ]
 OTHERS = [None, 3, "a", ["a"], True, 2.5, ODD]
 
@@ -79,6 +89,10 @@ EXPRESSIONS = [
     # arithmetic
     "${v} + ${w}", "${v} - 1", "${v} * 2.5", "${v} div ${w}", "${v} mod 2", "-${v}", "- - ${v}",
     "${v} * ${v} * ${v}", "string(${v} * ${v})", "7 mod 3", "1 div 0",
+    # repeats and calculations (added with issue 12)
+    "count(${v})", "count(${v}) > 1", "sum(${v})", "sum(${v}) >= ${w}", "sum(${v}) div count(${v})",
+    "concat(${v})", "concat(${v}, '-', ${w})", "concat(${v}, ${v}) = 'aa'", "round(${v})", "round(${v}, 1)",
+    "round(${v}, ${w})", "round(${v}, -2)", "round(${w} * 2.5)", "if(round(${v}) > 2, 'many', concat('n', ${w}))",
 ]
 
 
@@ -127,6 +141,22 @@ def assert_same(node: Node) -> None:
 @pytest.mark.parametrize("source", EXPRESSIONS)
 def test_compiled_matches_tree_walking(source: str) -> None:
     assert_same(parse(source))
+
+
+CHOICE_FILTERS = ["prov = ${v}", "name != ${w}", "prov = 'a' or selected(${v}, name)", "missing = ${v}",
+                  "count(${v}) > 0 and starts-with(name, prov)"]
+CHOICES_SEEN = [None, {}, {"prov": "a", "name": "x"}, {"prov": "3", "name": "a"}]
+
+
+@pytest.mark.parametrize("source", CHOICE_FILTERS)
+def test_choice_filters_compile_to_what_the_walker_gives(source: str) -> None:
+    node = parse_choice_filter(source)
+    value, test = compile_node(node), compile_test(node)
+    for base in contexts():
+        for choice in CHOICES_SEEN:
+            ctx = EvalContext(base.answers, base.current, choice=choice)
+            assert outcome(value, ctx) == outcome(node.evaluate, ctx), (source, ctx.answers, choice)
+            assert outcome(test, ctx) == outcome(lambda c: truthy(node.evaluate(c)), ctx), (source, choice)
 
 
 def test_the_table_reaches_errors_and_none() -> None:

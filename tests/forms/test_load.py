@@ -89,11 +89,11 @@ def test_structure_errors_and_meaning_errors_come_together():
         question("text", "later_ref", relevant="${smart} = true() and ${after} = 'x'"),
         question("group", "grp", questions=[question("integer", "count", max=-1.5)]),
         question("text", "after"),
-        title={"vi": "Thiếu tiếng Anh"},
+        title={"en": "No Vietnamese"},
     )
     found, _ = errors_of(broken)
     assert found == {
-        ("title.en", "form.missing_field"),
+        ("title.vi", "form.missing_vietnamese"),
         ("questions[0].min", "form.invalid_structure"),
         ("questions[1].type", "form.unknown_question_type"),
         ("questions[2].lable", "form.unknown_field"),
@@ -193,3 +193,37 @@ def test_loaded_questions_are_typed_structs():
     loaded = load_definition(form(question("integer", "n", min=0, max=9), question("photo", "p", max_count=3)))
     assert isinstance(loaded.questions[0], IntegerQuestion)
     assert isinstance(loaded.questions[1], PhotoQuestion) and loaded.questions[1].max_count == 3
+
+
+def test_a_definition_stored_by_the_first_release_keeps_its_exact_bytes_and_hash():
+    """Stored definitions need no migration: labels were already {vi, en} mappings and new fields stay out."""
+    from pathlib import Path
+
+    stored = (Path(__file__).parent / "data" / "household_digital_skills_v1_first_release.json").read_bytes()
+    definition = load_definition(stored)
+    assert content_hash(definition) == "d48a15e7537453f23642ed793ea6eb5bcf1642f9a71499bbd4d51dfcb5457afd"
+    assert b'"columns"' not in canonical_json(definition) and b'"read_only"' not in canonical_json(definition)
+
+
+def test_labels_take_any_language_and_old_phones_still_find_vi_and_en():
+    definition = load_definition(form(
+        {"type": "integer", "name": "members", "label": {"vi": "Số người", "fr": "Nombre", "zh-Hans": "人数"}},
+        title={"vi": "Mẫu thử"},
+    ))
+    assert definition.questions[0].label == {"vi": "Số người", "fr": "Nombre", "zh-Hans": "人数", "en": "Số người"}
+    assert definition.title == {"vi": "Mẫu thử", "en": "Mẫu thử"}
+    found, _ = errors_of(form(
+        {"type": "integer", "name": "members", "label": {"en": "Members", "Français": "Nombre", "fr": " "}}))
+    assert found == {("questions[0].label.vi", "form.missing_vietnamese"),
+                     ("questions[0].label.Français", "form.invalid_language"),
+                     ("questions[0].label.fr", "form.empty_label")}
+
+
+def test_version_may_be_left_out_and_is_then_derived_from_the_content():
+    unversioned = form(question("integer", "members"))
+    del unversioned["version"]
+    first = load_definition(unversioned).version
+    assert first == load_definition(unversioned).version and first.startswith("auto-")
+    unversioned["questions"][0]["name"] = "people"
+    assert load_definition(unversioned).version != first
+    assert ("version", "form.invalid_version") in errors_of(form(question("integer", "members"), version="  "))[0]

@@ -24,6 +24,6 @@ def test_highest_holding_level_wins_and_none_when_nothing_holds():
     assert score(definition, {"apps_used": 0}).level is None
     assert score(definition, {"apps_used": 1}).level == 1
     high = score(definition, {"apps_used": 5})
-    assert (high.level, high.level_name.vi, high.indicators) == (2, "Hai", {"some": True, "many": True})
+    assert (high.level, high.level_name["vi"], high.indicators) == (2, "Hai", {"some": True, "many": True})
     # An unusable answer counts as unanswered rather than crashing the score.
     assert score(definition, {"apps_used": "many"}).indicators == {"some": False, "many": False}

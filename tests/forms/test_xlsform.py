@@ -99,7 +99,7 @@ def test_single_label_column_is_used_for_both_languages():
     assert question["label"] == label("Tên chủ hộ")
 
 
-def test_repeat_and_calculate_are_both_listed_as_unsupported():
+def test_repeat_and_calculate_become_a_repeat_and_a_calculate():
     data = workbook([
         ["integer", "members", "Số người", "Members", "yes", "", "", "", "", ""],
         ["begin repeat", "person", "Thành viên", "Member", "", "", "", "", "", ""],
@@ -107,12 +107,11 @@ def test_repeat_and_calculate_are_both_listed_as_unsupported():
         ["end repeat", "", "", "", "", "", "", "", "", ""],
         ["calculate", "double_members", "", "", "", "", "", "", "", "${members} * 2"],
     ], header=[*SURVEY_HEADER, "calculation"])
-    errors = unsupported(data)
-    assert {(error.path, error.code) for error in errors} == {
-        ("survey[row=3,name=person].type", "xlsform.unsupported"),
-        ("survey[row=6,name=double_members].type", "xlsform.unsupported"),
-    }
-    assert all(error.message_vi and error.message_en for error in errors)
+    questions = convert_xlsform(data)["questions"]
+    assert [(q["type"], q["name"]) for q in questions] == [
+        ("integer", "members"), ("repeat", "person"), ("calculate", "double_members")]
+    assert questions[1]["questions"][0]["name"] == "person_name"
+    assert questions[2] == {"type": "calculate", "name": "double_members", "calculation": "${members} * 2"}
 
 
 def test_each_unsupported_column_and_expression_is_listed():
@@ -126,22 +125,26 @@ def test_each_unsupported_column_and_expression_is_listed():
         ["range", "rating", "Điểm", "Rating", "", "", "", "", "", "", "", "start=1 end=5 step=1"],
         ["audio", "voice", "Ghi âm", "Voice", "", "", "", "", "", "", "", ""],
     ], header=header)
-    paths = {error.path for error in unsupported(data)}
-    assert paths == {
-        "survey[row=3,name=app].choice_filter",
-        "survey[row=4,name=comment].default",
-        "survey[row=4,name=comment].required",
+    errors = unsupported(data)
+    assert {error.path for error in errors} == {
         "survey[row=5,name=where_from].relevant",
-        "survey[row=6,name=shuffled].parameters",
-        "survey[row=7,name=rating].type",
         "survey[row=8,name=voice].type",
     }
+    by_path = {error.path: error for error in errors}
+    assert "use a photo (image) question" in by_path["survey[row=8,name=voice].type"].message_en
+    assert "compare with the choice value" in by_path["survey[row=5,name=where_from].relevant"].message_en
 
 
-def test_missing_version_is_reported():
-    data = workbook([["text", "t", "T", "T", "", "", "", "", ""]], settings=[["form_id"], ["no-version"]])
-    errors = unsupported(data)
-    assert [(error.path, error.code) for error in errors] == [("settings.version", "xlsform.missing_setting")]
+def test_missing_version_is_derived_from_the_content():
+    rows = [["text", "t", "T", "T", "", "", "", "", ""]]
+    data = workbook(rows, settings=[["form_id"], ["no-version"]])
+    converted = convert_xlsform(data)
+    assert "version" not in converted
+    first = load_definition(converted).version
+    assert first.startswith("auto-")
+    assert load_definition(convert_xlsform(workbook(rows, settings=[["form_id"], ["no-version"]]))).version == first
+    changed = workbook([["text", "t", "T2", "T", "", "", "", "", ""]], settings=[["form_id"], ["no-version"]])
+    assert load_definition(convert_xlsform(changed)).version != first
 
 
 def test_pyxform_errors_and_non_spreadsheets_become_invalid():
@@ -166,19 +169,17 @@ def test_photo_size_gps_accuracy_hints_and_appearance_carry_over():
     assert comment == {"type": "text", "name": "comment", "label": label("Ghi chú", "Comment")}
 
 
-def test_labels_in_other_languages_are_not_dropped_silently():
+def test_labels_in_other_languages_are_kept():
     header = ["type", "name", "label::Vietnamese (vi)", "label::English (en)", "label::Français (fr)"]
     data = workbook([["text", "t", "Tên", "Name", "Nom"]], header=header)
-    errors = unsupported(data)
-    assert [(error.path, error.code) for error in errors] == [("survey.label::Français (fr)", "xlsform.unsupported")]
+    assert convert_xlsform(data)["questions"][0]["label"] == {"vi": "Tên", "en": "Name", "fr": "Nom"}
 
 
-def test_select_one_or_other_and_from_file_are_unsupported():
+def test_select_one_or_other_is_kept_and_from_file_is_refused_with_what_to_use():
     data = workbook([
         ["select_one vneid or_other", "vneid", "VNeID", "VNeID", "", "", "", "", ""],
         ["select_one_from_file villages.csv", "village", "Thôn", "Village", "", "", "", "", ""],
     ])
-    assert {error.path for error in unsupported(data)} == {
-        "survey[row=2,name=vneid].type",
-        "survey[row=3,name=village].type",
-    }
+    (error,) = unsupported(data)
+    assert error.path == "survey[row=3,name=village].type"
+    assert "choices sheet" in error.message_en

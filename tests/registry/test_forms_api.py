@@ -174,15 +174,19 @@ async def test_xlsform_upload_publishes_a_form(client, world):
                      "gps": "geopoint", "photo": "photo"}
 
     unsupported = xlsx({
-        "survey": [["type", "name", "label"], ["begin repeat", "people", "Người"], ["text", "ten", "Tên"],
-                   ["end repeat", "", ""]],
+        "survey": [["type", "name", "label"], ["begin loop over yn", "people", "Người"], ["text", "ten", "Tên"],
+                   ["end loop", "", ""], ["audio", "voice", "Giọng"]],
+        "choices": [["list_name", "name", "label"], ["yn", "yes", "Có"]],
     })
     refused = await client.post(
         "/api/v1/forms/xlsform", files={"file": ("x.xlsx", unsupported)}, headers=world["admin"].headers
     )
     assert refused.status_code == 422
     assert refused.json()["code"] == "xlsform.invalid"
-    assert any(e["code"] == "xlsform.unsupported" for e in refused.json()["errors"])
+    assert {(e["path"], e["code"]) for e in refused.json()["errors"]} == {
+        ("survey[row=2,name=people].type", "xlsform.unsupported"),
+        ("survey[row=5,name=voice].type", "xlsform.unsupported"),
+    }
 
 
 async def test_unknown_routes_and_methods_answer_problem_json(client):
