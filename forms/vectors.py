@@ -177,9 +177,12 @@ def _random_answers(rng: random.Random) -> dict[str, Any]:
     return {key: value for key, value in answers.items() if value is not None}
 
 
+def bundled_form_path() -> Path:
+    return next(p for p in bundled_form_paths() if p.name.startswith(BUNDLED_FORM.replace("-", "_")))
+
+
 def bundled_form() -> FormDefinition:
-    path = next(p for p in bundled_form_paths() if p.name.startswith(BUNDLED_FORM.replace("-", "_")))
-    return load_definition(path.read_bytes())
+    return load_definition(bundled_form_path().read_bytes())
 
 
 def form_cases() -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from service.audit.controllers import list_access_log
 from service.auth.controllers import AuthController, MeController
 from service.households.controllers import HouseholdController
 from service.http.health import get_health, get_ready
+from service.phone_app.controllers import PhoneAppController
 from service.people.controllers import MemberController, TeamController
 from service.registry.controllers import FormController
 from service.visits.controllers import VisitController
@@ -21,4 +22,5 @@ ROUTE_HANDLERS = [
     HouseholdController,
     list_access_log,
     VisitController,
+    PhoneAppController,
 ]

@@ -16,7 +16,7 @@ const ARITY = {
 };
 
 export class ExpressionError extends Error {
-  constructor(message, position) { super(`${message} (at position ${position})`); this.position = position; }
+  constructor(message, position) { super(`${message} (at position ${position})`); this.name = "ExpressionError"; this.position = position; }
 }
 
 // --- values (forms/expr_values.py) ---------------------------------------------------------------------------
@@ -306,7 +306,7 @@ function compilePattern(node, pos) {
   if (NESTED_QUANTIFIER.test(pattern)) throw new ExpressionError("regex() pattern repeats a repeated group", pos);
   try {
     return new RegExp(`^(?:${pattern})$`);
-  } catch {
+  } catch (e) {
     throw new ExpressionError("regex() pattern is invalid", pos);
   }
 }

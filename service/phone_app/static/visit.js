@@ -10,7 +10,10 @@ export const KNOWN_TYPES = new Set(["text", "integer", "decimal", "select_one", 
 export function label(value, lang) {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
-  return value[lang] ?? value.vi ?? Object.values(value)[0] ?? "";
+  if (typeof value[lang] === "string") return value[lang];
+  if (typeof value.vi === "string") return value.vi;
+  const any = Object.keys(value).map((k) => value[k]).find((v) => typeof v === "string");
+  return any === undefined ? "" : any;
 }
 
 /** Flatten a definition into steps, groups before their questions; unknown types are skipped. */
@@ -61,7 +64,7 @@ const finite = (v) => typeof v === "number" && Number.isFinite(v);
 const CHECKS = {
   text: (q, v) => {
     if (typeof v !== "string") return problem("answer.wrong_type", "Cần nhập chữ.", "Expected text.");
-    const limit = q.max_length ?? 500;
+    const limit = q.max_length || 500;
     return Array.from(v).length > limit ? problem("answer.too_long", `Dài quá ${limit} ký tự.`, `Longer than ${limit} characters.`) : null;
   },
   integer: (q, v) => {
@@ -105,21 +108,21 @@ const UNUSABLE = new Set(["answer.wrong_type", "answer.invalid_date", "answer.in
 
 function safeTest(expression, answers, current, today) {
   // A form with an expression this app cannot parse must not block the member: the server decides.
-  try { parse(expression); } catch { return true; }
+  try { parse(expression); } catch (e) { return true; }
   return test(expression, answers, current, today);
 }
 
-/** {visible: {name: bool}, effective: {name: value}, errors: [{question, code, vi, en}]} */
+/** {visible: {name: bool}, groups: {name: bool}, effective: {name: value}, errors: [{question, code, vi, en}]} */
 export function runVisit(form, answers, today = null) {
   const steps = form.__steps || (form.__steps = flatten(form));
-  const visible = {}, effective = {}, errors = [];
+  const visible = {}, groups = {}, effective = {}, errors = [];
   const groupVisible = [];
   const add = (question, p) => errors.push({ question, code: p.code, vi: p.vi, en: p.en });
   for (const step of steps) {
     const q = step.q;
     const parentVisible = step.parent < 0 || groupVisible[step.parent];
     const shown = parentVisible && (!q.relevant || safeTest(q.relevant, effective, null, today));
-    if (step.group) { groupVisible.push(shown); continue; }
+    if (step.group) { groupVisible.push(shown); groups[q.name] = shown; continue; }
     const name = q.name;
     visible[name] = shown;
     const value = Object.prototype.hasOwnProperty.call(answers, name) ? answers[name] : null;
@@ -145,5 +148,5 @@ export function runVisit(form, answers, today = null) {
         message ? label(message, "en") : "The answer does not meet this question's condition."));
     }
   }
-  return { visible, effective, errors };
+  return { visible, groups, effective, errors };
 }

@@ -1,0 +1,247 @@
+"""The members' phone app at /app in headless Chromium against the real service (granian, seeded demo database).
+
+One server and one browser for the module; each test opens its own browser context (its own phone).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from forms import vectors
+from service.cli.demo import prepare_demo
+from service.settings import Settings
+from tests.support.browser import chromium
+from tests.support.live_server import LiveServer, live_server
+
+VIEWPORT = {"width": 360, "height": 740}
+HOME = {"latitude": 19.9, "longitude": 105.4, "accuracy": 12}
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict]]:
+    root = tmp_path_factory.mktemp("phone-app")
+    settings = Settings(data_dir=root / "data", database_url=f"sqlite+aiosqlite:///{root / 'gocua.sqlite3'}",
+                        photo_workers=0)
+    # In a thread of its own: the test session's event loop is running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(prepare_demo, settings).result()
+    credentials = json.loads((settings.data_dir / "demo-credentials.json").read_text())
+    with live_server(settings, root) as server:
+        yield server, credentials
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def server(demo: tuple[LiveServer, dict]) -> LiveServer:
+    return demo[0]
+
+
+@pytest.fixture
+def member(demo: tuple[LiveServer, dict]) -> dict:
+    return next(m for m in demo[1]["members"] if m["role"] == "member" and m["token"])
+
+
+@pytest.fixture
+def phone(browser: Browser, server: LiveServer) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=VIEWPORT, base_url=server.url, geolocation=HOME,
+                                  permissions=["geolocation"], locale="vi-VN", device_scale_factor=1)
+    yield context
+    context.close()
+
+
+def fold(text: str) -> str:
+    """What a member types without Vietnamese diacritics."""
+    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return stripped.replace("đ", "d").replace("Đ", "D").lower()
+
+
+def api(server: LiveServer, token: str, path: str) -> httpx.Response:
+    return httpx.get(server.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def sign_in(page: Page, token: str) -> None:
+    page.goto("/app")
+    page.fill("#token", json.dumps({"server": "http://example.invalid", "token": token}))
+    page.click("#signin")
+    expect(page.locator("#search")).to_be_visible()
+    # The first sync has brought the village's households.
+    expect(page.locator("a.household").first).to_be_visible(timeout=15000)
+
+
+def twelve_megapixel_jpeg() -> bytes:
+    """4000 × 3000 sensor pixels, EXIF says "rotate 90°" and when it was taken, like a phone camera's file."""
+    image = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+    image.paste((200, 30, 30), (0, 0, 800, 600))  # a red block at the sensor's top-left
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:30 09:15:00"
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def choose(page: Page, question: str, text: str) -> None:
+    page.locator(f'[data-question="{question}"] label.choice', has_text=text).first.click()
+
+
+def fill_form(page: Page, photo: bytes) -> None:
+    page.fill('[data-question="members"] input', "3")
+    # A constraint with the form's own message: more schoolchildren than members.
+    page.fill('[data-question="school_children"] input', "5")
+    expect(page.locator('[data-question="school_children"] .error')).to_have_text(
+        "Số người đi học không thể nhiều hơn số người trong hộ.")
+    page.fill('[data-question="school_children"] input', "1")
+    expect(page.locator('[data-question="school_children"] .error')).to_have_text("")
+    choose(page, "elderly_only", "Không")
+    choose(page, "temporary_resident", "Không")
+    # relevant: the mobile-data question appears only with a smartphone, and goes away again.
+    mobile = page.locator('[data-question="has_mobile_data"]')
+    expect(mobile).to_be_hidden()
+    choose(page, "has_smartphone", "Có")
+    expect(mobile).to_be_visible()
+    choose(page, "has_smartphone", "Không")
+    expect(mobile).to_be_hidden()
+    choose(page, "has_smartphone", "Có")
+    choose(page, "has_mobile_data", "Có")
+    choose(page, "has_email", "Không")
+    choose(page, "vneid_level", "Mức 2")
+    choose(page, "public_services", "nhờ người giúp")
+    choose(page, "cashless", "Có")
+    choose(page, "health_book", "Không")
+    page.locator('[data-question="ecommerce"] label.choice').first.click()
+    page.locator('[data-question="school_app"] label.choice').first.click()
+    choose(page, "data_worries", "Không lo")
+    page.locator('[data-question="guided"] label.choice').first.click()
+    choose(page, "follow_up", "Không")
+    page.click('[data-question="location"] button.big')
+    expect(page.locator('[data-question="location"] .gps-status')).to_contain_text("± 12 m")
+    page.set_input_files('[data-question="evidence_photos"] input[type=file]',
+                         files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    expect(page.locator('[data-question="evidence_photos"] img')).to_have_count(1, timeout=20000)
+
+
+def open_household(page: Page, server: LiveServer, member: dict) -> dict:
+    households = api(server, member["token"], "/api/v1/households?limit=50").json()["items"]
+    target = next(h for h in households if fold(h["head_name"]) != h["head_name"].lower())
+    page.fill("#search", fold(target["head_name"]))
+    found = page.locator(f'a.household[data-id="{target["id"]}"]')
+    expect(found).to_be_visible()
+    found.click()
+    expect(page.locator('[data-question="members"]')).to_be_visible()
+    return target
+
+
+def test_a_wrong_or_revoked_code_says_so_plainly(phone: BrowserContext) -> None:
+    page = phone.new_page()
+    page.goto("/app")
+    page.fill("#token", "gcd_khong-dung-ma-nay")
+    page.click("#signin")
+    expect(page.locator("[role=alert]").first).to_contain_text("đã bị thu hồi")
+
+
+def test_a_visit_with_gps_and_a_12_mp_photo_arrives_downscaled_and_upright(
+    phone: BrowserContext, server: LiveServer, member: dict,
+) -> None:
+    page = phone.new_page()
+    sign_in(page, member["token"])
+    household = open_household(page, server, member)
+    fill_form(page, twelve_megapixel_jpeg())
+    page.screenshot(path=str(DOCS / "app-form-360.png"), full_page=False)
+    page.click("#submit")
+    sent = page.locator("li.visit").first
+    expect(sent).to_have_attribute("data-state", "sent", timeout=20000)
+    visit_id = sent.get_attribute("data-visit")
+    detail = api(server, member["token"], f"/api/v1/visits/{visit_id}").json()
+    assert detail["household_id"] == household["id"]
+    assert detail["answers"]["school_children"] == 1 and "follow_up_reason" not in detail["answers"]
+    assert detail["location"]["accuracy_m"] == 12
+    [photo] = detail["photos"]
+    assert photo["width"] * photo["height"] <= 1_600_000
+    assert photo["width"] * photo["height"] > 1_400_000
+    assert photo["height"] > photo["width"], "the sideways sensor image was turned upright on the phone"
+    assert photo["taken_at"].startswith("2026-11-30")
+
+
+def test_offline_visits_wait_survive_a_reload_and_arrive_once_each(
+    phone: BrowserContext, server: LiveServer, member: dict,
+) -> None:
+    page = phone.new_page()
+    posts: list[str] = []
+    phone.on("request", lambda r: posts.append(r.url) if r.method in ("POST", "PUT") and "/api/v1/visits" in r.url
+             else None)
+    sign_in(page, member["token"])
+    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    page.evaluate("navigator.serviceWorker.ready")
+    photo = twelve_megapixel_jpeg()
+    phone.set_offline(True)
+    for _ in range(2):
+        page.goto(server.url + "/app#")
+        expect(page.locator("#net")).to_have_text("Đang mất mạng")
+        open_household(page, server, member)
+        fill_form(page, photo)
+        page.click("#submit")
+        expect(page.locator("li.visit").first).to_have_attribute("data-state", "waiting")
+    page.reload()
+    expect(page.locator("#search")).to_be_visible()
+    page.goto(server.url + "/app#outbox")
+    waiting = page.locator('li.visit[data-state="waiting"]')
+    expect(waiting).to_have_count(2)
+    page.screenshot(path=str(DOCS / "app-outbox-360.png"), full_page=False)
+    ids = [waiting.nth(i).get_attribute("data-visit") for i in range(2)]
+    assert posts == []
+    phone.set_offline(False)
+    for visit_id in ids:
+        expect(page.locator(f'li.visit[data-visit="{visit_id}"]')).to_have_attribute("data-state", "sent",
+                                                                                     timeout=30000)
+    for visit_id in ids:
+        assert sum(url.endswith(f"/api/v1/visits") for url in posts) >= 2
+        assert sum(f"/visits/{visit_id}/photos/" in url for url in posts) == 1
+        detail = api(server, member["token"], f"/api/v1/visits/{visit_id}").json()
+        assert detail["status"] == "complete" and len(detail["photos"]) == 1
+    mine = api(server, member["token"], "/api/v1/visits?limit=100").json()["items"]
+    assert sorted(v["id"] for v in mine if v["id"] in ids) == sorted(ids)
+    assert sum(url.endswith("/api/v1/visits") for url in posts) == len(mine)
+
+
+def test_expression_vectors_hold_in_the_browser(phone: BrowserContext) -> None:
+    page = phone.new_page()
+    page.goto("/app")
+    data = json.loads(vectors.VECTORS_PATH.read_text(encoding="utf-8"))
+    form = json.loads(vectors.bundled_form_path().read_text(encoding="utf-8"))
+    failures = page.evaluate("""async ([data, form]) => {
+        const { evaluate } = await import("/app/expr.js");
+        const { runVisit } = await import("/app/visit.js");
+        const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+        const failures = [];
+        for (const c of data.expressions) {
+            let got, error = false;
+            try { got = evaluate(c.expr, c.answers, c.current, data.today); }
+            catch (e) { error = e.name === "ExpressionError" ? true : String(e); }
+            if (c.error ? error !== true : (error || !same(got, c.result))) failures.push([c.expr, got, c.result]);
+        }
+        for (const c of data.forms) {
+            const state = runVisit(form, c.answers, data.today);
+            const errors = state.errors.map((e) => [e.question, e.code]).sort();
+            const visible = Object.keys(c.visible).every((k) => state.visible[k] === c.visible[k]);
+            if (!visible || !same(errors, c.errors)) failures.push(["form", c.answers, errors, c.errors]);
+        }
+        return [failures.slice(0, 5), data.expressions.length + data.forms.length];
+    }""", [data, form])
+    assert failures[1] > 1800
+    assert failures[0] == []
