@@ -152,7 +152,7 @@ async function sendVisit(item) {
 
 /** Send what is due, oldest first; a failure backs the item off. Returns when nothing more can be sent. */
 export function flush(force = false) {
-  if (!sending) {
+  if (!sending && navigator.onLine !== false) {
     sending = (async () => {
       try {
         for (const item of await outboxItems()) {
@@ -177,7 +177,7 @@ export function flush(force = false) {
       }
     })();
   }
-  return sending;
+  return sending || Promise.resolve();
 }
 
 /** The supervisor's decisions on my visits: /api/v1/me/visits when the service has it, else my visit list. */

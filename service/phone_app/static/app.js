@@ -20,7 +20,7 @@ function drawBar() {
     h("a", { href: "#", class: "brand", text: t("app") }),
     h("span", { class: `net ${online ? "on" : "off"}`, id: "net", text: online ? t("online") : t("offline") }),
     state().me ? h("a", { href: "#outbox", class: "bar-button", id: "outbox-link", text: t("outbox") }) : null,
-    h("button", { type: "button", class: "bar-button", id: "lang", text: t("lang_switch"), onclick: async () => {
+    h("button", { type: "button", class: "bar-button", id: "lang", text: t("lang_switch"), title: t("lang_name"), "aria-label": t("lang_name"), onclick: async () => {
       setLang(getLang() === "vi" ? "en" : "vi");
       await store.put("kv", "lang", getLang());
       drawBar();

@@ -168,7 +168,7 @@ export function renderForm(root, form, onChange) {
       }, () => { status.textContent = t("gps_denied"); }, { enableHighAccuracy: true, maximumAge: 0, timeout: 60000 });
     };
     anyway.addEventListener("click", () => { if (best) accept(best); });
-    return h("div", { class: "gps" }, h("button", { id, type: "button", class: "big", onclick: start, text: "📍 " + t("gps_get") }), status, anyway);
+    return h("div", { class: "gps" }, h("button", { id, type: "button", class: "big", onclick: start, text: t("gps_get") }), status, anyway);
   }
 
   function photoInput(q, id) {
@@ -177,7 +177,7 @@ export function renderForm(root, form, onChange) {
     const list = h("div", { class: "photos" });
     const note = h("p", { class: "hint" });
     const file = h("input", { id, type: "file", accept: "image/*", capture: "environment", class: "file" });
-    const button = h("label", { class: "big button", for: id, text: "📷 " + t("photo_take") });
+    const button = h("label", { class: "big button", for: id, text: t("photo_take") });
     const redraw = () => {
       list.textContent = "";
       (photos[q.name] || []).forEach((p, i) => {

@@ -1,7 +1,7 @@
 // Every text of the app, Vietnamese first (plain words for the village teams), English as a switch.
 const TEXTS = {
   vi: {
-    app: "Gõ Cửa", lang_switch: "English", signin_title: "Đăng nhập điện thoại",
+    app: "Gõ Cửa", lang_switch: "EN", lang_name: "English", signin_title: "Đăng nhập điện thoại",
     signin_help: "Xin tổ trưởng hoặc cán bộ xã mã QR của bạn, rồi quét mã.", scan: "Quét mã QR",
     paste_label: "Hoặc dán mã thiết bị vào đây", signin: "Đăng nhập", stop_scan: "Dừng quét",
     no_camera: "Điện thoại này không quét được mã. Hãy dán mã vào ô bên dưới.",
@@ -20,13 +20,13 @@ const TEXTS = {
     photo_working: "Đang xử lý ảnh…", saved_waiting: "Đã lưu trên máy. Sẽ gửi khi có mạng.",
     state_waiting: "Chờ gửi", state_sending: "Đang gửi", state_photos: "Đang gửi ảnh", state_sent: "Đã gửi",
     state_failed: "Máy chủ không nhận", review_approved: "Đã được duyệt", review_rejected: "Bị trả lại",
-    review_pending: "Chờ duyệt", outbox_empty: "Chưa có phiếu nào.", send_now: "Gửi ngay", offline: "Đang mất mạng",
+    review_pending: "Chờ duyệt", outbox_empty: "Chưa có phiếu nào.", send_now: "Gửi ngay", offline: "Mất mạng",
     online: "Có mạng", sign_out: "Đăng xuất", no_form: "Chưa tải được phiếu. Hãy mở app khi có mạng.",
     choose_form: "Chọn phiếu", visit_for: "Thăm hộ", retry_in: "thử lại sau", seconds: "giây",
     photos_label: "ảnh", household_saved: "Đã lưu hộ mới.",
   },
   en: {
-    app: "Gõ Cửa", lang_switch: "Tiếng Việt", signin_title: "Sign in this phone",
+    app: "Gõ Cửa", lang_switch: "VI", lang_name: "Tiếng Việt", signin_title: "Sign in this phone",
     signin_help: "Ask your team leader or commune officer for your QR code, then scan it.", scan: "Scan QR code",
     paste_label: "Or paste the device code here", signin: "Sign in", stop_scan: "Stop scanning",
     no_camera: "This phone cannot scan codes. Paste the code below.",

@@ -87,7 +87,7 @@ export function signin(done) {
     h("h1", { text: t("signin_title") }),
     h("p", { class: "hint", text: t("signin_help") }),
     message,
-    h("button", { type: "button", class: "big", id: "scan", onclick: scan, text: "📷 " + t("scan") }),
+    h("button", { type: "button", class: "big", id: "scan", onclick: scan, text: t("scan") }),
     video,
     h("label", { class: "label", for: "token", text: t("paste_label") }),
     paste,
@@ -121,7 +121,7 @@ export function home(go) {
     h("label", { class: "label", for: "search", text: `${t("households")} (${state.households.length} ${t("households_count")})` }),
     search,
     list,
-    h("a", { class: "big button", href: "#new-household", id: "new-household", text: "＋ " + t("new_household") }),
+    h("a", { class: "big button", href: "#new-household", id: "new-household", text: "+ " + t("new_household") }),
   );
 }
 
@@ -231,7 +231,8 @@ export async function outbox(go, reviews) {
     const when = new Date(item.created_at);
     list.append(h("li", { class: `visit state-${item.state}`, "data-visit": item.id, "data-state": item.state },
       h("strong", { text: item.household_name || "—" }),
-      h("span", { class: "when", text: when.toLocaleString(getLang() === "en" ? "en-GB" : "vi-VN") }),
+      h("span", { class: "when", text: when.toLocaleString(getLang() === "en" ? "en-GB" : "vi-VN",
+        { hour: "2-digit", minute: "2-digit", day: "numeric", month: "numeric" }) }),
       h("span", { class: `badge ${item.state}`, text: t(STATE_TEXT[item.state] || "state_waiting") }),
       item.photos.length ? h("span", { class: "hint", text: `${sentPhotos}/${item.photos.length} ${t("photos_label")}` }) : null,
       item.state === "waiting" && item.next_try > Date.now()
