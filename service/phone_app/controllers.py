@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from service import errors
@@ -110,5 +111,5 @@ class PhoneAppController(Controller):
         return _serve(request, "index.html")
 
     @get("/{name:str}", sync_to_thread=False)
-    def get_app_file(self, request: Request, name: str) -> Response[bytes]:
+    def get_app_file(self, request: Request, name: FromPath[str]) -> Response[bytes]:
         return _serve(request, name)

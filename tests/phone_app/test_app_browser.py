@@ -8,8 +8,8 @@ from __future__ import annotations
 import io
 import json
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
