@@ -53,6 +53,11 @@ def server(demo: tuple[LiveServer, dict]) -> LiveServer:
 
 
 @pytest.fixture
+def credentials(demo: tuple[LiveServer, dict]) -> dict:
+    return demo[1]
+
+
+@pytest.fixture
 def member(demo: tuple[LiveServer, dict]) -> dict:
     return next(m for m in demo[1]["members"] if m["role"] == "member" and m["token"])
 
@@ -75,9 +80,15 @@ def api(server: LiveServer, token: str, path: str) -> httpx.Response:
     return httpx.get(server.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
+def admin_headers(server: LiveServer, credentials: dict) -> dict[str, str]:
+    login = httpx.post(server.url + "/api/v1/auth/login", json=credentials["admin"], timeout=30)
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
 def sign_in(page: Page, token: str) -> None:
     page.goto("/app")
-    page.fill("#token", json.dumps({"server": "http://example.invalid", "token": token}))
+    page.fill("#token", token)
     page.click("#signin")
     expect(page.locator("#search")).to_be_visible()
     # The first sync has brought the village's households.
@@ -158,8 +169,61 @@ def test_a_wrong_or_revoked_code_says_so_plainly(phone: BrowserContext) -> None:
     expect(page.locator("[role=alert]").first).to_contain_text("đã bị thu hồi")
 
 
-def test_a_visit_with_gps_and_a_12_mp_photo_arrives_downscaled_and_upright(
+def test_the_qr_payload_of_an_issued_token_signs_in_and_a_revocation_is_told_plainly(
+    phone: BrowserContext, server: LiveServer, credentials: dict,
+) -> None:
+    admin = admin_headers(server, credentials)
+    someone = [m for m in credentials["members"] if m["token"]][-1]
+    user_id = api(server, someone["token"], "/api/v1/me").json()["id"]
+    issued = httpx.post(f"{server.url}/api/v1/members/{user_id}/device-tokens", headers=admin,
+                        json={"label": "điện thoại thử"}, timeout=10).json()
+    page = phone.new_page()
+    page.goto("/app")
+    page.fill("#token", issued["qr_payload"])  # exactly what the QR code carries
+    page.click("#signin")
+    expect(page.locator("#search")).to_be_visible()
+    revoked = httpx.delete(f"{server.url}/api/v1/members/{user_id}/device-tokens/{issued['id']}", headers=admin,
+                           timeout=10)
+    assert revoked.status_code == 204
+    page.reload()
+    expect(page.locator("[role=alert]").first).to_contain_text("đã bị thu hồi", timeout=15000)
+    expect(page.locator("#signin")).to_be_visible()
+
+
+def test_a_household_added_in_the_field_reaches_the_service_with_the_phones_uuid(
     phone: BrowserContext, server: LiveServer, member: dict,
+) -> None:
+    page = phone.new_page()
+    sign_in(page, member["token"])
+    page.click("#new-household")
+    page.fill("#head_name", "Lò Văn Đạt")
+    page.fill("#address", "Lán trại công nhân, cuối thôn")
+    page.fill("#member_count", "2")
+    page.check("#temporary_resident")
+    page.click("#save-household")
+    expect(page.locator(".household-line .tag.temporary")).to_have_text("Tạm trú")
+    household_id = page.url.rsplit("/", 1)[1]
+    # English for a member who prefers it, and back.
+    page.click("#lang")
+    expect(page.locator('[data-question="members"] .label')).to_have_text("How many people live in the household? *")
+    expect(page.locator("#submit")).to_have_text("Save visit")
+    page.click("#lang")
+    expect(page.locator("#submit")).to_have_text("Lưu phiếu")
+    page.click("a.back")
+    page.fill("#search", "lo van dat")
+    expect(page.locator(f'a.household[data-id="{household_id}"] .tag.new')).to_be_visible()
+    for _ in range(50):
+        found = api(server, member["token"], f"/api/v1/households/{household_id}")
+        if found.status_code == 200:
+            break
+        page.wait_for_timeout(200)
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["head_name"] == "Lò Văn Đạt" and body["temporary_resident"] is True and body["member_count"] == 2
+
+
+def test_a_visit_with_gps_and_a_12_mp_photo_arrives_downscaled_and_upright(
+    phone: BrowserContext, server: LiveServer, member: dict, credentials: dict,
 ) -> None:
     page = phone.new_page()
     sign_in(page, member["token"])
@@ -178,6 +242,13 @@ def test_a_visit_with_gps_and_a_12_mp_photo_arrives_downscaled_and_upright(
     assert photo["width"] * photo["height"] > 1_400_000
     assert photo["height"] > photo["width"], "the sideways sensor image was turned upright on the phone"
     assert photo["taken_at"].startswith("2026-11-30")
+    # The supervisor sends it back with a comment; the member reads both on the phone.
+    review = httpx.post(f"{server.url}/api/v1/visits/{visit_id}/review", headers=admin_headers(server, credentials),
+                        json={"decision": "reject", "note": "Ảnh mờ, xin chụp lại."}, timeout=10)
+    assert review.status_code == 200, review.text
+    page.reload()
+    expect(page.locator(f'li.visit[data-visit="{visit_id}"] .review')).to_have_text(
+        "Bị trả lại — Ảnh mờ, xin chụp lại.", timeout=15000)
 
 
 def test_offline_visits_wait_survive_a_reload_and_arrive_once_each(

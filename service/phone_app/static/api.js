@@ -6,7 +6,10 @@ export class Revoked extends Error {}
 export class Offline extends Error {}
 
 let token = null;
+let userId = null;
 export const setToken = (value) => { token = value; };
+// Saved visits belong to the member who made them: another member signing in on this phone never sends them.
+export const setUser = (value) => { userId = value; };
 
 async function call(method, path, body, contentType) {
   const headers = { Authorization: `Bearer ${token}` };
@@ -83,12 +86,13 @@ export function uuid() {
 }
 
 export async function outboxItems() {
-  const items = await store.all("outbox");
+  const items = (await store.all("outbox")).filter((item) => item.user_id === userId);
   return items.sort((a, b) => a.seq - b.seq);
 }
 
 export async function enqueue(item) {
   item.seq = Date.now() * 1000 + Math.floor(Math.random() * 1000);
+  item.user_id = userId;
   item.state = "waiting";
   item.attempts = 0;
   item.next_try = 0;

@@ -10,7 +10,7 @@ const header = document.getElementById("bar");
 let reviews = {};
 
 function go(hash) {
-  if (location.hash === hash) route(); else location.hash = hash;
+  if (location.hash.replace(/^#/, "") === hash.replace(/^#/, "")) route(); else location.hash = hash;
 }
 
 function drawBar() {
@@ -53,6 +53,9 @@ async function route() {
 }
 
 function revoked() {
+  // The token is dead: forget it (and who it was), keep every saved visit for the next sign-in.
+  store.del("kv", "token");
+  store.del("kv", "me");
   screens.state.me = null;
   screens.state.revoked = true;
   go("#");
@@ -92,6 +95,7 @@ async function boot() {
   if (token) {
     api.setToken(token);
     screens.state.me = await store.get("kv", "me");
+    if (screens.state.me) api.setUser(screens.state.me.id);
   }
   reviews = (await store.get("kv", "reviews")) || {};
   await screens.loadLocal();

@@ -51,9 +51,18 @@ export function signin(done) {
       const me = await api.me();
       stop();
       state.revoked = false;
+      const before = await store.get("kv", "user_id");
+      if (before !== undefined && before !== me.id) {
+        // Another member on this phone: their village's households, not the last one's.
+        await store.clear("households");
+        await store.del("kv", "households_cursor");
+        state.households = [];
+      }
+      await store.put("kv", "user_id", me.id);
       await store.put("kv", "token", token);
       await store.put("kv", "me", me);
       state.me = me;
+      api.setUser(me.id);
       done();
     } catch (e) {
       message.className = "error big-text";
