@@ -15,7 +15,15 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    FilePayload,
+    Geolocation,
+    Page,
+    ViewportSize,
+    expect,
+)
 
 from forms import vectors
 from service.cli.demo import prepare_demo
@@ -23,8 +31,8 @@ from service.settings import Settings
 from tests.support.browser import chromium
 from tests.support.live_server import LiveServer, live_server
 
-VIEWPORT = {"width": 360, "height": 740}
-HOME = {"latitude": 19.9, "longitude": 105.4, "accuracy": 12}
+VIEWPORT = ViewportSize(width=360, height=740)
+HOME = Geolocation(latitude=19.9, longitude=105.4, accuracy=12)
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
@@ -146,7 +154,7 @@ def fill_form(page: Page, photo: bytes, screenshot: bool = False) -> None:
     page.click('[data-question="location"] button.big')
     expect(page.locator('[data-question="location"] .gps-status')).to_contain_text("± 12 m")
     page.set_input_files('[data-question="evidence_photos"] input[type=file]',
-                         files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+                         files=[FilePayload(name="IMG_0001.jpg", mimeType="image/jpeg", buffer=photo)])
     expect(page.locator('[data-question="evidence_photos"] img')).to_have_count(1, timeout=20000)
 
 
@@ -276,7 +284,7 @@ def test_offline_visits_wait_survive_a_reload_and_arrive_once_each(
     waiting = page.locator('li.visit[data-state="waiting"]')
     expect(waiting).to_have_count(2)
     page.screenshot(path=str(DOCS / "app-outbox-360.png"), full_page=False)
-    ids = [waiting.nth(i).get_attribute("data-visit") for i in range(2)]
+    ids = [str(waiting.nth(i).get_attribute("data-visit")) for i in range(2)]
     assert answered == []
     phone.set_offline(False)
     for visit_id in ids:
