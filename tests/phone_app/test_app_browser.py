@@ -150,7 +150,11 @@ def fill_form(page: Page, photo: bytes, screenshot: bool = False) -> None:
     page.locator('[data-question="school_app"] label.choice').first.click()
     choose(page, "data_worries", "Không lo")
     page.locator('[data-question="guided"] label.choice').first.click()
+    # An answer whose question is hidden again is dropped, not sent and not in the way.
+    choose(page, "follow_up", "Có")
+    page.fill('[data-question="follow_up_reason"] textarea', "Cần quay lại giúp cài VNeID")
     choose(page, "follow_up", "Không")
+    expect(page.locator('[data-question="follow_up_reason"]')).to_be_hidden()
     page.click('[data-question="location"] button.big')
     expect(page.locator('[data-question="location"] .gps-status')).to_contain_text("± 12 m")
     page.set_input_files('[data-question="evidence_photos"] input[type=file]',

@@ -217,7 +217,8 @@ export function renderForm(root, form, onChange) {
     collect() {
       showAll = true;
       const state = update();
-      const errors = state.errors.slice();
+      // A hidden question's answer is dropped, as the server drops it: not a reason to stop the member.
+      const errors = state.errors.filter((e) => e.code !== "answer.not_relevant");
       for (const step of steps) {
         if (!step.group && step.q.type === "photo" && state.visible[step.q.name]) {
           const p = photoProblem(step.q);

@@ -229,6 +229,17 @@ export function visit(go, householdId, formId) {
 
 // --- outbox ----------------------------------------------------------------------------------------------------
 
+function problemText(raw) {
+  try {
+    const problem = JSON.parse(raw);
+    const en = getLang() === "en";
+    const details = (problem.errors || []).map((e) => (en ? e.message_en : e.message_vi)).filter(Boolean);
+    return [en ? problem.message_en : problem.message_vi].concat(details).join(" ");
+  } catch (e) {
+    return String(raw || "").slice(0, 200);
+  }
+}
+
 const STATE_TEXT = { waiting: "state_waiting", sending: "state_sending", photos: "state_photos", sent: "state_sent", failed: "state_failed" };
 
 export async function outbox(go, reviews) {
@@ -243,6 +254,7 @@ export async function outbox(go, reviews) {
       h("span", { class: "when", text: when.toLocaleString(getLang() === "en" ? "en-GB" : "vi-VN",
         { hour: "2-digit", minute: "2-digit", day: "numeric", month: "numeric" }) }),
       h("span", { class: `badge ${item.state}`, text: t(STATE_TEXT[item.state] || "state_waiting") }),
+      item.state === "failed" ? h("p", { class: "error", text: problemText(item.problem) }) : null,
       item.photos.length ? h("span", { class: "hint", text: `${sentPhotos}/${item.photos.length} ${t("photos_label")}` }) : null,
       item.state === "waiting" && item.next_try > Date.now()
         ? h("span", { class: "hint", text: `${t("retry_in")} ${Math.ceil((item.next_try - Date.now()) / 1000)} ${t("seconds")}` }) : null,
