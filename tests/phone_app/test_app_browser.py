@@ -176,6 +176,9 @@ def open_household(page: Page, server: LiveServer, member: dict) -> dict:
 def test_a_wrong_or_revoked_code_says_so_plainly(phone: BrowserContext) -> None:
     page = phone.new_page()
     page.goto("/app")
+    # Desktop Chromium has no BarcodeDetector: the member is told to paste instead.
+    page.click("#scan")
+    expect(page.locator("[role=alert]").first).to_contain_text("dán mã vào ô bên dưới")
     page.fill("#token", "gcd_khong-dung-ma-nay")
     page.click("#signin")
     expect(page.locator("[role=alert]").first).to_contain_text("đã bị thu hồi")
@@ -232,6 +235,43 @@ def test_a_household_added_in_the_field_reaches_the_service_with_the_phones_uuid
     assert found.status_code == 200, found.text
     body = found.json()
     assert body["head_name"] == "Lò Văn Đạt" and body["temporary_resident"] is True and body["member_count"] == 2
+
+
+def test_households_show_their_kind_find_by_code_and_follow_changes_made_elsewhere(
+    phone: BrowserContext, server: LiveServer, member: dict, credentials: dict,
+) -> None:
+    households = api(server, member["token"], "/api/v1/households?limit=500").json()["items"]
+    elderly = next(h for h in households if h["elderly_only"] and h["official_code"])
+    page = phone.new_page()
+    sign_in(page, member["token"])
+    page.fill("#search", elderly["official_code"])
+    row = page.locator(f'a.household[data-id="{elderly["id"]}"]')
+    expect(row.locator(".tag.elderly")).to_have_text("Chỉ người già")
+    # A supervisor records that the household moved away; the next incremental sync brings just that change.
+    changed = httpx.patch(f"{server.url}/api/v1/households/{elderly['id']}", json={"status": "moved"},
+                          headers=admin_headers(server, credentials), timeout=10)
+    assert changed.status_code == 200, changed.text
+    synced: list[str] = []
+    page.on("request", lambda r: synced.append(r.url) if "/api/v1/households?" in r.url else None)
+    page.reload()
+    page.fill("#search", elderly["official_code"])
+    expect(row.locator(".tag.moved")).to_have_text("Đã chuyển đi", timeout=15000)
+    assert synced and all("updated_since=" in url for url in synced)
+
+
+def test_a_poor_gps_fix_waits_and_the_member_may_honestly_use_it(
+    phone: BrowserContext, server: LiveServer, member: dict,
+) -> None:
+    phone.set_geolocation({"latitude": 19.9, "longitude": 105.4, "accuracy": 180})
+    page = phone.new_page()
+    sign_in(page, member["token"])
+    open_household(page, server, member)
+    page.click('[data-question="location"] button.big')
+    status = page.locator('[data-question="location"] .gps-status')
+    expect(status).to_contain_text("Vị trí chưa chính xác, đang chờ tốt hơn… ± 180 m")
+    page.click('[data-question="location"] button.secondary')
+    expect(status).to_have_text("Đã có vị trí: ± 180 m")
+    expect(page.locator('[data-question="location"] .error')).to_have_text("")
 
 
 def test_a_visit_with_gps_and_a_12_mp_photo_arrives_downscaled_and_upright(
