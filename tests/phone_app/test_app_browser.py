@@ -10,6 +10,7 @@ import json
 import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from playwright.sync_api import (
     FilePayload,
     Geolocation,
     Page,
+    Route,
     ViewportSize,
     expect,
 )
@@ -103,6 +105,7 @@ def sign_in(page: Page, token: str) -> None:
     expect(page.locator("a.household").first).to_be_visible(timeout=15000)
 
 
+@lru_cache(maxsize=1)
 def twelve_megapixel_jpeg() -> bytes:
     """4000 × 3000 sensor pixels, EXIF says "rotate 90°" and when it was taken, like a phone camera's file."""
     image = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
@@ -343,6 +346,49 @@ def test_offline_visits_wait_survive_a_reload_and_arrive_once_each(
         assert detail["status"] == "complete" and len(detail["photos"]) == 1
     mine = api(server, member["token"], "/api/v1/visits?limit=100").json()["items"]
     assert sorted(v["id"] for v in mine if v["id"] in ids) == sorted(ids)
+
+
+def test_answers_lost_on_the_way_back_are_retried_and_the_visit_still_arrives_once(
+    phone: BrowserContext, server: LiveServer, member: dict,
+) -> None:
+    """2G: the service stored the visit (and then a photo) but the phone never heard back."""
+    lost: list[str] = []
+
+    def drop_first_answer(route: Route) -> None:
+        kind = route.request.method
+        if kind not in lost:
+            response = route.fetch()  # the request reaches the service and is processed…
+            lost.append(kind)
+            assert response.status == 201
+            route.abort("connectionreset")  # …and the answer is lost on the way back
+        else:
+            route.continue_()
+
+    page = phone.new_page()
+    sign_in(page, member["token"])
+    answered: list[tuple[str, int]] = []
+    phone.on("response", lambda r: answered.append((r.request.method, r.status))
+             if "/api/v1/visits" in r.url and r.request.method in ("POST", "PUT") else None)
+    page.route("**/api/v1/visits", drop_first_answer)
+    page.route("**/api/v1/visits/*/photos/**", drop_first_answer)
+    open_household(page, server, member)
+    fill_form(page, twelve_megapixel_jpeg())
+    page.click("#submit")
+    sent = page.locator("li.visit").first
+    for _ in range(40):  # the member taps "Gửi ngay" instead of waiting for the back-off
+        if sent.get_attribute("data-state") == "sent":
+            break
+        page.click("#send-now")
+        page.wait_for_timeout(250)
+    expect(sent).to_have_attribute("data-state", "sent")
+    assert lost == ["POST", "PUT"]
+    # The retries are recognised by the visit's UUID and the photo's slot: 200, the same receipt, nothing new.
+    assert ("POST", 200) in answered and ("PUT", 200) in answered
+    visit_id = sent.get_attribute("data-visit")
+    detail = api(server, member["token"], f"/api/v1/visits/{visit_id}").json()
+    assert detail["status"] == "complete" and len(detail["photos"]) == 1
+    mine = api(server, member["token"], "/api/v1/visits?limit=100").json()["items"]
+    assert [v["id"] for v in mine].count(visit_id) == 1
 
 
 def test_expression_vectors_hold_in_the_browser(phone: BrowserContext) -> None:

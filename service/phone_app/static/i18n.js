@@ -23,7 +23,7 @@ const TEXTS = {
     review_pending: "Chờ duyệt", outbox_empty: "Chưa có phiếu nào.", send_now: "Gửi ngay", offline: "Mất mạng",
     online: "Có mạng", sign_out: "Đăng xuất", no_form: "Chưa tải được phiếu. Hãy mở app khi có mạng.",
     choose_form: "Chọn phiếu", visit_for: "Thăm hộ", retry_in: "thử lại sau", seconds: "giây",
-    photos_label: "ảnh", household_saved: "Đã lưu hộ mới.",
+    photos_sent: "Đã gửi {sent}/{n} ảnh", household_saved: "Đã lưu hộ mới.",
   },
   en: {
     app: "Gõ Cửa", lang_switch: "VI", lang_name: "Tiếng Việt", signin_title: "Sign in this phone",
@@ -49,7 +49,7 @@ const TEXTS = {
     review_pending: "Waiting for review", outbox_empty: "No visits yet.", send_now: "Send now",
     offline: "Offline", online: "Online", sign_out: "Sign out", no_form: "The form is not loaded yet. Open the app with a network.",
     choose_form: "Choose a form", visit_for: "Visit", retry_in: "retry in", seconds: "s",
-    photos_label: "photos", household_saved: "New household saved.",
+    photos_sent: "{sent}/{n} photos sent", household_saved: "New household saved.",
   },
 };
 
