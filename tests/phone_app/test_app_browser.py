@@ -5,6 +5,7 @@ One server and one browser for the module; each test opens its own browser conte
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import unicodedata
@@ -389,6 +390,66 @@ def test_answers_lost_on_the_way_back_are_retried_and_the_visit_still_arrives_on
     assert detail["status"] == "complete" and len(detail["photos"]) == 1
     mine = api(server, member["token"], "/api/v1/visits?limit=100").json()["items"]
     assert [v["id"] for v in mine].count(visit_id) == 1
+
+
+# EXIF orientation → the transpose that stores an upright picture sideways as a camera would (the inverse of
+# what makes it upright again).
+STORED_AS = {
+    1: None, 2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def sideways_jpegs() -> dict[int, str]:
+    """The same upright 400×300 picture (red top-left, blue top-right) stored under each EXIF orientation."""
+    upright = Image.new("RGB", (400, 300), (240, 240, 240))
+    upright.paste((220, 20, 20), (0, 0, 100, 75))
+    upright.paste((20, 20, 220), (300, 0, 400, 75))
+    stored: dict[int, str] = {}
+    for orientation, transpose in STORED_AS.items():
+        image = upright if transpose is None else upright.transpose(transpose)
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=95, exif=exif.tobytes())
+        stored[orientation] = base64.b64encode(buffer.getvalue()).decode()
+    return stored
+
+
+def test_photos_come_out_upright_for_every_exif_orientation_with_or_without_the_browsers_help(
+    phone: BrowserContext,
+) -> None:
+    page = phone.new_page()
+    page.goto("/app")
+    results = page.evaluate("""async (stored) => {
+        const photo = await import("/app/photo.js");
+        const out = [];
+        for (const mode of [null, { native: false, option: false }]) {
+            photo.setOrientationSupport(mode);  // null: this browser's own handling; else the app rotates
+            for (const [orientation, b64] of Object.entries(stored)) {
+                const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                const file = new Blob([bytes], { type: "image/jpeg" });
+                const prepared = await photo.preparePhoto(file, 30000);
+                const bitmap = await createImageBitmap(prepared.blob, { imageOrientation: "none" });
+                const canvas = document.createElement("canvas");
+                canvas.width = bitmap.width; canvas.height = bitmap.height;
+                const ctx = canvas.getContext("2d");
+                ctx.drawImage(bitmap, 0, 0);
+                const at = (x, y) => Array.from(ctx.getImageData(Math.floor(x * bitmap.width), Math.floor(y * bitmap.height), 1, 1).data.slice(0, 3));
+                out.push({ mode: mode ? "app" : "browser", orientation: Number(orientation), width: bitmap.width,
+                           height: bitmap.height, left: at(0.1, 0.1), right: at(0.9, 0.1), facts: photo.readJpegFacts(await new Response(prepared.blob).arrayBuffer()) });
+            }
+        }
+        return out;
+    }""", sideways_jpegs())
+    assert len(results) == 16
+    for result in results:
+        case = f"{result['mode']} rotation, EXIF orientation {result['orientation']}"
+        assert (result["width"], result["height"]) == (200, 150), case  # upright and within max_pixels
+        assert result["left"][0] > 150 and result["left"][2] < 100, f"{case}: top-left is not red: {result}"
+        assert result["right"][2] > 150 and result["right"][0] < 100, f"{case}: top-right is not blue: {result}"
+        assert result["facts"]["orientation"] == 1 and result["facts"]["dateTime"]
 
 
 def test_expression_vectors_hold_in_the_browser(phone: BrowserContext) -> None:

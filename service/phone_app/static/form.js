@@ -11,7 +11,12 @@ export function h(tag, attrs, ...children) {
     else if (k === "text") el.textContent = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const child of children.flat()) if (child !== null && child !== undefined) el.append(child);
+  // No Array.prototype.flat: it needs Chrome 69, older phones still run 61+.
+  const add = (child) => {
+    if (Array.isArray(child)) child.forEach(add);
+    else if (child !== null && child !== undefined) el.append(child);
+  };
+  children.forEach(add);
   return el;
 }
 

@@ -5,20 +5,34 @@
 // 2×1 px JPEG whose EXIF says "rotate 90°": a browser that applies EXIF orientation decodes it as 1×2.
 const ORIENTATION_PROBE = "/9j/4AAQSkZJRgABAQAAAQABAAD/4QAiRXhpZgAATU0AKgAAAAgAAQESAAMAAAABAAYAAAAAAAD/2wBDAFA3PEY8MlBGQUZaVVBfeMiCeG5uePWvuZHI////////////////////////////////////////////////////2wBDAVVaWnhpeOuCguv/////////////////////////////////////////////////////////////////////////wAARCAABAAIDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwCKiiiszsP/2Q==";
 
-let appliesOrientation = null;
+// How this browser's createImageBitmap treats EXIF orientation, found once with the probe:
+// {native: true, option: true}   it turns the pixels upright when asked ({imageOrientation: "from-image"});
+// {native: true, option: false}  it does so by default and does not know that option value;
+// {native: false}                it hands over the sensor's pixels: the app rotates them itself.
+let orientationSupport = null;
 
-async function browserAppliesOrientation() {
-  if (appliesOrientation === null) {
+async function decodesUpright(options) {
+  const bytes = Uint8Array.from(atob(ORIENTATION_PROBE), (c) => c.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }), options);
+  const upright = bitmap.height === 2;
+  bitmap.close();
+  return upright;
+}
+
+async function browserOrientation() {
+  if (orientationSupport === null) {
     try {
-      const bytes = Uint8Array.from(atob(ORIENTATION_PROBE), (c) => c.charCodeAt(0));
-      const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }), { imageOrientation: "from-image" });
-      appliesOrientation = bitmap.height === 2;
-      bitmap.close();
+      orientationSupport = { native: await decodesUpright({ imageOrientation: "from-image" }), option: true };
     } catch (e) {
-      appliesOrientation = false;
+      // Older Chrome rejects the value "from-image": see what it does without being asked.
+      try {
+        orientationSupport = { native: await decodesUpright(undefined), option: false };
+      } catch (e2) {
+        orientationSupport = { native: false, option: false };
+      }
     }
   }
-  return appliesOrientation;
+  return orientationSupport;
 }
 
 /** {orientation, width, height, dateTime, offset} read from a JPEG's first bytes (all optional). */
@@ -58,7 +72,7 @@ function readExif(view, tiff, facts) {
     let exifIfd = 0;
     for (const entry of entries(tiff + u32(tiff + 4))) {
       const tag = u16(entry);
-      if (tag === 0x0112) facts.orientation = u16(entry + 8);
+      if (tag === 0x0112) { facts.orientation = u16(entry + 8); facts.orientationAt = entry + 8; facts.little = little; }
       if (tag === 0x8769) exifIfd = tiff + u32(entry + 8);
     }
     if (exifIfd) {
@@ -116,6 +130,12 @@ function withExif(jpeg, segment) {
   return new Blob([bytes.subarray(0, at), segment, bytes.subarray(at)], { type: "image/jpeg" });
 }
 
+// Blob.arrayBuffer() needs Chrome 76; a Response reads a blob on much older phones.
+const bytesOf = (blob) => new Response(blob).arrayBuffer();
+
+/** For tests and for emulating an old browser: force how EXIF orientation is handled (null: detect). */
+export function setOrientationSupport(value) { orientationSupport = value; }
+
 function uprightSize(facts, width, height) {
   return facts.orientation >= 5 ? [height, width] : [width, height];
 }
@@ -128,10 +148,11 @@ function canvasToBlob(canvas, quality) {
  * A camera photo → {blob, width, height, takenAt}: upright, at most `maxPixels`, JPEG with its capture time.
  */
 export async function preparePhoto(file, maxPixels) {
-  const buffer = await file.arrayBuffer();
+  const buffer = await bytesOf(file);
   const facts = readJpegFacts(buffer);
   const time = facts.dateTime ? { dateTime: facts.dateTime, offset: facts.offset } : localExifTime(new Date(file.lastModified || Date.now()));
-  const native = await browserAppliesOrientation();
+  const support = await browserOrientation();
+  const native = support.native;
   // Decode once, at the target size, so a 12 MP photo never sits in memory whole on a cheap phone.
   let raw = facts.width && facts.height ? [facts.width, facts.height] : null;
   if (!raw) {
@@ -149,14 +170,23 @@ export async function preparePhoto(file, maxPixels) {
   const ctx = canvas.getContext("2d");
   ctx.imageSmoothingQuality = "high";
   if (native) {
-    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image", resizeWidth: outW, resizeHeight: outH, resizeQuality: "high" });
+    const options = { resizeWidth: outW, resizeHeight: outH, resizeQuality: "high" };
+    if (support.option) options.imageOrientation = "from-image";
+    const bitmap = await createImageBitmap(file, options);
     ctx.drawImage(bitmap, 0, 0);
     bitmap.close();
   } else {
     // This browser hands over the sensor's pixels: turn them upright ourselves.
     const sideways = facts.orientation >= 5;
     const drawW = sideways ? outH : outW, drawH = sideways ? outW : outH;
-    const bitmap = await createImageBitmap(file, { resizeWidth: drawW, resizeHeight: drawH, resizeQuality: "high" });
+    // Decode a copy whose EXIF says "upright", so no browser turns the pixels as well (newer ones would).
+    let source = file;
+    if (facts.orientationAt) {
+      const copy = buffer.slice(0);
+      new DataView(copy).setUint16(facts.orientationAt, 1, facts.little);
+      source = new Blob([copy], { type: "image/jpeg" });
+    }
+    const bitmap = await createImageBitmap(source, { resizeWidth: drawW, resizeHeight: drawH, resizeQuality: "high" });
     const transforms = {
       2: [-1, 0, 0, 1, outW, 0], 3: [-1, 0, 0, -1, outW, outH], 4: [1, 0, 0, -1, 0, outH],
       5: [0, 1, 1, 0, 0, 0], 6: [0, 1, -1, 0, outW, 0], 7: [0, -1, -1, 0, outW, outH], 8: [0, -1, 1, 0, 0, outH],
@@ -168,6 +198,6 @@ export async function preparePhoto(file, maxPixels) {
   }
   const encoded = await canvasToBlob(canvas, 0.85);
   canvas.width = canvas.height = 0;
-  const blob = withExif(await encoded.arrayBuffer(), exifSegment(time.dateTime, time.offset));
+  const blob = withExif(await bytesOf(encoded), exifSegment(time.dateTime, time.offset));
   return { blob, width: outW, height: outH, takenAt: time.dateTime };
 }
