@@ -349,6 +349,28 @@ def test_offline_visits_wait_survive_a_reload_and_arrive_once_each(
     assert sorted(v["id"] for v in mine if v["id"] in ids) == sorted(ids)
 
 
+def test_a_team_leader_records_the_visit_of_a_member_without_a_smartphone(
+    phone: BrowserContext, server: LiveServer, credentials: dict,
+) -> None:
+    leader = next(m for m in credentials["members"] if m["role"] == "leader" and m["token"])
+    page = phone.new_page()
+    sign_in(page, leader["token"])
+    open_household(page, server, leader)
+    options = page.locator("#on_behalf_of option")
+    expect(options.first).to_contain_text("Tôi")
+    assert options.count() >= 2
+    chosen = options.nth(1)
+    member_id, member_name = int(str(chosen.get_attribute("value"))), chosen.inner_text()
+    page.select_option("#on_behalf_of", str(member_id))
+    fill_form(page, twelve_megapixel_jpeg())
+    page.click("#submit")
+    sent = page.locator("li.visit").first
+    expect(sent).to_contain_text("Thăm thay cho " + member_name.split(" — ")[0])
+    expect(sent).to_have_attribute("data-state", "sent", timeout=20000)
+    detail = api(server, leader["token"], f"/api/v1/visits/{sent.get_attribute('data-visit')}").json()
+    assert detail["on_behalf_of"] == member_id
+
+
 def test_answers_lost_on_the_way_back_are_retried_and_the_visit_still_arrives_once(
     phone: BrowserContext, server: LiveServer, member: dict,
 ) -> None:

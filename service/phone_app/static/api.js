@@ -55,6 +55,20 @@ export async function syncHouseholds() {
   return changed;
 }
 
+/** A team leader may submit for a member of the team (older members often have no smartphone). */
+export async function syncTeam(me) {
+  if (!me || me.role !== "leader") return [];
+  const response = await json("GET", "/api/v1/members?limit=200");
+  if (!response.ok) return [];
+  const people = ((await response.json()).items || [])
+    .filter((p) => p.id !== me.id && p.active && p.team_id === (me.team ? me.team.id : null))
+    .map((p) => ({ id: p.id, full_name: p.full_name, has_smartphone: p.has_smartphone }));
+  // Members without a smartphone first: they are the ones a leader visits for.
+  people.sort((a, b) => (a.has_smartphone - b.has_smartphone) || a.full_name.localeCompare(b.full_name));
+  await store.put("kv", "team", people);
+  return people;
+}
+
 /** Refresh every published form into IndexedDB (ETag: unchanged forms cost a 304). */
 export async function syncForms() {
   const response = await json("GET", "/api/v1/forms");

@@ -67,7 +67,7 @@ async function background() {
   running = true;
   try {
     await api.flush();
-    await Promise.all([api.syncForms(), api.syncHouseholds()]);
+    await Promise.all([api.syncForms(), api.syncHouseholds(), api.syncTeam(screens.state.me)]);
     await screens.loadLocal();
     reviews = await api.fetchReviews();
     await store.put("kv", "reviews", reviews);

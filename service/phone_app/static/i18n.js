@@ -23,7 +23,8 @@ const TEXTS = {
     review_pending: "Chờ duyệt", outbox_empty: "Chưa có phiếu nào.", send_now: "Gửi ngay", offline: "Mất mạng",
     online: "Có mạng", sign_out: "Đăng xuất", no_form: "Chưa tải được phiếu. Hãy mở app khi có mạng.",
     choose_form: "Chọn phiếu", visit_for: "Thăm hộ", retry_in: "thử lại sau", seconds: "giây",
-    photos_sent: "Đã gửi {sent}/{n} ảnh", household_saved: "Đã lưu hộ mới.",
+    photos_sent: "Đã gửi {sent}/{n} ảnh", visited_by: "Người đi thăm", myself: "Tôi",
+    no_phone: "không có điện thoại thông minh", for_member: "Thăm thay cho", household_saved: "Đã lưu hộ mới.",
   },
   en: {
     app: "Gõ Cửa", lang_switch: "VI", lang_name: "Tiếng Việt", signin_title: "Sign in this phone",
@@ -49,7 +50,8 @@ const TEXTS = {
     review_pending: "Waiting for review", outbox_empty: "No visits yet.", send_now: "Send now",
     offline: "Offline", online: "Online", sign_out: "Sign out", no_form: "The form is not loaded yet. Open the app with a network.",
     choose_form: "Choose a form", visit_for: "Visit", retry_in: "retry in", seconds: "s",
-    photos_sent: "{sent}/{n} photos sent", household_saved: "New household saved.",
+    photos_sent: "{sent}/{n} photos sent", visited_by: "Visit made by", myself: "Me",
+    no_phone: "no smartphone", for_member: "On behalf of", household_saved: "New household saved.",
   },
 };
 

@@ -5,7 +5,7 @@ import { h, renderForm } from "./form.js";
 import { label } from "./visit.js";
 import { t, getLang } from "./i18n.js";
 
-export const state = { me: null, households: [], forms: [], message: "", revoked: false };
+export const state = { me: null, households: [], forms: [], team: [], message: "", revoked: false };
 
 /** Vietnamese without diacritics: "nguyen van" finds "Nguyễn Văn", "duc" finds "Đức". */
 export function fold(text) {
@@ -18,6 +18,7 @@ function matches(household, words) {
 }
 
 export async function loadLocal() {
+  state.team = (await store.get("kv", "team")) || [];
   state.households = (await store.all("households")).filter((x) => x.status !== "merged");
   state.forms = (await store.all("forms")).map((f) => f.definition);
 }
@@ -183,6 +184,13 @@ export function visit(go, householdId, formId) {
   const startedAt = new Date().toISOString();
   const body = h("div", { class: "form" });
   const rendered = renderForm(body, form);
+  // A leader may record the visit of a team member who has no smartphone.
+  let onBehalf = null;
+  if (state.me && state.me.role === "leader" && state.team.length) {
+    onBehalf = h("select", { id: "on_behalf_of" },
+      h("option", { value: "", text: `${t("myself")} (${state.me.full_name})` }),
+      ...state.team.map((p) => h("option", { value: String(p.id), text: p.full_name + (p.has_smartphone ? "" : ` — ${t("no_phone")}`) })));
+  }
   const message = h("p", { class: "error", role: "alert" });
   const submit = async (event) => {
     const button = event.target;
@@ -209,8 +217,10 @@ export function visit(go, householdId, formId) {
       finished_at: new Date().toISOString(), answers: result.answers, app: api.APP,
       location: loc ? { lat: loc.lat, lon: loc.lon, accuracy_m: loc.accuracy_m, captured_at: loc.captured_at } : null,
     };
+    const behalf = onBehalf && onBehalf.value ? state.team.find((p) => String(p.id) === onBehalf.value) : null;
+    if (behalf) payload.on_behalf_of = behalf.id;
     await api.enqueue({ id, kind: "visit", visit: payload, photos, household_name: household ? household.head_name : "",
-      created_at: payload.finished_at });
+      on_behalf_name: behalf ? behalf.full_name : null, created_at: payload.finished_at });
     state.message = t("saved_waiting");
     api.flush().catch(() => {});
     go("#outbox");
@@ -221,6 +231,8 @@ export function visit(go, householdId, formId) {
     h("p", { class: "household-line" }, h("strong", { text: `${t("visit_for")}: ${household ? household.head_name : ""}` }),
       household ? tags(household) : null),
     form.description ? h("p", { class: "hint", text: label(form.description, getLang()) }) : null,
+    onBehalf ? h("label", { class: "label", for: "on_behalf_of", text: t("visited_by") }) : null,
+    onBehalf,
     body,
     message,
     h("button", { type: "button", class: "big primary", id: "submit", onclick: submit, text: t("submit") }),
@@ -251,6 +263,7 @@ export async function outbox(go, reviews) {
     const when = new Date(item.created_at);
     list.append(h("li", { class: `visit state-${item.state}`, "data-visit": item.id, "data-state": item.state },
       h("strong", { text: item.household_name || "—" }),
+      item.on_behalf_name ? h("span", { class: "hint", text: `${t("for_member")} ${item.on_behalf_name}` }) : null,
       h("span", { class: "when", text: when.toLocaleString(getLang() === "en" ? "en-GB" : "vi-VN",
         { hour: "2-digit", minute: "2-digit", day: "numeric", month: "numeric" }) }),
       h("span", { class: `badge ${item.state}`, text: t(STATE_TEXT[item.state] || "state_waiting") }),
