@@ -111,6 +111,14 @@ export async function enqueue(item) {
   item.attempts = 0;
   item.next_try = 0;
   await store.put("outbox", item.id, item);
+  askForBackgroundSync();
+}
+
+function askForBackgroundSync() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.ready
+    .then((registration) => (registration.sync ? registration.sync.register("outbox") : null))
+    .catch(() => {});
 }
 
 async function save(item) { await store.put("outbox", item.id, item); }

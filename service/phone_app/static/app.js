@@ -106,7 +106,12 @@ async function boot() {
   setInterval(() => { if (navigator.onLine && screens.state.me) flushAndShow(false); }, 3000);
   await route();
   if (screens.state.me) background();
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app" }).catch(() => {});
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/app/sw.js", { scope: "/app" }).catch(() => {});
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "flush") flushAndShow(true);
+    });
+  }
 }
 
 boot();

@@ -22,3 +22,11 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(caches.match(event.request, { ignoreSearch: true })
     .then((hit) => hit || fetch(event.request)));
 });
+
+// Background Sync, where the browser has it: when the network comes back, wake the open app to send its outbox
+// (the sending itself stays in the page, which holds the code and the member's token).
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "outbox") return;
+  event.waitUntil(self.clients.matchAll({ type: "window" })
+    .then((windows) => windows.forEach((client) => client.postMessage({ type: "flush" }))));
+});
