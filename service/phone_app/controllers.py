@@ -24,13 +24,13 @@ from service.phone_app.icons import ICON_SIZES, icon_png
 STATIC = Path(__file__).resolve().parent / "static"
 SHELL_FILES = ("index.html", "app.css", "app.js", "expr.js", "visit.js", "store.js", "api.js", "i18n.js",
                "form.js", "photo.js", "screens.js", "manifest.webmanifest")
+# Litestar adds "; charset=utf-8" to the text types itself.
 CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
     ".webmanifest": "application/manifest+json",
     ".png": "image/png",
-    ".json": "application/json",
 }
 # The app loads nothing from another host; its pages may show camera photos (blob:) and the QR video.
 CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; "

@@ -16,10 +16,11 @@ BUDGET_BYTES = 150 * 1024
 async def test_the_app_opens_at_slash_app_with_its_types_and_revalidation(client: AsyncTestClient) -> None:
     page = await client.get("/app", headers={"Accept-Encoding": "gzip"})
     assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert page.headers["cache-control"] == "no-cache" and page.headers["content-encoding"] == "gzip"
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert '<script type="module" src="/app/app.js">' in page.text
+    assert (await client.get("/app/")).text == page.text  # the same page with a slash
     again = await client.get("/app", headers={"If-None-Match": page.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     for name, kind in [("app.js", "text/javascript"), ("app.css", "text/css"),

@@ -19,7 +19,9 @@ self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET" || url.origin !== location.origin) return;
   if (url.pathname !== "/app" && !url.pathname.startsWith("/app/")) return;
   // Cache first: the shell of this version never changes; a new version comes with a new worker.
-  event.respondWith(caches.match(event.request, { ignoreSearch: true })
+  // "/app/" is the same page as "/app" (the service answers both); the cache holds it once.
+  const key = url.pathname === "/app/" ? "/app" : event.request;
+  event.respondWith(caches.match(key, { ignoreSearch: true })
     .then((hit) => hit || fetch(event.request)));
 });
 
