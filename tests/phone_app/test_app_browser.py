@@ -474,6 +474,41 @@ def test_photos_come_out_upright_for_every_exif_orientation_with_or_without_the_
         assert result["facts"]["orientation"] == 1 and result["facts"]["dateTime"]
 
 
+def test_the_renderer_takes_plain_or_mapped_labels_and_skips_question_types_it_does_not_know(
+    phone: BrowserContext,
+) -> None:
+    form = {"id": "f", "version": "2", "title": "Thử", "questions": [
+        {"type": "text", "name": "plain", "label": "Câu hỏi chữ thường", "required": True},
+        {"type": "integer", "name": "mapped", "label": {"vi": "Số người", "en": "People", "fr": "Personnes"},
+         "constraint": ". < 10", "constraint_message": {"vi": "Ít hơn 10.", "en": "Fewer than 10."}},
+        {"type": "calculate", "name": "total", "calculation": "${mapped} * 2"},
+        {"type": "repeat", "name": "people", "label": {"vi": "Từng người"}, "questions": [
+            {"type": "text", "name": "person_name", "label": "Tên"}]},
+        {"type": "note", "name": "end", "label": {"en": "Only English here"}},
+    ]}
+    page = phone.new_page()
+    page.goto("/app")
+    rendered = page.evaluate("""async (form) => {
+        const { renderForm } = await import("/app/form.js");
+        const root = document.createElement("div");
+        document.body.append(root);
+        const f = renderForm(root, form);
+        const input = root.querySelector('[data-question="mapped"] input');
+        input.value = "12";
+        input.dispatchEvent(new Event("input"));
+        return {
+            questions: Array.from(root.querySelectorAll("[data-question]")).map((e) => e.dataset.question),
+            labels: Array.from(root.querySelectorAll(".label")).map((e) => e.textContent),
+            error: root.querySelector('[data-question="mapped"] .error').textContent,
+            collected: f.collect(),
+        };
+    }""", form)
+    assert rendered["questions"] == ["plain", "mapped", "end"]
+    assert rendered["labels"] == ["Câu hỏi chữ thường *", "Số người", "Only English here"]
+    assert rendered["error"] == "Ít hơn 10."
+    assert {e["question"] for e in rendered["collected"]["errors"]} == {"plain", "mapped"}
+
+
 def test_expression_vectors_hold_in_the_browser(phone: BrowserContext) -> None:
     page = phone.new_page()
     page.goto("/app")
