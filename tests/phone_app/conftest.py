@@ -32,7 +32,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
         yield server, credentials
 
 
-@pytest.fixture(scope="package")
+# One browser per module: sync Playwright keeps an event loop current while it lives, which the async tests of
+# other modules (test_serving.py) must not meet.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
