@@ -86,10 +86,10 @@ def test_the_renderer_takes_plain_or_mapped_labels_and_skips_question_types_it_d
     page = phone.new_page()
     page.goto("/app")
     rendered = page.evaluate("""async (form) => {
-        const { renderForm } = await import("/app/form.js");
+        const { newDraft, renderForm } = await import("/app/form.js");
         const root = document.createElement("div");
         document.body.append(root);
-        const f = renderForm(root, form);
+        const f = renderForm(root, form, newDraft());
         const input = root.querySelector('[data-question="mapped"] input');
         input.value = "12";
         input.dispatchEvent(new Event("input"));

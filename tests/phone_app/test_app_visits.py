@@ -9,6 +9,7 @@ from tests.phone_app.app_steps import (
     DOCS,
     admin_headers,
     api,
+    choose,
     fill_form,
     open_household,
     sign_in,
@@ -62,12 +63,18 @@ def test_a_household_added_in_the_field_reaches_the_service_with_the_phones_uuid
     page.click("#save-household")
     expect(page.locator(".household-line .tag.temporary")).to_have_text("Tạm trú")
     household_id = page.url.rsplit("/", 1)[1]
-    # English for a member who prefers it, and back.
+    # English for a member who prefers it, and back, without losing what was already answered.
+    page.fill('[data-question="members"] input', "2")
+    choose(page, "has_smartphone", "Có")
     page.click("#lang")
     expect(page.locator('[data-question="members"] .label')).to_have_text("How many people live in the household? *")
     expect(page.locator("#submit")).to_have_text("Save visit")
+    expect(page.locator('[data-question="members"] input')).to_have_value("2")
+    expect(page.locator('[data-question="has_smartphone"] input[value="true"]')).to_be_checked()
+    expect(page.locator('[data-question="has_mobile_data"]')).to_be_visible()
     page.click("#lang")
     expect(page.locator("#submit")).to_have_text("Lưu phiếu")
+    expect(page.locator('[data-question="members"] input')).to_have_value("2")
     page.click("a.back")
     page.fill("#search", "lo van dat")
     expect(page.locator(f'a.household[data-id="{household_id}"] .tag.new')).to_be_visible()

@@ -24,18 +24,24 @@ const lbl = (v) => label(v, getLang());
 
 function formatAccuracy(m) { return `± ${Math.round(m)} m`; }
 
+/** A visit being filled in: kept across re-renders (the language switch, going back to the list and in again). */
+export function newDraft() {
+  return { answers: {}, photos: {}, location: null, touched: new Set() };
+}
+
 /**
- * Render `form` into `root`. Returns {collect()} where collect() gives {answers, photos, location, errors}.
+ * Render `form` into `root`, showing and filling `draft`. Returns {collect()} giving
+ * {answers, photos, location, errors}.
  */
-export function renderForm(root, form, onChange) {
+export function renderForm(root, form, draft) {
   const steps = flatten(form);
-  const answers = {};
-  const photos = {}; // question → [{blob, url, width, height, takenAt}]
-  const touched = new Set();
+  const answers = draft.answers;
+  const photos = draft.photos; // question → [{blob, url, width, height, takenAt}]
+  const touched = draft.touched;
   const blocks = {}; // name → {el, error}
   const groupBlocks = [];
-  let location = null;
   let showAll = false;
+  const valueText = (name) => (answers[name] === undefined || answers[name] === null ? "" : String(answers[name]));
 
   const update = () => {
     const state = runVisit(form, answers);
@@ -57,7 +63,6 @@ export function renderForm(root, form, onChange) {
       block.error.textContent = shown ? (problem.text || (getLang() === "en" ? problem.en : problem.vi)) : "";
       block.el.classList.toggle("invalid", !!shown);
     }
-    if (onChange) onChange(state);
     return state;
   };
 
@@ -99,16 +104,19 @@ export function renderForm(root, form, onChange) {
 
   function input(q, id) {
     switch (q.type) {
-      case "text":
-        return h("textarea", { id, rows: 2, maxlength: q.max_length || 500, oninput: (e) => set(q.name, e.target.value) });
+      case "text": {
+        const area = h("textarea", { id, rows: 2, maxlength: q.max_length || 500, oninput: (e) => set(q.name, e.target.value) });
+        area.value = valueText(q.name);
+        return area;
+      }
       case "integer":
-        return h("input", { id, type: "number", inputmode: "numeric", step: 1, min: q.min, max: q.max,
+        return h("input", { id, type: "number", inputmode: "numeric", step: 1, min: q.min, max: q.max, value: valueText(q.name),
           oninput: (e) => { const raw = e.target.value.trim(); set(q.name, raw === "" ? null : (/^-?\d+$/.test(raw) ? Number(raw) : raw)); } });
       case "decimal":
-        return h("input", { id, type: "text", inputmode: "decimal",
+        return h("input", { id, type: "text", inputmode: "decimal", value: valueText(q.name),
           oninput: (e) => { const raw = e.target.value.trim().replace(",", "."); set(q.name, raw === "" ? null : (isFinite(Number(raw)) ? Number(raw) : raw)); } });
       case "date":
-        return h("input", { id, type: "date", oninput: (e) => set(q.name, e.target.value || null) });
+        return h("input", { id, type: "date", value: valueText(q.name), oninput: (e) => set(q.name, e.target.value || null) });
       case "boolean":
         return choices(q, [{ value: true, label: t("yes") }, { value: false, label: t("no") }], false);
       case "select_one":
@@ -128,8 +136,10 @@ export function renderForm(root, form, onChange) {
 
   function choices(q, options, multiple) {
     const box = h("div", { class: "choices", role: multiple ? "group" : "radiogroup" });
+    const current = answers[q.name];
     for (const option of options) {
-      const field = h("input", { type: multiple ? "checkbox" : "radio", name: `c-${q.name}`, value: String(option.value),
+      const checked = multiple ? Array.isArray(current) && current.indexOf(option.value) >= 0 : current === option.value;
+      const field = h("input", { type: multiple ? "checkbox" : "radio", name: `c-${q.name}`, value: String(option.value), checked,
         onchange: () => {
           if (multiple) {
             set(q.name, Array.from(box.querySelectorAll("input:checked")).map((i) => i.value));
@@ -151,7 +161,7 @@ export function renderForm(root, form, onChange) {
       if (watch !== null) navigator.geolocation.clearWatch(watch);
       watch = null;
       anyway.hidden = true;
-      location = fix;
+      draft.location = fix;
       status.textContent = `${t("gps_ok")}: ${formatAccuracy(fix.accuracy_m)}`;
       status.className = fix.accuracy_m <= threshold ? "gps-status good" : "gps-status poor";
       set(q.name, { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m });
@@ -173,6 +183,10 @@ export function renderForm(root, form, onChange) {
       }, () => { status.textContent = t("gps_denied"); }, { enableHighAccuracy: true, maximumAge: 0, timeout: 60000 });
     };
     anyway.addEventListener("click", () => { if (best) accept(best); });
+    if (draft.location && answers[q.name]) {
+      status.textContent = `${t("gps_ok")}: ${formatAccuracy(draft.location.accuracy_m)}`;
+      status.className = draft.location.accuracy_m <= threshold ? "gps-status good" : "gps-status poor";
+    }
     return h("div", { class: "gps" }, h("button", { id, type: "button", class: "big", onclick: start, text: t("gps_get") }), status, anyway);
   }
 
@@ -213,6 +227,7 @@ export function renderForm(root, form, onChange) {
       redraw();
       update();
     });
+    redraw();
     return h("div", {}, file, button, list, note);
   }
 
@@ -232,7 +247,7 @@ export function renderForm(root, form, onChange) {
       }
       const shownPhotos = {};
       for (const [name, list] of Object.entries(photos)) if (state.visible[name]) shownPhotos[name] = list;
-      return { answers: state.effective, photos: shownPhotos, location, errors };
+      return { answers: state.effective, photos: shownPhotos, location: draft.location, errors };
     },
     firstError() { return root.querySelector(".question.invalid"); },
   };

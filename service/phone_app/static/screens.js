@@ -1,11 +1,11 @@
 // The app's screens: sign-in, households (home), new household, visit form, outbox.
 import * as api from "./api.js";
 import * as store from "./store.js";
-import { h, renderForm } from "./form.js";
+import { h, newDraft, renderForm } from "./form.js";
 import { label } from "./visit.js";
 import { t, getLang } from "./i18n.js";
 
-export const state = { me: null, households: [], forms: [], team: [], message: "", revoked: false };
+export const state = { me: null, households: [], forms: [], team: [], draft: null, message: "", revoked: false };
 
 /** Vietnamese without diacritics: "nguyen van" finds "Nguyễn Văn", "duc" finds "Đức". */
 export function fold(text) {
@@ -181,15 +181,22 @@ export function visit(go, householdId, formId) {
       ...forms.map((f) => h("a", { class: "big button", href: `#visit/${householdId}/${f.id}`, text: label(f.title, getLang()) })));
   }
   const form = forms.find((f) => f.id === formId) || forms[0];
-  const startedAt = new Date().toISOString();
+  const key = `${householdId}/${form.id}/${form.version}`;
+  if (!state.draft || state.draft.key !== key) {
+    state.draft = Object.assign(newDraft(), { key, startedAt: new Date().toISOString(), onBehalf: "" });
+  }
+  const draft = state.draft;
+  const startedAt = draft.startedAt;
   const body = h("div", { class: "form" });
-  const rendered = renderForm(body, form);
+  const rendered = renderForm(body, form, draft);
   // A leader may record the visit of a team member who has no smartphone.
   let onBehalf = null;
   if (state.me && state.me.role === "leader" && state.team.length) {
     onBehalf = h("select", { id: "on_behalf_of" },
       h("option", { value: "", text: `${t("myself")} (${state.me.full_name})` }),
       ...state.team.map((p) => h("option", { value: String(p.id), text: p.full_name + (p.has_smartphone ? "" : ` — ${t("no_phone")}`) })));
+    onBehalf.value = draft.onBehalf;
+    onBehalf.addEventListener("change", () => { draft.onBehalf = onBehalf.value; });
   }
   const message = h("p", { class: "error", role: "alert" });
   const submit = async (event) => {
@@ -221,6 +228,7 @@ export function visit(go, householdId, formId) {
     if (behalf) payload.on_behalf_of = behalf.id;
     await api.enqueue({ id, kind: "visit", visit: payload, photos, household_name: household ? household.head_name : "",
       on_behalf_name: behalf ? behalf.full_name : null, created_at: payload.finished_at });
+    state.draft = null;
     state.message = t("saved_waiting");
     api.flush().catch(() => {});
     go("#outbox");
