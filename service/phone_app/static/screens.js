@@ -276,6 +276,7 @@ export async function outbox(go, reviews) {
         { hour: "2-digit", minute: "2-digit", day: "numeric", month: "numeric" }) }),
       h("span", { class: `badge ${item.state}`, text: t(STATE_TEXT[item.state] || "state_waiting") }),
       item.state === "failed" ? h("p", { class: "error", text: problemText(item.problem) }) : null,
+      ...item.photos.filter((p) => p.problem).map((p) => h("p", { class: "error", text: problemText(p.problem) })),
       item.photos.length ? h("span", { class: "hint", text: t("photos_sent", { sent: sentPhotos, n: item.photos.length }) }) : null,
       item.state === "waiting" && item.next_try > Date.now()
         ? h("span", { class: "hint", text: `${t("retry_in")} ${Math.ceil((item.next_try - Date.now()) / 1000)} ${t("seconds")}` }) : null,
