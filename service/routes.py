@@ -5,6 +5,7 @@ from service.audit.controllers import list_access_log
 from service.auth.controllers import AuthController, MeController
 from service.households.controllers import HouseholdController
 from service.http.health import get_health, get_ready
+from service.phone_app.controllers import PhoneAppController
 from service.people.controllers import MemberController, TeamController
 from service.pages.controllers import PageController
 from service.pages.setup import STATIC_FILES
@@ -28,4 +29,5 @@ ROUTE_HANDLERS = [
     MyVisitsController,
     PageController,
     STATIC_FILES,
+    PhoneAppController,
 ]

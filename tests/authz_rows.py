@@ -88,6 +88,9 @@ ENDPOINTS: list[Endpoint] = [
     # The docs' catch-all: public (no 401 for anyone); a document it does not serve is 404 for everyone alike.
     Endpoint("GET", "/schema/{path}", fixed("/schema/openapi.yaml"),
              **{role: 404 for role in ("anonymous", "member", "leader", "supervisor", "admin")}),
+    # The phone app's static files: public (a phone signs in inside the app; its data comes from the API).
+    Endpoint("GET", "/app", fixed("/app"), **PUBLIC),
+    Endpoint("GET", "/app/{name}", fixed("/app/app.js"), **PUBLIC),
 ]
 
 

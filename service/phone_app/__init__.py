@@ -1,0 +1,1 @@
+"""The members' phone app: an installable offline web app served by the service at /app."""

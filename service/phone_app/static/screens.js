@@ -1,0 +1,297 @@
+// The app's screens: sign-in, households (home), new household, visit form, outbox.
+import * as api from "./api.js";
+import * as store from "./store.js";
+import { h, newDraft, renderForm } from "./form.js";
+import { label } from "./visit.js";
+import { t, getLang } from "./i18n.js";
+
+export const state = { me: null, households: [], forms: [], team: [], draft: null, message: "", revoked: false };
+
+/** Vietnamese without diacritics: "nguyen van" finds "Nguyễn Văn", "duc" finds "Đức". */
+export function fold(text) {
+  return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+}
+
+function matches(household, words) {
+  const hay = fold(`${household.head_name || ""} ${household.address || ""} ${household.official_code || ""}`);
+  return words.every((w) => hay.includes(w));
+}
+
+export async function loadLocal() {
+  state.team = (await store.get("kv", "team")) || [];
+  state.households = (await store.all("households")).filter((x) => x.status !== "merged");
+  state.forms = (await store.all("forms")).map((f) => f.definition);
+}
+
+const screen = (...children) => h("main", { class: "screen" }, ...children);
+
+function tags(household) {
+  return h("span", { class: "tags" },
+    household.elderly_only ? h("span", { class: "tag elderly", text: t("elderly") }) : null,
+    household.temporary_resident ? h("span", { class: "tag temporary", text: t("temporary") }) : null,
+    household.status === "moved" ? h("span", { class: "tag moved", text: t("moved") }) : null,
+    household.local ? h("span", { class: "tag new", text: t("new_badge") }) : null);
+}
+
+// --- sign-in ---------------------------------------------------------------------------------------------------
+
+export function signin(done) {
+  const message = h("p", { class: state.revoked ? "error big-text" : "hint", role: "alert",
+    text: state.revoked ? t("revoked") : "" });
+  const paste = h("textarea", { id: "token", rows: 3, autocomplete: "off", spellcheck: "false" });
+  const video = h("video", { class: "scanner", hidden: true, playsinline: true, muted: true });
+  let stream = null;
+  const stop = () => { if (stream) stream.getTracks().forEach((tr) => tr.stop()); stream = null; video.hidden = true; };
+
+  const tryCode = async (text) => {
+    let token = text.trim();
+    try { const payload = JSON.parse(token); if (payload && payload.token) token = payload.token; } catch (e) { /* plain token */ }
+    if (!token.startsWith("gcd_")) { message.className = "error"; message.textContent = t("bad_code"); return; }
+    api.setToken(token);
+    try {
+      const me = await api.me();
+      stop();
+      state.revoked = false;
+      const before = await store.get("kv", "user_id");
+      if (before !== undefined && before !== me.id) {
+        // Another member on this phone: their village's households, not the last one's.
+        await store.clear("households");
+        await store.del("kv", "households_cursor");
+        state.households = [];
+      }
+      await store.put("kv", "user_id", me.id);
+      await store.put("kv", "token", token);
+      await store.put("kv", "me", me);
+      state.me = me;
+      api.setUser(me.id);
+      done();
+    } catch (e) {
+      message.className = "error big-text";
+      message.textContent = e instanceof api.Revoked ? t("revoked") : (e instanceof api.Offline ? t("offline_signin") : t("bad_code"));
+    }
+  };
+
+  const scan = async () => {
+    if (!("BarcodeDetector" in window) || !navigator.mediaDevices) { message.className = "hint"; message.textContent = t("no_camera"); paste.focus(); return; }
+    try {
+      const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      const look = async () => {
+        if (!stream) return;
+        const codes = await detector.detect(video).catch(() => []);
+        if (codes.length) { await tryCode(codes[0].rawValue); return; }
+        setTimeout(look, 300);
+      };
+      look();
+    } catch (e) {
+      stop();
+      message.className = "hint";
+      message.textContent = t("no_camera");
+    }
+  };
+
+  return screen(
+    h("h1", { text: t("signin_title") }),
+    h("p", { class: "hint", text: t("signin_help") }),
+    message,
+    h("button", { type: "button", class: "big", id: "scan", onclick: scan, text: t("scan") }),
+    video,
+    h("label", { class: "label", for: "token", text: t("paste_label") }),
+    paste,
+    h("button", { type: "button", class: "big primary", id: "signin", onclick: () => tryCode(paste.value), text: t("signin") }),
+  );
+}
+
+// --- households (home) -----------------------------------------------------------------------------------------
+
+export function home(go) {
+  const list = h("ul", { class: "households" });
+  const search = h("input", { id: "search", type: "search", placeholder: t("search"), autocomplete: "off" });
+  const draw = () => {
+    const words = fold(search.value).split(/\s+/).filter(Boolean);
+    const found = state.households.filter((x) => matches(x, words))
+      .sort((a, b) => fold(a.head_name).localeCompare(fold(b.head_name)));
+    list.textContent = "";
+    for (const x of found.slice(0, 60)) {
+      list.append(h("li", {}, h("a", { class: "household", href: `#visit/${x.id}`, "data-id": x.id },
+        h("strong", { text: x.head_name || "—" }),
+        h("span", { class: "address", text: [x.address, x.official_code].filter(Boolean).join(" · ") }),
+        tags(x))));
+    }
+    if (!found.length) list.append(h("li", { class: "hint", text: t("no_match") }));
+  };
+  search.addEventListener("input", draw);
+  draw();
+  return screen(
+    h("h1", { text: `${t("hello")}, ${state.me ? state.me.full_name : ""}` }),
+    state.message ? h("p", { class: "notice", text: state.message }) : null,
+    h("label", { class: "label", for: "search", text: `${t("households")} (${state.households.length} ${t("households_count")})` }),
+    search,
+    list,
+    h("a", { class: "big button", href: "#new-household", id: "new-household", text: "+ " + t("new_household") }),
+  );
+}
+
+export function newHousehold(go) {
+  const name = h("input", { id: "head_name", type: "text", required: true });
+  const address = h("input", { id: "address", type: "text" });
+  const members = h("input", { id: "member_count", type: "number", inputmode: "numeric", min: 1, max: 30 });
+  const elderly = h("input", { id: "elderly_only", type: "checkbox" });
+  const temporary = h("input", { id: "temporary_resident", type: "checkbox" });
+  const error = h("p", { class: "error", role: "alert" });
+  const save = async () => {
+    if (!name.value.trim()) { error.textContent = t("required"); return; }
+    const household = {
+      id: api.uuid(), head_name: name.value.trim(), address: address.value.trim() || null,
+      member_count: members.value ? Number(members.value) : null, elderly_only: elderly.checked,
+      temporary_resident: temporary.checked,
+    };
+    // The phone's UUID names the household everywhere; a supervisor merges duplicates later.
+    const local = Object.assign({ local: true, status: "active", official_code: null }, household);
+    await store.put("households", household.id, local);
+    await api.enqueue({ id: `household-${household.id}`, kind: "household", household, created_at: new Date().toISOString() });
+    state.households.push(local);
+    api.flush().catch(() => {});
+    go(`#visit/${household.id}`);
+  };
+  const row = (input, text) => h("label", { class: "choice" }, input, h("span", { text }));
+  return screen(
+    h("a", { href: "#", class: "back", text: t("back") }),
+    h("h1", { text: t("new_household") }),
+    h("label", { class: "label", for: "head_name", text: t("head_name") + " *" }), name,
+    h("label", { class: "label", for: "address", text: t("address") }), address,
+    h("label", { class: "label", for: "member_count", text: t("member_count") }), members,
+    row(elderly, t("elderly_q")), row(temporary, t("temporary_q")),
+    error,
+    h("button", { type: "button", class: "big primary", id: "save-household", onclick: save, text: t("save") }),
+  );
+}
+
+// --- a visit ---------------------------------------------------------------------------------------------------
+
+export function visit(go, householdId, formId) {
+  const household = state.households.find((x) => x.id === householdId);
+  const forms = state.forms;
+  if (!forms.length) return screen(h("a", { href: "#", class: "back", text: t("back") }), h("p", { class: "error", text: t("no_form") }));
+  if (!formId && forms.length > 1) {
+    return screen(h("a", { href: "#", class: "back", text: t("back") }), h("h1", { text: t("choose_form") }),
+      ...forms.map((f) => h("a", { class: "big button", href: `#visit/${householdId}/${f.id}`, text: label(f.title, getLang()) })));
+  }
+  const form = forms.find((f) => f.id === formId) || forms[0];
+  const key = `${householdId}/${form.id}/${form.version}`;
+  if (!state.draft || state.draft.key !== key) {
+    state.draft = Object.assign(newDraft(), { key, startedAt: new Date().toISOString(), onBehalf: "" });
+  }
+  const draft = state.draft;
+  const startedAt = draft.startedAt;
+  const body = h("div", { class: "form" });
+  const rendered = renderForm(body, form, draft);
+  // A leader may record the visit of a team member who has no smartphone.
+  let onBehalf = null;
+  if (state.me && state.me.role === "leader" && state.team.length) {
+    onBehalf = h("select", { id: "on_behalf_of" },
+      h("option", { value: "", text: `${t("myself")} (${state.me.full_name})` }),
+      ...state.team.map((p) => h("option", { value: String(p.id), text: p.full_name + (p.has_smartphone ? "" : ` — ${t("no_phone")}`) })));
+    onBehalf.value = draft.onBehalf;
+    onBehalf.addEventListener("change", () => { draft.onBehalf = onBehalf.value; });
+  }
+  const message = h("p", { class: "error", role: "alert" });
+  const submit = async (event) => {
+    const button = event.target;
+    const result = rendered.collect();
+    if (result.errors.length) {
+      message.textContent = t("fix_errors");
+      const first = rendered.firstError();
+      if (first) first.scrollIntoView({ block: "center" });
+      return;
+    }
+    button.disabled = true;
+    const id = api.uuid();
+    const photos = [];
+    for (const [question, list] of Object.entries(result.photos)) {
+      for (let index = 0; index < list.length; index++) {
+        const key = `${id}/${question}/${index}`;
+        await store.put("photos", key, list[index].blob);
+        photos.push({ question, index, key, sent: false, width: list[index].width, height: list[index].height });
+      }
+    }
+    const loc = result.location;
+    const payload = {
+      id, form_id: form.id, form_version: form.version, household_id: householdId, started_at: startedAt,
+      finished_at: new Date().toISOString(), answers: result.answers, app: api.APP,
+      location: loc ? { lat: loc.lat, lon: loc.lon, accuracy_m: loc.accuracy_m, captured_at: loc.captured_at } : null,
+    };
+    const behalf = onBehalf && onBehalf.value ? state.team.find((p) => String(p.id) === onBehalf.value) : null;
+    if (behalf) payload.on_behalf_of = behalf.id;
+    await api.enqueue({ id, kind: "visit", visit: payload, photos, household_name: household ? household.head_name : "",
+      on_behalf_name: behalf ? behalf.full_name : null, created_at: payload.finished_at });
+    state.draft = null;
+    state.message = t("saved_waiting");
+    api.flush().catch(() => {});
+    go("#outbox");
+  };
+  return screen(
+    h("a", { href: "#", class: "back", text: t("back") }),
+    h("h1", { text: label(form.title, getLang()) }),
+    h("p", { class: "household-line" }, h("strong", { text: `${t("visit_for")}: ${household ? household.head_name : ""}` }),
+      household ? tags(household) : null),
+    form.description ? h("p", { class: "hint", text: label(form.description, getLang()) }) : null,
+    onBehalf ? h("label", { class: "label", for: "on_behalf_of", text: t("visited_by") }) : null,
+    onBehalf,
+    body,
+    message,
+    h("button", { type: "button", class: "big primary", id: "submit", onclick: submit, text: t("submit") }),
+  );
+}
+
+// --- outbox ----------------------------------------------------------------------------------------------------
+
+function problemText(raw) {
+  try {
+    const problem = JSON.parse(raw);
+    const en = getLang() === "en";
+    const details = (problem.errors || []).map((e) => (en ? e.message_en : e.message_vi)).filter(Boolean);
+    return [en ? problem.message_en : problem.message_vi].concat(details).join(" ");
+  } catch (e) {
+    return String(raw || "").slice(0, 200);
+  }
+}
+
+const STATE_TEXT = { waiting: "state_waiting", sending: "state_sending", photos: "state_photos", sent: "state_sent", failed: "state_failed" };
+
+export async function outbox(go, reviews) {
+  const items = (await api.outboxItems()).filter((i) => i.kind === "visit").reverse();
+  const list = h("ul", { class: "outbox" });
+  for (const item of items) {
+    const sentPhotos = item.photos.filter((p) => p.sent).length;
+    const review = reviews[item.id];
+    const when = new Date(item.created_at);
+    list.append(h("li", { class: `visit state-${item.state}`, "data-visit": item.id, "data-state": item.state },
+      h("strong", { text: item.household_name || "—" }),
+      item.on_behalf_name ? h("span", { class: "hint", text: `${t("for_member")} ${item.on_behalf_name}` }) : null,
+      h("span", { class: "when", text: when.toLocaleString(getLang() === "en" ? "en-GB" : "vi-VN",
+        { hour: "2-digit", minute: "2-digit", day: "numeric", month: "numeric" }) }),
+      h("span", { class: `badge ${item.state}`, text: t(STATE_TEXT[item.state] || "state_waiting") }),
+      item.state === "failed" ? h("p", { class: "error", text: problemText(item.problem) }) : null,
+      ...item.photos.filter((p) => p.problem).map((p) => h("p", { class: "error", text: problemText(p.problem) })),
+      item.photos.length ? h("span", { class: "hint", text: t("photos_sent", { sent: sentPhotos, n: item.photos.length }) }) : null,
+      item.state === "waiting" && item.next_try > Date.now()
+        ? h("span", { class: "hint", text: `${t("retry_in")} ${Math.ceil((item.next_try - Date.now()) / 1000)} ${t("seconds")}` }) : null,
+      review && item.state === "sent" ? h("p", { class: `review ${review.status}` },
+        h("span", { text: t(`review_${review.status}`) || review.status }), review.note ? h("em", { text: ` — ${review.note}` }) : null) : null));
+  }
+  if (!items.length) list.append(h("li", { class: "hint", text: t("outbox_empty") }));
+  const message = state.message;
+  state.message = "";
+  return screen(
+    h("a", { href: "#", class: "back", text: t("back") }),
+    h("h1", { text: t("outbox") }),
+    message ? h("p", { class: "notice", text: message }) : null,
+    list,
+    h("button", { type: "button", class: "big", id: "send-now", text: t("send_now"),
+      onclick: () => { api.flush(true).catch(() => {}).then(() => go("#outbox")); } }),
+  );
+}
