@@ -42,6 +42,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     photo_memory_mb: int = 2048
     # Server (granian): header read timeout, also the idle keep-alive limit between requests.
     http_header_timeout_s: float = 15.0
+    # Open connections per server worker before granian stops accepting (see docs/deploy.md for the proxy).
+    http_max_connections: int = 8192
     debug: bool = False
 
     @property
