@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import threading
 import time
@@ -12,7 +13,7 @@ from datetime import timedelta
 
 import httpx
 
-from storage import ObjectStore
+from storage import ObjectStore, content_key
 from tests.support.s3server import RunningS3
 from tests.visits.support import PHOTO_QUESTION, jpeg, multipart, visit
 
@@ -128,12 +129,16 @@ async def check_durability(database_url: str, store: ObjectStore, acknowledged: 
         referenced = {key for row in rows for key in row}
         for key in referenced:
             assert await store.exists(key), f"a row points at a missing object: {key}"
+        # An upload whose visit was never recorded (the service killed between the two) leaves such an object.
+        planted = content_key("original", hashlib.sha256(b"orphan").hexdigest(), "jpg")
+        await store.put(planted, b"orphan", "image/jpeg")
         before = set(await store.list_keys("photos/"))
 
         # What `gocua storage sweep` runs, without its one-hour grace: nothing is in flight any more.
         async with session_factory(engine)() as session:
             swept = await sweep(session, store, timedelta(0))
         after = set(await store.list_keys("photos/"))
+        assert planted in swept
         assert after == referenced, (len(after), len(referenced))
         return {"visits": len(stored), "photo_rows": len(rows), "objects_before_sweep": len(before),
                 "orphans_swept": len(swept)}
