@@ -162,7 +162,7 @@ def main() -> int:
         # The restored server's own logins and views add rows to access_log; every other table must match.
         same_rows = all(source_counts[t] == restored_counts[t] for t in TABLES if t != "access_log")
         ok = after == before and same_rows and not bad_names
-        print(f"   rows (source → restored): "
+        print("   rows (source → restored): "
               + ", ".join(f"{t} {source_counts[t]}→{restored_counts[t]}" for t in TABLES))
         print(f"   visits and photos answered identically: {after == before} ({len(after)} items); "
               f"originals whose bytes do not match their name: {len(bad_names)}")

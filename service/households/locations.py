@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 from geopy.distance import geodesic
 from sqlalchemy import select
+from sqlmodel import col
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
@@ -91,13 +92,13 @@ async def list_proposals(session: AsyncSession, actor: Actor, *, status: str | N
                                  "status must be pending, confirmed or rejected.")
     size = clamp_limit(limit)
     before = cursor_int(cursor, INT64_MAX) or INT64_MAX
-    query = select(LocationProposal).where(LocationProposal.id < before).order_by(LocationProposal.id.desc())
+    query = select(LocationProposal).where(col(LocationProposal.id) < before).order_by(col(LocationProposal.id).desc())
     if actor.role in FIELD_ROLES:
-        query = query.where(LocationProposal.proposed_by == actor.user_id)
+        query = query.where(col(LocationProposal.proposed_by) == actor.user_id)
     else:
         query = query.where(area_path_filter(LocationProposal.area_path, actor))
     if status is not None:
-        query = query.where(LocationProposal.status == status)
+        query = query.where(col(LocationProposal.status) == status)
     rows = list((await session.execute(query.limit(size + 1))).scalars())
     items = [proposal_out(row) for row in rows[:size]]
     return Page(items=items, next=encode_cursor(items[-1].id) if len(rows) > size else None)
@@ -107,7 +108,7 @@ async def decide(session: AsyncSession, actor: Actor, proposal_id: int, *, confi
     """A supervisor (or admin) of the household's area confirms or rejects a proposal."""
     actor.require_role(Role.SUPERVISOR, Role.ADMIN)
     proposal = (await session.execute(
-        select(LocationProposal).where(LocationProposal.id == proposal_id,
+        select(LocationProposal).where(col(LocationProposal.id) == proposal_id,
                                        area_path_filter(LocationProposal.area_path, actor))
         .with_for_update().execution_options(populate_existing=True))).scalar_one_or_none()
     if proposal is None:
@@ -119,7 +120,7 @@ async def decide(session: AsyncSession, actor: Actor, proposal_id: int, *, confi
     proposal.decided_by, proposal.decided_at = actor.user_id, utcnow()
     if confirm:
         household = (await session.execute(
-            select(Household).where(Household.id == proposal.household_id).with_for_update()
+            select(Household).where(col(Household.id) == proposal.household_id).with_for_update()
             .execution_options(populate_existing=True))).scalar_one()
         household.lat, household.lon, household.updated_at = proposal.lat, proposal.lon, utcnow()
         household.change_seq = await changes.bump(session)
