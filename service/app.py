@@ -31,13 +31,27 @@ def build_store(settings: Settings) -> ObjectStore:
         bucket=settings.s3_bucket,
         secure=settings.s3_secure,
         region=settings.s3_region,
+        connect_timeout_s=settings.s3_connect_timeout_s,
+        read_timeout_s=settings.s3_read_timeout_s,
+    )
+
+
+def build_photo_pool(settings: Settings) -> PhotoPool:
+    """Photo decoding bounded per file (pixels by format, a worker's memory ceiling) and in total."""
+    return PhotoPool(
+        settings.resolved_photo_workers,
+        worker_memory_bytes=settings.photo_worker_memory_mb * 1024 * 1024,
+        threads=settings.photo_decodes_in_flight,
+        max_pixels_decode=settings.photo_max_pixels,
+        max_pixels_lossless=settings.photo_max_pixels_lossless,
     )
 
 
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
+                               prepared_statements=settings.db_prepared_statements)
         store = build_store(settings)
         # Wrong S3 credentials must stop the service at start, not at the first upload.
         await store.ensure_ready()
@@ -46,13 +60,11 @@ def create_app(settings: Settings) -> Litestar:
         app.state.store = store
         app.state.token_lookup = TokenLookup(engine)
         app.state.visit_batcher = VisitBatcher(engine, settings)
-        workers = settings.resolved_photo_workers
-        app.state.photo_pool = PhotoPool(workers) if workers else None  # processes start at the first photo
+        app.state.photo_pool = build_photo_pool(settings)  # processes start at the first photo
         try:
             yield
         finally:
-            if app.state.photo_pool is not None:
-                await anyio.to_thread.run_sync(app.state.photo_pool.close)
+            await anyio.to_thread.run_sync(app.state.photo_pool.close)
             await engine.dispose()
 
     app = Litestar(

@@ -114,6 +114,14 @@ HOUSEHOLD_CONFLICT = _kind("household.conflict", 409, "Mã hộ này đã đư�
                            "This household id was already created with different content.")
 HOUSEHOLD_MERGE_INVALID = _kind("household.merge_invalid", 409, "Không thể gộp hai hộ này.",
                                 "These households cannot be merged.")
+LOCATION_PROPOSAL_DECIDED = _kind(
+    "household.location_proposal_decided", 409, "Đề xuất vị trí này đã được xử lý.",
+    "This location proposal was already confirmed or rejected.",
+)
+LOCATION_CLEAR_FORBIDDEN = _kind(
+    "household.location_clear_forbidden", 403, "Chỉ cán bộ giám sát được xóa vị trí của hộ.",
+    "Only a supervisor may clear a household's location.",
+)
 DEMO_NOT_EMPTY = _kind("demo.database_not_empty", 409, "Cơ sở dữ liệu đã có dữ liệu.",
                        "The database already holds data.")
 

@@ -3,7 +3,7 @@
 from service.areas.controllers import AreaController
 from service.audit.controllers import list_access_log
 from service.auth.controllers import AuthController, MeController
-from service.households.controllers import HouseholdController
+from service.households.controllers import HouseholdController, LocationProposalController
 from service.http.health import get_health, get_ready
 from service.phone_app.controllers import PhoneAppController
 from service.people.controllers import MemberController, TeamController
@@ -23,6 +23,7 @@ ROUTE_HANDLERS = [
     TeamController,
     MemberController,
     HouseholdController,
+    LocationProposalController,
     list_access_log,
     VisitController,
     BulkReviewController,

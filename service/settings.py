@@ -18,6 +18,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_bucket: str = "gocua"
     s3_secure: bool = False
     s3_region: str | None = None
+    # Short, so that a frozen object store answers a phone 503 in seconds and its retry queue takes over.
+    s3_connect_timeout_s: float = 2.0
+    s3_read_timeout_s: float = 5.0
     # A visit whose GPS fix is farther than this from the household's known location is flagged.
     far_from_household_m: float = 300.0
     impossible_travel_kmh: float = 120.0
@@ -27,8 +30,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_request_bytes: int = 40_000_000
     # Connections per worker (PostgreSQL): workers × this must stay under the server's max_connections.
     db_pool_size: int = 40
+    # Off behind PgBouncer in transaction mode: asyncpg's prepared-statement cache breaks there.
+    db_prepared_statements: bool = True
     # Processes decoding photos beside the server (None: one per core on a multi-core machine; 0: threads).
     photo_workers: int | None = None
+    # Pixel limits read from headers before decoding: JPEG (decoded at a reduced scale), PNG and WebP (whole).
+    photo_max_pixels: int = 64_000_000
+    photo_max_pixels_lossless: int = 16_000_000
+    # Hard address-space ceiling of one photo worker process; decodes in flight × this ≤ photo_memory_mb.
+    photo_worker_memory_mb: int = 512
+    photo_memory_mb: int = 2048
+    # Server (granian): header read timeout, also the idle keep-alive limit between requests.
+    http_header_timeout_s: float = 15.0
+    # Open connections per server worker before granian stops accepting (see docs/deploy.md for the proxy).
+    http_max_connections: int = 8192
     debug: bool = False
 
     @property
@@ -38,11 +53,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'gocua.sqlite3').resolve()}"
 
     @property
+    def photo_decodes_in_flight(self) -> int:
+        """How many photos may decode at once: one per core, within photo_memory_mb."""
+        by_memory = max(1, self.photo_memory_mb // max(1, self.photo_worker_memory_mb))
+        return min(os.cpu_count() or 1, by_memory)
+
+    @property
     def resolved_photo_workers(self) -> int:
+        """Worker processes (0: threads); never more than the memory for photos allows."""
+        by_memory = max(1, self.photo_memory_mb // max(1, self.photo_worker_memory_mb))
         if self.photo_workers is not None:
-            return max(0, self.photo_workers)
+            return min(max(0, self.photo_workers), by_memory)
         cores = os.cpu_count() or 1
-        return cores if cores > 1 else 0
+        return min(cores, by_memory) if cores > 1 else 0
 
     @property
     def uses_s3(self) -> bool:

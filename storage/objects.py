@@ -86,6 +86,8 @@ def open_store(
     bucket: str,
     secure: bool,
     region: str | None = None,
+    connect_timeout_s: float | None = None,
+    read_timeout_s: float | None = None,
 ) -> ObjectStore:
     """An S3Store when `endpoint` is set, else a LocalStore under `data_dir/objects/<bucket>`.
 
@@ -103,6 +105,8 @@ def open_store(
             bucket=bucket,
             secure=secure,
             region=region,
+            connect_timeout_s=connect_timeout_s,
+            read_timeout_s=read_timeout_s,
         )
     from storage.local_store import LocalStore
 

@@ -61,6 +61,14 @@ def reject_too_many_pixels(width: int, height: int, max_pixels: int) -> PhotoRej
     )
 
 
+def reject_out_of_memory(width: int, height: int) -> PhotoRejected:
+    return PhotoRejected(
+        "photo.too_many_pixels",
+        f"Ảnh ({width}×{height}) cần quá nhiều bộ nhớ để xử lý. Vui lòng gửi ảnh JPEG từ máy ảnh của điện thoại.",
+        f"The photo ({width}×{height}) needs too much memory to process. Please send a JPEG from the phone's camera.",
+    )
+
+
 def reject_corrupt(detail: str) -> PhotoRejected:
     return PhotoRejected(
         "photo.corrupt",

@@ -31,6 +31,7 @@ from storage.photo_checks import (
     reject_corrupt,
     reject_empty,
     reject_exif_too_large,
+    reject_out_of_memory,
     reject_too_large,
     reject_too_many_pixels,
     sniff_image_type,
@@ -39,7 +40,11 @@ from storage.photo_checks import (
 from storage.photo_metadata import PhotoMetadata, read_metadata, upright_transpose
 
 MAX_BYTES = 15_000_000
-MAX_PIXELS_DECODE = 50_000_000
+# JPEG decodes at a reduced DCT scale, so a 64 MP camera photo costs ~200 MB at worst (progressive);
+# PNG and WebP always decode whole (4-8 bytes a pixel, plus conversions), and phones do not shoot them:
+# a screenshot or an exported picture is at most a few megapixels.
+MAX_PIXELS_DECODE = 64_000_000
+MAX_PIXELS_LOSSLESS = 16_000_000
 MAX_EXIF_BYTES = 64 * 1024
 LARGE_PX = 1280
 THUMB_PX = 320
@@ -79,17 +84,23 @@ def process_photo(
     *,
     max_bytes: int = MAX_BYTES,
     max_pixels_decode: int = MAX_PIXELS_DECODE,
+    max_pixels_lossless: int = MAX_PIXELS_LOSSLESS,
     large_px: int = LARGE_PX,
     thumb_px: int = THUMB_PX,
     max_exif_bytes: int = MAX_EXIF_BYTES,
     jpeg_quality: int = JPEG_QUALITY,
 ) -> ProcessedPhoto:
-    """Validate a photo and make its derivatives; bad input raises PhotoRejected only."""
+    """Validate a photo and make its derivatives; bad input raises PhotoRejected only.
+
+    `max_pixels_decode` bounds a JPEG, `max_pixels_lossless` (or the former, if lower) a PNG or WebP.
+    """
     if not data:
         raise reject_empty()
     if len(data) > max_bytes:
         raise reject_too_large(len(data), max_bytes)
     kind = sniff_image_type(data)
+    if kind is not JPEG:
+        max_pixels_decode = min(max_pixels_decode, max_pixels_lossless)
     if kind is WEBP:
         canvas = webp_canvas_size(data)
         if canvas is None:
@@ -111,6 +122,9 @@ def process_photo(
             )
         except PhotoRejected:
             raise
+        except MemoryError:
+            # The worker's memory ceiling (RLIMIT_AS) stopped a decode that got past the pixel checks.
+            raise reject_out_of_memory(original_width, original_height) from None
         except Exception as exc:  # truncated data, bad chunks, decoder errors of every kind
             raise reject_corrupt(f"{type(exc).__name__}: {exc}") from None
 
@@ -137,6 +151,7 @@ async def process_photo_async(
     *,
     max_bytes: int = MAX_BYTES,
     max_pixels_decode: int = MAX_PIXELS_DECODE,
+    max_pixels_lossless: int = MAX_PIXELS_LOSSLESS,
     large_px: int = LARGE_PX,
     thumb_px: int = THUMB_PX,
     max_exif_bytes: int = MAX_EXIF_BYTES,
@@ -153,6 +168,7 @@ async def process_photo_async(
         data,
         max_bytes=max_bytes,
         max_pixels_decode=max_pixels_decode,
+        max_pixels_lossless=max_pixels_lossless,
         large_px=large_px,
         thumb_px=thumb_px,
         max_exif_bytes=max_exif_bytes,

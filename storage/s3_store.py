@@ -31,8 +31,9 @@ from storage.objects import ObjectInfo
 _T = TypeVar("_T")
 
 CONNECT_TIMEOUT_S = 2.0
-# Per socket read, not per request: a 15 MB PUT may take longer in total.
-READ_TIMEOUT_S = 30.0
+# Per socket operation, not per request: a 15 MB PUT may take longer in total. A frozen server (SIGSTOP, a hung
+# disk) accepts the connection and never answers, so this bounds how long a phone waits for its 503.
+READ_TIMEOUT_S = 5.0
 LIST_PAGE_SIZE = 1000  # S3's maximum page; one worker-thread hop per page
 # Keys under this prefix are ours, not the service's (and outside the sweep's "photos/").
 READY_PROBE_KEY = "_gocua/ready"
@@ -70,11 +71,13 @@ def parse_endpoint(endpoint: str, secure: bool) -> tuple[str, bool]:
     return parts.netloc, parts.scheme == "https"
 
 
-def _http_pool() -> urllib3.PoolManager:
+def _http_pool(connect_timeout_s: float, read_timeout_s: float) -> urllib3.PoolManager:
     retries = urllib3.Retry(
         total=2,
         connect=1,
-        read=1,
+        # A read timeout is not retried: the server that did not answer once will not in the next seconds, and a
+        # retry would double the phone's wait (it keeps the photo and retries itself).
+        read=0,
         status=1,
         backoff_factor=0.2,
         status_forcelist=(500, 502, 503, 504),
@@ -82,7 +85,7 @@ def _http_pool() -> urllib3.PoolManager:
         respect_retry_after_header=False,  # a "Retry-After: 120" must not stall an upload
     )
     return urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=READ_TIMEOUT_S),
+        timeout=urllib3.Timeout(connect=connect_timeout_s, read=read_timeout_s),
         retries=retries,
         maxsize=16,
         cert_reqs="CERT_REQUIRED",
@@ -100,11 +103,13 @@ class S3Store:
         bucket: str,
         secure: bool,
         region: str | None = None,
+        connect_timeout_s: float | None = None,
+        read_timeout_s: float | None = None,
     ) -> None:
         self._bucket = validate_bucket(bucket)
         self._host, self._secure = parse_endpoint(endpoint, secure)
         self._region = region
-        self._http = _http_pool()
+        self._http = _http_pool(connect_timeout_s or CONNECT_TIMEOUT_S, read_timeout_s or READ_TIMEOUT_S)
         self._client = Minio(
             self._host,
             access_key=access_key,
@@ -167,10 +172,12 @@ class S3Store:
             if exc.code != "BucketAlreadyOwnedByYou":  # another worker created it meanwhile
                 raise
 
-    async def ping(self) -> bool:
+    async def ping(self, timeout_s: float = 2.0) -> bool:
+        """Does the bucket answer within `timeout_s`? A health probe must not wait out the read timeout."""
         try:
-            return await anyio.to_thread.run_sync(self._client.bucket_exists, self._bucket)
-        except Exception:
+            with anyio.fail_after(timeout_s):
+                return await anyio.to_thread.run_sync(self._client.bucket_exists, self._bucket, abandon_on_cancel=True)
+        except Exception:  # TimeoutError included: any failure means "not ready"
             return False
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:

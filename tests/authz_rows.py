@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 
 from service.db.engine import utcnow
+from service.households.models import LocationProposal
 from service.visits.models import Visit, VisitPhoto
 from service.visits.photo_objects import store_photo
 from storage import process_photo
@@ -309,6 +310,35 @@ ENDPOINTS += [
              member=(403, 404), leader=(403, 404), supervisor=(200, 404), admin=200),
 ]
 
+
+async def _fresh_proposal(scene: Scene, scope: str) -> int:
+    """A household of the scope's village with a member's pending location proposal."""
+    household = await scene.household(scope, lat=19.93, lon=105.45)
+    async with scene.sessions() as session:
+        proposal = LocationProposal(household_id=household.id, area_path=scene.village(scope).path, lat=19.95,
+                                    lon=105.45, previous_lat=19.93, previous_lon=105.45, distance_m=2224.0,
+                                    proposed_by=scene.member(scope).id, proposed_at=utcnow())
+        session.add(proposal)
+        await session.commit()
+        assert proposal.id is not None
+        return proposal.id
+
+
+async def _confirm_proposal(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/location-proposals/{await _fresh_proposal(scene, scope)}/confirm")
+
+
+async def _reject_proposal(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/location-proposals/{await _fresh_proposal(scene, scope)}/reject")
+
+
+# A member's change of a known household location waits for a supervisor (service/households/locations.py).
+DECIDE = {"anonymous": 401, "member": 403, "leader": 403, "supervisor": (200, 404), "admin": 200}
+ENDPOINTS += [
+    Endpoint("GET", "/api/v1/location-proposals", fixed("/api/v1/location-proposals"), **SIGNED_IN),
+    Endpoint("POST", "/api/v1/location-proposals/{proposal_id}/confirm", _confirm_proposal, **DECIDE),
+    Endpoint("POST", "/api/v1/location-proposals/{proposal_id}/reject", _reject_proposal, **DECIDE),
+]
 
 # ---- access log ----------------------------------------------------------------------------------------------
 

@@ -45,24 +45,49 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def port_in_use(host: str, port: int) -> OSError | None:
+    """Why `host:port` cannot be bound by a plain socket (None when it can).
+
+    granian binds with SO_REUSEPORT, so a second instance on a busy port would start silently and split the
+    traffic with the first; a probe without it fails as soon as anything listens there.
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed server's TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     settings = _settings(args)
+    busy = port_in_use(args.host, args.port)
+    if busy is not None:
+        print(f"error: cannot listen on {args.host}:{args.port}: {busy.strerror or busy} "
+              "(is another Gõ Cửa, or another server, already running there?)", file=sys.stderr)
+        return 1
     if args.data_dir:
         os.environ["GOCUA_DATA_DIR"] = str(args.data_dir)
     if args.demo:
         from service.cli.demo import prepare_demo
 
         prepare_demo(settings)
-    else:
+    elif not args.no_migrate:
         from service.db.engine import migrate
 
         migrate(settings.resolved_database_url)
     print(f"Gõ Cửa on http://{args.host}:{args.port}  (API docs: /schema)", flush=True)
+    header_timeout_ms = max(1, min(60_000, int(settings.http_header_timeout_s * 1000)))
     Granian(
         "service.asgi:app_from_env",
         factory=True,
@@ -71,6 +96,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         interface=Interfaces.ASGI,
         log_access=False,
+        # One crashed worker (a segfault, the OOM killer) must not stop the others: it is replaced.
+        respawn_failed_workers=True,
+        respawn_interval=1.0,
+        # Headers must arrive within this, and an idle keep-alive connection is closed after it: a client
+        # holding thousands of silent connections runs out of them instead of the server running out of room.
+        # Slow bodies are the reverse proxy's to cut (docs/deploy.md: client_body_timeout).
+        http1_settings=HTTP1Settings(header_read_timeout=header_timeout_ms),
+        # granian stops accepting once this many connections per worker are open, and a connection that never
+        # sends a byte is not timed out by it: the cap is set well above what phones need, and the reverse proxy
+        # in front (docs/deploy.md) cuts silent connections and limits them per address.
+        backlog=max(1024, settings.http_max_connections),
+        backpressure=settings.http_max_connections,
+        # A stop (SIGTERM) waits this long for a worker's open connections, then kills it.
+        workers_kill_timeout=10,
     ).serve()
     return 0
 
@@ -107,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="migrate, publish bundled forms, seed demo data")
+    serve.add_argument("--no-migrate", action="store_true",
+                       help="skip migrations (a one-shot `gocua migrate` ran them, as in compose.yaml)")
     serve.set_defaults(handler=cmd_serve)
 
     commands.add_parser("migrate", help="bring the database schema to the newest revision").set_defaults(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 
 import msgspec
 from alembic import command
@@ -34,7 +35,17 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 40) -> AsyncEngine:
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid4().hex}__"
+
+
+def create_engine(url: str, *, pool_size: int = 40, prepared_statements: bool = True) -> AsyncEngine:
+    """`prepared_statements=False` behind PgBouncer in transaction mode.
+
+    There, consecutive transactions of one client connection may run on different server connections, so a
+    statement asyncpg prepared and cached on one is missing (or another's) on the next: both caches (asyncpg's
+    and SQLAlchemy's) are turned off and every statement gets a unique name.
+    """
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -47,10 +58,17 @@ def create_engine(url: str, *, pool_size: int = 40) -> AsyncEngine:
         )
         _configure_sqlite(engine)
         return engine
+    # A frozen or unreachable server must fail a new connection in seconds (asyncpg waits 60 s by default), so
+    # requests answer 503 and phones retry instead of hanging.
+    connect_args: dict[str, object] = {"timeout": 10}
+    if not prepared_statements:
+        connect_args |= {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
+                         "prepared_statement_name_func": _unique_statement_name}
     return create_async_engine(
         url,
         json_serializer=json_text,
         json_deserializer=msgspec.json.decode,
+        connect_args=connect_args,
         # No overflow: an overflow connection is closed when returned, and opening PostgreSQL connections
         # under load (several ms each) cost more than waiting for a pooled one.
         pool_size=pool_size,

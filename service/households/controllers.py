@@ -8,11 +8,15 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from service.households import locations
 from service.households import services as households_service
+from service.households.locations import LocationProposalOut
 from service.households.schemas import (
     HouseholdCreate, HouseholdMerge, HouseholdOut, HouseholdSyncPage, HouseholdUpdate, MergeResult,
 )
 from service.http.deps import CurrentActor, DbSession
+from service.http.ids import PathId
+from service.http.paging import Page
 
 
 class HouseholdController(Controller):
@@ -54,3 +58,36 @@ class HouseholdController(Controller):
         data: JSONBody[HouseholdMerge],
     ) -> MergeResult:
         return await households_service.merge_households(db_session, actor, household_id, data)
+
+
+class LocationProposalController(Controller):
+    """Members' changes to a known household location, which supervisors confirm or reject (locations.py)."""
+
+    path = "/api/v1/location-proposals"
+    tags = ["households"]
+
+    @get("/", summary="Location proposals, newest first: supervisors see their area's, members their own")
+    async def list_proposals(
+        self, db_session: DbSession, actor: CurrentActor, status: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
+    ) -> Page[LocationProposalOut]:
+        return await locations.list_proposals(db_session, actor, status=status, cursor=cursor, limit=limit)
+
+    @post("/{proposal_id:int}/confirm", status_code=HTTP_200_OK,
+          summary="Confirm: the household's location becomes the proposed one (supervisors, admins)")
+    async def confirm(
+        self, db_session: DbSession, actor: CurrentActor, proposal_id: PathId,
+    ) -> LocationProposalOut:
+        return await locations.decide(db_session, actor, _proposal_id(proposal_id), confirm=True)
+
+    @post("/{proposal_id:int}/reject", status_code=HTTP_200_OK,
+          summary="Reject: the household keeps its confirmed location (supervisors, admins)")
+    async def reject(
+        self, db_session: DbSession, actor: CurrentActor, proposal_id: PathId,
+    ) -> LocationProposalOut:
+        return await locations.decide(db_session, actor, _proposal_id(proposal_id), confirm=False)
+
+
+def _proposal_id(value: int) -> int:
+    # Ids start at 1; anything below finds nothing (and must not reach the driver out of its range).
+    return value if value >= 1 else 0

@@ -44,3 +44,29 @@ class ChangeCounter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=50)
     value: int = Field(default=0, sa_type=BigIntId)
+
+
+class LocationProposal(SQLModel, table=True):
+    """A field member's change to a household's location, waiting for a supervisor.
+
+    The household's own lat/lon stay the confirmed location, against which visits are checked
+    (`gps.far_from_household`): a member being checked must not be able to move the reference point.
+    """
+
+    __tablename__ = "household_location_proposals"
+    __table_args__ = (Index(None, "status", "id"), Index(None, "household_id", "status"))
+
+    id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
+    household_id: uuid.UUID = Field(foreign_key="households.id")
+    area_path: str = Field(max_length=400)  # the household's village path then: scopes the supervisors' list
+    lat: float
+    lon: float
+    # The confirmed location at the time of proposing, and how far the proposal moves it.
+    previous_lat: float | None = None
+    previous_lon: float | None = None
+    distance_m: float | None = None
+    proposed_by: int = Field(foreign_key="users.id")
+    proposed_at: datetime = Field(sa_type=UtcDateTime)
+    status: str = Field(default="pending", max_length=20)  # pending | confirmed | rejected
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

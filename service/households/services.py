@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
 from service.audit import services as audit
-from service.households import changes
+from service.households import changes, locations
 from service.auth.actor import FIELD_ROLES, Actor, Role
 from service.areas.services import area_in_scope, require_open
 from service.households.schemas import (
@@ -253,6 +253,9 @@ async def update_household(
         problems.append({"field": "member_count", "code": "household.bad_member_count", "message": f"0..{MAX_MEMBERS}"})
     if problems:
         raise errors.DomainError(errors.INVALID_DATA, errors=problems)
+    if locations.needs_review(actor, household, values):
+        # The location visits are checked against: a member's change waits for a supervisor (locations.py).
+        await locations.propose(session, actor, household, area, values)
     changed = {k: v for k, v in values.items() if getattr(household, k) != v}
     if changed:
         for key, value in changed.items():

@@ -15,6 +15,7 @@ from litestar.exceptions import (
 )
 
 from service import errors
+from service.db.outage import is_database_outage
 from storage.errors import StoreUnavailable
 
 log = logging.getLogger("gocua")
@@ -103,6 +104,10 @@ def handle_store_unavailable(request: Request, exc: StoreUnavailable) -> Respons
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
+    if is_database_outage(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        kind = errors.UNAVAILABLE
+        return problem_response(request, kind, kind.title_vi, kind.title_en, headers={"Retry-After": "5"})
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     kind = errors.INTERNAL
     return problem_response(request, kind, kind.title_vi, kind.title_en)

@@ -32,9 +32,6 @@ log = logging.getLogger("gocua")
 # refreshes its age so that a sweep running at that moment (grace ≥ this) cannot delete it under us.
 REFRESH_AFTER = timedelta(hours=1)
 MIN_SWEEP_AGE = REFRESH_AFTER
-# Phones downscale to the form's `max_pixels`; older apps may not, so the server accepts more and makes its own
-# derivatives, refusing only what no phone camera produces (decompression bombs).
-MAX_DECODE_PIXELS = 50_000_000
 _ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/octet-stream"})
 _KEY_DIGEST = re.compile(r"/([0-9a-f]{64})\.[a-z0-9]+$")
 
@@ -88,9 +85,9 @@ async def process(
     """Checks and derivatives in a worker process (or thread, without a pool); a bad photo raises its own 4xx."""
     try:
         if pool is not None:
-            return await pool.process(data, max_bytes=rule.max_bytes, max_pixels_decode=MAX_DECODE_PIXELS)
-        return await process_photo_async(data, max_bytes=rule.max_bytes, max_pixels_decode=MAX_DECODE_PIXELS,
-                                         limiter=_photo_limiter())
+            # The pool carries the pixel limits and memory ceilings of the settings (service/app.py).
+            return await pool.process(data, max_bytes=rule.max_bytes)
+        return await process_photo_async(data, max_bytes=rule.max_bytes, limiter=_photo_limiter())
     except PhotoRejected as exc:
         raise rejection(exc, question, index) from None
 
