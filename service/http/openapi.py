@@ -10,7 +10,7 @@ route missing from that table is an error when the app starts, so a new route ca
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
@@ -58,10 +58,10 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "create_team": (errors.TEAM_EXISTS, errors.AREA_CLOSED, errors.INVALID_DATA, errors.NOT_FOUND),
     "update_team": (errors.INVALID_DATA,),
     "delete_team": (errors.TEAM_NOT_EMPTY,),
-    "list_members": (errors.NOT_FOUND,),
+    "list_members": (errors.NOT_FOUND, errors.INVALID_DATA),  # an unknown area or role
     "get_member": (),
-    "create_member": (errors.NOT_FOUND, errors.USERNAME_TAKEN, errors.AREA_CLOSED, errors.INVALID_DATA, errors.PASSWORD_TOO_SHORT,
-                      errors.CONFLICT),
+    "create_member": (errors.NOT_FOUND, errors.USERNAME_TAKEN, errors.AREA_CLOSED, errors.INVALID_DATA,
+                      errors.PASSWORD_TOO_SHORT, errors.CONFLICT),
     "update_member": (errors.USERNAME_TAKEN, errors.AREA_CLOSED, errors.INVALID_DATA, errors.PASSWORD_TOO_SHORT,
                       errors.CONFLICT),
     "deactivate_member": (errors.CONFLICT,),
@@ -73,7 +73,7 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "list_households": (errors.NOT_FOUND,),
     "get_household": (),
     "create_household": (errors.NOT_FOUND, errors.HOUSEHOLD_CONFLICT, errors.AREA_CLOSED, errors.INVALID_DATA),
-    "update_household": (errors.AREA_CLOSED, errors.INVALID_DATA),
+    "update_household": (errors.AREA_CLOSED, errors.HOUSEHOLD_MERGE_INVALID, errors.INVALID_DATA),
     "merge_household": (errors.HOUSEHOLD_MERGE_INVALID,),
     "list_access_log": (),
     # Visits
@@ -145,12 +145,12 @@ SECURITY_COMPONENTS = Components(security_schemes={
     "session_cookie": SecurityScheme(type="apiKey", security_scheme_in="cookie", name="gocua_session",
                                      description="The page session cookie set by POST /api/v1/auth/login"),
 })
-_CALLER_SECURITY = [{"bearer": []}, {"session_cookie": []}]
+_CALLER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session_cookie": []}]
 
 
 class ProblemResponsesPlugin(ReceiveRoutePlugin):
-    """Adds the problem responses (and the security requirement) to each HTTP route handler as the app registers it (before the lazily built
-    OpenAPI document reads them). A status the handler documents itself keeps the handler's text."""
+    """Adds the problem responses (and the security requirement) to each HTTP route handler as the app registers
+    it, before the lazily built OpenAPI document reads them. A problem status the handler documents itself gets the handler's text too."""
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute):
@@ -162,6 +162,10 @@ class ProblemResponsesPlugin(ReceiveRoutePlugin):
             if handler.status_code == 204 and 204 not in own:  # a `Response[None]` would be documented as JSON null
                 own[204] = ResponseSpec(None, description="Done; no content")
             generated = problem_responses(operation_codes(handler, route.path_parameters))
+            for status, spec in own.items():
+                if status in generated:  # the catalog's codes first, then what the handler adds about them
+                    own[status] = replace(generated[status],
+                                          description=f"{generated[status].description}\n\n{spec.description}")
             handler.responses = {**generated, **own}
             if handler.handler_name not in ANONYMOUS and handler.security is None:
                 handler.security = _CALLER_SECURITY

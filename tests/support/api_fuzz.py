@@ -26,12 +26,12 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi import checks as openapi_checks
-from schemathesis.checks import not_a_server_error
 
 from service.db.engine import create_engine, session_factory
-from tests.support.world import Person, add_household, add_person, build_world
+from tests.support.world import Person, add_household, build_world
 
 ROLES = {"member": "member_a1", "leader": "leader_a1", "supervisor": "supervisor_a", "admin": "admin"}
 CHECKS = [
@@ -45,6 +45,30 @@ CHECKS = [
 LAST = ("POST /api/v1/auth/logout", "POST /api/v1/me/password", "PATCH /api/v1/members/{user_id}",
         "DELETE /api/v1/members/{user_id}")
 SPARE_TOKENS = 40
+INT32 = range(-(2**31), 2**31)
+
+# 5xx being fixed elsewhere (issue 9, HTTP hardening); a test reports them as known instead of hiding them.
+KNOWN_5XX = {
+    "path-id-out-of-range": "a path id outside the id column's range reaches the database driver",
+    "nul-byte-postgresql": "a NUL byte in a path, query or body text reaches PostgreSQL",
+    "deep-json": "JSON nested ~1,000 deep raises RecursionError",
+    "huge-text-postgresql": "a text longer than its varchar column (e.g. a 1 MB form title) on PostgreSQL",
+}
+
+
+def known_cause(case: Any, database_url: str) -> str | None:
+    """Which known 5xx this case triggers, from what it sent."""
+    for value in (case.path_parameters or {}).values():
+        if isinstance(value, int) and value not in INT32:
+            return "path-id-out-of-range"
+    sent = repr((case.path_parameters, case.query, case.body, case.headers))
+    if database_url.startswith("postgresql") and ("\\x00" in sent or "\\u0000" in sent or "\x00" in sent):
+        return "nul-byte-postgresql"
+    if sent.count("[") > 500 or sent.count("{") > 500:
+        return "deep-json"
+    if database_url.startswith("postgresql") and len(sent) > 100_000:
+        return "huge-text-postgresql"
+    return None
 
 
 @dataclass
@@ -55,16 +79,18 @@ class Finding:
     operation: str
     status: int | None
     title: str
+    known: str | None = None
     roles: set[str] = field(default_factory=set)
     count: int = 0
     example: str = ""
 
     @property
-    def key(self) -> tuple[str, str, int | None, str]:
-        return (self.check, self.operation, self.status, self.title)
+    def key(self) -> tuple[str, str, int | None, str, str | None]:
+        return (self.check, self.operation, self.status, self.title, self.known)
 
     def line(self) -> str:
-        return (f"{self.check} {self.operation} → {self.status}: {self.title} "
+        known = f" (known: {self.known})" if self.known else ""
+        return (f"{self.check} {self.operation} → {self.status}: {self.title}{known} "
                 f"[{self.count}× as {','.join(sorted(self.roles))}]")
 
 
@@ -74,7 +100,8 @@ class FuzzResult:
     seconds: float = 0.0
     statuses: dict[int, int] = field(default_factory=dict)
     by_operation: dict[str, dict[int, int]] = field(default_factory=dict)
-    findings: dict[tuple[str, str, int | None, str], Finding] = field(default_factory=dict)
+    seconds_by_operation: dict[str, float] = field(default_factory=dict)
+    findings: dict[tuple[str, str, int | None, str, str | None], Finding] = field(default_factory=dict)
     per_role: dict[str, int] = field(default_factory=dict)
     replaced_tokens: dict[str, int] = field(default_factory=dict)
 
@@ -85,6 +112,12 @@ class FuzzResult:
         if not known.example:
             known.example = example[:2000]
 
+    def unknown(self) -> list[Finding]:
+        return [f for f in self.findings.values() if f.known is None]
+
+    def known(self) -> list[Finding]:
+        return [f for f in self.findings.values() if f.known is not None]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "cases": self.cases, "seconds": round(self.seconds, 1), "per_role": self.per_role,
@@ -92,8 +125,10 @@ class FuzzResult:
             "by_operation": {op: {str(k): v for k, v in sorted(counts.items())}
                              for op, counts in sorted(self.by_operation.items())},
             "replaced_tokens": self.replaced_tokens,
+            "seconds_by_operation": {op: round(t, 2) for op, t in sorted(self.seconds_by_operation.items(),
+                                                                         key=lambda item: -item[1])},
             "findings": [
-                {"check": f.check, "operation": f.operation, "status": f.status, "title": f.title,
+                {"check": f.check, "operation": f.operation, "status": f.status, "title": f.title, "known": f.known,
                  "roles": sorted(f.roles), "count": f.count, "example": f.example}
                 for f in sorted(self.findings.values(), key=lambda f: (f.check, f.operation))
             ],
@@ -102,7 +137,7 @@ class FuzzResult:
 
 @dataclass
 class FuzzWorld:
-    credentials: dict[str, "Credentials"]
+    credentials: dict[str, Credentials]
     # Path parameter values naming real objects in scope of every role, so positive cases also reach 2xx answers.
     known: dict[str, Any]
 
@@ -161,6 +196,7 @@ async def _spare_token(session: Any, person: Person) -> str:
     from service.db.engine import utcnow
 
     now = utcnow()
+    assert person.user.id is not None
     if person.user.role in ("member", "leader"):
         token = new_token(DEVICE_PREFIX)
         session.add(DeviceToken(user_id=person.user.id, token_hash=token_hash(token), created_at=now))
@@ -174,6 +210,21 @@ async def _spare_token(session: Any, person: Person) -> str:
 
 def build_world_sync(database_url: str) -> FuzzWorld:
     return asyncio.run(build_fuzz_world(database_url))
+
+
+def add_visit(base_url: str, world: FuzzWorld) -> None:
+    """A member's visit with one photo, through the API, so visit, photo and review paths have a real target."""
+    import httpx
+
+    from tests.visits.support import jpeg, multipart, visit
+
+    form = (world.known["form_id"], world.known["version"])
+    body = visit(form, uuid.UUID(world.known["household_id"]))
+    token = world.credentials["member"].current
+    response = httpx.post(f"{base_url}/api/v1/visits", headers={"Authorization": f"Bearer {token}"},
+                          timeout=30, **multipart(body, [("evidence_photos", jpeg(1))]))
+    assert response.status_code == 201, response.text
+    world.known.update(visit_id=body["id"], question="evidence_photos", index=0, variant="thumb")
 
 
 def _label(operation: Any) -> str:
@@ -200,12 +251,12 @@ def _dead(response: requests.Response) -> bool:
         return False
 
 
-def fuzz(base_url: str, world: FuzzWorld, *, cases_per_operation: int, seed: int,
+def fuzz(base_url: str, world: FuzzWorld, database_url: str, *, cases_per_operation: int, seed: int,
          budget_s: float | None = None, progress: Callable[[str], None] | None = None) -> FuzzResult:
     """Run every operation about `cases_per_operation` times as each role: random positive and negative cases,
     and positive cases on real objects where the operation's path names only objects the world has."""
     schema = schemathesis.openapi.from_url(f"{base_url}/schema/openapi.json")
-    operations = _ordered(result.ok() for result in schema.get_all_operations())
+    operations = _ordered(result.ok() for result in schema.get_all_operations())  # type: ignore[union-attr]
     result = FuzzResult()
     started = time.monotonic()
     session = requests.Session()
@@ -222,8 +273,12 @@ def fuzz(base_url: str, world: FuzzWorld, *, cases_per_operation: int, seed: int
                 examples = max(1, cases_per_operation // len(plans))
                 if budget_s is not None and time.monotonic() - started > budget_s:
                     break
+                began = time.monotonic()
                 role_cases += _run_operation(base_url, session, operation, mode, path_parameters, role, creds,
-                                             examples, seed, result)
+                                             examples, seed, result, database_url)
+                label = _label(operation)
+                result.seconds_by_operation[label] = (result.seconds_by_operation.get(label, 0.0)
+                                                      + time.monotonic() - began)
         result.per_role[role] = role_cases
         if progress:
             progress(f"{role}: {role_cases} cases, {len(result.findings)} failure classes so far")
@@ -234,7 +289,7 @@ def fuzz(base_url: str, world: FuzzWorld, *, cases_per_operation: int, seed: int
 
 def _run_operation(base_url: str, session: requests.Session, operation: Any, mode: GenerationMode,
                    path_parameters: dict[str, Any] | None, role: str, creds: Credentials, examples: int, seed: int,
-                   result: FuzzResult) -> int:
+                   result: FuzzResult, database_url: str) -> int:
     count = 0
     label = _label(operation)
 
@@ -259,8 +314,10 @@ def _run_operation(base_url: str, session: requests.Session, operation: Any, mod
         except FailureGroup as group:
             for failure in group.exceptions:
                 check = next(iter(getattr(failure, "checks", ()) or ()), type(failure).__name__)
-                result.add(Finding(check, label, response.status_code, _title(failure)), role, str(group))
-        if _dead(response) and creds.replace():
+                known = known_cause(case, database_url) if response.status_code >= 500 else None
+                result.add(Finding(check, label, response.status_code, _title(failure), known), role, str(group))
+        ended = label == "POST /api/v1/auth/logout" and response.status_code < 300
+        if (ended or _dead(response)) and creds.replace():
             result.replaced_tokens[role] = result.replaced_tokens.get(role, 0) + 1
 
     try:
