@@ -106,3 +106,40 @@ async def test_the_served_document_is_this_one(client, document):
     assert response.status_code == 200
     assert response.json()["paths"].keys() == document["paths"].keys()
     assert response.json()["components"]["schemas"]["Problem"] == document["components"]["schemas"]["Problem"]
+
+
+async def test_answers_the_fuzzer_cannot_build_are_documented(client, world, document, db):
+    """Valid visits in situations random data seldom reaches: each answer's status and media type are in the
+    document for its operation."""
+    import uuid
+    from datetime import timedelta
+
+    from forms.bundled import bundled_form_paths
+    from service.registry import services as registry
+    from tests.support.world import add_household
+    from tests.visits.support import FINISHED, visit
+
+    published = await registry.publish(db, registry.parse_definition(bundled_form_paths()[0].read_bytes()), None)
+    home = await add_household(db, world.areas["village_a1"], head_name="Lê Văn Một")
+    form = (published.form_id, published.version)
+    phone = world["member_a1"].headers
+    first = visit(form, home.id)
+    calls = [
+        ("post", "/api/v1/visits", {"json": visit(form, uuid.uuid4())}, 404),
+        ("post", "/api/v1/visits", {"json": visit(form, home.id, on_behalf_of=world["admin"].user.id)}, 403),
+        ("post", "/api/v1/visits", {"json": visit(form, home.id,
+                                                  started_at=(FINISHED + timedelta(days=10)).isoformat())}, 422),
+        ("post", "/api/v1/visits", {"json": first}, 201),
+        ("post", "/api/v1/visits", {"json": first}, 200),
+        ("post", "/api/v1/visits", {"json": {**first, "answers": {**first["answers"], "members": 9}}}, 409),
+    ]
+    for method, path, request, expected in calls:
+        response = await client.request(method, path, headers=phone, **request)
+        assert response.status_code == expected, response.text
+        documented = document["paths"][path][method]["responses"][str(expected)]
+        media_type = response.headers["content-type"].split(";")[0]
+        assert media_type in documented["content"], (expected, media_type)
+    etag = (await client.get(f"/api/v1/forms/{form[0]}", headers=phone)).headers["etag"]
+    response = await client.get(f"/api/v1/forms/{form[0]}", headers={**phone, "If-None-Match": etag})
+    assert response.status_code == 304
+    assert "304" in document["paths"]["/api/v1/forms/{form_id}"]["get"]["responses"]

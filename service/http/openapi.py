@@ -77,7 +77,7 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "merge_household": (errors.HOUSEHOLD_MERGE_INVALID,),
     "list_access_log": (),
     # Visits
-    "submit_visit": (errors.VISIT_MALFORMED, errors.VISIT_MISSING_PART, errors.VISIT_BAD_MULTIPART,
+    "submit_visit": (errors.NOT_FOUND, errors.VISIT_MALFORMED, errors.VISIT_MISSING_PART, errors.VISIT_BAD_MULTIPART,
                      errors.PHOTO_MISSING_FILENAME, errors.VISIT_ON_BEHALF_FORBIDDEN, errors.VISIT_CONFLICT,
                      errors.PHOTO_SLOT_TAKEN, errors.HOUSEHOLD_CONFLICT, errors.AREA_CLOSED,
                      errors.PHOTO_TOO_LARGE, errors.PHOTO_UNSUPPORTED_TYPE, errors.PHOTO_WRONG_CONTENT_TYPE,
