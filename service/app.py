@@ -14,6 +14,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
 from service.http.deps import DEPENDENCIES
+from service.http.openapi import SECURITY_COMPONENTS, ProblemResponsesPlugin
 from service.http.problems import EXCEPTION_HANDLERS
 from service.pages.setup import TEMPLATE_CONFIG
 from service.routes import ROUTE_HANDLERS
@@ -73,12 +74,15 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
+        # OpenAPI: every operation's problem responses and security, from the error catalog (service/http/openapi.py).
+        plugins=[ProblemResponsesPlugin()],
         openapi_config=OpenAPIConfig(
             title="Gõ Cửa API",
             version="1",
             description="Door-to-door visits of Vietnam's Community Digital Technology Teams.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            components=SECURITY_COMPONENTS,
         ),
         request_max_body_size=settings.max_request_bytes,
         debug=False,

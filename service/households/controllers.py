@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -37,7 +38,9 @@ class HouseholdController(Controller):
     ) -> HouseholdOut:
         return await households_service.get_household(db_session, actor, household_id)
 
-    @post("/", summary="Create a household with the phone's UUID: 201 new, 200 same again, 409 different")
+    @post("/", summary="Create a household with the phone's UUID: 201 new, 200 same again, 409 different",
+          responses={200: ResponseSpec(HouseholdOut, generate_examples=False,
+                                       description="The same household was already created with this id")})
     async def create_household(
         self, db_session: DbSession, actor: CurrentActor, data: JSONBody[HouseholdCreate],
     ) -> Response[HouseholdOut]:

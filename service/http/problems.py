@@ -23,7 +23,26 @@ log = logging.getLogger("gocua")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
+class ProblemItem(msgspec.Struct, omit_defaults=True):
+    """One problem with one part of the request (for the OpenAPI document; services build these as dicts). Which
+    part: `field` (a body field), `question` (a form answer), `path` (in a form definition), `line`/`column` (a
+    CSV file), `key` (a request parameter); other keys may appear."""
+
+    code: str | None = None
+    message_vi: str | None = None
+    message_en: str | None = None
+    message: str | None = None
+    field: str | None = None
+    question: str | None = None
+    path: str | None = None
+    key: str | None = None
+    line: int | None = None
+    column: str | None = None
+
+
 class Problem(msgspec.Struct, omit_defaults=True):
+    """An RFC 9457 problem: `code` is stable (see the error catalog), the messages are for people."""
+
     type: str
     title: str
     status: int
@@ -32,7 +51,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     message_vi: str
     message_en: str
     instance: str | None = None
-    errors: list[Any] | None = None
+    errors: list[ProblemItem] | None = None
     extra: dict[str, Any] | None = None
 
 
@@ -49,7 +68,7 @@ def problem_response(
         message_vi=detail_vi,
         message_en=detail_en,
         instance=request.url.path,
-        errors=errors_list,
+        errors=errors_list,  # dicts or Structs of ProblemItem's shape (msgspec encodes either)
         extra=extra or None,
     )
     return Response(body, status_code=kind.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)

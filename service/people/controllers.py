@@ -17,6 +17,7 @@ from service.people.schemas import (
     TeamCreate, TeamOut, TeamUpdate,
 )
 from service.http.deps import CurrentActor, DbSession
+from service.http.openapi import TEXT_SCHEMA, raw_body_operation
 from service.http.paging import Page
 
 CSV_MAX_BYTES = 5_000_000
@@ -52,6 +53,8 @@ class TeamController(Controller):
             summary="Delete a team without members or visits (supervisors, admins)")
     async def delete_team(self, db_session: DbSession, actor: CurrentActor, team_id: PathId) -> None:
         await teams_service.delete_team(db_session, actor, team_id)
+
+CsvImportOperation = raw_body_operation("UTF-8 CSV with a header line.", {"text/csv": TEXT_SCHEMA})
 
 
 class MemberController(Controller):
@@ -90,7 +93,7 @@ class MemberController(Controller):
     async def deactivate_member(self, db_session: DbSession, actor: CurrentActor, user_id: PathId) -> None:
         await members_service.deactivate_member(db_session, actor, user_id)
 
-    @post("/import", status_code=HTTP_200_OK, request_max_body_size=CSV_MAX_BYTES,
+    @post("/import", status_code=HTTP_200_OK, request_max_body_size=CSV_MAX_BYTES, operation_class=CsvImportOperation,
           summary="Bulk import from CSV (text/csv body): username, full_name, area_code[, role, phone, "
                   "has_smartphone, password]")
     async def import_members(

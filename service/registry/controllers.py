@@ -4,12 +4,15 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 import forms
+from forms import FormDefinition
 from service import errors
 from service.auth.actor import Role
+from service.http.openapi import component, raw_body_operation
 from service.http.deps import CurrentActor, DbSession
 from service.http.paging import Page
 from service.registry import services
@@ -17,6 +20,17 @@ from service.registry.models import FormVersion
 from service.registry.schemas import FormSummary, PublishResult, PublishWarning
 
 XLSFORM_MAX_BYTES = 5_000_000
+
+# The handlers send the stored bytes themselves (for the ETag), so the document names the shape they have.
+DEFINITION_RESPONSES = {
+    200: ResponseSpec(FormDefinition, generate_examples=False, description="The form definition"),
+    304: ResponseSpec(None, description="Not modified: If-None-Match matched the ETag"),
+}
+PUBLISH_RESPONSES = {
+    200: ResponseSpec(PublishResult, generate_examples=False,
+                      description="The same definition was already published under this version"),
+}
+PublishFormOperation = raw_body_operation("A form definition (JSON).", {"application/json": component("FormDefinition")})
 
 
 def _etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -53,21 +67,23 @@ class FormController(Controller):
     ) -> Page[FormSummary]:
         return await services.list_latest(db_session, cursor, limit)
 
-    @get("/{form_id:str}", summary="Latest published definition (ETag / If-None-Match → 304)")
+    @get("/{form_id:str}", summary="Latest published definition (ETag / If-None-Match → 304)",
+         responses=DEFINITION_RESPONSES)
     async def get_form(
         self, db_session: DbSession, actor: CurrentActor, form_id: FromPath[str],
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
         return _definition_response(await services.get_latest(db_session, form_id), if_none_match)
 
-    @get("/{form_id:str}/versions/{version:str}", summary="One published version")
+    @get("/{form_id:str}/versions/{version:str}", summary="One published version", responses=DEFINITION_RESPONSES)
     async def get_form_version(
         self, db_session: DbSession, actor: CurrentActor, form_id: FromPath[str], version: FromPath[str],
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
         return _definition_response(await services.get_version(db_session, form_id, version), if_none_match)
 
-    @post("/", summary="Publish a form definition (JSON spec); admins only", status_code=HTTP_201_CREATED)
+    @post("/", summary="Publish a form definition (JSON spec); admins only", status_code=HTTP_201_CREATED,
+          operation_class=PublishFormOperation, responses=PUBLISH_RESPONSES)
     async def publish_form(self, request: Request, db_session: DbSession, actor: CurrentActor) -> Response[PublishResult]:
         actor.require_role(Role.ADMIN)
         body = await request.body()
@@ -76,7 +92,7 @@ class FormController(Controller):
         return _publish_response(published, services.version_was_derived(body))
 
     @post("/xlsform", summary="Publish an XLSForm (.xlsx upload, part `file`); admins only",
-          status_code=HTTP_201_CREATED, request_max_body_size=XLSFORM_MAX_BYTES)
+          status_code=HTTP_201_CREATED, request_max_body_size=XLSFORM_MAX_BYTES, responses=PUBLISH_RESPONSES)
     async def import_xlsform(
         self, db_session: DbSession, actor: CurrentActor,
         data: MultipartBody[dict[str, UploadFile]],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -46,6 +46,8 @@ from storage import ObjectStore, PhotoPool
 _decoder = msgspec.json.Decoder(VisitSubmission)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# A phone may correct its clock (network time) during a visit: a finish this much before the start is still one.
+CLOCK_SLACK = timedelta(minutes=5)
 # Codes under which a retry of an already stored visit is still answered from storage.
 _RETRY_SAFE_STATUSES = frozenset({403, 404, 409, 422})
 _NOT_RETRY_SAFE = frozenset({errors.VISIT_CONFLICT.code, errors.PHOTO_SLOT_TAKEN.code})
@@ -88,12 +90,18 @@ def _time_problems(submission: VisitSubmission) -> list[dict[str, Any]]:
     location = submission.location
     times = {"started_at": submission.started_at, "finished_at": submission.finished_at,
              "location.captured_at": location.captured_at if location else None}
-    return [
+    problems = [
         _field(name, "visit.bad_time", "Thời điểm này không hợp lý (ngoài khoảng 2000–2100).",
                "This time is implausible (outside 2000–2100).")
         for name, moment in times.items()
         if moment is not None and not EARLIEST <= moment < LATEST
     ]
+    started, finished = submission.started_at, submission.finished_at
+    if started is not None and finished is not None and started - finished > CLOCK_SLACK:
+        problems.append(_field("finished_at", "visit.finished_before_started",
+                               "Thời điểm kết thúc sớm hơn thời điểm bắt đầu.",
+                               "finished_at is earlier than started_at."))
+    return problems
 
 
 @dataclass
