@@ -73,8 +73,13 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "list_households": (errors.NOT_FOUND,),
     "get_household": (),
     "create_household": (errors.NOT_FOUND, errors.HOUSEHOLD_CONFLICT, errors.AREA_CLOSED, errors.INVALID_DATA),
-    "update_household": (errors.AREA_CLOSED, errors.HOUSEHOLD_MERGE_INVALID, errors.INVALID_DATA),
+    "update_household": (errors.AREA_CLOSED, errors.HOUSEHOLD_MERGE_INVALID, errors.INVALID_DATA,
+                         errors.LOCATION_CLEAR_FORBIDDEN),
     "merge_household": (errors.HOUSEHOLD_MERGE_INVALID,),
+    # Household location proposals (a member's move of a known location waits for a supervisor)
+    "list_proposals": (errors.NOT_FOUND,),
+    "confirm": (errors.LOCATION_PROPOSAL_DECIDED,),
+    "reject": (errors.LOCATION_PROPOSAL_DECIDED,),
     "list_access_log": (),
     # Visits
     "submit_visit": (errors.NOT_FOUND, errors.VISIT_MALFORMED, errors.VISIT_MISSING_PART, errors.VISIT_BAD_MULTIPART,
@@ -90,6 +95,8 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "get_visit": (),
     "get_photo": (errors.STORE_UNAVAILABLE,),
     "review_visit": (errors.VISIT_REVIEW_NOTE_REQUIRED,),
+    "review_many": (errors.VISIT_REVIEW_NOTE_REQUIRED, errors.INVALID_DATA),
+    "list_my_visits": (),
 }
 
 _CALLER = (errors.AUTH_REQUIRED, errors.AUTH_INVALID, errors.FORBIDDEN)
