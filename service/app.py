@@ -18,6 +18,7 @@ from service.http.problems import EXCEPTION_HANDLERS
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.visits.batch import VisitBatcher
+from service.visits.write_path import VisitWriter
 from storage import ObjectStore, PhotoPool, open_store
 
 
@@ -44,7 +45,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.sessions = session_factory(engine)
         app.state.store = store
         app.state.token_lookup = TokenLookup(engine)
-        app.state.visit_batcher = VisitBatcher(engine, settings)
+        app.state.visit_batcher = VisitBatcher(engine, VisitWriter(settings))
         workers = settings.resolved_photo_workers
         app.state.photo_pool = PhotoPool(workers) if workers else None  # processes start at the first photo
         try:

@@ -20,7 +20,7 @@ from service.http.deps import AppSettings, CurrentActor, DbSession, Store
 from service.http.paging import Page
 from service.http.problems import Problem
 from service.settings import Settings
-from service.visits import photos_service, queries, services
+from service.visits import photos_service, reads, review, services
 from service.visits.multipart import PhotoPart, read_parts, split_parts
 from service.visits.openapi import PutPhotoOperation, SubmitVisitOperation
 from service.visits.schemas import ReviewOut, ReviewRequest, VisitDetail, VisitReceipt, VisitSummary
@@ -123,14 +123,14 @@ class VisitController(Controller):
         review_status: FromQuery[str | None] = None, since: FromQuery[datetime | None] = None,
         cursor: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
     ) -> Page[VisitSummary]:
-        return await queries.list_visits(
+        return await reads.list_visits(
             db_session, actor, area=area, member=member, flag=flag, status=status, review_status=review_status,
             since=since, cursor=cursor, limit=limit,
         )
 
     @get("/{visit_id:uuid}", summary="One visit with its answers, photos (links) and flags")
     async def get_visit(self, db_session: DbSession, actor: CurrentActor, visit_id: FromPath[uuid.UUID]) -> VisitDetail:
-        return await queries.get_visit(db_session, actor, visit_id)
+        return await reads.get_visit(db_session, actor, visit_id)
 
     @get("/{visit_id:uuid}/photos/{question:str}/{index:int}/{variant:str}",
          summary="A photo: `thumb` (~320 px) or `large` (~1280 px) JPEG without metadata; `original` for admins",
@@ -139,7 +139,7 @@ class VisitController(Controller):
         self, db_session: DbSession, actor: CurrentActor, store: Store, visit_id: FromPath[uuid.UUID],
         question: FromPath[str], index: SlotIndex, variant: FromPath[str],
     ) -> Response[bytes]:
-        data, content_type, etag = await queries.photo_bytes(db_session, actor, store, visit_id, question, index,
+        data, content_type, etag = await reads.photo_bytes(db_session, actor, store, visit_id, question, index,
                                                              variant)
         return Response(data, media_type=content_type,
                         headers={"ETag": etag, "Cache-Control": "private, max-age=86400"})
@@ -150,4 +150,4 @@ class VisitController(Controller):
         self, db_session: DbSession, actor: CurrentActor, visit_id: FromPath[uuid.UUID],
         data: JSONBody[ReviewRequest],
     ) -> ReviewOut:
-        return await queries.review_visit(db_session, actor, visit_id, data)
+        return await review.review_visit(db_session, actor, visit_id, data)

@@ -1,4 +1,4 @@
-"""Reading visits: lists for supervisors (and members' own), one visit with its photos, photo bytes, review.
+"""Reading visits: lists for supervisors (and members' own), one visit with its photos, photo bytes.
 
 Scope: members and leaders see the visits they made or that were made in their name; supervisors their area
 subtree; admins everything. Anything outside answers 404. Who looked at which visit goes to the access log.
@@ -10,33 +10,36 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
-from service.audit import services as audit
-from service.auth.actor import FIELD_ROLES, Actor, Role
-from service.areas.services import area_in_scope
 from service.areas.models import Area
+from service.areas.services import area_in_scope
+from service.audit import services as audit
+from service.auth.actor import FIELD_ROLES, Actor
 from service.auth.scope import area_path_filter
-from service.db.engine import as_utc, utcnow
+from service.db.engine import as_utc
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
-from service.visits.flags import FLAG_CODES
-from service.visits.receipts import (
-    FLAGS, PHOTOS, VISITS, StoredVisit, connection, form_of, missing_photos, require_visible, stored_flags, utc,
-    visible_to,
-)
+from service.visits.evidence_rules import FLAG_CODES
+from service.visits.models import FLAGS, PHOTOS, VISITS
+from service.visits.receipts import missing_photos
 from service.visits.schemas import (
-    LocationOut, PhotoOut, ReviewOut, ReviewRequest, VisitDetail, VisitSummary,
+    LocationOut,
+    PhotoOut,
+    ReviewOut,
+    VisitDetail,
+    VisitSummary,
 )
+from service.visits.stored import StoredVisit, connection, form_of, stored_flags, utc
+from service.visits.visibility import require_visible, visible_to
 from storage import ObjectNotFound, ObjectStore
 
 AREAS = Area.__table__
 STATUSES = ("complete", "awaiting_photos")
 REVIEW_STATUSES = ("pending", "approved", "rejected")
 VARIANTS = ("thumb", "large", "original")
-_DECISIONS = {"approve": "approved", "reject": "rejected"}
 
 
 def _bad_parameter(name: str, allowed: tuple[str, ...]) -> errors.DomainError:
@@ -192,22 +195,3 @@ async def photo_bytes(
         audit.record(session, actor, "view_original", "visit_photo", f"{visit_id}/{question}/{index}")
     content_type = photo.content_type if variant == "original" else "image/jpeg"
     return data, content_type, f'"{photo.sha256}-{variant}"'
-
-
-async def review_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID, data: ReviewRequest) -> ReviewOut:
-    conn = await connection(session)
-    row = (await conn.execute(
-        select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
-    )).first()
-    if row is None or not visible_to(actor, row):
-        raise errors.DomainError(errors.NOT_FOUND)
-    actor.require_role(Role.SUPERVISOR)
-    note = (data.note or "").strip() or None
-    if data.decision == "reject" and note is None:
-        raise errors.DomainError(errors.VISIT_REVIEW_NOTE_REQUIRED)
-    now = utcnow()
-    status = _DECISIONS[data.decision]
-    await conn.execute(update(VISITS).where(VISITS.c.id == visit_id)
-                       .values(review_status=status, reviewed_by=actor.user_id, reviewed_at=now, review_note=note))
-    audit.record(session, actor, "review", "visit", visit_id)
-    return ReviewOut(status=status, reviewed_by=actor.user_id, reviewed_at=now, note=note)  # type: ignore[arg-type]
