@@ -133,7 +133,7 @@ class VisitController(Controller):
         return await reads.get_visit(db_session, actor, visit_id)
 
     @get("/{visit_id:uuid}/photos/{question:str}/{index:int}/{variant:str}",
-         summary="A photo: `thumb` (~320 px) or `large` (~1280 px) JPEG without metadata; `original` for admins",
+         summary="A photo: `thumb` (320 px) or `large` (960-1280 px) JPEG, no metadata; `original` for admins",
          media_type="image/jpeg")
     async def get_photo(
         self, db_session: DbSession, actor: CurrentActor, store: Store, visit_id: FromPath[uuid.UUID],

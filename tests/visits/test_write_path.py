@@ -7,8 +7,15 @@ check that they did: visits of one batch share one `received_at`.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
+import msgspec
+import pytest
+from sqlalchemy import func, select
+
+from service.visits.models import VISITS
+from tests.visits.conftest import count_rows
 from tests.visits.direct import actor_of, running_service
 from tests.visits.support import FINISHED, HOME, offset_point, visit
 
@@ -81,3 +88,52 @@ async def test_in_a_batch_as_one_at_a_time_a_visit_only_follows_those_that_reach
     assert one.received_at == two.received_at
     # One at a time, the t=10 visit had nothing before it when it was checked; a flag is not re-judged later.
     assert "gps.impossible_travel" not in codes(one) | codes(two)
+
+
+async def test_the_batch_size_and_the_travel_time_floor_come_from_settings(settings, world, form, homes):
+    member = actor_of(world, "member_a1")
+    five_km = offset_point(HOME, north_m=5_000)
+    tuned = msgspec.structs.replace(settings, visit_batch_max=2, min_travel_time_s=600.0)
+    async with running_service(tuned) as service:
+        await service.load_form(form)
+        bodies = [visit(form, homes.located.id, finished_at=FINISHED + timedelta(hours=n)) for n in range(5)]
+        await asyncio.gather(*(service.submit(member, body) for body in bodies))
+        assert service.batcher.stats.largest == 2 and service.batcher.stats.visits == 5
+        # 5 km one minute after the last one: judged as if 10 minutes apart (30 km/h), so not impossible.
+        hop = visit(form, homes.unlocated.id, lat=five_km[0], lon=five_km[1],
+                    finished_at=FINISHED + timedelta(hours=4, minutes=1))
+        receipt, _ = await service.submit(member, hop)
+    assert "gps.impossible_travel" not in codes(receipt)
+    async with running_service(settings) as service:  # the default floor, one minute: back home at 300 km/h
+        await service.load_form(form)
+        again = visit(form, homes.located.id, finished_at=FINISHED + timedelta(hours=4, minutes=2))
+        receipt, _ = await service.submit(member, again)
+    assert "gps.impossible_travel" in codes(receipt)
+
+
+async def test_after_write_hooks_see_the_written_visits_in_their_transaction(settings, world, form, homes, db):
+    member = actor_of(world, "member_a1")
+    seen: list[tuple[list[str], int]] = []
+
+    async def hook(connection, written) -> None:  # type: ignore[no-untyped-def]
+        ids = [w.row["id"] for w in written]
+        stored = (await connection.execute(select(func.count()).select_from(VISITS).where(VISITS.c.id.in_(ids))))
+        seen.append((sorted(str(i) for i in ids), stored.scalar_one()))
+
+    async with running_service(settings) as service:
+        service.batcher.writer.after_write.append(hook)
+        await service.load_form(form)
+        together = [visit(form, homes.located.id, finished_at=FINISHED + timedelta(hours=n)) for n in range(3)]
+        await asyncio.gather(*(service.submit(member, body) for body in together))
+        alone = visit(form, None, new_household={"id": str(uuid.uuid4()), "head_name": "Hộ mới"})
+        await service.submit(member, alone)  # a new household: the single-visit path, a batch of one
+
+        async def failing(connection, written) -> None:  # type: ignore[no-untyped-def]
+            raise RuntimeError("the tally could not be updated")
+
+        service.batcher.writer.after_write.append(failing)
+        with pytest.raises(RuntimeError):
+            await service.submit(member, visit(form, homes.located.id, finished_at=FINISHED + timedelta(days=1)))
+    assert seen[0] == (sorted(b["id"] for b in together), 3)  # one call for the batch, rows already there
+    assert seen[1] == ([alone["id"]], 1)
+    assert (await count_rows(db))["visits"] == 4  # the visit whose hook failed was not written
