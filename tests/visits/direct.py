@@ -27,6 +27,7 @@ from tests.support.world import Person, World
 def actor_of(world: World, key: str) -> Actor:
     person: Person = world[key]
     user = person.user
+    assert user.id is not None
     path = next(area.path for area in world.areas.values() if area.id == user.area_id)
     return Actor(user_id=user.id, username=user.username, full_name=user.full_name, role=Role(user.role),
                  team_id=user.team_id, area_id=user.area_id, area_path=path, via="device")

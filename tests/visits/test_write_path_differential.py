@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from service.households.models import Household
 from service.http.deps import request_transaction
 from service.visits import services
+from service.visits.households import HOUSEHOLDS
 from service.visits.models import FLAGS, PHOTOS, VISITS
 from tests.support.world import add_household
 from tests.visits.direct import Service, actor_of, running_service
@@ -81,8 +81,8 @@ def stream(rng: random.Random, form: tuple[str, str], households: dict[str, list
     return chunks
 
 
-async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> list[tuple[int, bool]]:  # type: ignore[no-untyped-def]
-    answers = []
+async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> list[tuple]:  # type: ignore[no-untyped-def]
+    answers: list[tuple] = []
     for item in (item for chunk in chunks for item in chunk):
         async with request_transaction(service.sessions) as session:
             receipt, created = await services.submit(session, actor_of(world, item["member"]), service.settings,
@@ -91,8 +91,8 @@ async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> l
     return answers
 
 
-async def _concurrently(service: Service, world, chunks: list[list[dict]]) -> list[tuple[int, bool]]:  # type: ignore[no-untyped-def]
-    answers = []
+async def _concurrently(service: Service, world, chunks: list[list[dict]]) -> list[tuple]:  # type: ignore[no-untyped-def]
+    answers: list[tuple] = []
     for chunk in chunks:
         results = await asyncio.gather(*(service.submit(actor_of(world, item["member"]), item["body"])
                                          for item in chunk))
@@ -113,7 +113,7 @@ async def _stored(service: Service) -> dict[str, Any]:
         flags = sorted(tuple(row) for row in await connection.execute(
             select(FLAGS.c.visit_id, FLAGS.c.code, FLAGS.c.value, FLAGS.c.unit, FLAGS.c.detail)))
         homes = sorted(tuple(row) for row in await connection.execute(
-            select(Household.id, Household.lat, Household.lon)))
+            select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon)))
     return {"visits": visits, "flags": flags, "households": homes}
 
 
@@ -121,8 +121,8 @@ async def _reset(service: Service, keep: set[uuid.UUID], unlocated: list[uuid.UU
     async with service.engine.begin() as connection:
         for table in (FLAGS, PHOTOS, VISITS):
             await connection.execute(delete(table))
-        await connection.execute(delete(Household).where(Household.id.not_in(keep)))
-        await connection.execute(update(Household).where(Household.id.in_(unlocated)).values(lat=None, lon=None))
+        await connection.execute(delete(HOUSEHOLDS).where(HOUSEHOLDS.c.id.not_in(keep)))
+        await connection.execute(update(HOUSEHOLDS).where(HOUSEHOLDS.c.id.in_(unlocated)).values(lat=None, lon=None))
 
 
 async def test_one_at_a_time_and_in_concurrent_batches_store_the_same(settings, world, form, homes, db):
