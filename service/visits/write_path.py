@@ -154,8 +154,9 @@ class VisitWriter:
             results.append(WrittenVisit(item, row, flags))
         written = [result for result in results if result is not None]
         await insert_flags(connection, [r for w in written for r in flag_rows(w.item.submission.id, w.flags)])
-        for hook in self.after_write:
-            await hook(connection, written)
+        if written:  # a hook that raises rolls the whole call back: nothing is half-written
+            for hook in self.after_write:
+                await hook(connection, written)
         return results
 
 
