@@ -30,7 +30,7 @@ from tests.support.world import add_household
 from tests.visits.direct import Service, actor_of, running_service
 from tests.visits.support import FINISHED, HOME, offset_point, visit
 
-STREAMS = int(__import__("os").environ.get("GOCUA_TEST_STREAMS", "100"))
+STREAMS = int(__import__("os").environ.get("GOCUA_TEST_STREAMS", "150"))
 MEMBERS = ("member_a1", "leader_a1", "member_a2")
 
 
@@ -52,7 +52,7 @@ def stream(rng: random.Random, form: tuple[str, str], households: dict[str, list
         if items and rng.random() < 0.15:  # a retry of something already sent
             items.append(copy.deepcopy(rng.choice(items)))
             continue
-        member = rng.choice(MEMBERS)
+        member = rng.choices(MEMBERS, weights=(6, 2, 2))[0]  # mostly one member: predecessors interact
         lat, lon = _place(rng)
         finished = FINISHED + timedelta(minutes=minutes[n])
         accuracy = rng.choice([5.0, 8.0, 8.0, 30.0, 150.0])
@@ -69,7 +69,7 @@ def stream(rng: random.Random, form: tuple[str, str], households: dict[str, list
     current: list[dict] = []
     for item in items:
         alone = "new_household" in item["body"]
-        if current and (alone or rng.random() < 0.25):
+        if current and (alone or rng.random() < 0.2):
             chunks.append(current)
             current = []
         current.append(item)
