@@ -7,17 +7,20 @@ check that they did: visits of one batch share one `received_at`.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 import pytest
 from sqlalchemy import func, select
 
+from service.visits import services
 from service.visits.models import VISITS
+from service.visits.multipart import PhotoPart
 from tests.visits.conftest import count_rows
 from tests.visits.direct import actor_of, running_service
-from tests.visits.support import FINISHED, HOME, offset_point, visit
+from tests.visits.support import FINISHED, HOME, PHOTO_QUESTION, jpeg, offset_point, visit
 
 
 def codes(receipt) -> set[str]:  # type: ignore[no-untyped-def]
@@ -137,3 +140,19 @@ async def test_after_write_hooks_see_the_written_visits_in_their_transaction(set
     assert seen[0] == (sorted(b["id"] for b in together), 3)  # one call for the batch, rows already there
     assert seen[1] == ([alone["id"]], 1)
     assert (await count_rows(db))["visits"] == 4  # the visit whose hook failed was not written
+
+
+async def test_the_photo_time_slack_comes_from_settings(settings, world, form, homes):
+    member = actor_of(world, "member_a1")
+    # The form was opened at 09:45 Vietnam time; the photo's EXIF wall clock says 09:05, 40 minutes before.
+    photo = jpeg(61, taken_at=datetime(2026, 11, 20, 9, 5))
+    found = {}
+    for slack in (30.0, 60.0):
+        async with running_service(msgspec.structs.replace(settings, photo_time_slack_min=slack)) as service:
+            body = visit(form, homes.located.id, finished_at=FINISHED)
+            receipt, _ = await services.receive(
+                member, json.dumps(body).encode(), [PhotoPart(PHOTO_QUESTION, 0, photo)], batcher=service.batcher,
+                sessions=service.sessions, settings=service.settings, store=service.store, photo_pool=None)
+            found[slack] = codes(receipt)
+    assert "photo.time_mismatch" in found[30.0]
+    assert "photo.time_mismatch" not in found[60.0]
