@@ -20,6 +20,7 @@ from service.pages.setup import TEMPLATE_CONFIG
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.visits.batch import VisitBatcher
+from service.visits.write_path import VisitWriter
 from storage import ObjectStore, PhotoPool, open_store
 
 
@@ -60,7 +61,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.sessions = session_factory(engine)
         app.state.store = store
         app.state.token_lookup = TokenLookup(engine)
-        app.state.visit_batcher = VisitBatcher(engine, settings)
+        app.state.visit_batcher = VisitBatcher(engine, VisitWriter(settings))
         app.state.photo_pool = build_photo_pool(settings)  # processes start at the first photo
         try:
             yield

@@ -24,6 +24,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # A visit whose GPS fix is farther than this from the household's known location is flagged.
     far_from_household_m: float = 300.0
     impossible_travel_kmh: float = 120.0
+    # Consecutive visits closer in time than this are compared as if this far apart (travel-speed check), so two
+    # visits finished in the same minute (a leader filing two forms at once) are not an infinite speed.
+    min_travel_time_s: float = 60.0
+    # A photo taken this long before the form was opened or after it was finished still belongs to the visit.
+    photo_time_slack_min: float = 30.0
+    # Group commit of JSON visits: at most this many visits per transaction, and how long a batch waits for
+    # company once work is flowing (a batch's round trips cost the same for one visit as for fifty).
+    visit_batch_max: int = 200
+    visit_batch_linger_ms: float = 3.0
     session_hours: float = 12.0
     login_max_failures: int = 5
     login_window_s: float = 900.0

@@ -23,9 +23,9 @@ from service.http.deps import AppSettings, DbSession, Store
 from service.pages import guard, queue, visit_view, words
 from service.pages.i18n import translator
 from service.reviews import services as reviews
-from service.visits import queries
-from service.visits.flags import FLAG_CODES
-from service.visits.receipts import form_of
+from service.visits import reads
+from service.visits.evidence_rules import FLAG_CODES
+from service.visits.stored import form_of
 
 FORM_LIMIT = 64_000
 # Nothing from another host; no inline script or style; never framed.
@@ -184,7 +184,7 @@ class PageController(Controller):
                      decision: str | None = None, comment: str = "") -> Template:
         lang = guard.lang_of(request)
         t = translator(lang)
-        detail = await queries.get_visit(db_session, actor, visit_id)
+        detail = await reads.get_visit(db_session, actor, visit_id)
         context = await visit_view.visit_context(db_session, actor, detail)
         form = await form_of(db_session, detail.form_id, detail.form_version)
         offset = None
@@ -230,7 +230,7 @@ class PageController(Controller):
         actor = await guard.page_actor(request, db_session)
         if variant not in ("thumb", "large") or not 0 <= index <= 999:
             raise errors.DomainError(errors.ROUTE_NOT_FOUND)
-        data, content_type, etag = await queries.photo_bytes(db_session, actor, store, visit_id, question, index,
+        data, content_type, etag = await reads.photo_bytes(db_session, actor, store, visit_id, question, index,
                                                              variant)
         return Response(data, media_type=content_type, headers={
             "ETag": etag, "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})

@@ -27,8 +27,9 @@ from service.pages.words import VIETNAM
 from service.people.models import Team, User
 from service.reviews.models import VisitReview
 from service.reviews.services import REVIEW_STATUSES
-from service.visits.flags import FLAG_CODES
-from service.visits.receipts import FLAGS, PHOTOS, VISITS, connection
+from service.visits.evidence_rules import FLAG_CODES
+from service.visits.models import FLAGS, PHOTOS, VISITS
+from service.visits.stored import connection
 
 AREAS = Area.__table__
 HOUSEHOLDS = Household.__table__

@@ -16,8 +16,9 @@ from service.auth.actor import Actor
 from service.auth.scope import area_path_filter
 from service.pages.queue import AREAS, HOUSEHOLDS, USERS
 from service.pages.words import bearing_deg, compass, distance
-from service.visits.flags import metres as distance_m
-from service.visits.receipts import VISITS, connection
+from service.visits.evidence_rules import metres as distance_m
+from service.visits.models import VISITS
+from service.visits.stored import connection
 from service.visits.schemas import VisitDetail
 
 _HIDDEN_KINDS = {"note", "photo", "group"}

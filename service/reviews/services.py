@@ -22,7 +22,9 @@ from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.people.models import User
 from service.reviews.models import VisitReview
 from service.reviews.schemas import BulkReviewItem, BulkReviewOut, MyVisit, ReviewEntry
-from service.visits.receipts import FLAGS, VISITS, connection, utc, visible_to
+from service.visits.models import FLAGS, VISITS
+from service.visits.stored import connection, utc
+from service.visits.visibility import visible_to
 from service.visits.schemas import ReviewOut
 
 REVIEWS = VisitReview.__table__

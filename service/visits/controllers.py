@@ -16,12 +16,12 @@ from service import errors
 from service.auth.actor import Actor
 from service.http.ids import QueryId
 from service.auth.authn import authenticate, raw_header
-from service.http.deps import AppSettings, CurrentActor, DbSession, Store, request_transaction
+from service.http.deps import AppSettings, CurrentActor, DbSession, Store
 from service.http.paging import Page
 from service.http.problems import Problem
 from service.settings import Settings
-from service.visits import photos_service, queries, services
-from service.visits.multipart import read_parts, split_parts
+from service.visits import photos_service, reads, review, services
+from service.visits.multipart import PhotoPart, read_parts, split_parts
 from service.visits.openapi import PutPhotoOperation, SubmitVisitOperation
 from service.visits.schemas import ReviewOut, ReviewRequest, VisitDetail, VisitReceipt, VisitSummary
 from storage import ObjectStore
@@ -79,25 +79,22 @@ class VisitController(Controller):
     @post("/", status_code=HTTP_201_CREATED, operation_class=SubmitVisitOperation, responses=SUBMIT_RESPONSES,
           summary="Submit a visit (JSON, or multipart with photo parts); 201 new, 200 the same visit again")
     async def submit_visit(self, request: Request) -> Response[VisitReceipt]:
-        # The busiest route takes no injected dependencies: a JSON visit to a known household is validated and
-        # handed to the group-commit batcher without a request session; anything else opens one below.
-        # (Injecting a session and the caller was ~11 % of the server's CPU under a JSON visit load.)
+        # The busiest route takes no injected dependencies (injecting a session and the caller was ~11 % of the
+        # server's CPU under a JSON visit load): `services.receive` opens a session only when it needs one.
         state = request.app.state
         actor = await authenticate(request, None, state.token_lookup)
         media_type = _media_type(request)
+        parts: list[PhotoPart] | None
         if media_type == "application/json":
             raw, parts = await request.body(), None
-            batched = await services.submit_batched(actor, raw, state.visit_batcher)
-            if batched is not None:
-                return _receipt_response(batched, True)
         elif media_type == "multipart/form-data":
             raw, parts = split_parts(await read_parts(request))
         else:
             raise errors.DomainError(errors.UNSUPPORTED_MEDIA, errors.UNSUPPORTED_MEDIA.title_vi,
                                      "Send application/json or multipart/form-data.")
-        async with request_transaction(state.sessions) as session:
-            body, created = await services.submit(session, actor, state.settings, state.store, raw, parts,
-                                                  state.photo_pool)
+        body, created = await services.receive(actor, raw, parts, batcher=state.visit_batcher,
+                                               sessions=state.sessions, settings=state.settings,
+                                               store=state.store, photo_pool=state.photo_pool)
         return _receipt_response(body, created)
 
     @put("/{visit_id:uuid}/photos/{question:str}", operation_class=PutPhotoOperation, responses=PHOTO_RESPONSES,
@@ -126,23 +123,23 @@ class VisitController(Controller):
         review_status: FromQuery[str | None] = None, since: FromQuery[datetime | None] = None,
         cursor: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
     ) -> Page[VisitSummary]:
-        return await queries.list_visits(
+        return await reads.list_visits(
             db_session, actor, area=area, member=member, flag=flag, status=status, review_status=review_status,
             since=since, cursor=cursor, limit=limit,
         )
 
     @get("/{visit_id:uuid}", summary="One visit with its answers, photos (links) and flags")
     async def get_visit(self, db_session: DbSession, actor: CurrentActor, visit_id: FromPath[uuid.UUID]) -> VisitDetail:
-        return await queries.get_visit(db_session, actor, visit_id)
+        return await reads.get_visit(db_session, actor, visit_id)
 
     @get("/{visit_id:uuid}/photos/{question:str}/{index:int}/{variant:str}",
-         summary="A photo: `thumb` (~320 px) or `large` (~1280 px) JPEG without metadata; `original` for admins",
+         summary="A photo: `thumb` (320 px) or `large` (960-1280 px) JPEG, no metadata; `original` for admins",
          media_type="image/jpeg")
     async def get_photo(
         self, db_session: DbSession, actor: CurrentActor, store: Store, visit_id: FromPath[uuid.UUID],
         question: FromPath[str], index: SlotIndex, variant: FromPath[str],
     ) -> Response[bytes]:
-        data, content_type, etag = await queries.photo_bytes(db_session, actor, store, visit_id, question, index,
+        data, content_type, etag = await reads.photo_bytes(db_session, actor, store, visit_id, question, index,
                                                              variant)
         return Response(data, media_type=content_type,
                         headers={"ETag": etag, "Cache-Control": "private, max-age=86400"})
@@ -153,4 +150,4 @@ class VisitController(Controller):
         self, db_session: DbSession, actor: CurrentActor, visit_id: FromPath[uuid.UUID],
         data: JSONBody[ReviewRequest],
     ) -> ReviewOut:
-        return await queries.review_visit(db_session, actor, visit_id, data)
+        return await review.review_visit(db_session, actor, visit_id, data)

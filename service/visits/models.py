@@ -89,3 +89,10 @@ class VisitFlag(SQLModel, table=True):
     value: float | None = None
     unit: str | None = Field(default=None, max_length=20)
     detail: str | None = Field(default=None, max_length=300)
+
+
+# Core tables, for the statements of the submission path (no ORM bookkeeping there). Looked up in the metadata
+# because SQLModel's classes do not declare `__table__` to type checkers.
+VISITS = SQLModel.metadata.tables[Visit.__tablename__]
+PHOTOS = SQLModel.metadata.tables[VisitPhoto.__tablename__]
+FLAGS = SQLModel.metadata.tables[VisitFlag.__tablename__]

@@ -20,14 +20,25 @@ from service import errors
 from service.auth.actor import Actor
 from service.db.engine import utcnow
 from service.settings import Settings
-from service.visits.evidence import photo_evidence
+from service.visits.models import PHOTOS, VISITS
 from service.visits.multipart import PhotoPart
-from service.visits.photo_objects import prepare_photos, require_image_content_type, slot_name
-from service.visits.receipts import (
-    PHOTOS, VISITS, StoredVisit, connection, form_of, insert_flags, load_visit, missing_photos, require_visible,
-    status_of, stored_receipt, stored_slots,
+from service.visits.photo_evidence import photo_evidence
+from service.visits.photo_objects import (
+    prepare_photos,
+    require_image_content_type,
+    slot_name,
 )
+from service.visits.receipts import missing_photos, status_of, stored_receipt
 from service.visits.schemas import VisitReceipt
+from service.visits.stored import (
+    StoredVisit,
+    connection,
+    form_of,
+    load_visit,
+    stored_slots,
+)
+from service.visits.visibility import require_visible
+from service.visits.write_path import flag_rows, insert_flags
 from storage import ObjectStore, PhotoPool
 
 
@@ -88,7 +99,11 @@ async def attach(
         elif held != hashlib.sha256(data).hexdigest():
             raise _slot_taken(question, index)
     if not new:
-        return await stored_receipt(session, visit, form), False
+        # Read again after the slots: `visit` may predate the commit that filled them (its status with them), and
+        # a retry must get the body the first PUT got.
+        current = await load_visit(session, visit.id)
+        assert current is not None
+        return await stored_receipt(session, current, form), False
 
     rules = forms.required_photos(form, visit.answers)
     await session.commit()  # end the read transaction before decoding and uploading
@@ -107,13 +122,13 @@ async def attach(
     if not fresh:
         return await stored_receipt(session, locked, form), False
 
+    conn = await connection(session)
     rows, flags = await photo_evidence(
-        session, settings, visit.id, visit.household_id, locked.fix, locked.started_at, locked.finished_at,
+        conn, settings, visit.id, visit.household_id, locked.fix, locked.started_at, locked.finished_at,
         fresh, utcnow(),
     )
-    conn = await connection(session)
     await conn.execute(PHOTOS.insert(), rows)
-    await insert_flags(session, visit.id, flags)
+    await insert_flags(conn, flag_rows(visit.id, flags))
     counts: dict[str, int] = {}
     for question, _ in [*stored, *((i.question, i.index) for i in fresh)]:
         counts[question] = counts.get(question, 0) + 1

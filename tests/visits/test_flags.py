@@ -160,7 +160,7 @@ async def test_photo_put_later_is_checked_too(client, world, form, homes):
 def test_exif_time_zone_rules():
     from datetime import UTC, timezone
 
-    from service.visits.flags import exif_moment
+    from service.visits.evidence_rules import exif_moment
 
     naive = datetime(2026, 11, 20, 9, 50)
     assert exif_moment(naive, None) == datetime(2026, 11, 20, 2, 50, tzinfo=UTC)
@@ -172,7 +172,7 @@ def test_cheap_distance_bound_never_hides_a_flag():
     """The flat-earth shortcut may only say 'clearly close' when geopy agrees the pair is under the limit."""
     import random
 
-    from service.visits.flags import metres, surely_within
+    from service.visits.evidence_rules import metres, surely_within
 
     rng = random.Random(4)
     said_close = 0

@@ -1,4 +1,4 @@
-"""Reading visits: lists for supervisors (and members' own), one visit with its photos, photo bytes, review.
+"""Reading visits: lists for supervisors (and members' own), one visit with its photos, photo bytes.
 
 Scope: members and leaders see the visits they made or that were made in their name; supervisors their area
 subtree; admins everything. Anything outside answers 404. Who looked at which visit goes to the access log.
@@ -15,21 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
+from service.areas.models import Area
+from service.areas.services import area_in_scope
 from service.audit import services as audit
 from service.auth.actor import FIELD_ROLES, Actor
-from service.areas.services import area_in_scope
-from service.areas.models import Area
 from service.auth.scope import area_path_filter
 from service.db.engine import as_utc
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
-from service.visits.flags import FLAG_CODES
-from service.visits.receipts import (
-    FLAGS, PHOTOS, VISITS, StoredVisit, connection, form_of, missing_photos, require_visible, stored_flags, utc,
-    visible_to,
-)
+from service.visits.evidence_rules import FLAG_CODES
+from service.visits.models import FLAGS, PHOTOS, VISITS
+from service.visits.receipts import missing_photos
 from service.visits.schemas import (
-    LocationOut, PhotoOut, ReviewOut, ReviewRequest, VisitDetail, VisitSummary,
+    LocationOut,
+    PhotoOut,
+    ReviewOut,
+    VisitDetail,
+    VisitSummary,
 )
+from service.visits.stored import StoredVisit, connection, form_of, stored_flags, utc
+from service.visits.visibility import require_visible, visible_to
 from storage import ObjectNotFound, ObjectStore
 
 AREAS = Area.__table__
@@ -191,10 +195,3 @@ async def photo_bytes(
         audit.record(session, actor, "view_original", "visit_photo", f"{visit_id}/{question}/{index}")
     content_type = photo.content_type if variant == "original" else "image/jpeg"
     return data, content_type, f'"{photo.sha256}-{variant}"'
-
-
-async def review_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID, data: ReviewRequest) -> ReviewOut:
-    # Decisions and their history belong to the reviews domain (imported here to keep the import graph acyclic).
-    from service.reviews.services import decide
-
-    return await decide(session, actor, visit_id, data.decision, data.comment if data.note is None else data.note)

@@ -27,11 +27,7 @@ FLAG_CODES = (GPS_LOW_ACCURACY, GPS_FAR_FROM_HOUSEHOLD, GPS_IMPOSSIBLE_TRAVEL, G
 
 # EXIF times are the phone's wall clock without a zone; the teams work in Vietnam.
 VIETNAM = timezone(timedelta(hours=7))
-# A photo taken this long before the form was opened or after it was finished still belongs to the visit.
-PHOTO_TIME_SLACK = timedelta(minutes=30)
-# Consecutive visits closer in time than this are compared as if this far apart, so two visits finished in
-# the same minute (a leader filing two forms at once) are not an infinite speed.
-MIN_TRAVEL_TIME = timedelta(minutes=1)
+# The tuning values (distances, speeds, slacks) come from `Settings`, where their defaults are explained.
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +96,10 @@ def gps_flags(
     previous: PreviousVisit | None,
     finished_at: datetime | None,
     impossible_travel_kmh: float,
+    min_travel_time: timedelta,
 ) -> list[Flag]:
+    """`min_travel_time`: consecutive visits closer in time than this are compared as if this far apart, so two
+    visits finished in the same minute (a leader filing two forms at once) are not an infinite speed."""
     if fix is None:
         return []
     flags: list[Flag] = []
@@ -112,7 +111,7 @@ def gps_flags(
         if distance > far_from_household_m:
             flags.append(Flag(GPS_FAR_FROM_HOUSEHOLD, _figure(distance), "m", "from the household's location"))
     if previous is not None and finished_at is not None:
-        elapsed = max(finished_at - previous.finished_at, MIN_TRAVEL_TIME)
+        elapsed = max(finished_at - previous.finished_at, min_travel_time)
         hours = elapsed.total_seconds() / 3600
         there = (previous.lat, previous.lon)
         speed_kmh = 0.0 if surely_within(here, there, impossible_travel_kmh * hours * 1000) else (
@@ -142,8 +141,10 @@ def photo_flags(
     started_at: datetime | None,
     finished_at: datetime | None,
     far_m: float,
+    time_slack: timedelta,
 ) -> list[Flag]:
-    """Flags of one photo against its visit. `exif_time` is already in UTC (see `exif_moment`)."""
+    """Flags of one photo against its visit. `exif_time` is already in UTC (see `exif_moment`); a photo taken up
+    to `time_slack` before the form was opened or after it was finished still belongs to the visit."""
     flags: list[Flag] = []
     if exif_gps is not None and fix is not None:
         distance = metres(exif_gps, (fix.lat, fix.lon))
@@ -155,7 +156,7 @@ def photo_flags(
         before = min(moments) - exif_time
         after = exif_time - max(moments)
         outside, side = (before, "before") if before > after else (after, "after")
-        if outside > PHOTO_TIME_SLACK:
+        if outside > time_slack:
             flags.append(Flag(PHOTO_TIME_MISMATCH, _figure(outside.total_seconds() / 60), "min",
                               f"{slot}: taken {side} the visit"))
     return flags
