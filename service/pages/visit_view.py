@@ -25,7 +25,8 @@ _HIDDEN_KINDS = {"note", "photo", "group"}
 
 
 def _label(label: Any, lang: str) -> str:
-    return label.vi if lang == "vi" else label.en
+    # A label maps language codes to text; Vietnamese is always there, so it is the fallback.
+    return label.get(lang) or label["vi"]
 
 
 def _value_text(item: CompiledQuestion, value: Any, lang: str, t: Any) -> str:
