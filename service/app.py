@@ -14,6 +14,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
 from service.http.deps import DEPENDENCIES
+from service.http.guard import caller_guard
 from service.http.problems import EXCEPTION_HANDLERS
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
@@ -43,7 +44,8 @@ def create_app(settings: Settings) -> Litestar:
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.store = store
-        app.state.token_lookup = TokenLookup(engine)
+        app.state.token_lookup = TokenLookup(engine, linger_s=settings.token_lookup_linger_s,
+                                              cache_s=settings.token_cache_s)
         app.state.visit_batcher = VisitBatcher(engine, settings)
         workers = settings.resolved_photo_workers
         app.state.photo_pool = PhotoPool(workers) if workers else None  # processes start at the first photo
@@ -57,6 +59,8 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
+        # The caller and cross-site checks, from the headers, before any handler reads a body.
+        guards=[caller_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(

@@ -22,6 +22,7 @@ from service.auth.models import DeviceToken, LoginAttempt, LoginSession
 from service.people.models import Team, User
 from service.auth.passwords import MAX_LENGTH, hash_password, verify_password
 from service.common.text import normalize_username
+from service.auth.csrf import csrf_token
 from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
 from service.db.engine import as_utc, utcnow
 from service.settings import Settings
@@ -79,7 +80,8 @@ async def login(session: AsyncSession, settings: Settings, data: LoginRequest, i
     expires = now + timedelta(hours=settings.session_hours)
     session.add(LoginSession(user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=expires))
     await session.flush()
-    return LoginResult(token=token, expires_at=expires, user=await me(session, user.id, "session"))
+    return LoginResult(token=token, expires_at=expires, user=await me(session, user.id, "session"),
+                       csrf_token=csrf_token(token))
 
 
 async def logout(session: AsyncSession, token: str | None) -> None:

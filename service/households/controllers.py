@@ -8,6 +8,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from service.http import limits
 from service.households import services as households_service
 from service.households.schemas import (
     HouseholdCreate, HouseholdMerge, HouseholdOut, HouseholdSyncPage, HouseholdUpdate, MergeResult,
@@ -17,6 +18,7 @@ from service.http.deps import CurrentActor, DbSession
 
 class HouseholdController(Controller):
     path = "/api/v1/households"
+    request_max_body_size = limits.RECORD_BYTES
     tags = ["households"]
 
     @get("/", summary="Sync: households changed after `updated_since`, oldest change first, merged/moved included")

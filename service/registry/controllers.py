@@ -7,6 +7,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, HeaderParameter, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
+from service.http import limits
 from service import errors
 from service.auth.actor import Role
 from service.http.deps import CurrentActor, DbSession
@@ -42,6 +43,7 @@ def _publish_response(published: services.Published) -> Response[PublishResult]:
 
 class FormController(Controller):
     path = "/api/v1/forms"
+    request_max_body_size = limits.FORM_BYTES
     tags = ["forms"]
 
     @get("/", summary="Published forms, latest version of each")
@@ -65,7 +67,8 @@ class FormController(Controller):
     ) -> Response[bytes]:
         return _definition_response(await services.get_version(db_session, form_id, version), if_none_match)
 
-    @post("/", summary="Publish a form definition (JSON spec); admins only", status_code=HTTP_201_CREATED)
+    @post("/", summary="Publish a form definition (JSON spec); admins only", status_code=HTTP_201_CREATED,
+          opt={"json_body": True})
     async def publish_form(self, request: Request, db_session: DbSession, actor: CurrentActor) -> Response[PublishResult]:
         actor.require_role(Role.ADMIN)
         definition = services.parse_definition(await request.body())

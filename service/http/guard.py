@@ -1,0 +1,95 @@
+"""Runs before any handler reads its body: who is calling, whether a cookie request is cross-site, and whether a
+JSON route was sent JSON.
+
+Litestar parses a handler's `data` before it resolves dependencies, so an `actor` dependency alone would let an
+unauthenticated caller make the server read (up to the route's ceiling) and parse a body first. This guard
+resolves the caller from the headers only; the `actor` dependency then returns the same caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.enums import RequestEncodingType
+from litestar.handlers.base import BaseRouteHandler
+
+from service import errors
+from service.auth.authn import authenticate, presented_credential, raw_header
+from service.auth.csrf import CSRF_HEADER, UNSAFE_METHODS, csrf_token_matches, origin_of
+from service.settings import Settings
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+class RouteNeeds:
+    __slots__ = ("caller", "json_body")
+
+    def __init__(self, caller: bool, json_body: bool) -> None:
+        self.caller = caller
+        self.json_body = json_body
+
+
+_needs_by_fn: dict[Callable[..., Any], RouteNeeds] = {}
+
+
+def route_needs(handler: BaseRouteHandler) -> RouteNeeds:
+    """What a handler needs checked, from its signature: an `actor` parameter, a JSON `data` parameter (or
+    `opt={"json_body": True}` for a handler that reads a JSON body itself)."""
+    needs = _needs_by_fn.get(handler.fn)
+    if needs is None:
+        parameters = handler.parsed_fn_signature.parameters
+        data = parameters.get("data")
+        media_type = getattr(data.kwarg_definition, "media_type", None) if data is not None else None
+        json_body = bool(handler.opt.get("json_body")) or (
+            data is not None and media_type in (None, RequestEncodingType.JSON))
+        needs = _needs_by_fn[handler.fn] = RouteNeeds("actor" in parameters, json_body)
+    return needs
+
+
+def has_body(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    length = raw_header(connection, b"content-length")
+    if length is not None:
+        return length.strip() != "0"
+    return raw_header(connection, b"transfer-encoding") is not None
+
+
+def require_json(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """A JSON route refuses another media type: a browser may send text/plain cross-site without asking first."""
+    media_type = (raw_header(connection, b"content-type") or "").partition(";")[0].strip().lower()
+    if media_type != JSON_MEDIA_TYPE and has_body(connection):
+        raise errors.DomainError(errors.JSON_REQUIRED)
+
+
+def our_origins(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> set[str]:
+    """The configured public origin, and the origin this request was addressed to (a browser cannot forge the
+    Host of a request another site makes it send)."""
+    origins = {f"{connection.scope['scheme']}://{(raw_header(connection, b'host') or '').lower()}"}
+    if settings.public_url:
+        public = origin_of(settings.public_url)
+        if public:
+            origins.add(public)
+    return origins
+
+
+def require_same_site(connection: ASGIConnection[Any, Any, Any, Any], session_token: str, settings: Settings) -> None:
+    if csrf_token_matches(session_token, raw_header(connection, CSRF_HEADER)):
+        return
+    claimed = raw_header(connection, b"origin") or raw_header(connection, b"referer")
+    origin = origin_of(claimed)
+    if origin is None or origin not in our_origins(connection, settings):
+        raise errors.DomainError(errors.CROSS_SITE_REFUSED)
+
+
+async def caller_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    needs = route_needs(handler)
+    unsafe = connection.scope.get("method", "GET") in UNSAFE_METHODS
+    if needs.caller:
+        state = connection.app.state
+        await authenticate(connection, None, state.token_lookup)
+        token, from_cookie = presented_credential(connection)
+        if from_cookie and unsafe and token:
+            require_same_site(connection, token, state.settings)
+    if needs.json_body and unsafe:
+        require_json(connection)
