@@ -24,6 +24,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_hours: float = 12.0
     login_max_failures: int = 5
     login_window_s: float = 900.0
+    # First lockout of a username at an address after max failures; doubles with each further failure.
+    login_backoff_s: float = 30.0
     # Body ceiling of routes without their own (service/http/limits.py sizes each route's).
     max_request_bytes: int = 65_536
     # Connections per worker (PostgreSQL): workers × this must stay under the server's max_connections.
