@@ -5,6 +5,7 @@ Login limits: service/auth/throttle.py (per username at an address, and per addr
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -24,6 +25,8 @@ from service.auth.csrf import csrf_token
 from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
 from service.db.engine import utcnow
 from service.settings import Settings
+
+log = logging.getLogger("gocua.auth")
 
 async def me(session: AsyncSession, user_id: int, via: str) -> Me:
     user, team, area = (await session.execute(
@@ -46,6 +49,8 @@ async def login(session: AsyncSession, settings: Settings, data: LoginRequest, i
     user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
     password = data.password if len(data.password) <= MAX_LENGTH else ""
     ok, rehash = await verify_password(user.password_hash if user and user.active else None, password)
+    # One line per real password check: what fail2ban-style tools and the login-limit test count.
+    log.info("password check: username=%r address=%s result=%s", username, ip, "ok" if ok and user else "failed")
     if not ok or user is None:
         await throttle.sweep(session, settings, now)
         await session.commit()
