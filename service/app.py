@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 import anyio
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
 from service.http.deps import DEPENDENCIES
+from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
+from service.http.security_headers import security_headers_hook
 from service.http.guard import caller_guard
 from service.http.problems import EXCEPTION_HANDLERS
 from service.routes import ROUTE_HANDLERS
@@ -57,10 +58,11 @@ def create_app(settings: Settings) -> Litestar:
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=[*ROUTE_HANDLERS, get_docs_asset],
         dependencies=DEPENDENCIES,
         # The caller and cross-site checks, from the headers, before any handler reads a body.
         guards=[caller_guard],
+        before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
@@ -68,7 +70,7 @@ def create_app(settings: Settings) -> Litestar:
             version="1",
             description="Door-to-door visits of Vietnam's Community Digital Technology Teams.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],  # served from the package: no CDN
         ),
         request_max_body_size=settings.max_request_bytes,
         debug=False,
