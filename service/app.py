@@ -15,7 +15,7 @@ from service.db.engine import create_engine, session_factory
 from service.http.deps import DEPENDENCIES
 from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
 from service.http.security_headers import security_headers_hook
-from service.http.guard import caller_guard
+from service.http.guard import caller_guard, refuse_nul_in_json
 from service.http.problems import EXCEPTION_HANDLERS
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=DEPENDENCIES,
         # The caller and cross-site checks, from the headers, before any handler reads a body.
         guards=[caller_guard],
+        before_request=refuse_nul_in_json,
         before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

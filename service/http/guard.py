@@ -8,9 +8,11 @@ resolves the caller from the headers only; the `actor` dependency then returns t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
 from litestar.handlers.base import BaseRouteHandler
@@ -82,7 +84,27 @@ def require_same_site(connection: ASGIConnection[Any, Any, Any, Any], session_to
         raise errors.DomainError(errors.CROSS_SITE_REFUSED)
 
 
+def refuse_nul(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """A NUL character cannot be stored in PostgreSQL text (SQLite would keep it): refused at the door, alike on
+    both databases."""
+    scope = connection.scope
+    if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+        raise errors.DomainError(errors.NUL_CHARACTER)
+
+
+# A JSON string escape for U+0000 that is not itself an escaped backslash followed by "u0000".
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+async def refuse_nul_in_json(request: Request[Any, Any, Any]) -> None:
+    """before_request (after the guard, before the body is parsed): a JSON body with a NUL in a string."""
+    if request.method in UNSAFE_METHODS and route_needs(request.route_handler).json_body:
+        if _JSON_NUL.search(await request.body()):
+            raise errors.DomainError(errors.NUL_CHARACTER)
+
+
 async def caller_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    refuse_nul(connection)
     needs = route_needs(handler)
     unsafe = connection.scope.get("method", "GET") in UNSAFE_METHODS
     if needs.caller:
