@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
 
 from service.auth.authn import TokenLookup
@@ -15,7 +16,7 @@ from service.db.engine import create_engine, session_factory
 from service.http.deps import DEPENDENCIES
 from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
 from service.http.security_headers import security_headers_hook
-from service.http.guard import caller_guard, refuse_nul_in_json
+from service.http.guard import check_request
 from service.http.problems import EXCEPTION_HANDLERS
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
@@ -33,6 +34,11 @@ def build_store(settings: Settings) -> ObjectStore:
         secure=settings.s3_secure,
         region=settings.s3_region,
     )
+
+
+# Brotli when the client accepts it (phones on 2G), else gzip; JPEG photos are compressed already.
+COMPRESSION = CompressionConfig(backend="brotli", brotli_quality=5, brotli_gzip_fallback=True, gzip_compress_level=6,
+                                minimum_size=500, exclude=[r"^/api/v1/visits/[^/]+/photos/"])
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -60,9 +66,8 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, get_docs_asset],
         dependencies=DEPENDENCIES,
-        # The caller and cross-site checks, from the headers, before any handler reads a body.
-        guards=[caller_guard],
-        before_request=refuse_nul_in_json,
+        # The caller, cross-site, media-type and NUL checks, before any handler reads a body.
+        before_request=check_request,
         before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
@@ -74,6 +79,7 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[LocalSwaggerRenderPlugin()],  # served from the package: no CDN
         ),
         request_max_body_size=settings.max_request_bytes,
+        compression_config=COMPRESSION,
         debug=False,
         logging_config=None,
     )

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import State, UploadFile
 from litestar.params import FromPath, FromQuery, HeaderParameter, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from service.http import limits
 from service import errors
 from service.auth.actor import Role
-from service.http.deps import CurrentActor, DbSession
+from service.http.deps import CurrentActor, DbSession, request_transaction
 from service.http.paging import Page
 from service.registry import services
 from service.registry.models import FormVersion
@@ -35,6 +36,45 @@ def _definition_response(row: FormVersion, if_none_match: str | None) -> Respons
     return Response(services.canonical_bytes(row), media_type="application/json", headers=headers)
 
 
+# Phones revalidate the latest form often (If-None-Match → 304); the latest row is reused this long per worker,
+# so a version published elsewhere is seen within a second (at once in the worker that published it).
+LATEST_FORM_TTL_S = 1.0
+
+
+class LatestForms:
+    """form id → (latest FormVersion row, when to read it again), per app."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[FormVersion, float]] = {}
+
+    async def get(self, state: State, form_id: str) -> FormVersion:
+        found = self._rows.get(form_id)
+        now = time.monotonic()
+        if found is not None and found[1] > now:
+            return found[0]
+        async with request_transaction(state.sessions) as session:
+            row = await services.get_latest(session, form_id)
+        if len(self._rows) >= 1_000:
+            self._rows.clear()
+        self._rows[form_id] = (row, now + LATEST_FORM_TTL_S)
+        return row
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
+def latest_forms(state: State) -> LatestForms:
+    cache = getattr(state, "latest_forms", None)
+    if cache is None:
+        cache = state.latest_forms = LatestForms()
+    return cache  # type: ignore[no-any-return]
+
+
+async def _forget_latest(request: Request) -> None:
+    if request.method != "GET":
+        latest_forms(request.app.state).clear()
+
+
 def _publish_response(published: services.Published) -> Response[PublishResult]:
     body = PublishResult(id=published.form_id, version=published.version, hash=published.content_hash,
                          created=published.created)
@@ -43,6 +83,7 @@ def _publish_response(published: services.Published) -> Response[PublishResult]:
 
 class FormController(Controller):
     path = "/api/v1/forms"
+    after_response = _forget_latest
     request_max_body_size = limits.FORM_BYTES
     tags = ["forms"]
 
@@ -55,10 +96,12 @@ class FormController(Controller):
 
     @get("/{form_id:str}", summary="Latest published definition (ETag / If-None-Match → 304)")
     async def get_form(
-        self, db_session: DbSession, actor: CurrentActor, form_id: FromPath[str],
+        self, request: Request, actor: CurrentActor, form_id: FromPath[str],
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
-        return _definition_response(await services.get_latest(db_session, form_id), if_none_match)
+        # No request session: the hot path of every phone's start-up reads no database at all when cached.
+        row = await latest_forms(request.app.state).get(request.app.state, form_id)
+        return _definition_response(row, if_none_match)
 
     @get("/{form_id:str}/versions/{version:str}", summary="One published version")
     async def get_form_version(

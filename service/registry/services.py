@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import forms
 from forms.xlsform import convert_xlsform
 from service import errors
+from service.common.text import json_has_nul
 from service.db.engine import utcnow
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.registry.models import FormVersion
@@ -50,6 +51,10 @@ def _stored_definition(definition: forms.FormDefinition, kind: errors.ErrorKind)
 
 
 def parse_definition(data: bytes | dict[str, Any]) -> forms.FormDefinition:
+    if isinstance(data, bytes) and json_has_nul(data):
+        raise errors.DomainError(errors.FORM_INVALID, errors=[{
+            "path": "", "code": "form.nul_character", "message_vi": "Biểu mẫu chứa ký tự NUL.",
+            "message_en": "The form contains a NUL character."}])
     try:
         return _stored_definition(forms.load_definition(data), errors.FORM_INVALID)
     except forms.FormDefinitionError as exc:

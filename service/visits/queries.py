@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
+from service.common.text import nfc
 from service import errors
 from service.audit import services as audit
 from service.auth.actor import FIELD_ROLES, Actor, Role
@@ -202,7 +203,7 @@ async def review_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID,
     if row is None or not visible_to(actor, row):
         raise errors.DomainError(errors.NOT_FOUND)
     actor.require_role(Role.SUPERVISOR)
-    note = (data.note or "").strip() or None
+    note = nfc(data.note or "") or None  # without NUL: PostgreSQL text cannot hold it
     if data.decision == "reject" and note is None:
         raise errors.DomainError(errors.VISIT_REVIEW_NOTE_REQUIRED)
     now = utcnow()
