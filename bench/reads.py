@@ -223,12 +223,15 @@ def main() -> int:
           "and with other sessions on this machine (figures are lower bounds)")
     all_met = True
     for backend in backends:
+        load_before = os.getloadavg()[0]
         result = bench(backend, args.seconds, args.connections)
+        result["load_average_1m"] = {"before": load_before, "after": os.getloadavg()[0]}
         result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         result["machine"] = f"{os.cpu_count()} cores, shared"
         (RESULTS / f"reads-{backend}.json").write_text(json.dumps(result, indent=2) + "\n")
         forms_result = result["forms_304"]
-        print(f"{backend}: {result['tokens']} device tokens; 304 answers {forms_result['answers_304']}, "
+        print(f"{backend} (machine load average {load_before:.1f} on {os.cpu_count()} cores): "
+              f"{result['tokens']} device tokens; 304 answers {forms_result['answers_304']}, "
               f"other {forms_result['answers_other']}; p50 {forms_result['p50_ms']} ms, "
               f"p99 {forms_result['p99_ms']} ms")
         all_met &= report("authenticated 304/s", forms_result["rate_304_per_s"], "/s", FLOORS[backend])
