@@ -131,7 +131,7 @@ def wrk_forms(url: str, script: Path, seconds: int, connections: int) -> dict[st
             "answers_other": int(counts.group(2)), "rate_304_per_s": float(rate.group(1)) * int(counts.group(1))
             / max(total, 1), "p50_ms": int(latency.group(1)) / 1000, "p90_ms": int(latency.group(2)) / 1000,
             "p99_ms": int(latency.group(3)) / 1000, "max_ms": int(latency.group(4)) / 1000,
-            "last_other": (re.search(r"^last other: (.*)$", output, re.M) or [None, None])[1]}
+            "last_other": (re.search(r"^last other: (.*)$", output, re.MULTILINE) or [None, None])[1]}
 
 
 def sync_bytes(url: str, token: str, area: str, encoding: str | None) -> dict[str, object]:

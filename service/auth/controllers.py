@@ -20,7 +20,7 @@ def _client_ip(request: Request) -> str:
 
 
 class AuthController(Controller):
-    after_response = forget_recent_callers  # a logout is seen at once in this worker
+    after_response = forget_recent_callers  # type: ignore[assignment]  # a logout is seen at once in this worker
     path = "/api/v1/auth"
     request_max_body_size = limits.LOGIN_BYTES
     tags = ["auth"]
@@ -49,7 +49,7 @@ class AuthController(Controller):
 
 class MeController(Controller):
     # Deactivations, revocations, password changes: this worker's cached callers are read again.
-    after_response = forget_recent_callers
+    after_response = forget_recent_callers  # type: ignore[assignment]
     path = "/api/v1/me"
     request_max_body_size = limits.RECORD_BYTES
     tags = ["auth"]

@@ -7,14 +7,14 @@ Content-Security-Policy every response carries (service/http/security_headers.py
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
 from litestar import Request, Response, get
-from litestar.params import FromPath
 from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.params import FromPath
 
 from service import errors
 
@@ -36,7 +36,7 @@ _VENDOR_FILES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _asset(name: str) -> tuple[bytes, str]:
     if name == "init.js":
         return _INIT_JS, "text/javascript; charset=utf-8"

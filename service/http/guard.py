@@ -102,7 +102,8 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
         state = request.app.state
         await authenticate(request, None, state.token_lookup)
         token, from_cookie = presented_credential(request)
-        if from_cookie and unsafe and token:
+        # Pages (outside /api/) check their own hidden-field token (service/pages/); the API checks here.
+        if from_cookie and unsafe and token and request.scope["path"].startswith("/api/"):
             require_same_site(request, token, state.settings)
     if needs.json_body and unsafe:
         require_json(request)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import msgspec
+from asyncpg import PostgresError
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -13,9 +14,10 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_415_UNSUPPORTED_MEDIA_TYPE
-
-from asyncpg import PostgresError
+from litestar.status_codes import (
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
 from sqlalchemy.exc import DBAPIError
 
 from service import errors

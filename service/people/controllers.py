@@ -60,7 +60,7 @@ class TeamController(Controller):
 
 class MemberController(Controller):
     # Deactivations, revocations, password changes: this worker's cached callers are read again.
-    after_response = forget_recent_callers
+    after_response = forget_recent_callers  # type: ignore[assignment]
     path = "/api/v1/members"
     request_max_body_size = limits.RECORD_BYTES
     tags = ["members"]

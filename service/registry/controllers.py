@@ -83,7 +83,7 @@ def _publish_response(published: services.Published) -> Response[PublishResult]:
 
 class FormController(Controller):
     path = "/api/v1/forms"
-    after_response = _forget_latest
+    after_response = _forget_latest  # type: ignore[assignment]
     request_max_body_size = limits.FORM_BYTES
     tags = ["forms"]
 

@@ -77,3 +77,20 @@ async def test_phones_with_bearer_tokens_need_no_origin(client, world):
     response = await client.post("/api/v1/households", json=household,
                                  headers={**world["member_a1"].headers, "Origin": "https://elsewhere.example"})
     assert response.status_code == 201, response.text
+
+
+def test_every_route_runs_the_request_checks(settings):
+    """The caller, cross-site, media-type and NUL checks are the app's before_request hook; a controller or route
+    that set its own before_request would silently replace them (Litestar keeps only the closest one)."""
+    from litestar.handlers import HTTPRouteHandler
+
+    from service.app import create_app
+    from service.http.guard import check_request
+
+    app = create_app(settings)
+    handlers = [h for route in app.routes for h in getattr(route, "route_handlers", [])
+                if isinstance(h, HTTPRouteHandler) and "OPTIONS" not in h.http_methods]
+    assert len(handlers) > 30
+    replaced = [str(h) for h in handlers if getattr(h.resolve_before_request(), "func", None) is not check_request
+                and h.resolve_before_request() is not check_request]
+    assert replaced == []
