@@ -20,6 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 from service import errors
 from service.auth.authn import authenticate, presented_credential, raw_header
 from service.auth.csrf import CSRF_HEADER, UNSAFE_METHODS, csrf_token_matches, origin_of
+from service.http import limits
 from service.settings import Settings
 
 JSON_MEDIA_TYPE = "application/json"
@@ -62,6 +63,17 @@ def require_json(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     media_type = (raw_header(connection, b"content-type") or "").partition(";")[0].strip().lower()
     if media_type != JSON_MEDIA_TYPE and has_body(connection):
         raise errors.DomainError(errors.JSON_REQUIRED)
+
+
+def limit_json_on_photo_routes(request: Request[Any, Any, Any]) -> None:
+    """A route whose ceiling is sized for photos (POST /api/v1/visits) still takes no more JSON than a visit needs."""
+    ceiling = request.route_handler.resolve_request_max_body_size() or 0
+    if ceiling <= limits.JSON_BYTES:
+        return
+    media_type = (raw_header(request, b"content-type") or "").partition(";")[0].strip().lower()
+    length = raw_header(request, b"content-length")
+    if media_type == JSON_MEDIA_TYPE and length and length.strip().isdigit() and int(length) > limits.JSON_BYTES:
+        raise errors.DomainError(errors.TOO_LARGE)
 
 
 def our_origins(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> set[str]:
@@ -107,3 +119,5 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
             require_same_site(request, token, state.settings)
     if needs.json_body and unsafe:
         require_json(request)
+    elif unsafe:
+        limit_json_on_photo_routes(request)

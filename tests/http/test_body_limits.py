@@ -55,6 +55,11 @@ def test_a_household_with_a_bad_token_is_refused_before_its_body_is_read(live):
         assert status == 401 and b"auth.invalid_token" in answer
 
 
+def test_a_json_visit_is_held_to_a_megabyte_though_its_route_takes_photos(live, world):
+    status, answer = answer_before_body(live, "/api/v1/visits", world["member_a1"].headers)
+    assert status == 413 and b"request.too_large" in answer
+
+
 def test_a_household_without_any_credential_is_refused_before_its_body_is_read(live):
     status, answer = answer_before_body(live, "/api/v1/households", {}, chunked=True)
     assert status == 401 and b"auth.required" in answer
