@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated
 
@@ -42,21 +43,30 @@ LATEST_FORM_TTL_S = 1.0
 
 
 class LatestForms:
-    """form id → (latest FormVersion row, when to read it again), per app."""
+    """form id → (latest FormVersion row, when to read it again), per app. One read per form at a time: when the
+    row expires under load, the requests in flight share one read instead of each opening a transaction (on
+    SQLite each takes the write lock, and 32 of them queued behind it for up to a second)."""
 
     def __init__(self) -> None:
         self._rows: dict[str, tuple[FormVersion, float]] = {}
+        self._reading: dict[str, asyncio.Future[FormVersion]] = {}
 
     async def get(self, state: State, form_id: str) -> FormVersion:
         found = self._rows.get(form_id)
-        now = time.monotonic()
-        if found is not None and found[1] > now:
+        if found is not None and found[1] > time.monotonic():
             return found[0]
+        reading = self._reading.get(form_id)
+        if reading is None:
+            reading = self._reading[form_id] = asyncio.ensure_future(self._read(state, form_id))
+            reading.add_done_callback(lambda _: self._reading.pop(form_id, None))
+        return await asyncio.shield(reading)
+
+    async def _read(self, state: State, form_id: str) -> FormVersion:
         async with request_transaction(state.sessions) as session:
             row = await services.get_latest(session, form_id)
         if len(self._rows) >= 1_000:
             self._rows.clear()
-        self._rows[form_id] = (row, now + LATEST_FORM_TTL_S)
+        self._rows[form_id] = (row, time.monotonic() + LATEST_FORM_TTL_S)
         return row
 
     def clear(self) -> None:
