@@ -8,13 +8,16 @@ from contextlib import asynccontextmanager
 
 import anyio
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
 from service.http.deps import DEPENDENCIES
 from service.http.openapi import SECURITY_COMPONENTS, ProblemResponsesPlugin
+from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
+from service.http.security_headers import security_headers_hook
+from service.http.guard import check_request
 from service.http.problems import EXCEPTION_HANDLERS
 from service.pages.setup import TEMPLATE_CONFIG
 from service.routes import ROUTE_HANDLERS
@@ -49,6 +52,11 @@ def build_photo_pool(settings: Settings) -> PhotoPool:
     )
 
 
+# Brotli when the client accepts it (phones on 2G), else gzip; JPEG photos are compressed already.
+COMPRESSION = CompressionConfig(backend="brotli", brotli_quality=5, brotli_gzip_fallback=True, gzip_compress_level=6,
+                                minimum_size=500, exclude=[r"^/api/v1/visits/[^/]+/photos/"])
+
+
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -60,7 +68,8 @@ def create_app(settings: Settings) -> Litestar:
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.store = store
-        app.state.token_lookup = TokenLookup(engine)
+        app.state.token_lookup = TokenLookup(engine, linger_s=settings.token_lookup_linger_s,
+                                              cache_s=settings.token_cache_s)
         app.state.visit_batcher = VisitBatcher(engine, VisitWriter(settings))
         app.state.photo_pool = build_photo_pool(settings)  # processes start at the first photo
         try:
@@ -70,8 +79,11 @@ def create_app(settings: Settings) -> Litestar:
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=[*ROUTE_HANDLERS, get_docs_asset],
         dependencies=DEPENDENCIES,
+        # The caller, cross-site, media-type and NUL checks, before any handler reads a body.
+        before_request=check_request,
+        before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
@@ -82,10 +94,11 @@ def create_app(settings: Settings) -> Litestar:
             version="1",
             description="Door-to-door visits of Vietnam's Community Digital Technology Teams.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],  # served from the package: no CDN
             components=SECURITY_COMPONENTS,
         ),
         request_max_body_size=settings.max_request_bytes,
+        compression_config=COMPRESSION,
         debug=False,
         logging_config=None,
     )

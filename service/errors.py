@@ -58,6 +58,12 @@ TOO_LARGE = _kind("request.too_large", 413, "Dữ liệu gửi lên quá lớn."
 UNSUPPORTED_MEDIA = _kind(
     "request.unsupported_media_type", 415, "Kiểu dữ liệu không được hỗ trợ.", "Unsupported content type."
 )
+JSON_REQUIRED = _kind("request.json_required", 415, "Hãy gửi dữ liệu dạng application/json.",
+                      "Send the body as application/json.")
+TOO_DEEP = _kind("request.too_deeply_nested", 400, "Dữ liệu JSON lồng nhau quá sâu.",
+                 "The JSON body is nested too deeply.")
+NUL_CHARACTER = _kind("request.nul_character", 400, "Dữ liệu chứa ký tự NUL không được phép.",
+                      "The request contains a NUL character, which is not allowed.")
 INTERNAL = _kind("server.internal", 500, "Lỗi máy chủ.", "Internal server error.")
 UNAVAILABLE = _kind(
     "server.unavailable", 503, "Dịch vụ tạm thời không sẵn sàng, hãy thử lại sau.", "Service unavailable; retry later."
@@ -90,6 +96,9 @@ AUTH_INVALID = _kind("auth.invalid_token", 401, "Phiên đăng nhập không h�
 LOGIN_FAILED = _kind("auth.login_failed", 401, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
 LOGIN_RATE_LIMITED = _kind("auth.rate_limited", 429, "Đăng nhập sai quá nhiều lần, hãy thử lại sau.",
                            "Too many failed logins; try again later.")
+CROSS_SITE_REFUSED = _kind(
+    "auth.cross_site_refused", 403, "Yêu cầu từ trang khác bị từ chối.",
+    "A cookie-authenticated change must come from this service's own pages (Origin) or carry X-CSRF-Token.")
 FORBIDDEN = _kind("auth.forbidden", 403, "Bạn không có quyền làm việc này.", "You are not allowed to do this.")
 NOT_FOUND = _kind("object.not_found", 404, "Không tìm thấy.", "Not found.")
 CONFLICT = _kind("object.conflict", 409, "Xung đột dữ liệu.", "Conflicting data.")

@@ -36,7 +36,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_hours: float = 12.0
     login_max_failures: int = 5
     login_window_s: float = 900.0
-    max_request_bytes: int = 40_000_000
+    # First lockout of a username at an address after max failures; doubles with each further failure.
+    login_backoff_s: float = 30.0
+    # Body ceiling of routes without their own (service/http/limits.py sizes each route's).
+    max_request_bytes: int = 65_536
     # Connections per worker (PostgreSQL): workers × this must stay under the server's max_connections.
     db_pool_size: int = 40
     # Off behind PgBouncer in transaction mode: asyncpg's prepared-statement cache breaks there.
@@ -53,6 +56,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http_header_timeout_s: float = 15.0
     # Open connections per server worker before granian stops accepting (see docs/deploy.md for the proxy).
     http_max_connections: int = 8192
+    # The address phones are told to use (device-token QR codes), e.g. https://gocua.thanhhoa.gov.vn. Unset: the
+    # socket address the request reached (never the Host header, which the caller writes).
+    public_url: str | None = None
+    # Strict-Transport-Security: None sends it when the request came over TLS or GOCUA_PUBLIC_URL is https;
+    # true always; false never.
+    hsts: bool | None = None
+    # A found token row is reused this long, per worker: a revoked token stops working within this time.
+    token_cache_s: float = 0.5
+    # How long a token lookup waits for concurrent requests to share its query.
+    token_lookup_linger_s: float = 0.001
     debug: bool = False
 
     @property

@@ -85,7 +85,9 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/ready", fixed("/ready"), **PUBLIC),
     Endpoint("GET", "/schema", fixed("/schema"), **PUBLIC),
     Endpoint("GET", "/schema/openapi.json", fixed("/schema/openapi.json"), **PUBLIC),
-    Endpoint("GET", "/schema/scalar", fixed("/schema/scalar"), **PUBLIC),
+    Endpoint("GET", "/schema/swagger", fixed("/schema/swagger"), **PUBLIC),
+    # The docs page's scripts and styles, served from the swagger-ui-bundle-v2 package.
+    Endpoint("GET", "/schema-assets/{name}", fixed("/schema-assets/swagger-ui-bundle.js"), **PUBLIC),
     # The docs' catch-all: public (no 401 for anyone); a document it does not serve is 404 for everyone alike.
     Endpoint("GET", "/schema/{path}", fixed("/schema/openapi.yaml"),
              **{role: 404 for role in ("anonymous", "member", "leader", "supervisor", "admin")}),

@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from service.http import limits
 from service.areas import services as areas_service
 from service.areas.schemas import AreaCreate, AreaOut
 from service.http.deps import CurrentActor, DbSession
@@ -14,6 +15,7 @@ from service.http.paging import Page
 
 class AreaController(Controller):
     path = "/api/v1/areas"
+    request_max_body_size = limits.RECORD_BYTES
     tags = ["areas"]
 
     @get("/", summary="Areas in my scope (filter by parent code or level); closed ones on request")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from sqlalchemy import Row, Select, String, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -21,6 +23,8 @@ from service.db.engine import as_utc, utcnow
 from service.db.pg_raw import RecordRow, asyncpg_sql, driver_of
 
 SESSION_COOKIE = "gocua_session"
+# The caller, once resolved for this request (by the guard in service/http/guard.py, before any body is read).
+ACTOR_SCOPE_KEY = "gocua.actor"
 
 
 # A device token's last use is written at most this often, so reads stay reads.
@@ -32,7 +36,10 @@ def presented_token(request: Request) -> str | None:
     return _presented_token(request)
 
 
-def raw_header(request: Request, name: bytes) -> str | None:
+Connection = ASGIConnection[Any, Any, Any, Any]
+
+
+def raw_header(request: Connection, name: bytes) -> str | None:
     # Straight from the ASGI scope: building Litestar's Headers object costs more than the whole lookup.
     for key, value in request.scope["headers"]:
         if key == name:
@@ -40,14 +47,21 @@ def raw_header(request: Request, name: bytes) -> str | None:
     return None
 
 
-def _presented_token(request: Request) -> str | None:
+def _presented_token(request: Connection) -> str | None:
+    return presented_credential(request)[0]
+
+
+def presented_credential(request: Connection) -> tuple[str | None, bool]:
+    """(token, came from the session cookie). A cookie is sent by the browser on its own, so only a
+    cookie-borne credential needs the cross-site checks; a Bearer token is always the caller's own doing."""
     header = raw_header(request, b"authorization")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise errors.DomainError(errors.AUTH_INVALID)
-        return value.strip()
-    return request.cookies.get(SESSION_COOKIE)
+        return value.strip(), False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return cookie, bool(cookie)
 
 
 def _caller_columns():  # type: ignore[no-untyped-def]
@@ -87,15 +101,71 @@ def _by_hash(query: Select, token_hash: Any) -> tuple[Select, str]:
 _DEVICES_BY_HASH = _by_hash(_DEVICE_QUERY, DeviceToken.token_hash)
 _SESSIONS_BY_HASH = _by_hash(_SESSION_QUERY, LoginSession.token_hash)
 
+class _RecentRows:
+    """Rows found in the last `ttl_s` seconds, by token hash. Bounded: when full it starts over."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 20_000) -> None:
+        self._ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._rows: dict[str, tuple[float, Any]] = {}
+
+    def get(self, digest: str) -> Any | None:
+        entry = self._rows.get(digest)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del self._rows[digest]
+            return None
+        return entry[1]
+
+    def put(self, digest: str, row: Any) -> None:
+        if len(self._rows) >= self._max_entries:
+            self._rows.clear()
+        self._rows[digest] = (time.monotonic() + self._ttl_s, row)
+
+    def forget(self, digest: str) -> None:
+        self._rows.pop(digest, None)
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
+class _CachedLoader:
+    """A KeyLoader whose found rows are reused for `ttl_s` (0: every use asks the database)."""
+
+    def __init__(self, loader: KeyLoader[str, Any], ttl_s: float) -> None:
+        self._loader = loader
+        self._recent = _RecentRows(ttl_s) if ttl_s > 0 else None
+
+    async def load(self, digest: str) -> Any | None:
+        if self._recent is None:
+            return await self._loader.load(digest)
+        row = self._recent.get(digest)
+        if row is None:
+            row = await self._loader.load(digest)
+            if row is not None:  # an unknown token is asked again next time: it may be issued meanwhile
+                self._recent.put(digest, row)
+        return row
+
+    def forget(self, digest: str) -> None:
+        if self._recent is not None:
+            self._recent.forget(digest)
+
+    def forget_all(self) -> None:
+        if self._recent is not None:
+            self._recent.clear()
+
+
 class TokenLookup:
     """Token → caller rows, read on the lookup's own connection, batched across concurrent requests.
 
     Every phone request starts here; sharing one query between the requests in flight saves a round trip
-    each, and the request's own transaction is not opened just to authenticate. Nothing is cached: a
-    revoked token fails on its very next use.
+    each, and the request's own transaction is not opened just to authenticate. A found row is reused for
+    `cache_s` seconds (GOCUA_TOKEN_CACHE_S, under a second), so a revoked token or a deactivated member stops
+    working within that time in every worker; in the worker that revokes it, at once.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, linger_s: float = 0.001, cache_s: float = 0.0) -> None:
         on_postgresql = engine.dialect.name == "postgresql"
 
         async def load(queries: tuple[Select, str], digests: list[str]) -> dict[str, Any]:
@@ -110,16 +180,32 @@ class TokenLookup:
 
         # A millisecond of waiting lets the requests arriving together share one query (each costs ~0.2 ms
         # of CPU here, more than waiting costs them).
-        self.device: KeyLoader[str, Any] = KeyLoader(lambda digests: load(_DEVICES_BY_HASH, digests),
-                                                     linger_s=0.001)
-        self.session: KeyLoader[str, Any] = KeyLoader(lambda digests: load(_SESSIONS_BY_HASH, digests),
-                                                      linger_s=0.001)
+        self.device = _CachedLoader(KeyLoader(lambda digests: load(_DEVICES_BY_HASH, digests),
+                                              linger_s=linger_s), cache_s)
+        self.session = _CachedLoader(KeyLoader(lambda digests: load(_SESSIONS_BY_HASH, digests),
+                                               linger_s=linger_s), cache_s)
         self._engine = engine
+
+    def forget(self, token: str) -> None:
+        """Drops a revoked token from this worker's recent rows (other workers drop it within `cache_s`)."""
+        digest = token_hash(token)
+        self.device.forget(digest)
+        self.session.forget(digest)
+
+    def forget_all(self) -> None:
+        self.device.forget_all()
+        self.session.forget_all()
 
     async def touch(self, token_id: int, moment: datetime) -> None:
         """Records a device token's use in its own short transaction (for callers without a request session)."""
         async with self._engine.begin() as connection:
             await connection.execute(_touch(token_id, moment))
+
+
+async def forget_recent_callers(request: Request) -> None:
+    """After a change to people or their credentials is committed, this worker reads callers afresh."""
+    if request.method != "GET":
+        request.app.state.token_lookup.forget_all()
 
 
 def _touch(token_id: int, moment: datetime):  # type: ignore[no-untyped-def]
@@ -138,8 +224,18 @@ async def _session_row(session: AsyncSession, lookup: TokenLookup | None, digest
     return (await session.execute(_SESSION_QUERY.where(LoginSession.token_hash == digest))).one_or_none()
 
 
-async def authenticate(request: Request, session: AsyncSession | None, lookup: TokenLookup | None = None) -> Actor:
+async def authenticate(request: Connection, session: AsyncSession | None, lookup: TokenLookup | None = None) -> Actor:
     """The caller. Without a `session` (a route that opens its own), `lookup` is required and records uses."""
+    scope: dict[str, Any] = request.scope  # type: ignore[assignment]
+    known = scope.get(ACTOR_SCOPE_KEY)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    actor = await _authenticate(request, session, lookup)
+    scope[ACTOR_SCOPE_KEY] = actor
+    return actor
+
+
+async def _authenticate(request: Connection, session: AsyncSession | None, lookup: TokenLookup | None) -> Actor:
     token = _presented_token(request)
     if not token:
         raise errors.DomainError(errors.AUTH_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
@@ -157,6 +253,8 @@ async def authenticate(request: Request, session: AsyncSession | None, lookup: T
                 await lookup.touch(device.token_id, now)
             else:
                 await session.execute(_touch(device.token_id, now))
+            if lookup is not None:  # the recent row still holds the old time: read the new one next
+                lookup.device.forget(digest)
         return actor
     if token.startswith(SESSION_PREFIX):
         login = await _session_row(session, lookup, digest)

@@ -7,6 +7,8 @@ from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from service.auth.authn import forget_recent_callers
+from service.http import limits
 from service.auth import services as auth_service
 from service.auth.schemas import LoginRequest, LoginResult, Me, PasswordChange
 from service.auth.authn import SESSION_COOKIE, presented_token
@@ -18,7 +20,9 @@ def _client_ip(request: Request) -> str:
 
 
 class AuthController(Controller):
+    after_response = forget_recent_callers  # type: ignore[assignment]  # a logout is seen at once in this worker
     path = "/api/v1/auth"
+    request_max_body_size = limits.LOGIN_BYTES
     tags = ["auth"]
 
     @post("/login", status_code=HTTP_200_OK,
@@ -34,14 +38,20 @@ class AuthController(Controller):
     @post("/logout", status_code=HTTP_204_NO_CONTENT,
           summary="Revokes the credential of this request (login session or device token)")
     async def logout_user(self, request: Request, db_session: DbSession, actor: CurrentActor) -> Response[None]:
-        await auth_service.logout(db_session, presented_token(request))
+        token = presented_token(request)
+        await auth_service.logout(db_session, token)
+        if token:
+            request.app.state.token_lookup.forget(token)
         return Response(None, status_code=HTTP_204_NO_CONTENT,
                         cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True,
                                         samesite="lax")])
 
 
 class MeController(Controller):
+    # Deactivations, revocations, password changes: this worker's cached callers are read again.
+    after_response = forget_recent_callers  # type: ignore[assignment]
     path = "/api/v1/me"
+    request_max_body_size = limits.RECORD_BYTES
     tags = ["auth"]
 
     @get("/", summary="Who am I: role, team, area")

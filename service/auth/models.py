@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from service.db.tables import BigIntId, UtcDateTime
+from service.db.tables import UtcDateTime
 
 
 class DeviceToken(SQLModel, table=True):
@@ -38,13 +37,16 @@ class LoginSession(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
-class LoginAttempt(SQLModel, table=True):
-    """Failed logins, kept in the database so the rate limit holds across workers."""
+class LoginThrottle(SQLModel, table=True):
+    """Password checks per key (a username at an address, or an address), so the limit holds across workers.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index(None, "username", "at"), Index(None, "ip", "at"))
+    A check is claimed under this row's lock before it runs, so concurrent guesses cannot all pass one reading
+    of the counter.
+    """
 
-    id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
-    username: str = Field(max_length=100)
-    ip: str = Field(max_length=64)
-    at: datetime = Field(sa_type=UtcDateTime)
+    __tablename__ = "login_throttles"
+
+    key: str = Field(max_length=200, primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime = Field(sa_type=UtcDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)

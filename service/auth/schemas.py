@@ -39,6 +39,8 @@ class LoginResult(msgspec.Struct, kw_only=True):
     token: str
     expires_at: datetime
     user: Me
+    # Send as X-CSRF-Token with unsafe requests that ride on the session cookie (not needed with Bearer).
+    csrf_token: str = ""
 
 
 class PasswordChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

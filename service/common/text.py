@@ -20,6 +20,15 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value.replace("\x00", "")).strip()
 
 
+# A JSON string escape for U+0000 that is not itself an escaped backslash followed by "u0000".
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def json_has_nul(raw: bytes) -> bool:
+    """Whether a JSON document holds a NUL in a string (PostgreSQL's text and jsonb refuse it)."""
+    return _JSON_NUL.search(raw) is not None
+
+
 def clean_name(value: str | None) -> str | None:
     """NFC, inner runs of whitespace collapsed; empty → None."""
     if value is None:

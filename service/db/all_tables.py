@@ -2,7 +2,7 @@
 
 from service.areas.models import Area  # noqa: F401
 from service.audit.models import AccessLog  # noqa: F401
-from service.auth.models import DeviceToken, LoginAttempt, LoginSession  # noqa: F401
+from service.auth.models import DeviceToken, LoginSession, LoginThrottle  # noqa: F401
 from service.households.models import ChangeCounter, Household, LocationProposal  # noqa: F401
 from service.people.models import Team, User  # noqa: F401
 from service.registry.models import FormVersion  # noqa: F401

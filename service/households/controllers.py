@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.households import locations
+from service.http import limits
 from service.households import services as households_service
 from service.households.locations import LocationProposalOut
 from service.households.schemas import (
@@ -22,6 +23,7 @@ from service.http.paging import Page
 
 class HouseholdController(Controller):
     path = "/api/v1/households"
+    request_max_body_size = limits.RECORD_BYTES
     tags = ["households"]
 
     @get("/", summary="Sync: households changed after `updated_since`, oldest change first, merged/moved included")

@@ -52,8 +52,9 @@ def provide_store(state: State) -> ObjectStore:
     return state.store
 
 
-async def provide_actor(request: Request, db_session: DbSession, state: State) -> Actor:
-    return await authenticate(request, db_session, state.token_lookup)
+async def provide_actor(request: Request, state: State) -> Actor:
+    # Usually resolved already by the guard (service/http/guard.py) from the headers; no request session needed.
+    return await authenticate(request, None, state.token_lookup)
 
 
 DEPENDENCIES = {

@@ -13,8 +13,9 @@ from service.http.paging import decode_cursor
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
-# A row id in a path (/teams/{team_id}); 0 or negative simply finds nothing (404).
-PathId = Annotated[int, PathParameter(le=INT32_MAX)]
+# A row id in a path (/teams/{team_id}); 0 or negative simply finds nothing (404); past the int4 column's range
+# either way it is a 400 before any query (PostgreSQL would refuse to compare it: a 500).
+PathId = Annotated[int, PathParameter(ge=-INT32_MAX - 1, le=INT32_MAX)]
 QueryId = Annotated[int | None, QueryParameter(le=INT32_MAX, ge=-INT32_MAX)]
 
 

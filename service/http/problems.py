@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import msgspec
+from asyncpg import PostgresError
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -13,6 +14,7 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
+from sqlalchemy.exc import DBAPIError
 
 from service import errors
 from service.db.outage import is_database_outage
@@ -122,6 +124,39 @@ def handle_store_unavailable(request: Request, exc: StoreUnavailable) -> Respons
     return problem_response(request, kind, kind.title_vi, kind.title_en, headers={"Retry-After": "30"})
 
 
+def handle_recursion(request: Request, exc: RecursionError) -> Response[Problem]:
+    """msgspec decodes JSON recursively: a body nested ~1,000 deep ends in RecursionError, which is the caller's."""
+    if "deserializ" not in str(exc) and "decod" not in str(exc):
+        return handle_unexpected(request, exc)
+    kind = errors.TOO_DEEP
+    return problem_response(request, kind, kind.title_vi, kind.title_en)
+
+
+# PostgreSQL refusing a value the service let through (SQLite stores it): the caller's input, not a fault.
+_SQLSTATE_KINDS = {
+    "22021": errors.NUL_CHARACTER,  # character_not_in_repertoire (a NUL byte in text)
+    "22P05": errors.NUL_CHARACTER,  # untranslatable_character
+    "22001": errors.INVALID_DATA,  # string_data_right_truncation (longer than its varchar)
+    "22003": errors.BAD_QUERY,  # numeric_value_out_of_range
+}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    for candidate in (exc, getattr(exc, "orig", None), getattr(getattr(exc, "orig", None), "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def handle_database_error(request: Request, exc: Exception) -> Response[Problem]:
+    kind = _SQLSTATE_KINDS.get(_sqlstate(exc) or "")
+    if kind is None:
+        return handle_unexpected(request, exc)
+    log.info("refused by the database (%s) on %s %s", _sqlstate(exc), request.method, request.url.path)
+    return problem_response(request, kind, kind.title_vi, kind.title_en)
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
     if is_database_outage(exc):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
@@ -134,6 +169,9 @@ def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
 
 EXCEPTION_HANDLERS = {
     errors.DomainError: handle_domain_error,
+    RecursionError: handle_recursion,
+    DBAPIError: handle_database_error,
+    PostgresError: handle_database_error,
     StoreUnavailable: handle_store_unavailable,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,

@@ -6,6 +6,9 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from service.http.public_url import public_base_url
+from service.auth.authn import forget_recent_callers
+from service.http import limits
 from service.auth import devices as devices_service
 from service.people import services as members_service
 from service.people import teams as teams_service
@@ -16,7 +19,7 @@ from service.people.schemas import (
     DeviceTokenCreate, DeviceTokenIssued, DeviceTokenOut, MemberCreate, MemberImportReport, MemberOut, MemberUpdate,
     TeamCreate, TeamOut, TeamUpdate,
 )
-from service.http.deps import CurrentActor, DbSession
+from service.http.deps import AppSettings, CurrentActor, DbSession
 from service.http.openapi import TEXT_SCHEMA, raw_body_operation
 from service.http.paging import Page
 
@@ -25,6 +28,7 @@ CSV_MAX_BYTES = 5_000_000
 
 class TeamController(Controller):
     path = "/api/v1/teams"
+    request_max_body_size = limits.RECORD_BYTES
     tags = ["teams"]
 
     @get("/", summary="Teams I can see (members: their own; supervisors: their subtree)")
@@ -58,7 +62,10 @@ CsvImportOperation = raw_body_operation("UTF-8 CSV with a header line.", {"text/
 
 
 class MemberController(Controller):
+    # Deactivations, revocations, password changes: this worker's cached callers are read again.
+    after_response = forget_recent_callers  # type: ignore[assignment]
     path = "/api/v1/members"
+    request_max_body_size = limits.RECORD_BYTES
     tags = ["members"]
 
     @get("/", summary="People I can see (members: themselves; leaders: their team; supervisors: subtree)")
@@ -112,11 +119,11 @@ class MemberController(Controller):
     @post("/{user_id:int}/device-tokens", status_code=HTTP_201_CREATED,
           summary="Issue a phone token (leader of the team, supervisor, admin): the token and a QR code to scan")
     async def issue_device_token(
-        self, request: Request, db_session: DbSession, actor: CurrentActor, user_id: PathId,
+        self, request: Request, db_session: DbSession, actor: CurrentActor, settings: AppSettings, user_id: PathId,
         data: JSONBody[DeviceTokenCreate | None] = None,
     ) -> DeviceTokenIssued:
         return await devices_service.issue_device_token(
-            db_session, actor, user_id, data or DeviceTokenCreate(), str(request.base_url))
+            db_session, actor, user_id, data or DeviceTokenCreate(), public_base_url(request, settings))
 
     @delete("/{user_id:int}/device-tokens/{token_id:int}", status_code=HTTP_204_NO_CONTENT,
             summary="Revoke a phone token; it stops working on its next request")

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import State, UploadFile
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
@@ -13,7 +15,8 @@ from forms import FormDefinition
 from service import errors
 from service.auth.actor import Role
 from service.http.openapi import component, raw_body_operation
-from service.http.deps import CurrentActor, DbSession
+from service.http import limits
+from service.http.deps import CurrentActor, DbSession, request_transaction
 from service.http.paging import Page
 from service.registry import services
 from service.registry.models import FormVersion
@@ -49,6 +52,54 @@ def _definition_response(row: FormVersion, if_none_match: str | None) -> Respons
     return Response(services.canonical_bytes(row), media_type="application/json", headers=headers)
 
 
+# Phones revalidate the latest form often (If-None-Match → 304); the latest row is reused this long per worker,
+# so a version published elsewhere is seen within a second (at once in the worker that published it).
+LATEST_FORM_TTL_S = 1.0
+
+
+class LatestForms:
+    """form id → (latest FormVersion row, when to read it again), per app. One read per form at a time: when the
+    row expires under load, the requests in flight share one read instead of each opening a transaction (on
+    SQLite each takes the write lock, and 32 of them queued behind it for up to a second)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[FormVersion, float]] = {}
+        self._reading: dict[str, asyncio.Future[FormVersion]] = {}
+
+    async def get(self, state: State, form_id: str) -> FormVersion:
+        found = self._rows.get(form_id)
+        if found is not None and found[1] > time.monotonic():
+            return found[0]
+        reading = self._reading.get(form_id)
+        if reading is None:
+            reading = self._reading[form_id] = asyncio.ensure_future(self._read(state, form_id))
+            reading.add_done_callback(lambda _: self._reading.pop(form_id, None))
+        return await asyncio.shield(reading)
+
+    async def _read(self, state: State, form_id: str) -> FormVersion:
+        async with request_transaction(state.sessions) as session:
+            row = await services.get_latest(session, form_id)
+        if len(self._rows) >= 1_000:
+            self._rows.clear()
+        self._rows[form_id] = (row, time.monotonic() + LATEST_FORM_TTL_S)
+        return row
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
+def latest_forms(state: State) -> LatestForms:
+    cache = getattr(state, "latest_forms", None)
+    if cache is None:
+        cache = state.latest_forms = LatestForms()
+    return cache  # type: ignore[no-any-return]
+
+
+async def _forget_latest(request: Request) -> None:
+    if request.method != "GET":
+        latest_forms(request.app.state).clear()
+
+
 def _publish_response(published: services.Published, derived: bool,
                       warnings: list[PublishWarning] | None = None) -> Response[PublishResult]:
     body = PublishResult(id=published.form_id, version=published.version, hash=published.content_hash,
@@ -58,6 +109,8 @@ def _publish_response(published: services.Published, derived: bool,
 
 class FormController(Controller):
     path = "/api/v1/forms"
+    after_response = _forget_latest  # type: ignore[assignment]
+    request_max_body_size = limits.FORM_BYTES
     tags = ["forms"]
 
     @get("/", summary="Published forms, latest version of each")
@@ -70,10 +123,12 @@ class FormController(Controller):
     @get("/{form_id:str}", summary="Latest published definition (ETag / If-None-Match → 304)",
          responses=DEFINITION_RESPONSES)
     async def get_form(
-        self, db_session: DbSession, actor: CurrentActor, form_id: FromPath[str],
+        self, request: Request, actor: CurrentActor, form_id: FromPath[str],
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
-        return _definition_response(await services.get_latest(db_session, form_id), if_none_match)
+        # No request session: the hot path of every phone's start-up reads no database at all when cached.
+        row = await latest_forms(request.app.state).get(request.app.state, form_id)
+        return _definition_response(row, if_none_match)
 
     @get("/{form_id:str}/versions/{version:str}", summary="One published version", responses=DEFINITION_RESPONSES)
     async def get_form_version(
@@ -83,7 +138,8 @@ class FormController(Controller):
         return _definition_response(await services.get_version(db_session, form_id, version), if_none_match)
 
     @post("/", summary="Publish a form definition (JSON spec); admins only", status_code=HTTP_201_CREATED,
-          operation_class=PublishFormOperation, responses=PUBLISH_RESPONSES)
+          operation_class=PublishFormOperation, responses=PUBLISH_RESPONSES,
+          opt={"json_body": True})
     async def publish_form(self, request: Request, db_session: DbSession, actor: CurrentActor) -> Response[PublishResult]:
         actor.require_role(Role.ADMIN)
         body = await request.body()

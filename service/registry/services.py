@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import forms
 from forms.xlsform import convert_xlsform_report
 from service import errors
+from service.common.text import json_has_nul
 from service.db.engine import utcnow
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.registry.models import FormVersion
@@ -29,9 +30,33 @@ def _definition_error(exc: forms.FormDefinitionError, kind: errors.ErrorKind = e
     return errors.DomainError(kind, errors=[msgspec.to_builtins(e) for e in exc.errors])
 
 
+# The registry's columns (service/registry/models.py): a longer value is refused with its path, on every database
+# (SQLite would store it; PostgreSQL's varchar refuses it with a 500).
+_COLUMN_LIMITS = (("id", 100), ("version", 50), ("title.vi", 300), ("title.en", 300))
+
+
+def _fits_columns(definition: forms.FormDefinition) -> list[forms.FormError]:
+    values = {"id": definition.id, "version": definition.version, "title.vi": definition.title.vi,
+              "title.en": definition.title.en}
+    return [forms.FormError(path=path, code="form.too_long",
+                            message_vi=f"Dài quá {limit} ký tự.", message_en=f"Longer than {limit} characters.")
+            for path, limit in _COLUMN_LIMITS if len(values[path] or "") > limit]
+
+
+def _stored_definition(definition: forms.FormDefinition, kind: errors.ErrorKind) -> forms.FormDefinition:
+    problems = _fits_columns(definition)
+    if problems:
+        raise _definition_error(forms.FormDefinitionError(problems), kind)
+    return definition
+
+
 def parse_definition(data: bytes | dict[str, Any]) -> forms.FormDefinition:
+    if isinstance(data, bytes) and json_has_nul(data):
+        raise errors.DomainError(errors.FORM_INVALID, errors=[{
+            "path": "", "code": "form.nul_character", "message_vi": "Biểu mẫu chứa ký tự NUL.",
+            "message_en": "The form contains a NUL character."}])
     try:
-        return forms.load_definition(data)
+        return _stored_definition(forms.load_definition(data), errors.FORM_INVALID)
     except forms.FormDefinitionError as exc:
         raise _definition_error(exc) from exc
 
@@ -49,7 +74,7 @@ def parse_xlsform(data: bytes, filename: str) -> tuple[forms.FormDefinition, lis
     """The definition in an XLSForm, and what of it was ignored (warnings, never a refusal)."""
     try:
         converted, warnings = convert_xlsform_report(data, filename)
-        definition = forms.load_definition(converted)
+        definition = _stored_definition(forms.load_definition(converted), errors.XLSFORM_INVALID)
     except forms.FormDefinitionError as exc:
         raise _definition_error(exc, errors.XLSFORM_INVALID) from exc
     return definition, [PublishWarning(w.path, w.code, w.message_vi, w.message_en) for w in warnings]

@@ -56,7 +56,7 @@ async def decide(
         raise errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy phiếu {visit_id}.", f"No visit {visit_id}.")
     actor.require_role(Role.SUPERVISOR)
     status = decision_status(decision)
-    note = (comment or "").strip()[:1000] or None
+    note = (comment or "").replace("\x00", "").strip()[:1000] or None  # PostgreSQL text cannot hold NUL
     if status in NEEDS_COMMENT and note is None:
         raise errors.DomainError(errors.VISIT_REVIEW_NOTE_REQUIRED)
     now = utcnow()

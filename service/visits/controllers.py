@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.http import limits
 from service import errors
 from service.auth.actor import Actor
 from service.http.ids import QueryId
@@ -74,9 +75,11 @@ async def _put_photo(
 
 class VisitController(Controller):
     path = "/api/v1/visits"
+    request_max_body_size = limits.RECORD_BYTES
     tags = ["visits"]
 
     @post("/", status_code=HTTP_201_CREATED, operation_class=SubmitVisitOperation, responses=SUBMIT_RESPONSES,
+          request_max_body_size=limits.PHOTO_ROUTE_BYTES,
           summary="Submit a visit (JSON, or multipart with photo parts); 201 new, 200 the same visit again")
     async def submit_visit(self, request: Request) -> Response[VisitReceipt]:
         # The busiest route takes no injected dependencies (injecting a session and the caller was ~11 % of the
@@ -98,6 +101,7 @@ class VisitController(Controller):
         return _receipt_response(body, created)
 
     @put("/{visit_id:uuid}/photos/{question:str}", operation_class=PutPhotoOperation, responses=PHOTO_RESPONSES,
+         request_max_body_size=limits.PHOTO_ROUTE_BYTES,
          summary="Attach a photo to slot 0 of a photo question; 201 attached, 200 the same photo again",
          status_code=HTTP_201_CREATED)
     async def put_first_photo(
@@ -107,7 +111,7 @@ class VisitController(Controller):
         return await _put_photo(request, db_session, actor, settings, store, visit_id, question, 0)
 
     @put("/{visit_id:uuid}/photos/{question:str}/{index:int}", operation_class=PutPhotoOperation,
-         responses=PHOTO_RESPONSES, status_code=HTTP_201_CREATED,
+         responses=PHOTO_RESPONSES, status_code=HTTP_201_CREATED, request_max_body_size=limits.PHOTO_ROUTE_BYTES,
          summary="Attach a photo to slot `index` of a photo question; 201 attached, 200 the same photo again")
     async def put_photo(
         self, request: Request, db_session: DbSession, actor: CurrentActor, settings: AppSettings, store: Store,

@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
+from service.common.text import nfc
 from service import errors
 from service.areas.models import Area
 from service.areas.services import area_in_scope

@@ -64,23 +64,40 @@ async def test_repeated_wrong_passwords_are_rate_limited_per_username(client, wo
 
 
 async def test_many_failures_from_one_address_are_rate_limited(client, world, settings):
-    from service.auth.services import IP_FACTOR
+    from service.auth.throttle import IP_FACTOR
 
     for i in range(settings.login_max_failures * IP_FACTOR):
         assert (await login(client, f"guess_{i}", "guess")).status_code == 401
     assert (await login(client, "giam_sat_b")).status_code == 429
 
 
-async def test_failures_age_out_of_the_window(client, world, settings, db):
-    from service.auth.models import LoginAttempt
+async def test_the_lock_ends_after_its_backoff(client, world, settings, db):
+    from service.auth.models import LoginThrottle
 
     for _ in range(settings.login_max_failures):
         await login(client, "giam_sat_a", "guess")
-    assert (await login(client, "giam_sat_a")).status_code == 429
-    past = utcnow() - timedelta(seconds=settings.login_window_s + 1)
-    await db.execute(update(LoginAttempt).values(at=past))
+    limited = await login(client, "giam_sat_a")
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) <= settings.login_backoff_s + 1
+    past = utcnow() - timedelta(seconds=1)
+    await db.execute(update(LoginThrottle).values(locked_until=past))
     await db.commit()
     assert (await login(client, "giam_sat_a")).status_code == 200
+
+
+async def test_each_further_failure_doubles_the_wait(client, world, settings, db):
+    from service.auth.models import LoginThrottle
+
+    waits = []
+    for _ in range(3):
+        for _ in range(settings.login_max_failures):
+            await login(client, "giam_sat_a", "guess")
+        waits.append(int((await login(client, "giam_sat_a")).headers["retry-after"]))
+        # The lock runs out; the guesser tries again.
+        await db.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1)))
+        await db.commit()
+    assert waits[0] <= settings.login_backoff_s + 1
+    assert waits[1] > waits[0] * 1.5 and waits[2] > waits[1] * 1.5
 
 
 async def test_logout_revokes_the_session_at_once(client, world):

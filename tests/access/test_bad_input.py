@@ -33,10 +33,11 @@ async def test_out_of_range_ids_and_cursors(client, world):
 
 async def test_nul_and_control_characters(client, world):
     admin = world["admin"].headers
-    assert (await client.get("/api/v1/areas", params={"level": "vil\x00lage"}, headers=admin)).status_code == 200
-    assert (await client.get("/api/v1/areas/38%00", headers=admin)).status_code in (200, 404)
-    assert (await client.get("/api/v1/members", params={"role": "mem\x00ber"}, headers=admin)).status_code == 422
-    assert (await client.get("/api/v1/access-log", params={"object_id": "\x00"}, headers=admin)).status_code == 200
+    # A NUL in a URL (path or query) is refused at the door, alike on both databases (tests/http/test_no_5xx.py).
+    for url, params in (("/api/v1/areas", {"level": "vil\x00lage"}), ("/api/v1/areas/38%00", {}),
+                        ("/api/v1/members", {"role": "mem\x00ber"}), ("/api/v1/access-log", {"object_id": "\x00"})):
+        refused = await client.get(url, params=params, headers=admin)
+        assert refused.status_code == 400 and refused.json()["code"] == "request.nul_character", url
     login = await client.post("/api/v1/auth/login", json={"username": "ad\x00min", "password": "x\x00"})
     assert login.status_code == 401
     household = await client.post("/api/v1/households", headers=world["member_a1"].headers, json={

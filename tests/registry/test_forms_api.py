@@ -13,12 +13,14 @@ PROBLEM = "application/problem+json"
 
 
 async def publish(client, person, definition) -> object:
-    return await client.post("/api/v1/forms", content=json.dumps(definition), headers=person.headers)
+    return await client.post("/api/v1/forms", content=json.dumps(definition),
+                             headers={**person.headers, "Content-Type": "application/json"})
 
 
 async def test_phone_fetches_published_form_and_revalidates_with_etag(client, world):
     bundled = bundled_form_paths()[0].read_bytes()
-    created = await client.post("/api/v1/forms", content=bundled, headers=world["admin"].headers)
+    created = await client.post("/api/v1/forms", content=bundled,
+                                headers={**world["admin"].headers, "Content-Type": "application/json"})
     assert created.status_code == 201, created.text
     form_id = created.json()["id"]
 
@@ -103,7 +105,8 @@ async def test_broken_definition_lists_every_error_by_path(client, world):
 
 
 async def test_malformed_json_is_a_problem_not_a_crash(client, world):
-    response = await client.post("/api/v1/forms", content=b'{"id": "x", ', headers=world["admin"].headers)
+    response = await client.post("/api/v1/forms", content=b'{"id": "x", ',
+                                 headers={**world["admin"].headers, "Content-Type": "application/json"})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith(PROBLEM)
     assert response.json()["code"] == "form.invalid"

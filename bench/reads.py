@@ -1,0 +1,251 @@
+"""P5, reads as phones make them: authenticated form revalidation (304) and a village's household sync.
+
+    python bench/reads.py                       # PostgreSQL and SQLite
+    python bench/reads.py --backend sqlite --seconds 10
+
+Phases, each printing its figure and the ratio against its floor:
+1. GET /api/v1/forms/{id} with If-None-Match → 304, each request from one of the village members' device tokens
+   (Bearer), wrk -c32 on one server worker: floor 3,000/s on PostgreSQL, 1,500/s on SQLite; p99 ≤ 100 ms.
+2. A village's household sync (every page of GET /api/v1/households?area=…&limit=1000) with
+   Accept-Encoding br / gzip / none: bytes on the wire (headers + body as sent) per household, ceiling 80.
+
+The server is `gocua serve --workers 1` (granian), the database seeded with `gocua demo-seed --scale small`. wrk
+and the server share the machine's 2 cores, and other sessions share the machine too: figures are lower bounds.
+Raw figures go to bench/results/reads-<backend>.json. Needs wrk and (for PostgreSQL) PostgreSQL on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+FORM_ID = "household-digital-skills"
+FLOORS = {"postgresql": 3000.0, "sqlite": 1500.0}
+P99_CEILING_MS = 100.0
+BYTES_PER_HOUSEHOLD_CEILING = 80.0
+RESULTS = Path(__file__).parent / "results"
+
+LUA = """
+local tokens = {
+__TOKENS__
+}
+local etag = '__ETAG__'
+local counter = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) ok = 0; other = 0; last = "" end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", "/api/v1/forms/__FORM__", {["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1],
+    ["If-None-Match"] = etag, ["Accept-Encoding"] = "gzip, br"})
+end
+function response(status, headers, body)
+  if status == 304 then ok = ok + 1 else other = other + 1; last = status .. " " .. string.sub(body or "", 1, 200) end
+end
+function done(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    io.write(string.format("answers 304 %d other %d\\n", t:get("ok"), t:get("other")))
+    if t:get("other") > 0 then io.write("last other: " .. t:get("last") .. "\\n") end
+  end
+  io.write(string.format("latency_us p50 %d p90 %d p99 %d max %d\\n", latency:percentile(50),
+    latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def pg_admin(sql: str) -> None:
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def run(cmd: list[str], env: dict[str, str]) -> str:
+    return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+class Server:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(Path(env["GOCUA_DATA_DIR"]) / "server.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(["gocua", "serve", "--port", str(self.port), "--workers", "1"], env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("server did not start; see server.log")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes, int]:
+    """(status, headers, body as sent, bytes on the wire: status line + headers + body)."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        response = urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as error:
+        response = error
+    body = response.read()
+    head = f"HTTP/1.1 {response.status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in response.headers.items())
+    return response.status, {k.title(): v for k, v in response.headers.items()}, body, len(head) + 2 + len(body)
+
+
+def wrk_forms(url: str, script: Path, seconds: int, connections: int) -> dict[str, object]:
+    output = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+                            check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    counts = re.search(r"answers 304 (\d+) other (\d+)", output)
+    latency = re.search(r"latency_us p50 (\d+) p90 (\d+) p99 (\d+) max (\d+)", output)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if not (counts and latency and rate):
+        raise RuntimeError(f"wrk said:\n{output}")
+    total = int(counts.group(1)) + int(counts.group(2))
+    return {"requests_per_s": float(rate.group(1)), "answers_304": int(counts.group(1)),
+            "answers_other": int(counts.group(2)), "rate_304_per_s": float(rate.group(1)) * int(counts.group(1))
+            / max(total, 1), "p50_ms": int(latency.group(1)) / 1000, "p90_ms": int(latency.group(2)) / 1000,
+            "p99_ms": int(latency.group(3)) / 1000, "max_ms": int(latency.group(4)) / 1000,
+            "last_other": (re.search(r"^last other: (.*)$", output, re.MULTILINE) or [None, None])[1]}
+
+
+def sync_bytes(url: str, token: str, area: str, encoding: str | None) -> dict[str, object]:
+    headers = {"Authorization": f"Bearer {token}", **({"Accept-Encoding": encoding} if encoding else {})}
+    households = wire = pages = 0
+    since: str | None = None
+    content_encoding = None
+    while True:
+        query = f"area={area}&limit=1000" + (f"&updated_since={since}" if since else "")
+        status, response_headers, body, on_wire = get(f"{url}/api/v1/households?{query}", headers)
+        assert status == 200, (status, body[:300])
+        content_encoding = response_headers.get("Content-Encoding", content_encoding)
+        raw = body
+        if response_headers.get("Content-Encoding") == "br":
+            import brotli
+            raw = brotli.decompress(body)
+        elif response_headers.get("Content-Encoding") == "gzip":
+            import gzip
+            raw = gzip.decompress(body)
+        page = json.loads(raw)
+        items = page.get("items", [])
+        households += len(items)
+        wire += on_wire
+        pages += 1
+        since = page.get("next")
+        if not since or not items:
+            break
+    return {"encoding": content_encoding or "identity", "households": households, "pages": pages,
+            "bytes_on_wire": wire, "bytes_per_household": wire / max(households, 1)}
+
+
+def report(name: str, value: float, unit: str, floor: float, higher_is_better: bool = True) -> bool:
+    ratio = value / floor if higher_is_better else floor / max(value, 1e-9)
+    verdict = "meets" if ratio >= 1 else "BELOW"
+    print(f"  {name}: {value:,.1f} {unit} (floor {floor:,.0f}; ratio {ratio:.2f}× — {verdict})")
+    return ratio >= 1
+
+
+def bench(backend: str, seconds: int, connections: int) -> dict[str, object]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"gocua-reads-{backend}-"))
+    env = {**os.environ, "GOCUA_DATA_DIR": str(workdir)}
+    database = "gocua_bench_reads"
+    if backend == "postgresql":
+        pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        pg_admin(f"CREATE DATABASE {database}")
+        env["GOCUA_DATABASE_URL"] = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+    run(["gocua", "migrate"], env)
+    run(["gocua", "demo-seed", "--scale", "small", "--out", str(workdir / "creds.json")], env)
+    for form in sorted((Path(__file__).parent.parent / "forms" / "bundled").glob("*.json")):
+        run(["gocua", "forms", "publish", str(form)], env)
+    creds = json.loads((workdir / "creds.json").read_text())
+    members = [m for m in creds["members"] if m["role"] in ("member", "leader") and m.get("token")]
+    server = Server(env)
+    try:
+        status, headers, _, _ = get(f"{server.url}/api/v1/forms/{FORM_ID}",
+                                    {"Authorization": f"Bearer {members[0]['token']}"})
+        assert status == 200, status
+        script = workdir / "forms.lua"
+        tokens = ",\n".join(f'"{m["token"]}"' for m in members[:200])
+        script.write_text(LUA.replace("__TOKENS__", tokens).replace("__ETAG__", headers["Etag"])
+                          .replace("__FORM__", FORM_ID))
+        wrk_forms(server.url, script, 3, connections)  # warm-up
+        forms_result = wrk_forms(server.url, script, seconds, connections)
+        village = max({m["area_code"] for m in members}, key=lambda code: sum(m["area_code"] == code for m in members))
+        token = next(m["token"] for m in members if m["area_code"] == village)
+        sync = {encoding or "identity": sync_bytes(server.url, token, village, encoding)
+                for encoding in ("br", "gzip", None)}
+    finally:
+        server.stop()
+    if backend == "postgresql":
+        pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {"backend": backend, "tokens": min(len(members), 200), "connections": connections,
+            "seconds": seconds, "forms_304": forms_result, "village": village, "household_sync": sync}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["postgresql", "sqlite", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is needed: apt-get install wrk", file=sys.stderr)
+        return 2
+    RESULTS.mkdir(exist_ok=True)
+    backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
+    print(f"gocua serve --workers 1; wrk -t1 -c{args.connections} for {args.seconds} s; 2 cores, shared with wrk "
+          "and with other sessions on this machine (figures are lower bounds)")
+    all_met = True
+    for backend in backends:
+        load_before = os.getloadavg()[0]
+        result = bench(backend, args.seconds, args.connections)
+        result["load_average_1m"] = {"before": load_before, "after": os.getloadavg()[0]}
+        result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        result["machine"] = f"{os.cpu_count()} cores, shared"
+        (RESULTS / f"reads-{backend}.json").write_text(json.dumps(result, indent=2) + "\n")
+        forms_result = result["forms_304"]
+        print(f"{backend} (machine load average {load_before:.1f} on {os.cpu_count()} cores): "
+              f"{result['tokens']} device tokens; 304 answers {forms_result['answers_304']}, "
+              f"other {forms_result['answers_other']}; p50 {forms_result['p50_ms']} ms, "
+              f"p99 {forms_result['p99_ms']} ms")
+        all_met &= report("authenticated 304/s", forms_result["rate_304_per_s"], "/s", FLOORS[backend])
+        all_met &= report("p99", forms_result["p99_ms"], "ms", P99_CEILING_MS, higher_is_better=False)
+        for encoding, sync in result["household_sync"].items():
+            line = (f"household sync, {encoding}: {sync['households']} households in {sync['pages']} page(s), "
+                    f"{sync['bytes_on_wire']:,} bytes")
+            if encoding == "identity":
+                print(f"  {line}: {sync['bytes_per_household']:.0f} bytes/household uncompressed")
+            else:
+                all_met &= report(line + "; bytes/household", sync["bytes_per_household"], "B",
+                                  BYTES_PER_HOUSEHOLD_CEILING, higher_is_better=False)
+    return 0 if all_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
