@@ -1,6 +1,7 @@
 """Every table, so Alembic sees one metadata."""
 
 from service.areas.models import Area  # noqa: F401
+from service.assessments.models import Assessment  # noqa: F401
 from service.audit.models import AccessLog  # noqa: F401
 from service.auth.models import DeviceToken, LoginAttempt, LoginSession  # noqa: F401
 from service.households.models import ChangeCounter, Household  # noqa: F401

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from service.assessments.services import apply_visits
 from service.auth.actor import Actor
 from service.people.models import User
 from service.db.batching import Coalescer
@@ -181,6 +182,7 @@ class VisitBatcher:
                      for row in flag_rows(entry.item.submission.id, entry.flags or ())]
         if new_flags:
             await _insert_flags(connection, new_flags)
+        await apply_visits(connection, [row for row in rows if row["id"] in inserted])
         await self._first_fixes(connection, [e for e in placed.values() if e.item.submission.id in inserted])
         for index, entry in placed.items():
             if entry.item.submission.id in inserted:

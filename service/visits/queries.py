@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
+from service.assessments.services import apply_review
 from service.audit import services as audit
 from service.auth.actor import FIELD_ROLES, Actor, Role
 from service.areas.services import area_in_scope
@@ -209,5 +210,6 @@ async def review_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID,
     status = _DECISIONS[data.decision]
     await conn.execute(update(VISITS).where(VISITS.c.id == visit_id)
                        .values(review_status=status, reviewed_by=actor.user_id, reviewed_at=now, review_note=note))
+    await apply_review(conn, visit_id)
     audit.record(session, actor, "review", "visit", visit_id)
     return ReviewOut(status=status, reviewed_by=actor.user_id, reviewed_at=now, note=note)  # type: ignore[arg-type]

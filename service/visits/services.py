@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
+from service.assessments.services import apply_visits
 from service.auth.actor import Actor, Role
 from service.people.models import User
 from service.db.engine import utcnow
@@ -297,6 +298,7 @@ async def _write(
         await conn.execute(_INSERT_PHOTOS, photo_rows)
     visit_flags.extend(photo_flags)
     await insert_flags(session, submission.id, visit_flags)
+    await apply_visits(conn, [values])
     await locate_household_by_first_fix(session, destination.household_id, known_location, fix,
                                         plan.form.geopoint_threshold)
     body = receipt(
