@@ -7,6 +7,7 @@ from service.households.controllers import HouseholdController
 from service.http.health import get_health, get_ready
 from service.people.controllers import MemberController, TeamController
 from service.registry.controllers import FormController
+from service.tallies.controllers import get_tallies
 from service.visits.controllers import VisitController
 
 ROUTE_HANDLERS = [
@@ -21,4 +22,5 @@ ROUTE_HANDLERS = [
     HouseholdController,
     list_access_log,
     VisitController,
+    get_tallies,
 ]
