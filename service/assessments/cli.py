@@ -19,9 +19,9 @@ BATCH = 2_000
 async def rescore(url: str, form_id: str | None, *, batch: int = BATCH, after: uuid.UUID | None = None,
                   show_progress: bool = True) -> int:
     """Recomputes the assessments of every household after `after`; returns the assessments now held."""
-    import service.db.all_tables  # noqa: F401  (every table, so foreign keys resolve)
     from sqlalchemy import func, select
 
+    import service.db.all_tables  # noqa: F401  (every table, so foreign keys resolve)
     from service.assessments.services import rebuild
     from service.common.progress import Progress
     from service.db.engine import create_engine

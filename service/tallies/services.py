@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, exists, func, literal, literal_column, select
+from sqlalchemy import (
+    Integer,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
@@ -31,7 +40,15 @@ from service.people.models import Team, User
 from service.registry.models import FormVersion
 from service.registry.services import load_stored
 from service.tallies.schemas import (
-    AreaTally, Coverage, FormRef, HardToReach, IndicatorRate, LevelCount, Period, TallyOut, VisitCounts,
+    AreaTally,
+    Coverage,
+    FormRef,
+    HardToReach,
+    IndicatorRate,
+    LevelCount,
+    Period,
+    TallyOut,
+    VisitCounts,
 )
 from service.tallies.tree import AREAS, Node, Subtree, load_subtree, period_bounds
 from service.visits.models import Visit, VisitFlag

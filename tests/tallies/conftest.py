@@ -23,8 +23,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.people.models import Team
 from service.db.engine import utcnow
+from service.people.models import Team
 from tests.support.world import Person, World, add_area, add_household, add_person
 from tests.visits.conftest import form  # noqa: F401  (the bundled form, published)
 from tests.visits.support import FINISHED, answers, visit
@@ -42,7 +42,7 @@ class Scenario:
     member_b9: Person | None = None
 
 
-async def _submit(client: AsyncTestClient, person: Person, form: tuple[str, str], household: uuid.UUID,
+async def _submit(client: AsyncTestClient, person: Person, form: tuple[str, str], household: uuid.UUID,  # noqa: F811
                   day: int, overrides: dict[str, Any], **fields: Any) -> str:
     finished = FINISHED.replace(day=day)
     body = visit(form, household, finished_at=finished, **fields)
