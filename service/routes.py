@@ -3,6 +3,7 @@
 from service.areas.controllers import AreaController
 from service.audit.controllers import list_access_log
 from service.auth.controllers import AuthController, MeController
+from service.exports.controllers import export_households, export_visits
 from service.households.controllers import HouseholdController
 from service.http.health import get_health, get_ready
 from service.people.controllers import MemberController, TeamController
@@ -23,4 +24,6 @@ ROUTE_HANDLERS = [
     list_access_log,
     VisitController,
     get_tallies,
+    export_households,
+    export_visits,
 ]
