@@ -25,9 +25,9 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import forms  # noqa: E402
-from forms.bundled import bundled_form_paths  # noqa: E402
-from service.assessments.services import indicator_bits  # noqa: E402
+import forms
+from forms.bundled import bundled_form_paths
+from service.assessments.services import indicator_bits
 
 BASE = {
     "members": 4, "elderly_only": False, "temporary_resident": False, "school_children": 1,

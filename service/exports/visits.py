@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import forms
 from service.areas.models import Area
@@ -20,7 +21,6 @@ from service.exports.households import REVIEW_VI, Lookups
 from service.exports.rows import stream_rows
 from service.households.models import Household
 from service.visits.models import Visit
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 VISITS = Visit.__table__
 HOUSEHOLDS = Household.__table__
