@@ -21,15 +21,14 @@ CHUNK_ROWS = 5_000
 async def stream_rows(engine: AsyncEngine, statement: Select, chunk: int = CHUNK_ROWS
                       ) -> AsyncIterator[Sequence[Sequence[Any]]]:
     """Chunks of rows (tuple-likes, by position) of `statement`, read in one read-only transaction."""
-    async with engine.connect() as connection:
-        async with connection.begin():
-            if connection.dialect.name == "postgresql":
-                async for rows in _pg_chunks(connection, statement, chunk):
-                    yield rows
-            else:
-                result = await connection.stream(statement.execution_options(yield_per=chunk))
-                async for partition in result.partitions(chunk):
-                    yield partition
+    async with engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            async for rows in _pg_chunks(connection, statement, chunk):
+                yield rows
+        else:
+            result = await connection.stream(statement.execution_options(yield_per=chunk))
+            async for partition in result.partitions(chunk):
+                yield partition
 
 
 async def _pg_chunks(connection: AsyncConnection, statement: Select, chunk: int
