@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.template.config import TemplateConfig
 
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
@@ -19,6 +22,11 @@ from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.visits.batch import VisitBatcher
 from storage import ObjectStore, PhotoPool, open_store
+
+
+# Every domain that renders pages keeps its templates in its own folder and adds it here (names are looked up
+# in this order, so each domain prefixes its template names with its folder: "reports/summary.html.j2").
+TEMPLATE_DIRECTORIES: list[Path] = [Path(__file__).parent / "reports" / "templates"]
 
 
 def build_store(settings: Settings) -> ObjectStore:
@@ -67,6 +75,7 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
         ),
         request_max_body_size=settings.max_request_bytes,
+        template_config=TemplateConfig(directory=TEMPLATE_DIRECTORIES, engine=JinjaTemplateEngine),
         debug=False,
         logging_config=None,
     )

@@ -8,6 +8,7 @@ from service.households.controllers import HouseholdController
 from service.http.health import get_health, get_ready
 from service.people.controllers import MemberController, TeamController
 from service.registry.controllers import FormController
+from service.reports.controllers import report_page, report_summary, report_xlsx
 from service.tallies.controllers import get_tallies
 from service.visits.controllers import VisitController
 
@@ -26,4 +27,7 @@ ROUTE_HANDLERS = [
     get_tallies,
     export_households,
     export_visits,
+    report_summary,
+    report_xlsx,
+    report_page,
 ]

@@ -121,3 +121,29 @@ async def geojson_bytes(titles: Sequence[str], rows: Rows,
             yield (b"" if first else b",") + b",".join(parts)
             first = False
     yield b"]}"
+
+
+async def xlsx_sheets(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]) -> AsyncIterator[bytes]:
+    """A small workbook of several sheets (title, column titles, rows), e.g. the report's tables."""
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    def build() -> bytes:
+        workbook = Workbook(write_only=True)
+        bold = Font(bold=True)
+        for title, titles, rows in sheets:
+            sheet = workbook.create_sheet(title=_ILLEGAL_XML.sub("", title)[:31])
+            header = []
+            for text in titles:
+                cell = _xlsx_cell(sheet, text)
+                cell.font = bold
+                header.append(cell)
+            sheet.append(header)
+            for row in rows:
+                sheet.append([_xlsx_cell(sheet, value) for value in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    yield await anyio.to_thread.run_sync(build)
