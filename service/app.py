@@ -10,8 +10,8 @@ from pathlib import Path
 import anyio
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from service.auth.authn import TokenLookup
@@ -22,7 +22,6 @@ from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.visits.batch import VisitBatcher
 from storage import ObjectStore, PhotoPool, open_store
-
 
 # Every domain that renders pages keeps its templates in its own folder and adds it here (names are looked up
 # in this order, so each domain prefixes its template names with its folder: "reports/summary.html.j2").

@@ -19,8 +19,8 @@ def coverage_bars(rows: Sequence[tuple[str, float | None]], *, title: str) -> Ma
     """One horizontal bar per child area: its coverage (0–100 %)."""
     label_w, bar_w, row_h, top = 190, 420, 22, 28
     height = top + row_h * max(len(rows), 1) + 24
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {label_w + bar_w + 70} '
-             f'{height}" width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {label_w + bar_w + 70} '
+              f'{height}" width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>')]
     for tick in range(0, 101, 25):
         x = label_w + bar_w * tick / 100
         parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 20}" stroke="#ccc"/>'
@@ -42,12 +42,12 @@ def coverage_bars(rows: Sequence[tuple[str, float | None]], *, title: str) -> Ma
 def level_distribution(rows: Sequence[tuple[str, int]], *, title: str) -> Markup:
     """Households per level: vertical bars with counts and shares."""
     total = sum(count for _, count in rows) or 1
-    width, height, base, top = 620, 260, 210, 20
+    width, height, base, top = 620, 230, 200, 20
     slot = width / max(len(rows), 1)
     peak = max((count for _, count in rows), default=0) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
-             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>'
-             f'<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="#999"/>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+              f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+              f'<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="#999"/>')]
     for index, (name, count) in enumerate(rows):
         bar_h = (base - top - 20) * count / peak
         x = index * slot + slot * 0.2

@@ -30,7 +30,7 @@ async def summary(session: AsyncSession, actor: Actor, area: str, start: date | 
     return ReportOut(generated_at=datetime.now(VIETNAM), tally=tally)
 
 
-def number(value: int | float | None, lang: str) -> str:
+def number(value: float | None, lang: str) -> str:
     if value is None:
         return "–"
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
