@@ -1,4 +1,5 @@
-"""Assessments: each household's current level and rubric indicators per assessment form.
+"""Assessments: each household's current level and rubric indicators per assessment form; a partial index
+on visits made on a member's behalf (members active in a period).
 
 Revision ID: 0004
 Revises: 0002
@@ -32,7 +33,11 @@ def upgrade() -> None:
         sa.Column('assessed_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('assessed_by', sa.Integer(), nullable=False),
         sa.Column('review_status', sa.String(length=20), nullable=False),
+        sa.Column('area_id', sa.Integer(), nullable=False),
+        sa.Column('elderly_only', sa.Boolean(), nullable=False),
+        sa.Column('temporary_resident', sa.Boolean(), nullable=False),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_assessments_area_id_areas')),
         sa.ForeignKeyConstraint(['assessed_by'], ['users.id'], name=op.f('fk_assessments_assessed_by_users')),
         sa.ForeignKeyConstraint(['household_id'], ['households.id'],
                                 name=op.f('fk_assessments_household_id_households')),
@@ -43,7 +48,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_assessments_visit_id'), ['visit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assessments_form_id_household_id'), ['form_id', 'household_id'],
                               unique=False)
+        batch_op.create_index(batch_op.f('ix_assessments_form_id_area_id'), ['form_id', 'area_id'], unique=False)
+    with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.create_index('ix_visits_on_behalf_of_finished_at', ['on_behalf_of', 'finished_at'], unique=False,
+                              postgresql_where=sa.text('on_behalf_of IS NOT NULL'),
+                              sqlite_where=sa.text('on_behalf_of IS NOT NULL'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.drop_index('ix_visits_on_behalf_of_finished_at')
     op.drop_table('assessments')

@@ -21,7 +21,7 @@ class Assessment(SQLModel, table=True):
     """
 
     __tablename__ = "assessments"
-    __table_args__ = (Index(None, "visit_id"), Index(None, "form_id", "household_id"))
+    __table_args__ = (Index(None, "visit_id"), Index(None, "form_id", "household_id"), Index(None, "form_id", "area_id"))
 
     household_id: uuid.UUID = Field(primary_key=True, foreign_key="households.id")
     form_id: str = Field(primary_key=True, max_length=100)
@@ -35,4 +35,9 @@ class Assessment(SQLModel, table=True):
     # The member who made the visit (on_behalf_of when a leader submitted it for them).
     assessed_by: int = Field(foreign_key="users.id")
     review_status: str = Field(max_length=20)
+    # Copies of the household's village and flags, so a tally reads this table alone (no join with a million
+    # households). Kept in step by `refresh_households` wherever a household moves or its flags change.
+    area_id: int = Field(foreign_key="areas.id")
+    elderly_only: bool = False
+    temporary_resident: bool = False
     updated_at: datetime = Field(sa_type=UtcDateTime)

@@ -12,6 +12,7 @@ Hooks, all on an AsyncConnection inside the caller's transaction, Core SQL only:
     await apply_review(connection, visit_id)            # after a visit's review_status changed
     await after_merge(connection, source_id, survivor)  # after a merge moved the visits to the survivor
     await rebuild(connection, household_ids, form_id)   # recompute from the visits (rescore, reject, merge)
+    await refresh_households(connection, ids)          # a household moved or its elderly/temporary flags changed
 """
 
 from __future__ import annotations
@@ -23,19 +24,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, delete, func, select, tuple_
+from sqlalchemy import bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import forms
 from service.assessments.models import Assessment
 from service.db.engine import utcnow
+from service.households.models import Household
 from service.registry.models import FormVersion
 from service.registry.services import cached_version, load_stored
 from service.visits.models import Visit
 
 ASSESSMENTS = Assessment.__table__
 VISITS = Visit.__table__
+HOUSEHOLDS = Household.__table__
 FORM_VERSIONS = FormVersion.__table__
 COUNTING = ("pending", "approved", "has_issues")
 MAX_INDICATOR_BITS = 63  # a BIGINT; indicators past the 63rd are kept in `indicators` only
@@ -117,20 +120,52 @@ async def _assessment_rows(connection: AsyncConnection, visits: Iterable[Mapping
         if current is None or current.order < candidate.order:
             latest[key] = candidate
     now = utcnow()
+    homes = await _households(connection, {key[0] for key in latest})
     rows = []
     for candidate in latest.values():
         row = candidate.row
         form = await compiled_form(connection, row["form_id"], row["form_version"])
         result = forms.score(form, _answers(row.pop("answers"))) if form is not None else None
         indicators = dict(result.indicators) if result is not None else {}
+        home = homes.get(row["household_id"])
+        if home is None:  # cannot happen: a visit's household exists (foreign key)
+            continue
         row.update(level=result.level if result is not None else None, indicators=indicators,
-                   indicator_bits=indicator_bits(indicators), updated_at=now)
+                   indicator_bits=indicator_bits(indicators), updated_at=now, area_id=home.area_id,
+                   elderly_only=home.elderly_only, temporary_resident=home.temporary_resident)
         rows.append(row)
     return rows
 
 
+_HOMES = select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.area_id, HOUSEHOLDS.c.elderly_only, HOUSEHOLDS.c.temporary_resident
+                ).where(HOUSEHOLDS.c.id.in_(bindparam("ids", expanding=True)))
+
+
+async def _households(connection: AsyncConnection, ids: set[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    if not ids:
+        return {}
+    return {row.id: row for row in await connection.execute(_HOMES, {"ids": list(ids)})}
+
+
+async def refresh_households(connection: AsyncConnection, household_ids: Sequence[uuid.UUID]) -> None:
+    """These households moved or had their flags changed: their assessments' copies follow."""
+    ids = list(household_ids)
+    if not ids:
+        return
+    home = HOUSEHOLDS.alias("home")
+
+    def copied(column: str) -> Any:
+        return select(home.c[column]).where(home.c.id == ASSESSMENTS.c.household_id).scalar_subquery()
+
+    await connection.execute(
+        update(ASSESSMENTS).where(ASSESSMENTS.c.household_id.in_(ids))
+        .values(area_id=copied("area_id"), elderly_only=copied("elderly_only"),
+                temporary_resident=copied("temporary_resident"))
+    )
+
+
 _UPDATED = ("form_version", "visit_id", "level", "indicators", "indicator_bits", "assessed_at", "assessed_by",
-            "review_status", "updated_at")
+            "review_status", "updated_at", "area_id", "elderly_only", "temporary_resident")
 
 
 def _upsert(dialect: str, *, only_if_later: bool) -> Any:

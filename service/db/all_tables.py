@@ -2,6 +2,7 @@
 
 from service.areas.models import Area  # noqa: F401
 from service.assessments.models import Assessment  # noqa: F401
+from service.tallies.models import VISITS_ON_BEHALF  # noqa: F401
 from service.audit.models import AccessLog  # noqa: F401
 from service.auth.models import DeviceToken, LoginAttempt, LoginSession  # noqa: F401
 from service.households.models import ChangeCounter, Household  # noqa: F401

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
-from service.assessments.services import after_merge
+from service.assessments.services import after_merge, refresh_households
 from service.audit import services as audit
 from service.households import changes
 from service.auth.actor import FIELD_ROLES, Actor, Role
@@ -261,6 +261,7 @@ async def update_household(
         household.updated_at = utcnow()
         household.change_seq = await changes.bump(session)
         await session.flush()
+        await refresh_households(await session.connection(), [household.id])
     audit.record(session, actor, "update", "household", household.id)
     return household_out(household, area.code)
 

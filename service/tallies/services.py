@@ -16,16 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Integer,
-    and_,
-    cast,
-    exists,
-    func,
-    literal,
-    literal_column,
-    select,
-)
+from sqlalchemy import and_, exists, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
@@ -136,25 +127,27 @@ class Tally:
                 mine[key] = mine.get(key, 0) + value
 
 
-def _bool_count(column: Any) -> Any:
-    return func.sum(cast(column, Integer))
-
-
 def _households_query(tree: Subtree, form: FormInfo | None, start: datetime | None, end: datetime | None) -> Any:
+    """Households per (village, elderly, temporary, and their assessment's version, level and indicator bits).
+
+    Grouping by the bit pattern (a few dozen distinct ones) and counting is much cheaper for the database than
+    summing every indicator's bit; Python expands the patterns into numerators.
+    """
     h, a = HOUSEHOLDS, ASSESSMENTS
     in_subtree = h.c.area_id.in_(select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path)))
-    base = [h.c.area_id, func.count().label("households"), _bool_count(h.c.elderly_only).label("elderly"),
-            _bool_count(h.c.temporary_resident).label("temporary")]
+    keys: list[Any] = [h.c.area_id, h.c.elderly_only, h.c.temporary_resident]
     if form is None:
-        return select(*base).where(h.c.status != "merged", in_subtree).group_by(h.c.area_id)
+        return (select(*keys, literal(None).label("form_version"), literal(None).label("level"),
+                       literal(None).label("indicator_bits"), literal(False).label("visited"),
+                       func.count().label("n"))
+                .where(h.c.status != "merged", in_subtree).group_by(*keys))
     joined = [a.c.household_id == h.c.id, a.c.form_id == form.id]
     if start is not None:
         joined.append(a.c.assessed_at >= start)
     if end is not None:
         joined.append(a.c.assessed_at < end)
-    assessed = a.c.household_id.is_not(None)
     if start is None and end is None:
-        visited: Any = assessed
+        visited: Any = a.c.household_id.is_not(None)
     else:
         counting = [VISITS.c.household_id == h.c.id, VISITS.c.form_id == form.id,
                     VISITS.c.review_status.in_(COUNTING)]
@@ -164,18 +157,12 @@ def _households_query(tree: Subtree, form: FormInfo | None, start: datetime | No
         if end is not None:
             counting.append(moment < end)
         visited = exists(select(literal(1)).where(*counting))
-    # Constants, not bound parameters: PostgreSQL cannot infer a type for `bigint >> $1`.
-    bits = [func.sum(literal_column(f"CAST((assessments.indicator_bits >> {index}) & 1 AS INTEGER)", Integer))
-            .label(f"bit{index}")
-            for index in range(form.bit_count)]
+    keys += [a.c.form_version, a.c.level, a.c.indicator_bits]
     return (
-        select(*base, a.c.form_version, a.c.level, func.count(a.c.household_id).label("assessed"),
-               _bool_count(visited).label("visited"),
-               _bool_count(and_(visited, h.c.elderly_only)).label("elderly_visited"),
-               _bool_count(and_(visited, h.c.temporary_resident)).label("temporary_visited"), *bits)
+        select(*keys, visited.label("visited"), func.count().label("n"))
         .select_from(h.outerjoin(a, and_(*joined)))
         .where(h.c.status != "merged", in_subtree)
-        .group_by(h.c.area_id, a.c.form_version, a.c.level)
+        .group_by(*keys, visited)
     )
 
 
@@ -191,48 +178,70 @@ def _visit_filters(tree: Subtree, form: FormInfo | None, start: datetime | None,
     return conditions
 
 
+def _current_queries(tree: Subtree, form: FormInfo) -> list[Any]:
+    """Without a period: households alone, then assessments alone (they carry their household's village and
+    flags), so neither a million-row join nor a pass over the wide households rows is needed twice."""
+    h, a = HOUSEHOLDS, ASSESSMENTS
+    in_subtree = select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path))
+    keys: list[Any] = [h.c.area_id, h.c.elderly_only, h.c.temporary_resident]
+    households = (select(*keys, literal(None).label("form_version"), literal(None).label("level"),
+                         literal(None).label("indicator_bits"), literal(False).label("visited"),
+                         func.count().label("n"))
+                  .where(h.c.status != "merged", h.c.area_id.in_(in_subtree)).group_by(*keys))
+    keys = [a.c.area_id, a.c.elderly_only, a.c.temporary_resident, a.c.form_version, a.c.level, a.c.indicator_bits]
+    assessed = (select(*keys, literal(True).label("visited"), func.count().label("n"))
+                .where(a.c.form_id == form.id, a.c.area_id.in_(in_subtree)).group_by(*keys))
+    return [households, assessed]
+
+
 async def _add_households(session: AsyncSession, tree: Subtree, form: FormInfo | None, start: datetime | None,
                           end: datetime | None, buckets: dict[int, Tally]) -> None:
-    for row in await session.execute(_households_query(tree, form, start, end)):
+    bit_names = {version: list(enumerate(names[:MAX_INDICATOR_BITS]))
+                 for version, names in (form.names_by_version.items() if form else [])}
+    # (row, whether it counts households): the join's rows all do; of the two plain queries, the first.
+    rows: list[tuple[Any, bool]] = []
+    if form is not None and start is None and end is None:
+        households, assessed = _current_queries(tree, form)
+        rows += [(row, True) for row in await session.execute(households)]
+        rows += [(row, False) for row in await session.execute(assessed)]
+    else:
+        rows += [(row, True) for row in await session.execute(_households_query(tree, form, start, end))]
+    for row, counts_households in rows:
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is None:
             continue  # a closed area
-        bucket.households += row.households
-        bucket.elderly += row.elderly or 0
-        bucket.temporary += row.temporary or 0
-        if form is None:
-            continue
-        bucket.visited += row.visited or 0
-        bucket.elderly_visited += row.elderly_visited or 0
-        bucket.temporary_visited += row.temporary_visited or 0
-        if not row.assessed:
-            continue
-        bucket.assessed += row.assessed
-        bucket.levels[row.level] = bucket.levels.get(row.level, 0) + row.assessed
-        names = form.names_by_version.get(row.form_version, [])
-        for index, name in enumerate(names[:MAX_INDICATOR_BITS]):
-            numerator = getattr(row, f"bit{index}") or 0
-            bucket.numerators[name] = bucket.numerators.get(name, 0) + numerator
-            bucket.denominators[name] = bucket.denominators.get(name, 0) + row.assessed
-            if name == SMARTPHONE_INDICATOR:
-                bucket.no_smartphone += row.assessed - numerator
+        n = row.n
+        if counts_households:
+            bucket.households += n
+            bucket.elderly += n if row.elderly_only else 0
+            bucket.temporary += n if row.temporary_resident else 0
+        if row.visited:
+            bucket.visited += n
+            bucket.elderly_visited += n if row.elderly_only else 0
+            bucket.temporary_visited += n if row.temporary_resident else 0
+        if row.form_version is None:
+            continue  # not assessed (in the period)
+        bucket.assessed += n
+        bucket.levels[row.level] = bucket.levels.get(row.level, 0) + n
+        bits = row.indicator_bits
+        for index, name in bit_names.get(row.form_version, ()):
+            met = n if bits >> index & 1 else 0
+            bucket.numerators[name] = bucket.numerators.get(name, 0) + met
+            bucket.denominators[name] = bucket.denominators.get(name, 0) + n
+            if name == SMARTPHONE_INDICATOR and not met:
+                bucket.no_smartphone += n
 
 
 async def _add_visits(session: AsyncSession, tree: Subtree, form: FormInfo | None, start: datetime | None,
-                      end: datetime | None, buckets: dict[int, Tally]) -> set[int]:
-    """Visits by review status; returns the members who made one (in their own name or by their leader)."""
-    member = func.coalesce(VISITS.c.on_behalf_of, VISITS.c.submitted_by)
-    query = (select(VISITS.c.area_id, VISITS.c.review_status, member.label("member"), func.count().label("n"))
+                      end: datetime | None, buckets: dict[int, Tally]) -> None:
+    """Visits by review status."""
+    query = (select(VISITS.c.area_id, VISITS.c.review_status, func.count().label("n"))
              .where(*_visit_filters(tree, form, start, end))
-             .group_by(VISITS.c.area_id, VISITS.c.review_status, member))
-    active: set[int] = set()
+             .group_by(VISITS.c.area_id, VISITS.c.review_status))
     for row in await session.execute(query):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
-        if bucket is None:
-            continue
-        bucket.visits[row.review_status] = bucket.visits.get(row.review_status, 0) + row.n
-        active.add(row.member)
-    return active
+        if bucket is not None:
+            bucket.visits[row.review_status] = bucket.visits.get(row.review_status, 0) + row.n
 
 
 async def _add_flags(session: AsyncSession, tree: Subtree, form: FormInfo | None, start: datetime | None,
@@ -247,7 +256,16 @@ async def _add_flags(session: AsyncSession, tree: Subtree, form: FormInfo | None
             bucket.flags[row.code] = bucket.flags.get(row.code, 0) + row.n
 
 
-async def _add_people(session: AsyncSession, tree: Subtree, active: set[int], buckets: dict[int, Tally]) -> None:
+def _made_a_visit(member: Any, column: Any, tree: Subtree, form: FormInfo | None, start: datetime | None,
+                  end: datetime | None) -> Any:
+    # A probe per member down the (submitted_by, finished_at) index, not a pass over every visit.
+    return exists(select(literal(1)).where(column == member, *_visit_filters(tree, form, start, end)))
+
+
+async def _add_people(session: AsyncSession, tree: Subtree, form: FormInfo | None, start: datetime | None,
+                      end: datetime | None, buckets: dict[int, Tally]) -> None:
+    """Teams, members, members without a smartphone, and members active in the period: who made a visit in
+    the area, themselves or through their leader (`on_behalf_of`)."""
     in_subtree = select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path))
     teams = select(TEAMS.c.area_id, func.count().label("n")).where(TEAMS.c.area_id.in_(in_subtree)).group_by(
         TEAMS.c.area_id)
@@ -255,15 +273,18 @@ async def _add_people(session: AsyncSession, tree: Subtree, active: set[int], bu
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
             bucket.teams += row.n
-    members = select(USERS.c.id, USERS.c.area_id, USERS.c.has_smartphone).where(
-        USERS.c.role.in_(("member", "leader")), USERS.c.active.is_(True), USERS.c.area_id.in_(in_subtree))
+    active = (_made_a_visit(USERS.c.id, VISITS.c.submitted_by, tree, form, start, end)
+              | _made_a_visit(USERS.c.id, VISITS.c.on_behalf_of, tree, form, start, end))
+    members = select(USERS.c.area_id, USERS.c.has_smartphone, active.label("active"), func.count().label("n")).where(
+        USERS.c.role.in_(("member", "leader")), USERS.c.active.is_(True), USERS.c.area_id.in_(in_subtree),
+    ).group_by(USERS.c.area_id, USERS.c.has_smartphone, active)
     for row in await session.execute(members):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is None:
             continue
-        bucket.members += 1
-        bucket.active_members += row.id in active
-        bucket.members_without_smartphone += not row.has_smartphone
+        bucket.members += row.n
+        bucket.active_members += row.n if row.active else 0
+        bucket.members_without_smartphone += 0 if row.has_smartphone else row.n
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -320,10 +341,15 @@ async def compute(session: AsyncSession, actor: Actor, area: str, form_id: str |
     tree = await load_subtree(session, root)
     form = await resolve_form(session, form_id)
     buckets = {tree.root.id: Tally(), **{child.id: Tally() for child in tree.children}}
+    if session.bind.dialect.name == "postgresql":
+        # For this transaction only: the province's hash join and aggregate fit in memory instead of spilling
+        # to temporary files at the default 4 MB, and JIT compilation costs more than it saves on these plans.
+        await session.execute(text("SET LOCAL work_mem = '64MB'"))
+        await session.execute(text("SET LOCAL jit = off"))
     await _add_households(session, tree, form, lower, upper, buckets)
-    active = await _add_visits(session, tree, form, lower, upper, buckets)
+    await _add_visits(session, tree, form, lower, upper, buckets)
     await _add_flags(session, tree, form, lower, upper, buckets)
-    await _add_people(session, tree, active, buckets)
+    await _add_people(session, tree, form, lower, upper, buckets)
     total = Tally()
     for bucket in buckets.values():
         total.add(bucket)

@@ -137,3 +137,17 @@ async def test_assessments_hold_the_latest_counting_visit_and_a_rescore_agrees(
     assert h["H4"] not in by_household  # merged away
     assert await rescore(settings.resolved_database_url, None, batch=3, show_progress=False) == len(kept)
     assert await _assessments(db) == kept
+
+
+async def test_a_household_edit_reaches_the_tally(client: AsyncTestClient, scenario: Scenario) -> None:
+    """Tallies read the assessments' copies of a household's flags: editing the household updates them."""
+    supervisor = scenario.world["supervisor_b"]
+    before = await tally(client, supervisor, "38-B-1")
+    assert summary(before["area"])["elderly"] == (1, 0)
+    response = await client.patch(f"/api/v1/households/{scenario.households['H7']}", json={"elderly_only": True},
+                                  headers=supervisor.headers)
+    assert response.status_code == 200, response.text
+    after = await tally(client, supervisor, "38-B-1")
+    assert summary(after["area"])["elderly"] == (2, 1)  # H7 is visited
+    period = await tally(client, supervisor, "38-B-1", **{"from": "2026-11-01", "to": "2026-11-30"})
+    assert summary(period["area"])["elderly"] == (2, 1)  # the period's join agrees
