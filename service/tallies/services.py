@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select, text
+from sqlalchemy import Integer, and_, cast, exists, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
@@ -127,39 +127,39 @@ class Tally:
                 mine[key] = mine.get(key, 0) + value
 
 
+def _counts(elderly: Any, temporary: Any) -> list[Any]:
+    return [func.count().label("n"), func.sum(cast(elderly, Integer)).label("elderly"),
+            func.sum(cast(temporary, Integer)).label("temporary")]
+
+
 def _households_query(tree: Subtree, form: FormInfo | None, start: datetime | None, end: datetime | None) -> Any:
-    """Households per (village, elderly, temporary, and their assessment's version, level and indicator bits).
+    """Households per (village, and their assessment's version, level and indicator bits), with a period.
 
     Grouping by the bit pattern (a few dozen distinct ones) and counting is much cheaper for the database than
     summing every indicator's bit; Python expands the patterns into numerators.
     """
     h, a = HOUSEHOLDS, ASSESSMENTS
     in_subtree = h.c.area_id.in_(select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path)))
-    keys: list[Any] = [h.c.area_id, h.c.elderly_only, h.c.temporary_resident]
+    counts = _counts(h.c.elderly_only, h.c.temporary_resident)
     if form is None:
-        return (select(*keys, literal(None).label("form_version"), literal(None).label("level"),
-                       literal(None).label("indicator_bits"), literal(False).label("visited"),
-                       func.count().label("n"))
-                .where(h.c.status != "merged", in_subtree).group_by(*keys))
+        return (select(h.c.area_id, literal(None).label("form_version"), literal(None).label("level"),
+                       literal(None).label("indicator_bits"), literal(False).label("visited"), *counts)
+                .where(h.c.status != "merged", in_subtree).group_by(h.c.area_id))
     joined = [a.c.household_id == h.c.id, a.c.form_id == form.id]
     if start is not None:
         joined.append(a.c.assessed_at >= start)
     if end is not None:
         joined.append(a.c.assessed_at < end)
-    if start is None and end is None:
-        visited: Any = a.c.household_id.is_not(None)
-    else:
-        counting = [VISITS.c.household_id == h.c.id, VISITS.c.form_id == form.id,
-                    VISITS.c.review_status.in_(COUNTING)]
-        moment = func.coalesce(VISITS.c.finished_at, VISITS.c.received_at)
-        if start is not None:
-            counting.append(moment >= start)
-        if end is not None:
-            counting.append(moment < end)
-        visited = exists(select(literal(1)).where(*counting))
-    keys += [a.c.form_version, a.c.level, a.c.indicator_bits]
+    counting = [VISITS.c.household_id == h.c.id, VISITS.c.form_id == form.id, VISITS.c.review_status.in_(COUNTING)]
+    moment = func.coalesce(VISITS.c.finished_at, VISITS.c.received_at)
+    if start is not None:
+        counting.append(moment >= start)
+    if end is not None:
+        counting.append(moment < end)
+    visited = exists(select(literal(1)).where(*counting))
+    keys = [h.c.area_id, a.c.form_version, a.c.level, a.c.indicator_bits]
     return (
-        select(*keys, visited.label("visited"), func.count().label("n"))
+        select(*keys, visited.label("visited"), *counts)
         .select_from(h.outerjoin(a, and_(*joined)))
         .where(h.c.status != "merged", in_subtree)
         .group_by(*keys, visited)
@@ -180,16 +180,15 @@ def _visit_filters(tree: Subtree, form: FormInfo | None, start: datetime | None,
 
 def _current_queries(tree: Subtree, form: FormInfo) -> list[Any]:
     """Without a period: households alone, then assessments alone (they carry their household's village and
-    flags), so neither a million-row join nor a pass over the wide households rows is needed twice."""
+    flags), so no million-row join is needed."""
     h, a = HOUSEHOLDS, ASSESSMENTS
     in_subtree = select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path))
-    keys: list[Any] = [h.c.area_id, h.c.elderly_only, h.c.temporary_resident]
-    households = (select(*keys, literal(None).label("form_version"), literal(None).label("level"),
+    households = (select(h.c.area_id, literal(None).label("form_version"), literal(None).label("level"),
                          literal(None).label("indicator_bits"), literal(False).label("visited"),
-                         func.count().label("n"))
-                  .where(h.c.status != "merged", h.c.area_id.in_(in_subtree)).group_by(*keys))
-    keys = [a.c.area_id, a.c.elderly_only, a.c.temporary_resident, a.c.form_version, a.c.level, a.c.indicator_bits]
-    assessed = (select(*keys, literal(True).label("visited"), func.count().label("n"))
+                         *_counts(h.c.elderly_only, h.c.temporary_resident))
+                  .where(h.c.status != "merged", h.c.area_id.in_(in_subtree)).group_by(h.c.area_id))
+    keys = [a.c.area_id, a.c.form_version, a.c.level, a.c.indicator_bits]
+    assessed = (select(*keys, literal(True).label("visited"), *_counts(a.c.elderly_only, a.c.temporary_resident))
                 .where(a.c.form_id == form.id, a.c.area_id.in_(in_subtree)).group_by(*keys))
     return [households, assessed]
 
@@ -210,15 +209,15 @@ async def _add_households(session: AsyncSession, tree: Subtree, form: FormInfo |
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is None:
             continue  # a closed area
-        n = row.n
+        n, elderly, temporary = row.n, row.elderly or 0, row.temporary or 0
         if counts_households:
             bucket.households += n
-            bucket.elderly += n if row.elderly_only else 0
-            bucket.temporary += n if row.temporary_resident else 0
+            bucket.elderly += elderly
+            bucket.temporary += temporary
         if row.visited:
             bucket.visited += n
-            bucket.elderly_visited += n if row.elderly_only else 0
-            bucket.temporary_visited += n if row.temporary_resident else 0
+            bucket.elderly_visited += elderly
+            bucket.temporary_visited += temporary
         if row.form_version is None:
             continue  # not assessed (in the period)
         bucket.assessed += n
