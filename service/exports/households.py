@@ -92,6 +92,7 @@ async def household_rows(engine: AsyncEngine, root_path: str, form: FormInfo | N
     village, commune, people = found.village, found.commune, found.people
     offset = VIETNAM_OFFSET
     blanks = [None] * len(indicator_names)
+    patterns: dict[tuple[str, int], list[str | None]] = {}
     async for chunk in stream_rows(engine, statement(root_path, form, visited)):
         out = []
         for (code, area_id, head, address, elderly, temporary, assessed_at, assessed_by, level, version, bits,
@@ -101,12 +102,14 @@ async def household_rows(engine: AsyncEngine, root_path: str, form: FormInfo | N
                             YES if elderly else NO, YES if temporary else NO, NO, None, None, None, None,
                             *blanks, None, lat, lon, str(household_id)])
                 continue
-            masks = bit_of.get(version) or [None] * len(indicator_names)
+            cells = patterns.get((version, bits))
+            if cells is None:  # a few dozen (version, bits) patterns: each spelt out once
+                masks = bit_of.get(version) or [None] * len(indicator_names)
+                cells = patterns[(version, bits)] = [None if m is None else (YES if bits & m else NO) for m in masks]
             out.append([code, village.get(area_id), commune.get(area_id), head, address,
                         YES if elderly else NO, YES if temporary else NO, YES,
                         (assessed_at + offset).date().isoformat(), people.get(assessed_by), level,
-                        level_names.get(level), *[None if m is None else (YES if bits & m else NO) for m in masks],
-                        REVIEW_VI.get(review, review), lat, lon, str(household_id)])
+                        level_names.get(level), *cells, REVIEW_VI.get(review, review), lat, lon, str(household_id)])
         yield out
 
 

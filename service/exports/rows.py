@@ -33,17 +33,15 @@ async def stream_rows(engine: AsyncEngine, statement: Select, chunk: int = CHUNK
 
 async def _pg_chunks(connection: AsyncConnection, statement: Select, chunk: int
                      ) -> AsyncIterator[Sequence[Sequence[Any]]]:
-    # DECLARE … CURSOR, not a protocol-level portal: PostgreSQL then plans for the first rows (an index walk in
-    # the list's order, no sort of the whole list), so the first bytes leave at once and neither side's memory
-    # grows with the rows.
+    # A portal fetched chunk by chunk. (DECLARE … CURSOR plans for the first rows instead — an index walk with a
+    # lookup per household — and was 4x slower over a whole province than this hash join and sort.)
     compiled = statement.compile(dialect=asyncpg_dialect())
     parameters = [compiled.params[name] for name in (compiled.positiontup or [])]
     driver = await driver_of(connection)
     await connection.exec_driver_sql("SET LOCAL jit = off")  # also begins the transaction the cursor lives in
-    await driver.execute(f"DECLARE export_rows NO SCROLL CURSOR FOR {compiled}", *parameters)
-    fetch = f"FETCH {int(chunk)} FROM export_rows"
+    cursor = await driver.cursor(str(compiled), *parameters)
     while True:
-        records = await driver.fetch(fetch)
+        records = await cursor.fetch(chunk)
         if not records:
             return
         yield records
