@@ -39,7 +39,8 @@ MEDIA_TYPES = {
 }
 
 
-async def csv_bytes(titles: Sequence[str], rows: Rows, text_columns: Sequence[int]) -> AsyncIterator[bytes]:
+async def csv_bytes(titles: Sequence[str], rows: AsyncIterator[Sequence[list[Any]]],
+                    text_columns: Sequence[int]) -> AsyncIterator[bytes]:
     """UTF-8 with a BOM (Excel then reads Vietnamese right) and CRLF line ends (RFC 4180). The cells of
     `text_columns` (free text people typed; rows are lists) are made `inert`; numbers are left alone."""
     buffer = io.StringIO()
@@ -62,7 +63,7 @@ async def csv_bytes(titles: Sequence[str], rows: Rows, text_columns: Sequence[in
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 
     if isinstance(value, str):
         value = _ILLEGAL_XML.sub("", value)
@@ -73,8 +74,8 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
 
 
 async def xlsx_bytes(titles: Sequence[str], rows: Rows, sheet_title: str = "Dữ liệu") -> AsyncIterator[bytes]:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
@@ -126,8 +127,8 @@ async def geojson_bytes(titles: Sequence[str], rows: Rows,
 async def xlsx_sheets(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]) -> AsyncIterator[bytes]:
     """A small workbook of several sheets (title, column titles, rows), e.g. the report's tables."""
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
 
     def build() -> bytes:
         workbook = Workbook(write_only=True)

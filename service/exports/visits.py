@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -43,6 +44,31 @@ def _text(label: forms.Label, labels: str, code: str) -> str:
     return code if labels == "codes" else (label.vi if labels == "vi" else label.en)
 
 
+def _geopoint(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [value.get("lat"), value.get("lon"), value.get("accuracy_m")]
+    return [None, None, None]
+
+
+def _split(values: list[str], value: Any) -> list[Any]:
+    """A multi-select answer as one 1/0 cell per choice (ODK's and Kobo's split columns)."""
+    if value is None:
+        return [None] * len(values)
+    return [1 if choice in value else 0 for choice in values]
+
+
+def _choice(texts: dict[str, str], value: Any) -> list[Any]:
+    return [texts.get(value, value)]
+
+
+def _yes_no(yes: str, no: str, value: Any) -> list[Any]:
+    return [None if value is None else (yes if value else no)]
+
+
+def _plain(value: Any) -> list[Any]:
+    return [msgspec.json.encode(value).decode() if isinstance(value, (list, dict)) else value]
+
+
 def question_columns(form: forms.CompiledForm, labels: str) -> tuple[list[str], list[tuple[str, Cell]]]:
     """Titles, and per question (name, answer → cells)."""
     titles: list[str] = []
@@ -57,22 +83,20 @@ def question_columns(form: forms.CompiledForm, labels: str) -> tuple[list[str], 
             values = [choice.value for choice in question.choices]
             titles += [f"{title}/{_text(c.label, labels, c.value)}" if labels != "codes" else f"{name}/{c.value}"
                        for c in question.choices]
-            cells.append((name, lambda v, values=values: [None] * len(values) if v is None
-                          else [1 if value in v else 0 for value in values]))
+            cells.append((name, partial(_split, values)))
         elif isinstance(question, forms.SelectOneQuestion):
             texts = {c.value: _text(c.label, labels, c.value) for c in question.choices}
             titles.append(title)
-            cells.append((name, lambda v, texts=texts: [texts.get(v, v)]))
+            cells.append((name, partial(_choice, texts)))
         elif isinstance(question, forms.GeopointQuestion):
             titles += [f"{title}/lat", f"{title}/lon", f"{title}/accuracy_m"]
-            cells.append((name, lambda v: [v.get("lat"), v.get("lon"), v.get("accuracy_m")]
-                          if isinstance(v, dict) else [None, None, None]))
+            cells.append((name, _geopoint))
         elif isinstance(question, forms.BooleanQuestion):
             titles.append(title)
-            cells.append((name, lambda v: [None if v is None else (yes if v else no)]))
+            cells.append((name, partial(_yes_no, yes, no)))
         else:
             titles.append(title)
-            cells.append((name, lambda v: [v if not isinstance(v, (list, dict)) else msgspec.json.encode(v).decode()]))
+            cells.append((name, _plain))
     return titles, cells
 
 

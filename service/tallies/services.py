@@ -340,7 +340,7 @@ async def compute(session: AsyncSession, actor: Actor, area: str, form_id: str |
     tree = await load_subtree(session, root)
     form = await resolve_form(session, form_id)
     buckets = {tree.root.id: Tally(), **{child.id: Tally() for child in tree.children}}
-    if session.bind.dialect.name == "postgresql":
+    if (await session.connection()).dialect.name == "postgresql":
         # For this transaction only: the province's hash join and aggregate fit in memory instead of spilling
         # to temporary files at the default 4 MB, and JIT compilation costs more than it saves on these plans.
         await session.execute(text("SET LOCAL work_mem = '64MB'"))
