@@ -120,31 +120,16 @@ async def _assessment_rows(connection: AsyncConnection, visits: Iterable[Mapping
         if current is None or current.order < candidate.order:
             latest[key] = candidate
     now = utcnow()
-    homes = await _households(connection, {key[0] for key in latest})
     rows = []
     for candidate in latest.values():
         row = candidate.row
         form = await compiled_form(connection, row["form_id"], row["form_version"])
         result = forms.score(form, _answers(row.pop("answers"))) if form is not None else None
         indicators = dict(result.indicators) if result is not None else {}
-        home = homes.get(row["household_id"])
-        if home is None:  # cannot happen: a visit's household exists (foreign key)
-            continue
         row.update(level=result.level if result is not None else None, indicators=indicators,
-                   indicator_bits=indicator_bits(indicators), updated_at=now, area_id=home.area_id,
-                   elderly_only=home.elderly_only, temporary_resident=home.temporary_resident)
+                   indicator_bits=indicator_bits(indicators), updated_at=now)
         rows.append(row)
     return rows
-
-
-_HOMES = select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.area_id, HOUSEHOLDS.c.elderly_only, HOUSEHOLDS.c.temporary_resident
-                ).where(HOUSEHOLDS.c.id.in_(bindparam("ids", expanding=True)))
-
-
-async def _households(connection: AsyncConnection, ids: set[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    if not ids:
-        return {}
-    return {row.id: row for row in await connection.execute(_HOMES, {"ids": list(ids)})}
 
 
 async def refresh_households(connection: AsyncConnection, household_ids: Sequence[uuid.UUID]) -> None:
@@ -168,8 +153,22 @@ _UPDATED = ("form_version", "visit_id", "level", "indicators", "indicator_bits",
             "review_status", "updated_at", "area_id", "elderly_only", "temporary_resident")
 
 
+# Bound per assessment; the household's village and flags are read by the INSERT itself (INSERT … SELECT from
+# households), so keeping the copies costs no extra statement on the submission path.
+_BOUND = {"household_id": ASSESSMENTS.c.household_id.type, "form_id": ASSESSMENTS.c.form_id.type,
+          "form_version": ASSESSMENTS.c.form_version.type, "visit_id": ASSESSMENTS.c.visit_id.type,
+          "level": ASSESSMENTS.c.level.type, "indicators": ASSESSMENTS.c.indicators.type,
+          "indicator_bits": ASSESSMENTS.c.indicator_bits.type, "assessed_at": ASSESSMENTS.c.assessed_at.type,
+          "assessed_by": ASSESSMENTS.c.assessed_by.type, "review_status": ASSESSMENTS.c.review_status.type,
+          "updated_at": ASSESSMENTS.c.updated_at.type}
+_COPIED = ("area_id", "elderly_only", "temporary_resident")
+
+
 def _upsert(dialect: str, *, only_if_later: bool) -> Any:
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ASSESSMENTS)
+    source = select(*[bindparam(name, type_=type_).label(name) for name, type_ in _BOUND.items()],
+                    *[HOUSEHOLDS.c[name] for name in _COPIED]).where(HOUSEHOLDS.c.id == bindparam("household_id"))
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ASSESSMENTS).from_select(
+        [*_BOUND, *_COPIED], source)
     where = None
     if only_if_later:
         # `<=`: the same visit again (its review changed) refreshes the row; an earlier one never replaces it.
