@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio
 from litestar import Litestar
@@ -19,12 +20,15 @@ from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
 from service.http.security_headers import security_headers_hook
 from service.http.guard import check_request
 from service.http.problems import EXCEPTION_HANDLERS
-from service.pages.setup import TEMPLATE_CONFIG
+from service.pages.setup import TEMPLATE_CONFIG  # the pages' and the report's templates
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.visits.batch import VisitBatcher
-from service.visits.write_path import VisitWriter
+from service.visits.write_path import service_writer
 from storage import ObjectStore, PhotoPool, open_store
+
+# Every domain that renders pages keeps its templates in its own folder and adds it here (names are looked up
+# in this order, so each domain prefixes its template names with its folder: "reports/summary.html.j2").
 
 
 def build_store(settings: Settings) -> ObjectStore:
@@ -70,7 +74,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.store = store
         app.state.token_lookup = TokenLookup(engine, linger_s=settings.token_lookup_linger_s,
                                               cache_s=settings.token_cache_s)
-        app.state.visit_batcher = VisitBatcher(engine, VisitWriter(settings))
+        app.state.visit_batcher = VisitBatcher(engine, service_writer(settings))
         app.state.photo_pool = build_photo_pool(settings)  # processes start at the first photo
         try:
             yield
@@ -85,7 +89,6 @@ def create_app(settings: Settings) -> Litestar:
         before_request=check_request,
         before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
-        template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
         # OpenAPI: every operation's problem responses and security, from the error catalog (service/http/openapi.py).
         plugins=[ProblemResponsesPlugin()],
@@ -99,6 +102,7 @@ def create_app(settings: Settings) -> Litestar:
         ),
         request_max_body_size=settings.max_request_bytes,
         compression_config=COMPRESSION,
+        template_config=TEMPLATE_CONFIG,
         debug=False,
         logging_config=None,
     )

@@ -3,6 +3,7 @@
 from service.areas.controllers import AreaController
 from service.audit.controllers import list_access_log
 from service.auth.controllers import AuthController, MeController
+from service.exports.controllers import export_households, export_visits
 from service.households.controllers import HouseholdController, LocationProposalController
 from service.http.health import get_health, get_ready
 from service.phone_app.controllers import PhoneAppController
@@ -11,6 +12,8 @@ from service.pages.controllers import PageController
 from service.pages.setup import STATIC_FILES
 from service.registry.controllers import FormController
 from service.reviews.controllers import BulkReviewController, MyVisitsController
+from service.reports.controllers import report_page, report_summary, report_xlsx
+from service.tallies.controllers import get_tallies
 from service.visits.controllers import VisitController
 
 ROUTE_HANDLERS = [
@@ -31,4 +34,10 @@ ROUTE_HANDLERS = [
     PageController,
     STATIC_FILES,
     PhoneAppController,
+    get_tallies,
+    export_households,
+    export_visits,
+    report_summary,
+    report_xlsx,
+    report_page,
 ]

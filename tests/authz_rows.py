@@ -519,4 +519,34 @@ ENDPOINTS += [
     # A bulk post reports out-of-scope visits in its result, like the API.
     Endpoint("POST", "/review/decide", _page_bulk, **PAGE_POST),
     Endpoint("GET", "/static/{file_path}", fixed("/static/app.css"), **PUBLIC),
+# ---- tallies, exports, the report (issue 10) -----------------------------------------------------------------
+
+def _area_query(path: str, **extra: str) -> Builder:
+    async def build(scene: Scene, role: str, scope: str) -> Call:
+        return Call(path, params={"area": scene.village(scope).code, **extra})
+
+    return build
+
+
+async def _report_page(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/reports/{scene.village(scope).code}")
+
+
+# Supervisors and above, in their scope; field roles are refused in scope and told nothing out of it.
+SUPERVISOR_EXPORT = {"anonymous": 401, "member": (403, 404), "leader": (403, 404), "supervisor": (200, 404),
+                     "admin": 200}
+
+ENDPOINTS += [
+    Endpoint("GET", "/api/v1/tallies", _area_query("/api/v1/tallies"), **SCOPED_READ),
+    Endpoint("GET", "/api/v1/reports/summary", _area_query("/api/v1/reports/summary"), **SCOPED_READ),
+    Endpoint("GET", "/api/v1/reports/summary.xlsx", _area_query("/api/v1/reports/summary.xlsx"), **SCOPED_READ),
+    Endpoint("GET", "/reports/{area}", _report_page, **SCOPED_READ),
+    Endpoint("GET", "/api/v1/exports/households.csv", _area_query("/api/v1/exports/households.csv"),
+             **SUPERVISOR_EXPORT),
+    Endpoint("GET", "/api/v1/exports/households.xlsx", _area_query("/api/v1/exports/households.xlsx"),
+             **SUPERVISOR_EXPORT),
+    Endpoint("GET", "/api/v1/exports/households.geojson", _area_query("/api/v1/exports/households.geojson"),
+             **SUPERVISOR_EXPORT),
+    Endpoint("GET", "/api/v1/exports/visits.csv", _area_query("/api/v1/exports/visits.csv"), **SUPERVISOR_EXPORT),
+    Endpoint("GET", "/api/v1/exports/visits.xlsx", _area_query("/api/v1/exports/visits.xlsx"), **SUPERVISOR_EXPORT),
 ]

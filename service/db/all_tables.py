@@ -1,6 +1,8 @@
 """Every table, so Alembic sees one metadata."""
 
 from service.areas.models import Area  # noqa: F401
+from service.assessments.models import Assessment  # noqa: F401
+from service.tallies.models import VISITS_ON_BEHALF  # noqa: F401
 from service.audit.models import AccessLog  # noqa: F401
 from service.auth.models import DeviceToken, LoginSession, LoginThrottle  # noqa: F401
 from service.households.models import ChangeCounter, Household, LocationProposal  # noqa: F401

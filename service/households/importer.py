@@ -15,13 +15,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
-from service.households import changes
-from service.households.schemas import HouseholdCreate, HouseholdImportReport
-from service.households.services import content_hash, normalized_content
 from service.areas.models import Area
-from service.households.models import Household
+from service.assessments.services import refresh_households
 from service.common.text import parse_bool, parse_float, read_csv
 from service.db.engine import utcnow
+from service.households import changes
+from service.households.models import Household
+from service.households.schemas import HouseholdCreate, HouseholdImportReport
+from service.households.services import content_hash, normalized_content
 
 NAMESPACE = uuid.UUID("5b0f3c1e-6f0e-4c58-9a43-0c2b7d1f9e21")
 OPTIONAL = {"id", "official_code", "head_name", "address", "lat", "lon", "member_count", "elderly_only",
@@ -104,6 +105,7 @@ async def import_households_csv(session: AsyncSession, content: bytes, created_b
                 setattr(household, key, records[household.id][key])
             household.updated_at, household.change_seq = now, next(seqs)
         await session.flush()
+        await refresh_households(await session.connection(), [household.id for household in changed])
         values = [dict(records[i], id=i, status="active", created_by=created_by, created_at=now, updated_at=now,
                        change_seq=next(seqs), create_hash=content_hash(records[i])) for i in new_ids]
         for start in range(0, len(values), BATCH):

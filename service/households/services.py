@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
+from service.assessments.services import after_merge, refresh_households
 from service.audit import services as audit
 from service.households import changes, locations
 from service.auth.actor import FIELD_ROLES, Actor, Role
@@ -263,6 +264,7 @@ async def update_household(
         household.updated_at = utcnow()
         household.change_seq = await changes.bump(session)
         await session.flush()
+        await refresh_households(await session.connection(), [household.id])
     audit.record(session, actor, "update", "household", household.id)
     return household_out(household, area.code)
 
@@ -316,6 +318,7 @@ async def merge_households(
         .values(household_id=survivor.id, area_id=survivor_area.id, area_path=survivor_area.path)
         .execution_options(synchronize_session=False)
     )).rowcount
+    await after_merge(await session.connection(), source.id, survivor.id)
     audit.record(session, actor, "merge", "household", source.id)
     return MergeResult(survivor=household_out(survivor, survivor_area.code),
                        merged=household_out(source, source_area.code), visits_moved=moved or 0)

@@ -95,6 +95,12 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "get_visit": (),
     "get_photo": (errors.STORE_UNAVAILABLE,),
     "review_visit": (errors.VISIT_REVIEW_NOTE_REQUIRED,),
+    # Tallies, exports, the report (supervisors and above for exports)
+    "get_tallies": (errors.FORM_NOT_FOUND,),
+    "export_households": (errors.FORM_NOT_FOUND,),
+    "export_visits": (errors.FORM_NOT_FOUND,),
+    "report_summary": (errors.FORM_NOT_FOUND,),
+    "report_xlsx": (errors.FORM_NOT_FOUND,),
     "review_many": (errors.VISIT_REVIEW_NOTE_REQUIRED, errors.INVALID_DATA),
     "list_my_visits": (),
 }

@@ -11,7 +11,11 @@ from litestar.template.config import TemplateConfig
 
 HERE = Path(__file__).parent
 
-TEMPLATE_CONFIG = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+# One engine for every server-rendered page: the supervisors' pages and the printable report (its names are
+# prefixed `reports/`, so the two folders cannot shadow each other).
+TEMPLATE_CONFIG = TemplateConfig(
+    directory=[HERE / "templates", HERE.parent / "reports" / "templates"], engine=JinjaTemplateEngine,
+)
 
 STATIC_FILES = create_static_files_router(
     path="/static", directories=[HERE / "static"], name="page_static", include_in_schema=False,

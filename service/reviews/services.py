@@ -22,6 +22,7 @@ from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.people.models import User
 from service.reviews.models import VisitReview
 from service.reviews.schemas import BulkReviewItem, BulkReviewOut, MyVisit, ReviewEntry
+from service.assessments.services import apply_review
 from service.visits.models import FLAGS, VISITS
 from service.visits.stored import connection, utc
 from service.visits.visibility import visible_to
@@ -64,6 +65,7 @@ async def decide(
                                                decision=status, comment=note))
     await conn.execute(update(VISITS).where(VISITS.c.id == visit_id)
                        .values(review_status=status, reviewed_by=actor.user_id, reviewed_at=now, review_note=note))
+    await apply_review(conn, visit_id)  # the household's assessment follows the decision, in this transaction
     audit.record(session, actor, "review", "visit", visit_id)
     return ReviewOut(status=status, reviewed_by=actor.user_id, reviewed_at=now, note=note)  # type: ignore[arg-type]
 

@@ -37,7 +37,7 @@ from service.visits.multipart import PhotoPart
 from service.visits.photo_objects import SlotPhoto, prepare_photos
 from service.visits.schemas import VisitReceipt, VisitSubmission
 from service.visits.stored import StoredVisit, connection, form_of, load_visit
-from service.visits.write_path import VisitToWrite, VisitWriter
+from service.visits.write_path import VisitToWrite, VisitWriter, service_writer
 from storage import ObjectStore, PhotoPool
 
 _decoder = msgspec.json.Decoder(VisitSubmission)
@@ -160,7 +160,7 @@ async def submit(
 ) -> tuple[VisitReceipt, bool]:
     """(receipt, created). 201 when created, 200 for a retry of a stored visit. `writer` carries the app's
     after-write hooks (a writer without hooks when None)."""
-    writer = writer or VisitWriter(settings)
+    writer = writer or service_writer(settings)
     actor.require_role(Role.MEMBER, Role.LEADER)
     submission, digest = decode_submission(raw)
     parts = photo_parts or []

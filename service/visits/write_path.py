@@ -41,6 +41,7 @@ from sqlmodel import SQLModel
 
 import forms
 from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
+from service.assessments.services import after_visits_written
 from service.auth.actor import Actor
 from service.db.engine import as_utc, json_text, utcnow
 from service.db.pg_raw import RecordRow, asyncpg_sql, driver_of
@@ -158,6 +159,12 @@ class VisitWriter:
             for hook in self.after_write:
                 await hook(connection, written)
         return results
+
+
+def service_writer(settings: Settings) -> VisitWriter:
+    """The writer the service uses: every written visit updates its household's assessment in the same
+    transaction (service/assessments), so tallies always agree with the visits."""
+    return VisitWriter(settings, after_write=[after_visits_written])
 
 
 # ---- the row builder and the inserts ---------------------------------------------------------------------------

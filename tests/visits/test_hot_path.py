@@ -59,5 +59,6 @@ async def test_statements_per_json_visit(client, world, form, homes):
         response = await client.post("/api/v1/visits", json=later, headers=phone)
     assert response.status_code == 201
     work = [s for s in statements if s not in ("BEGIN", "COMMIT", "ROLLBACK")]
-    # The caller (1), the household (1), the member's previous visit (1), the visit (1); no flags to write.
-    assert work == ["SELECT", "SELECT", "SELECT", "INSERT"], " | ".join(statements)
+    # The caller (1), the household (1), the member's previous visit (1), the visit (1), the household's
+    # assessment (1, an upsert that reads the household's village itself); no flags to write.
+    assert work == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"], " | ".join(statements)

@@ -1,0 +1,1 @@
+"""Per-household assessments: each household's current level and rubric indicators, per assessment form."""

@@ -1,0 +1,1 @@
+"""The periodic report, shaped like the district's: JSON, a printable page (vi/en) and XLSX."""

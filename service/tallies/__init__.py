@@ -1,0 +1,1 @@
+"""Tallies rolled up the area tree, out of the assessments and visits."""

@@ -1,0 +1,72 @@
+"""The area subtree a tally covers, and which child of the asked area each of its areas rolls up into.
+
+The SQL aggregates per area id (a village, usually) and Python adds the rows into the child they belong to, so
+a parent's numerators and denominators are by construction the sums of its children's, and each table is
+scanned once with a plain GROUP BY. Closed areas (and everything under them) are left out of every figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import errors
+from service.areas.models import Area
+from service.auth.scope import path_prefix_filter
+
+AREAS = Area.__table__
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # the report's dates are local dates
+
+
+@dataclass(slots=True)
+class Node:
+    id: int
+    code: str
+    name: str
+    level: str
+    path: str
+
+
+@dataclass(slots=True)
+class Subtree:
+    root: Node
+    children: list[Node]
+    # Open area id → the id of the bucket it adds into: a child's id, or the root's for the root itself.
+    bucket_of: dict[int, int] = field(default_factory=dict)
+
+
+async def load_subtree(session: AsyncSession, root: Area) -> Subtree:
+    rows = (await session.execute(
+        select(AREAS.c.id, AREAS.c.code, AREAS.c.name, AREAS.c.level, AREAS.c.path, AREAS.c.closed_at,
+               AREAS.c.parent_id)
+        .where(path_prefix_filter(AREAS.c.path, root.path))
+    )).all()
+    assert root.id is not None
+    tree = Subtree(root=Node(root.id, root.code, root.name, root.level, root.path), children=[])
+    closed = {row.id for row in rows if row.closed_at is not None and row.id != root.id}
+    depth = len(root.path.strip("/").split("/")) - 1  # '/1/7/' → the root is at index 1
+    for row in sorted(rows, key=lambda r: r.code):
+        ids = [int(part) for part in row.path.strip("/").split("/")]
+        below = ids[depth:]  # the root, then the chain down to this area
+        if any(area_id in closed for area_id in below):
+            continue
+        tree.bucket_of[row.id] = below[1] if len(below) > 1 else root.id
+        if row.parent_id == root.id:
+            tree.children.append(Node(row.id, row.code, row.name, row.level, row.path))
+    return tree
+
+
+def period_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Local (Vietnam) dates, both inclusive → UTC instants [from, to)."""
+    if start is not None and end is not None and end < start:
+        raise errors.DomainError(errors.BAD_QUERY, "Ngày kết thúc phải sau ngày bắt đầu.",
+                                 "'to' must not be before 'from'.")
+
+    def instant(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=VIETNAM).astimezone(UTC)
+
+    return (instant(start) if start else None, instant(end + timedelta(days=1)) if end else None)
