@@ -519,6 +519,9 @@ ENDPOINTS += [
     # A bulk post reports out-of-scope visits in its result, like the API.
     Endpoint("POST", "/review/decide", _page_bulk, **PAGE_POST),
     Endpoint("GET", "/static/{file_path}", fixed("/static/app.css"), **PUBLIC),
+]
+
+
 # ---- tallies, exports, the report (issue 10) -----------------------------------------------------------------
 
 def _area_query(path: str, **extra: str) -> Builder:
