@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service import errors
+from service.areas.models import Area
 from service.areas.schemas import ImportReport
 from service.areas.services import check_area_fields, insert_area
-from service.areas.models import Area
 from service.common.text import clean_name, nfc, parse_float, read_csv
 
 # Official division types → our level names.
@@ -69,10 +70,10 @@ def csv_rows(content: bytes) -> tuple[list[AreaRow], list[dict]]:
 async def import_rows(session: AsyncSession, rows: list[AreaRow], problems: list[dict] | None = None
                       ) -> ImportReport:
     existing = {a.code: a for a in (await session.execute(
-        select(Area).where(Area.code.in_({r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}))
+        select(Area).where(col(Area.code).in_({r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}))
     )).scalars()}
     parent_codes = {a.id: a.code for a in (await session.execute(
-        select(Area).where(Area.id.in_({a.parent_id for a in existing.values() if a.parent_id}))
+        select(Area).where(col(Area.id).in_({a.parent_id for a in existing.values() if a.parent_id}))
     )).scalars()}
     problems = (problems or []) + _check(rows, existing, parent_codes)
     if problems:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from service import errors
-from service.auth.actor import Actor, Role
-from service.areas.schemas import AreaCreate, AreaOut
 from service.areas.models import Area
+from service.areas.schemas import AreaCreate, AreaOut
+from service.auth.actor import Actor, Role
 from service.auth.scope import area_path_filter
 from service.common.text import area_code_ok, clean_name, nfc, valid_lat_lon
 from service.db.engine import as_utc, utcnow
@@ -25,7 +26,7 @@ def area_out(area: Area, parent_code: str | None) -> AreaOut:
 
 
 async def find_area(session: AsyncSession, code: str) -> Area | None:
-    return (await session.execute(select(Area).where(Area.code == nfc(code)))).scalar_one_or_none()
+    return (await session.execute(select(Area).where(col(Area.code) == nfc(code)))).scalar_one_or_none()
 
 
 async def area_in_scope(session: AsyncSession, actor: Actor, code: str) -> Area:
@@ -40,7 +41,7 @@ async def area_in_scope(session: AsyncSession, actor: Actor, code: str) -> Area:
 async def parent_code_of(session: AsyncSession, area: Area) -> str | None:
     if area.parent_id is None:
         return None
-    return (await session.execute(select(Area.code).where(Area.id == area.parent_id))).scalar_one()
+    return (await session.execute(select(col(Area.code)).where(col(Area.id) == area.parent_id))).scalar_one()
 
 
 async def get_area(session: AsyncSession, actor: Actor, code: str) -> AreaOut:
@@ -57,18 +58,18 @@ async def list_areas(
     parent_area = aliased(Area)
     query = (
         select(Area, parent_area.code)
-        .outerjoin(parent_area, parent_area.id == Area.parent_id)
-        .where(area_path_filter(Area.path, actor), Area.id > after)
-        .order_by(Area.id)
+        .outerjoin(parent_area, parent_area.id == col(Area.parent_id))
+        .where(area_path_filter(col(Area.path), actor), col(Area.id) > after)
+        .order_by(col(Area.id))
         .limit(size + 1)
     )
     if parent is not None:
         parent_row = await area_in_scope(session, actor, parent)
-        query = query.where(Area.parent_id == parent_row.id)
+        query = query.where(col(Area.parent_id) == parent_row.id)
     if level is not None:
-        query = query.where(Area.level == nfc(level).lower())
+        query = query.where(col(Area.level) == nfc(level).lower())
     if not include_closed:
-        query = query.where(Area.closed_at.is_(None))
+        query = query.where(col(Area.closed_at).is_(None))
     rows = (await session.execute(query)).all()
     items = [area_out(area, code) for area, code in rows[:size]]
     next_cursor = encode_cursor(rows[size - 1][0].id) if len(rows) > size else None
@@ -132,7 +133,7 @@ async def close_area(session: AsyncSession, actor: Actor, code: str) -> AreaOut:
     area = await area_in_scope(session, actor, code)
     now = utcnow()
     await session.execute(
-        update(Area).where(and_(Area.path.startswith(area.path), Area.closed_at.is_(None))).values(closed_at=now)
+        update(Area).where(and_(col(Area.path).startswith(area.path), col(Area.closed_at).is_(None))).values(closed_at=now)
     )
     await session.refresh(area)
     return area_out(area, await parent_code_of(session, area))

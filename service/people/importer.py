@@ -9,19 +9,26 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service import errors
-from service.auth.actor import Actor, Role
-from service.people.schemas import MemberImportReport
-from service.people.services import (
-    ROLES, _clean_full_name, _clean_phone, check_password, insert_user, placement, require_manager_of,
-    visible_users,
-)
 from service.areas.models import Area
-from service.people.models import User
+from service.auth.actor import Actor, Role
 from service.auth.passwords import hash_password
 from service.common.text import normalize_username, parse_bool, read_csv, username_problem
 from service.db.engine import utcnow
+from service.people.models import User
+from service.people.schemas import MemberImportReport
+from service.people.services import (
+    ROLES,
+    _clean_full_name,
+    _clean_phone,
+    check_password,
+    insert_user,
+    placement,
+    require_manager_of,
+    visible_users,
+)
 
 REQUIRED = {"username", "full_name", "area_code"}
 OPTIONAL = {"role", "phone", "has_smartphone", "password"}
@@ -51,7 +58,7 @@ async def import_members_csv(session: AsyncSession, actor: Actor | None, content
         parsed.append(record)
 
     areas = {a.code: a for a in (await session.execute(
-        select(Area).where(Area.code.in_({r["area_code"] for r in parsed if r["area_code"]})))).scalars()}
+        select(Area).where(col(Area.code).in_({r["area_code"] for r in parsed if r["area_code"]})))).scalars()}
     for record in parsed:
         code = record["area_code"]
         if code is None:
@@ -65,11 +72,11 @@ async def import_members_csv(session: AsyncSession, actor: Actor | None, content
                              "message": code})
 
     existing = {u.username: u for u in (await session.execute(
-        select(User).where(User.username.in_(seen)))).scalars()}
+        select(User).where(col(User.username).in_(seen)))).scalars()}
     if actor is not None:
         visible = set((await session.execute(
-            select(User.id).outerjoin(Area, Area.id == User.area_id)
-            .where(User.id.in_([u.id for u in existing.values()]), visible_users(actor))
+            select(col(User.id)).outerjoin(Area, col(Area.id) == col(User.area_id))
+            .where(col(User.id).in_([u.id for u in existing.values()]), visible_users(actor))
         )).scalars())
         for record in parsed:
             user = existing.get(record["username"])

@@ -8,6 +8,7 @@ import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 import forms
 from forms.xlsform import convert_xlsform_report
@@ -57,13 +58,13 @@ def parse_xlsform(data: bytes, filename: str) -> tuple[forms.FormDefinition, lis
 
 async def _latest_row(session: AsyncSession, form_id: str) -> FormVersion | None:
     statement = (
-        select(FormVersion).where(FormVersion.form_id == form_id).order_by(FormVersion.id.desc()).limit(1)
+        select(FormVersion).where(col(FormVersion.form_id) == form_id).order_by(col(FormVersion.id).desc()).limit(1)
     )
     return (await session.execute(statement)).scalars().first()
 
 
 async def _version_row(session: AsyncSession, form_id: str, version: str) -> FormVersion | None:
-    statement = select(FormVersion).where(FormVersion.form_id == form_id, FormVersion.version == version)
+    statement = select(FormVersion).where(col(FormVersion.form_id) == form_id, col(FormVersion.version) == version)
     return (await session.execute(statement)).scalars().first()
 
 
@@ -163,14 +164,14 @@ async def list_latest(session: AsyncSession, cursor: str | None, limit: int | No
     after = decode_cursor(cursor, str)
     if after is not None and len(after) > 100:  # longer than any form id: not a cursor we issued
         raise errors.DomainError(errors.BAD_CURSOR)
-    newest = select(FormVersion.form_id, func.max(FormVersion.id).label("newest_id")).group_by(FormVersion.form_id)
+    newest = select(col(FormVersion.form_id), func.max(col(FormVersion.id)).label("newest_id")).group_by(col(FormVersion.form_id))
     if after is not None:
-        newest = newest.where(FormVersion.form_id > after)
+        newest = newest.where(col(FormVersion.form_id) > after)
     newest_ids = newest.subquery()
     statement = (
         select(FormVersion)
-        .join(newest_ids, FormVersion.id == newest_ids.c.newest_id)
-        .order_by(FormVersion.form_id)
+        .join(newest_ids, col(FormVersion.id) == newest_ids.c.newest_id)
+        .order_by(col(FormVersion.form_id))
         .limit(size + 1)
     )
     rows = list((await session.execute(statement)).scalars())
