@@ -21,8 +21,16 @@ LEVEL_MAX = 30
 
 
 def area_out(area: Area, parent_code: str | None) -> AreaOut:
-    return AreaOut(code=area.code, name=area.name, level=area.level, parent_code=parent_code, depth=area.depth,
-                   lat=area.lat, lon=area.lon, closed_at=as_utc(area.closed_at))
+    return AreaOut(
+        code=area.code,
+        name=area.name,
+        level=area.level,
+        parent_code=parent_code,
+        depth=area.depth,
+        lat=area.lat,
+        lon=area.lon,
+        closed_at=as_utc(area.closed_at),
+    )
 
 
 async def find_area(session: AsyncSession, code: str) -> Area | None:
@@ -50,15 +58,21 @@ async def get_area(session: AsyncSession, actor: Actor, code: str) -> AreaOut:
 
 
 async def list_areas(
-    session: AsyncSession, actor: Actor, *, parent: str | None, level: str | None, include_closed: bool,
-    cursor: str | None, limit: int | None,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    parent: str | None,
+    level: str | None,
+    include_closed: bool,
+    cursor: str | None,
+    limit: int | None,
 ) -> Page[AreaOut]:
     size = clamp_limit(limit)
     after = cursor_int(cursor)
     parent_area = aliased(Area)
     query = (
-        select(Area, parent_area.code)
-        .outerjoin(parent_area, parent_area.id == col(Area.parent_id))
+        select(Area, col(parent_area.code))
+        .outerjoin(parent_area, col(parent_area.id) == col(Area.parent_id))
         .where(area_path_filter(col(Area.path), actor), col(Area.id) > after)
         .order_by(col(Area.id))
         .limit(size + 1)
@@ -79,8 +93,9 @@ async def list_areas(
 def check_area_fields(code: str, name: str | None, level: str, lat: float | None, lon: float | None) -> list[dict]:
     problems: list[dict] = []
     if not area_code_ok(code):
-        problems.append({"field": "code", "code": "area.bad_code",
-                         "message": "1–50 characters: letters, digits, '.', '_' or '-'"})
+        problems.append(
+            {"field": "code", "code": "area.bad_code", "message": "1–50 characters: letters, digits, '.', '_' or '-'"}
+        )
     if not name or len(name) > 200:
         problems.append({"field": "name", "code": "area.bad_name", "message": "1–200 characters"})
     if not level or len(level) > LEVEL_MAX:
@@ -92,11 +107,25 @@ def check_area_fields(code: str, name: str | None, level: str, lat: float | None
 
 
 async def insert_area(
-    session: AsyncSession, *, code: str, name: str, level: str, parent: Area | None,
-    lat: float | None = None, lon: float | None = None,
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    level: str,
+    parent: Area | None,
+    lat: float | None = None,
+    lon: float | None = None,
 ) -> Area:
-    area = Area(code=code, name=name, level=level, parent_id=parent.id if parent else None, path="",
-                depth=(parent.depth + 1) if parent else 0, lat=lat, lon=lon)
+    area = Area(
+        code=code,
+        name=name,
+        level=level,
+        parent_id=parent.id if parent else None,
+        path="",
+        depth=(parent.depth + 1) if parent else 0,
+        lat=lat,
+        lon=lon,
+    )
     session.add(area)
     await session.flush()
     area.path = f"{parent.path if parent else '/'}{area.id}/"
@@ -114,16 +143,21 @@ async def create_area(session: AsyncSession, actor: Actor, data: AreaCreate) -> 
     if data.parent is not None:
         parent = await find_area(session, data.parent)
         if parent is None:
-            raise errors.DomainError(errors.INVALID_DATA, f"Không có địa bàn cha {data.parent}.",
-                                     f"No parent area {data.parent}.",
-                                     errors=[{"field": "parent", "code": "area.unknown_parent"}])
+            raise errors.DomainError(
+                errors.INVALID_DATA,
+                f"Không có địa bàn cha {data.parent}.",
+                f"No parent area {data.parent}.",
+                errors=[{"field": "parent", "code": "area.unknown_parent"}],
+            )
         if parent.closed_at is not None:
-            raise errors.DomainError(errors.AREA_CLOSED, f"Địa bàn cha {parent.code} đã đóng.",
-                                     f"The parent area {parent.code} is closed.")
+            raise errors.DomainError(
+                errors.AREA_CLOSED, f"Địa bàn cha {parent.code} đã đóng.", f"The parent area {parent.code} is closed."
+            )
     if await find_area(session, code) is not None:
         raise errors.DomainError(errors.AREA_EXISTS, f"Mã {code} đã tồn tại.", f"Area {code} already exists.")
-    area = await insert_area(session, code=code, name=name or "", level=level, parent=parent, lat=data.lat,
-                             lon=data.lon)
+    area = await insert_area(
+        session, code=code, name=name or "", level=level, parent=parent, lat=data.lat, lon=data.lon
+    )
     return area_out(area, parent.code if parent else None)
 
 
@@ -133,7 +167,9 @@ async def close_area(session: AsyncSession, actor: Actor, code: str) -> AreaOut:
     area = await area_in_scope(session, actor, code)
     now = utcnow()
     await session.execute(
-        update(Area).where(and_(col(Area.path).startswith(area.path), col(Area.closed_at).is_(None))).values(closed_at=now)
+        update(Area)
+        .where(and_(col(Area.path).startswith(area.path), col(Area.closed_at).is_(None)))
+        .values(closed_at=now)
     )
     await session.refresh(area)
     return area_out(area, await parent_code_of(session, area))

@@ -3,11 +3,11 @@
 from service.areas.models import Area  # noqa: F401
 from service.audit.models import AccessLog  # noqa: F401
 from service.auth.models import DeviceToken, LoginAttempt, LoginSession  # noqa: F401
+from service.db.tables import metadata
 from service.households.models import ChangeCounter, Household  # noqa: F401
 from service.people.models import Team, User  # noqa: F401
 from service.registry.models import FormVersion  # noqa: F401
 from service.reviews.models import VisitReview  # noqa: F401
-from service.db.tables import metadata
 from service.visits.models import Visit, VisitFlag, VisitPhoto  # noqa: F401
 
 __all__ = ["metadata"]
