@@ -9,11 +9,10 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeGuard
 
-from forms.compiled import CompiledQuestion
 from forms.expr_values import to_string
-from forms.spec import DecimalQuestion, IntegerQuestion, RangeQuestion, TextQuestion
+from forms.spec import DecimalQuestion, IntegerQuestion, Question, RangeQuestion, TextQuestion
 
 # Integers beyond this lose precision in JavaScript and in float columns.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -42,6 +41,16 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, list) and not value
 
 
+
+class AnswerTarget(Protocol):
+    """What an answer check reads of a question: a CompiledQuestion, or a stand-in when checking a default."""
+
+    @property
+    def question(self) -> Question: ...
+
+    @property
+    def choices(self) -> frozenset[str] | None: ...  # the choice values of a select question, else None
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -57,7 +66,7 @@ def _bounds(low: float | None, high: float | None, value: float) -> Problem | No
     return None
 
 
-def _text(item: CompiledQuestion, value: Any) -> Problem | None:
+def _text(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return Problem("answer.wrong_type", "Cần nhập chữ.", "Expected text.")
     assert isinstance(item.question, TextQuestion)
@@ -67,7 +76,7 @@ def _text(item: CompiledQuestion, value: Any) -> Problem | None:
     return None
 
 
-def _integer(item: CompiledQuestion, value: Any) -> Problem | None:
+def _integer(item: AnswerTarget, value: Any) -> Problem | None:
     # bool is an int subclass in Python and 3.0 is a float: neither is an integer answer.
     if not isinstance(value, int) or isinstance(value, bool):
         return Problem("answer.wrong_type", "Cần một số nguyên.", "Expected a whole number.")
@@ -77,7 +86,7 @@ def _integer(item: CompiledQuestion, value: Any) -> Problem | None:
     return _bounds(item.question.min, item.question.max, value)
 
 
-def _decimal(item: CompiledQuestion, value: Any) -> Problem | None:
+def _decimal(item: AnswerTarget, value: Any) -> Problem | None:
     if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
         return Problem("answer.wrong_type", "Cần một số.", "Expected a number.")
     if abs(value) > MAX_SAFE_INTEGER:
@@ -86,7 +95,7 @@ def _decimal(item: CompiledQuestion, value: Any) -> Problem | None:
     return _bounds(item.question.min, item.question.max, value)
 
 
-def _unknown_choices(item: CompiledQuestion, values: list[str]) -> Problem | None:
+def _unknown_choices(item: AnswerTarget, values: list[str]) -> Problem | None:
     assert item.choices is not None
     unknown = [value for value in values if value not in item.choices]
     if unknown:
@@ -96,13 +105,13 @@ def _unknown_choices(item: CompiledQuestion, values: list[str]) -> Problem | Non
     return None
 
 
-def _select_one(item: CompiledQuestion, value: Any) -> Problem | None:
+def _select_one(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return Problem("answer.wrong_type", "Cần chọn một phương án.", "Expected one choice value (text).")
     return _unknown_choices(item, [value])
 
 
-def _select_multiple(item: CompiledQuestion, value: Any) -> Problem | None:
+def _select_multiple(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, list) or not all(isinstance(element, str) for element in value):
         return Problem("answer.wrong_type", "Cần danh sách các phương án đã chọn.", "Expected a list of choice values.")
     if len(set(value)) != len(value):
@@ -110,13 +119,13 @@ def _select_multiple(item: CompiledQuestion, value: Any) -> Problem | None:
     return _unknown_choices(item, value)
 
 
-def _boolean(item: CompiledQuestion, value: Any) -> Problem | None:
+def _boolean(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, bool):
         return Problem("answer.wrong_type", "Cần trả lời Có hoặc Không.", "Expected true or false.")
     return None
 
 
-def _date(item: CompiledQuestion, value: Any) -> Problem | None:
+def _date(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return Problem("answer.wrong_type", "Cần một ngày dạng NNNN-TT-NN.", "Expected a date as YYYY-MM-DD.")
     if _DATE.fullmatch(value):
@@ -129,11 +138,11 @@ def _date(item: CompiledQuestion, value: Any) -> Problem | None:
                    "Not a valid date (expected YYYY-MM-DD).")
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[float]:
     return _is_number(value) and math.isfinite(value)
 
 
-def _geopoint(item: CompiledQuestion, value: Any) -> Problem | None:
+def _geopoint(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, dict):
         return Problem("answer.wrong_type", "Cần một vị trí GPS.", "Expected a location {lat, lon, accuracy_m}.")
     lat, lon, accuracy = value.get("lat"), value.get("lon"), value.get("accuracy_m")
@@ -149,7 +158,7 @@ def _geopoint(item: CompiledQuestion, value: Any) -> Problem | None:
     return None
 
 
-def _time(item: CompiledQuestion, value: Any) -> Problem | None:
+def _time(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return Problem("answer.wrong_type", "Cần một giờ dạng GG:PP.", "Expected a time as HH:MM.")
     if _TIME.fullmatch(value):
@@ -158,7 +167,7 @@ def _time(item: CompiledQuestion, value: Any) -> Problem | None:
                    "Not a valid time (expected HH:MM or HH:MM:SS, optionally with a UTC offset).")
 
 
-def _datetime(item: CompiledQuestion, value: Any) -> Problem | None:
+def _datetime(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return Problem("answer.wrong_type", "Cần ngày giờ dạng NNNN-TT-NNTGG:PP.",
                        "Expected a date and time as YYYY-MM-DDTHH:MM.")
@@ -173,7 +182,7 @@ def _datetime(item: CompiledQuestion, value: Any) -> Problem | None:
                    "Not a valid date and time (expected YYYY-MM-DDTHH:MM[:SS][+07:00]).")
 
 
-def _range(item: CompiledQuestion, value: Any) -> Problem | None:
+def _range(item: AnswerTarget, value: Any) -> Problem | None:
     if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
         return Problem("answer.wrong_type", "Cần một số.", "Expected a number.")
     question = item.question
@@ -190,7 +199,7 @@ def _range(item: CompiledQuestion, value: Any) -> Problem | None:
     return None
 
 
-CHECKS: dict[str, Callable[[CompiledQuestion, Any], Problem | None]] = {
+CHECKS: dict[str, Callable[[AnswerTarget, Any], Problem | None]] = {
     "text": _text,
     "integer": _integer,
     "decimal": _decimal,
@@ -221,7 +230,7 @@ def default_problem(kind: str, question: Any, default: Any) -> tuple[str, str] |
     if isinstance(choices, list):
         values = frozenset(value for choice in choices if isinstance(value := getattr(choice, "value", None), str))
     try:
-        problem = CHECKS[kind](_DefaultTarget(question, values), default)  # type: ignore[arg-type]
+        problem = CHECKS[kind](_DefaultTarget(question, values), default)
     except (AssertionError, AttributeError, TypeError):
         return None  # a part of the question failed to decode; that error is reported on its own
     if problem is None:

@@ -26,14 +26,14 @@ from forms.labels import text
 from forms.spec import Base, FormDefinition, PhotoQuestion
 
 
-class AnswerError(Base):
+class AnswerError(Base, frozen=True):
     question: str
     code: str
     message_vi: str
     message_en: str
 
 
-class PhotoRule(Base):
+class PhotoRule(Base, frozen=True):
     """How many photos a relevant photo question takes, and how big each may be."""
 
     min_count: int
@@ -233,7 +233,8 @@ def _run_repeat(repeat: CompiledRepeat, answers: Mapping[str, Any], ctx: EvalCon
     for index, instance in enumerate(instances, start=1):
         inner_effective: dict[str, Any] = {}
         inner_stored = dict(instance) if stored is not None else None
-        ctx.answers = ChainMap(inner_effective, outer)  # type: ignore[arg-type]  # read only
+        # ChainMap is typed for mutable maps, but it writes only to its first (a dict); `outer` is only read.
+        ctx.answers = ChainMap(inner_effective, outer)  # type: ignore[arg-type]
         inner_prefix = f"{path}[{index}]."
         _run_steps(repeat.steps, instance, ctx, state, inner_effective, inner_stored, inner_prefix, True, all_names)
         _unknown_keys(instance, repeat.names, repeat.group_names, all_names, state, inner_prefix)

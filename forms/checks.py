@@ -57,7 +57,8 @@ def kind_of(node: Any) -> str | None:
     if isinstance(node, Unreadable):
         return node.type_tag
     if isinstance(node, Base):
-        return type(node).__struct_config__.tag  # type: ignore[return-value]
+        tag = type(node).__struct_config__.tag
+        return tag if isinstance(tag, str) else None  # untagged structs (None); no int tags are declared
     return None
 
 

@@ -17,8 +17,8 @@ import msgspec
 from forms.errors import FormError
 from forms.spec import FormDefinition, Indicator, Level, Question, Rubric
 
-QUESTION_CLASSES: dict[str, type] = {
-    cls.__struct_config__.tag: cls for cls in get_args(Question)  # type: ignore[attr-defined]
+QUESTION_CLASSES: dict[str, type[msgspec.Struct]] = {
+    cls.__struct_config__.tag: cls for cls in get_args(Question)
 }
 _ELEMENT_TYPES = (Indicator, Level)
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
@@ -139,10 +139,10 @@ class PieceDecoder:
             return partial
         return self._struct(raw, cls, path, tag)
 
-    def _struct(self, raw: dict[str, Any], cls: type, path: str, tag: str | None) -> Any:
+    def _struct(self, raw: dict[str, Any], cls: type[msgspec.Struct], path: str, tag: str | None) -> Any:
         before = len(self.errors)
         struct_fields = {item.encode_name: item for item in msgspec.structs.fields(cls)}
-        tag_field = cls.__struct_config__.tag_field  # type: ignore[attr-defined]
+        tag_field = cls.__struct_config__.tag_field
         for key in raw:
             if key not in struct_fields and key != tag_field:
                 self.errors.append(decode_error(path, f"Object contains unknown field `{key}`"))
