@@ -18,8 +18,10 @@ from forms.spec import DecimalQuestion, IntegerQuestion, Question, RangeQuestion
 MAX_SAFE_INTEGER = 2**53 - 1
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ODK Collect sends times as 14:30:00.000+07:00; people and other apps write 14:30 or 14:30:00.
-_TIME = re.compile(r"(?P<h>[01][0-9]|2[0-3]):(?P<m>[0-5][0-9])(?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
-                   r"(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?")
+_TIME = re.compile(
+    r"(?P<h>[01][0-9]|2[0-3]):(?P<m>[0-5][0-9])(?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?"
+)
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?P<time>.+)")
 # Range answers must sit on a step from start; this much floating-point slack is allowed.
 _STEP_TOLERANCE = 1e-9
@@ -41,7 +43,6 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, list) and not value
 
 
-
 class AnswerTarget(Protocol):
     """What an answer check reads of a question: a CompiledQuestion, or a stand-in when checking a default."""
 
@@ -50,6 +51,7 @@ class AnswerTarget(Protocol):
 
     @property
     def choices(self) -> frozenset[str] | None: ...  # the choice values of a select question, else None
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -61,8 +63,9 @@ def _bounds(low: float | None, high: float | None, value: float) -> Problem | No
         return Problem("answer.below_min", f"Giá trị phải từ {shown} trở lên.", f"The value must be at least {shown}.")
     if high is not None and value > high:
         shown = to_string(high)
-        return Problem("answer.above_max", f"Giá trị không được lớn hơn {shown}.",
-                       f"The value must be at most {shown}.")
+        return Problem(
+            "answer.above_max", f"Giá trị không được lớn hơn {shown}.", f"The value must be at most {shown}."
+        )
     return None
 
 
@@ -100,8 +103,11 @@ def _unknown_choices(item: AnswerTarget, values: list[str]) -> Problem | None:
     unknown = [value for value in values if value not in item.choices]
     if unknown:
         shown = ", ".join(repr(value) for value in unknown[:5])
-        return Problem("answer.unknown_choice", f"Phương án không có trong câu hỏi: {shown}.",
-                       f"Not a choice of this question: {shown}.")
+        return Problem(
+            "answer.unknown_choice",
+            f"Phương án không có trong câu hỏi: {shown}.",
+            f"Not a choice of this question: {shown}.",
+        )
     return None
 
 
@@ -134,8 +140,9 @@ def _date(item: AnswerTarget, value: Any) -> Problem | None:
             return None
         except ValueError:
             pass
-    return Problem("answer.invalid_date", "Ngày không hợp lệ (cần dạng NNNN-TT-NN).",
-                   "Not a valid date (expected YYYY-MM-DD).")
+    return Problem(
+        "answer.invalid_date", "Ngày không hợp lệ (cần dạng NNNN-TT-NN).", "Not a valid date (expected YYYY-MM-DD)."
+    )
 
 
 def _finite(value: Any) -> TypeGuard[float]:
@@ -148,13 +155,18 @@ def _geopoint(item: AnswerTarget, value: Any) -> Problem | None:
     lat, lon, accuracy = value.get("lat"), value.get("lon"), value.get("accuracy_m")
     valid = (
         set(value) <= _GEOPOINT_KEYS
-        and _finite(lat) and -90 <= lat <= 90
-        and _finite(lon) and -180 <= lon <= 180
+        and _finite(lat)
+        and -90 <= lat <= 90
+        and _finite(lon)
+        and -180 <= lon <= 180
         and (accuracy is None or (_finite(accuracy) and accuracy >= 0))
     )
     if not valid:
-        return Problem("answer.invalid_geopoint", "Vị trí GPS không hợp lệ.",
-                       "Invalid location: lat −90…90, lon −180…180, accuracy_m ≥ 0, no other keys.")
+        return Problem(
+            "answer.invalid_geopoint",
+            "Vị trí GPS không hợp lệ.",
+            "Invalid location: lat −90…90, lon −180…180, accuracy_m ≥ 0, no other keys.",
+        )
     return None
 
 
@@ -163,14 +175,18 @@ def _time(item: AnswerTarget, value: Any) -> Problem | None:
         return Problem("answer.wrong_type", "Cần một giờ dạng GG:PP.", "Expected a time as HH:MM.")
     if _TIME.fullmatch(value):
         return None
-    return Problem("answer.invalid_time", "Giờ không hợp lệ (cần dạng GG:PP hoặc GG:PP:GG).",
-                   "Not a valid time (expected HH:MM or HH:MM:SS, optionally with a UTC offset).")
+    return Problem(
+        "answer.invalid_time",
+        "Giờ không hợp lệ (cần dạng GG:PP hoặc GG:PP:GG).",
+        "Not a valid time (expected HH:MM or HH:MM:SS, optionally with a UTC offset).",
+    )
 
 
 def _datetime(item: AnswerTarget, value: Any) -> Problem | None:
     if not isinstance(value, str):
-        return Problem("answer.wrong_type", "Cần ngày giờ dạng NNNN-TT-NNTGG:PP.",
-                       "Expected a date and time as YYYY-MM-DDTHH:MM.")
+        return Problem(
+            "answer.wrong_type", "Cần ngày giờ dạng NNNN-TT-NNTGG:PP.", "Expected a date and time as YYYY-MM-DDTHH:MM."
+        )
     match = _DATETIME.fullmatch(value)
     if match and _TIME.fullmatch(match["time"]):
         try:
@@ -178,8 +194,11 @@ def _datetime(item: AnswerTarget, value: Any) -> Problem | None:
             return None
         except ValueError:
             pass
-    return Problem("answer.invalid_datetime", "Ngày giờ không hợp lệ (cần dạng NNNN-TT-NNTGG:PP).",
-                   "Not a valid date and time (expected YYYY-MM-DDTHH:MM[:SS][+07:00]).")
+    return Problem(
+        "answer.invalid_datetime",
+        "Ngày giờ không hợp lệ (cần dạng NNNN-TT-NNTGG:PP).",
+        "Not a valid date and time (expected YYYY-MM-DDTHH:MM[:SS][+07:00]).",
+    )
 
 
 def _range(item: AnswerTarget, value: Any) -> Problem | None:
@@ -194,8 +213,11 @@ def _range(item: AnswerTarget, value: Any) -> Problem | None:
     steps = (value - question.start) / question.step
     if abs(steps - round(steps)) > _STEP_TOLERANCE * max(1.0, abs(steps)):
         shown = to_string(question.step)
-        return Problem("answer.off_step", f"Giá trị phải theo bước {shown} tính từ {to_string(question.start)}.",
-                       f"The value must be a step of {shown} from {to_string(question.start)}.")
+        return Problem(
+            "answer.off_step",
+            f"Giá trị phải theo bước {shown} tính từ {to_string(question.start)}.",
+            f"The value must be a step of {shown} from {to_string(question.start)}.",
+        )
     return None
 
 
@@ -235,5 +257,7 @@ def default_problem(kind: str, question: Any, default: Any) -> tuple[str, str] |
         return None  # a part of the question failed to decode; that error is reported on its own
     if problem is None:
         return None
-    return (f"Giá trị mặc định không hợp lệ: {problem.message_vi}",
-            f"The default is not a valid answer: {problem.message_en}")
+    return (
+        f"Giá trị mặc định không hợp lệ: {problem.message_vi}",
+        f"The default is not a valid answer: {problem.message_en}",
+    )
