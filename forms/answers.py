@@ -26,14 +26,14 @@ from forms.labels import text
 from forms.spec import Base, FormDefinition, PhotoQuestion
 
 
-class AnswerError(Base):
+class AnswerError(Base, frozen=True):
     question: str
     code: str
     message_vi: str
     message_en: str
 
 
-class PhotoRule(Base):
+class PhotoRule(Base, frozen=True):
     """How many photos a relevant photo question takes, and how big each may be."""
 
     min_count: int
@@ -66,8 +66,9 @@ def run_visit(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -
     compiled = compile_form(form)
     state = VisitState()
     if not isinstance(answers, Mapping):
-        state.errors.append(_error("", "answer.wrong_type", "Câu trả lời phải là một đối tượng JSON.",
-                                   "Answers must be a JSON object."))
+        state.errors.append(
+            _error("", "answer.wrong_type", "Câu trả lời phải là một đối tượng JSON.", "Answers must be a JSON object.")
+        )
         answers = {}
     stored: dict[str, Any] | None = dict(answers) if compiled.has_calculations else None
     ctx = EvalContext(state.effective)
@@ -77,26 +78,45 @@ def run_visit(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -
     return state
 
 
-def _unknown_keys(answers: Mapping[str, Any], names: set[str], group_names: Collection[str],
-                  all_names: Collection[str], state: VisitState, prefix: str) -> None:
+def _unknown_keys(
+    answers: Mapping[str, Any],
+    names: set[str],
+    group_names: Collection[str],
+    all_names: Collection[str],
+    state: VisitState,
+    prefix: str,
+) -> None:
     for key in answers:
         if not isinstance(key, str) or key not in names:
             is_group = isinstance(key, str) and key in group_names
             elsewhere = isinstance(key, str) and key in all_names
-            state.errors.append(_error(
-                prefix + str(key), "answer.unknown_question",
-                "Đây là tên nhóm, không phải câu hỏi." if is_group
-                else "Câu hỏi này nằm ở chỗ khác (trong hoặc ngoài một nhóm lặp)." if elsewhere
-                else "Không có câu hỏi nào tên như vậy trong mẫu phiếu.",
-                "That is a group, not a question." if is_group
-                else "That question belongs elsewhere (inside or outside a repeat)." if elsewhere
-                else "The form has no question with this name.",
-            ))
+            state.errors.append(
+                _error(
+                    prefix + str(key),
+                    "answer.unknown_question",
+                    "Đây là tên nhóm, không phải câu hỏi."
+                    if is_group
+                    else "Câu hỏi này nằm ở chỗ khác (trong hoặc ngoài một nhóm lặp)."
+                    if elsewhere
+                    else "Không có câu hỏi nào tên như vậy trong mẫu phiếu.",
+                    "That is a group, not a question."
+                    if is_group
+                    else "That question belongs elsewhere (inside or outside a repeat)."
+                    if elsewhere
+                    else "The form has no question with this name.",
+                )
+            )
 
 
 def _run_steps(
-    steps: list[Any], answers: Mapping[str, Any], ctx: EvalContext, state: VisitState,
-    effective: dict[str, Any], stored: dict[str, Any] | None, prefix: str, outer_visible: bool | None,
+    steps: list[Any],
+    answers: Mapping[str, Any],
+    ctx: EvalContext,
+    state: VisitState,
+    effective: dict[str, Any],
+    stored: dict[str, Any] | None,
+    prefix: str,
+    outer_visible: bool | None,
     all_names: Collection[str],
 ) -> None:
     """One pass over a scope (the form, or one repeat instance); ``prefix`` is e.g. ``people[2].``."""
@@ -129,25 +149,37 @@ def _run_steps(
             continue
         if kind == "photo":
             if value is not None:
-                state.errors.append(_error(path, "answer.photo_in_answers",
-                                           "Ảnh được gửi dưới dạng tệp, không nằm trong câu trả lời.",
-                                           "Photos are sent as file parts, not inside the answers."))
+                state.errors.append(
+                    _error(
+                        path,
+                        "answer.photo_in_answers",
+                        "Ảnh được gửi dưới dạng tệp, không nằm trong câu trả lời.",
+                        "Photos are sent as file parts, not inside the answers.",
+                    )
+                )
             continue
         if kind == "note":
             if not is_blank(value):
-                state.errors.append(_error(path, "answer.note_answered", "Ghi chú không có câu trả lời.",
-                                           "A note cannot be answered."))
+                state.errors.append(
+                    _error(path, "answer.note_answered", "Ghi chú không có câu trả lời.", "A note cannot be answered.")
+                )
             continue
         if is_blank(value):
             required_if = step.required_if_test
             if visible and (step.question.required or (required_if is not None and required_if(ctx))):
-                state.errors.append(_error(path, "answer.required", "Câu hỏi này bắt buộc trả lời.",
-                                           "This question must be answered."))
+                state.errors.append(
+                    _error(path, "answer.required", "Câu hỏi này bắt buộc trả lời.", "This question must be answered.")
+                )
             continue
         if not visible:
-            state.errors.append(_error(path, "answer.not_relevant",
-                                       "Câu hỏi này đang bị ẩn (không áp dụng cho hộ này) nên không được trả lời.",
-                                       "This question is hidden by its conditions, so it must not be answered."))
+            state.errors.append(
+                _error(
+                    path,
+                    "answer.not_relevant",
+                    "Câu hỏi này đang bị ẩn (không áp dụng cho hộ này) nên không được trả lời.",
+                    "This question is hidden by its conditions, so it must not be answered.",
+                )
+            )
             continue
         problem = CHECKS[kind](step, value)
         if problem is not None:
@@ -155,9 +187,14 @@ def _run_steps(
             if problem.code in UNUSABLE:
                 continue  # unusable value: keep it away from later expressions
         elif step.read_only and value != step.default:
-            state.errors.append(_error(path, "answer.read_only",
-                                       "Câu hỏi này chỉ để xem, không được sửa câu trả lời.",
-                                       "This question is read-only: its answer cannot be changed."))
+            state.errors.append(
+                _error(
+                    path,
+                    "answer.read_only",
+                    "Câu hỏi này chỉ để xem, không được sửa câu trả lời.",
+                    "This question is read-only: its answer cannot be changed.",
+                )
+            )
         elif step.choice_filter_test is not None:
             problem = _filtered(step, value, ctx)
             if problem is not None:
@@ -170,15 +207,25 @@ def _run_steps(
             ctx.current = None
             if not passed:
                 message = step.question.constraint_message
-                state.errors.append(_error(
-                    path, "answer.constraint_failed",
-                    text(message, "vi") or "Câu trả lời không đúng điều kiện của câu hỏi.",
-                    text(message, "en") or "The answer does not meet this question's condition.",
-                ))
+                state.errors.append(
+                    _error(
+                        path,
+                        "answer.constraint_failed",
+                        text(message, "vi") or "Câu trả lời không đúng điều kiện của câu hỏi.",
+                        text(message, "en") or "The answer does not meet this question's condition.",
+                    )
+                )
 
 
-UNUSABLE = frozenset({"answer.wrong_type", "answer.invalid_date", "answer.invalid_geopoint", "answer.invalid_time",
-                      "answer.invalid_datetime"})
+UNUSABLE = frozenset(
+    {
+        "answer.wrong_type",
+        "answer.invalid_date",
+        "answer.invalid_geopoint",
+        "answer.invalid_time",
+        "answer.invalid_datetime",
+    }
+)
 
 
 def _filtered(step: Any, value: Any, ctx: EvalContext) -> Problem | None:
@@ -195,12 +242,23 @@ def _filtered(step: Any, value: Any, ctx: EvalContext) -> Problem | None:
     if not hidden:
         return None
     shown = ", ".join(repr(item) for item in hidden[:5])
-    return Problem("answer.filtered_choice", f"Phương án không được đưa ra với các câu trả lời trước: {shown}.",
-                   f"Not offered for the earlier answers (choice filter): {shown}.")
+    return Problem(
+        "answer.filtered_choice",
+        f"Phương án không được đưa ra với các câu trả lời trước: {shown}.",
+        f"Not offered for the earlier answers (choice filter): {shown}.",
+    )
 
 
-def _run_repeat(repeat: CompiledRepeat, answers: Mapping[str, Any], ctx: EvalContext, state: VisitState,
-                stored: dict[str, Any] | None, prefix: str, visible: bool, all_names: Collection[str]) -> None:
+def _run_repeat(
+    repeat: CompiledRepeat,
+    answers: Mapping[str, Any],
+    ctx: EvalContext,
+    state: VisitState,
+    stored: dict[str, Any] | None,
+    prefix: str,
+    visible: bool,
+    all_names: Collection[str],
+) -> None:
     name = repeat.name
     path = prefix + name
     if not prefix:
@@ -209,31 +267,54 @@ def _run_repeat(repeat: CompiledRepeat, answers: Mapping[str, Any], ctx: EvalCon
     instances: list[Any] = []
     if value is not None and value != []:
         if not visible:
-            state.errors.append(_error(path, "answer.not_relevant",
-                                       "Nhóm lặp này đang bị ẩn nên không được trả lời.",
-                                       "This repeat is hidden by its conditions, so it must not be answered."))
+            state.errors.append(
+                _error(
+                    path,
+                    "answer.not_relevant",
+                    "Nhóm lặp này đang bị ẩn nên không được trả lời.",
+                    "This repeat is hidden by its conditions, so it must not be answered.",
+                )
+            )
         elif not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-            state.errors.append(_error(path, "answer.wrong_type", "Cần một danh sách, mỗi lần lặp là một đối tượng.",
-                                       "Expected a list with one object per instance."))
+            state.errors.append(
+                _error(
+                    path,
+                    "answer.wrong_type",
+                    "Cần một danh sách, mỗi lần lặp là một đối tượng.",
+                    "Expected a list with one object per instance.",
+                )
+            )
         elif len(value) > MAX_REPEAT_INSTANCES:
-            state.errors.append(_error(path, "answer.too_many_instances", f"Tối đa {MAX_REPEAT_INSTANCES} lần lặp.",
-                                       f"At most {MAX_REPEAT_INSTANCES} instances."))
+            state.errors.append(
+                _error(
+                    path,
+                    "answer.too_many_instances",
+                    f"Tối đa {MAX_REPEAT_INSTANCES} lần lặp.",
+                    f"At most {MAX_REPEAT_INSTANCES} instances.",
+                )
+            )
         else:
             instances = value
     if visible and repeat.count_value is not None:
         wanted = to_number(repeat.count_value(ctx))
         readable = instances is value or value is None or value == []
         if readable and wanted is not None and int(wanted) != len(instances):
-            state.errors.append(_error(path, "answer.repeat_count",
-                                       f"Cần đúng {int(wanted)} lần lặp, nhận {len(instances)}.",
-                                       f"Expected exactly {int(wanted)} instances, got {len(instances)}."))
+            state.errors.append(
+                _error(
+                    path,
+                    "answer.repeat_count",
+                    f"Cần đúng {int(wanted)} lần lặp, nhận {len(instances)}.",
+                    f"Expected exactly {int(wanted)} instances, got {len(instances)}.",
+                )
+            )
     outer = ctx.answers
     results: list[dict[str, Any]] = []
     stored_instances: list[Any] = []
     for index, instance in enumerate(instances, start=1):
         inner_effective: dict[str, Any] = {}
         inner_stored = dict(instance) if stored is not None else None
-        ctx.answers = ChainMap(inner_effective, outer)  # type: ignore[arg-type]  # read only
+        # ChainMap is typed for mutable maps, but it writes only to its first (a dict); `outer` is only read.
+        ctx.answers = ChainMap(inner_effective, outer)  # type: ignore[arg-type]
         inner_prefix = f"{path}[{index}]."
         _run_steps(repeat.steps, instance, ctx, state, inner_effective, inner_stored, inner_prefix, True, all_names)
         _unknown_keys(instance, repeat.names, repeat.group_names, all_names, state, inner_prefix)

@@ -57,7 +57,8 @@ def kind_of(node: Any) -> str | None:
     if isinstance(node, Unreadable):
         return node.type_tag
     if isinstance(node, Base):
-        return type(node).__struct_config__.tag  # type: ignore[return-value]
+        tag = type(node).__struct_config__.tag
+        return tag if isinstance(tag, str) else None  # untagged structs (None); no int tags are declared
     return None
 
 
@@ -94,9 +95,7 @@ class Checker:
 
     def check_form(self, form: Any) -> None:
         form_id = get(form, "id")
-        if isinstance(form_id, str) and not (
-            len(form_id) <= MAX_FORM_ID_LENGTH and FORM_ID_PATTERN.fullmatch(form_id)
-        ):
+        if isinstance(form_id, str) and not (len(form_id) <= MAX_FORM_ID_LENGTH and FORM_ID_PATTERN.fullmatch(form_id)):
             self.add(
                 "id",
                 "form.invalid_id",
@@ -105,14 +104,20 @@ class Checker:
             )
         version = get(form, "version")
         if isinstance(version, str) and version and (not version.strip() or len(version) > 50):
-            self.add("version", "form.invalid_version",
-                     "Phiên bản không được chỉ gồm khoảng trắng và dài tối đa 50 ký tự (bỏ trống để tự đặt).",
-                     "The version must not be blank and at most 50 characters (leave it out to derive one).")
+            self.add(
+                "version",
+                "form.invalid_version",
+                "Phiên bản không được chỉ gồm khoảng trắng và dài tối đa 50 ký tự (bỏ trống để tự đặt).",
+                "The version must not be blank and at most 50 characters (leave it out to derive one).",
+            )
         language = get(form, "default_language")
         if isinstance(language, str) and not LANGUAGE_CODE.fullmatch(language):
-            self.add("default_language", "form.invalid_language",
-                     f"Mã ngôn ngữ “{language}” không hợp lệ (ví dụ: vi, en, zh-Hans).",
-                     f"Language code '{language}' is not valid (e.g. vi, en, zh-Hans).")
+            self.add(
+                "default_language",
+                "form.invalid_language",
+                f"Mã ngôn ngữ “{language}” không hợp lệ (ví dụ: vi, en, zh-Hans).",
+                f"Language code '{language}' is not valid (e.g. vi, en, zh-Hans).",
+            )
         self.check_label(get(form, "title"), "title")
         self.check_label(get(form, "description"), "description")
         questions = get(form, "questions")
@@ -127,13 +132,20 @@ class Checker:
         if not isinstance(label, dict):
             return
         if REQUIRED_LANGUAGE not in label:
-            self.add(join_path(path, REQUIRED_LANGUAGE), "form.missing_vietnamese",
-                     "Thiếu nội dung tiếng Việt (vi).", "The Vietnamese text (vi) is missing.")
+            self.add(
+                join_path(path, REQUIRED_LANGUAGE),
+                "form.missing_vietnamese",
+                "Thiếu nội dung tiếng Việt (vi).",
+                "The Vietnamese text (vi) is missing.",
+            )
         for language, text in label.items():
             if not LANGUAGE_CODE.fullmatch(language):
-                self.add(join_path(path, language), "form.invalid_language",
-                         f"Mã ngôn ngữ “{language}” không hợp lệ (ví dụ: vi, en, zh-Hans).",
-                         f"Language code '{language}' is not valid (e.g. vi, en, zh-Hans).")
+                self.add(
+                    join_path(path, language),
+                    "form.invalid_language",
+                    f"Mã ngôn ngữ “{language}” không hợp lệ (ví dụ: vi, en, zh-Hans).",
+                    f"Language code '{language}' is not valid (e.g. vi, en, zh-Hans).",
+                )
             elif not text.strip():
                 self.add(
                     join_path(path, language),
@@ -163,8 +175,14 @@ class Checker:
         for index, question in enumerate(questions):
             question_path = join_path(path, index)
             name = get(question, "name")
-            entry = Declared(name=name if isinstance(name, str) else "", path=question_path, kind=kind_of(question),
-                             node=question, order=len(self.entries), repeat=repeat)
+            entry = Declared(
+                name=name if isinstance(name, str) else "",
+                path=question_path,
+                kind=kind_of(question),
+                node=question,
+                order=len(self.entries),
+                repeat=repeat,
+            )
             self.entries.append(entry)
             if self.check_name(name, join_path(question_path, "name")):
                 first = self.by_name.get(name)
@@ -184,16 +202,23 @@ class Checker:
             children = get(question, "questions")
             if entry.kind in CONTAINER_KINDS and isinstance(children, list):
                 if not children:
-                    self.add(join_path(question_path, "questions"), "form.empty_group",
-                             "Nhóm này chưa có câu hỏi nào.", "This group has no questions.")
+                    self.add(
+                        join_path(question_path, "questions"),
+                        "form.empty_group",
+                        "Nhóm này chưa có câu hỏi nào.",
+                        "This group has no questions.",
+                    )
                 inner = repeat
                 if entry.kind == "repeat":
                     if repeat is not None:
-                        self.add(join_path(question_path, "type"), "form.nested_repeat",
-                                 f"Nhóm lặp “{name}” nằm trong nhóm lặp “{repeat}”: chưa hỗ trợ lặp lồng nhau."
-                                 " Hãy tách thành một nhóm lặp riêng.",
-                                 f"Repeat '{name}' is inside repeat '{repeat}': nested repeats are not supported."
-                                 " Make it a repeat of its own.")
+                        self.add(
+                            join_path(question_path, "type"),
+                            "form.nested_repeat",
+                            f"Nhóm lặp “{name}” nằm trong nhóm lặp “{repeat}”: chưa hỗ trợ lặp lồng nhau."
+                            " Hãy tách thành một nhóm lặp riêng.",
+                            f"Repeat '{name}' is inside repeat '{repeat}': nested repeats are not supported."
+                            " Make it a repeat of its own.",
+                        )
                     inner = entry.name
                 self.collect(children, join_path(question_path, "questions"), inner)
 
@@ -202,38 +227,60 @@ class Checker:
         if entry.kind in SELECT_KINDS:
             self.check_choices(get(node, "choices"), join_path(path, "choices"))
         low, high = get(node, "min"), get(node, "max")
-        if entry.kind in ("integer", "decimal") and isinstance(low, (int, float)) and isinstance(high, (int, float)):
-            if low > high:
-                self.add(join_path(path, "min"), "form.min_above_max",
-                         f"Giá trị nhỏ nhất ({low}) lớn hơn giá trị lớn nhất ({high}).",
-                         f"min ({low}) is greater than max ({high}).")
+        numeric_bounds = isinstance(low, (int, float)) and isinstance(high, (int, float))
+        if entry.kind in ("integer", "decimal") and numeric_bounds and low > high:
+            self.add(
+                join_path(path, "min"),
+                "form.min_above_max",
+                f"Giá trị nhỏ nhất ({low}) lớn hơn giá trị lớn nhất ({high}).",
+                f"min ({low}) is greater than max ({high}).",
+            )
         if entry.kind == "photo" and entry.repeat is not None:
-            self.add(join_path(path, "type"), "form.photo_in_repeat",
-                     f"Chưa hỗ trợ chụp ảnh trong nhóm lặp “{entry.repeat}”; hãy đặt câu hỏi ảnh ngoài nhóm lặp.",
-                     f"Photos inside repeat '{entry.repeat}' are not supported yet; ask for the photo outside it.")
+            self.add(
+                join_path(path, "type"),
+                "form.photo_in_repeat",
+                f"Chưa hỗ trợ chụp ảnh trong nhóm lặp “{entry.repeat}”; hãy đặt câu hỏi ảnh ngoài nhóm lặp.",
+                f"Photos inside repeat '{entry.repeat}' are not supported yet; ask for the photo outside it.",
+            )
         if entry.kind == "photo" and get(node, "required_if") is not None:
-            self.add(join_path(path, "required_if"), "form.photo_count",
-                     "Câu hỏi ảnh dùng min_count (số ảnh tối thiểu), không dùng required_if.",
-                     "A photo question takes min_count, not required_if.")
+            self.add(
+                join_path(path, "required_if"),
+                "form.photo_count",
+                "Câu hỏi ảnh dùng min_count (số ảnh tối thiểu), không dùng required_if.",
+                "A photo question takes min_count, not required_if.",
+            )
         if entry.kind == "photo":
             fewest, most = get(node, "min_count"), get(node, "max_count")
             if isinstance(fewest, int) and isinstance(most, int) and fewest > most:
-                self.add(join_path(path, "min_count"), "form.photo_count",
-                         f"Số ảnh tối thiểu ({fewest}) lớn hơn số ảnh tối đa ({most}).",
-                         f"min_count ({fewest}) is greater than max_count ({most}).")
+                self.add(
+                    join_path(path, "min_count"),
+                    "form.photo_count",
+                    f"Số ảnh tối thiểu ({fewest}) lớn hơn số ảnh tối đa ({most}).",
+                    f"min_count ({fewest}) is greater than max_count ({most}).",
+                )
             if get(node, "required") is True and fewest == 0:
-                self.add(join_path(path, "min_count"), "form.photo_count",
-                         "Ảnh bắt buộc thì cần ít nhất 1 ảnh (min_count ≥ 1).",
-                         "A required photo question needs min_count ≥ 1.")
+                self.add(
+                    join_path(path, "min_count"),
+                    "form.photo_count",
+                    "Ảnh bắt buộc thì cần ít nhất 1 ảnh (min_count ≥ 1).",
+                    "A required photo question needs min_count ≥ 1.",
+                )
             if get(node, "constraint") is not None:
-                self.add(join_path(path, "constraint"), "form.not_answerable",
-                         "Câu hỏi chụp ảnh không dùng điều kiện kiểm tra (ảnh được gửi riêng).",
-                         "A photo question cannot have a constraint (photos are sent as files, not answers).")
+                self.add(
+                    join_path(path, "constraint"),
+                    "form.not_answerable",
+                    "Câu hỏi chụp ảnh không dùng điều kiện kiểm tra (ảnh được gửi riêng).",
+                    "A photo question cannot have a constraint (photos are sent as files, not answers).",
+                )
         if entry.kind == "range":
             start, end = get(node, "start"), get(node, "end")
             if isinstance(start, (int, float)) and isinstance(end, (int, float)) and start == end:
-                self.add(join_path(path, "end"), "form.range_bounds",
-                         "Thanh trượt cần điểm đầu khác điểm cuối.", "A range needs start and end to differ.")
+                self.add(
+                    join_path(path, "end"),
+                    "form.range_bounds",
+                    "Thanh trượt cần điểm đầu khác điểm cuối.",
+                    "A range needs start and end to differ.",
+                )
         default = get(node, "default")
         if default is not None and entry.kind is not None:
             problem = default_problem(entry.kind, node, default)
@@ -242,16 +289,23 @@ class Checker:
         if entry.kind == "note":
             for field_name in ("required", "constraint", "required_if"):
                 if get(node, field_name) not in (None, False):
-                    self.add(join_path(path, field_name), "form.not_answerable",
-                             "Ghi chú chỉ để đọc, không có câu trả lời nên không đặt “bắt buộc” hay điều kiện.",
-                             "A note is read-only: it has no answer, so it cannot be required or constrained.")
+                    self.add(
+                        join_path(path, field_name),
+                        "form.not_answerable",
+                        "Ghi chú chỉ để đọc, không có câu trả lời nên không đặt “bắt buộc” hay điều kiện.",
+                        "A note is read-only: it has no answer, so it cannot be required or constrained.",
+                    )
 
     def check_choices(self, choices: Any, path: str) -> None:
         if not isinstance(choices, list):
             return
         if not choices:
-            self.add(path, "form.no_choices", "Câu hỏi lựa chọn cần ít nhất một phương án.",
-                     "A select question needs at least one choice.")
+            self.add(
+                path,
+                "form.no_choices",
+                "Câu hỏi lựa chọn cần ít nhất một phương án.",
+                "A select question needs at least one choice.",
+            )
         seen: dict[str, int] = {}
         for index, choice in enumerate(choices):
             value = get(choice, "value")
@@ -260,13 +314,19 @@ class Checker:
             if not isinstance(value, str):
                 continue
             if not value or any(char.isspace() for char in value):
-                self.add(value_path, "form.invalid_choice_value",
-                         "Mã phương án không được để trống và không chứa khoảng trắng.",
-                         "A choice value must be non-empty and contain no spaces.")
+                self.add(
+                    value_path,
+                    "form.invalid_choice_value",
+                    "Mã phương án không được để trống và không chứa khoảng trắng.",
+                    "A choice value must be non-empty and contain no spaces.",
+                )
             elif value in seen:
-                self.add(value_path, "form.duplicate_choice",
-                         f"Mã phương án “{value}” bị lặp (đã có ở vị trí {seen[value]}).",
-                         f"Choice value '{value}' is repeated (already at index {seen[value]}).")
+                self.add(
+                    value_path,
+                    "form.duplicate_choice",
+                    f"Mã phương án “{value}” bị lặp (đã có ở vị trí {seen[value]}).",
+                    f"Choice value '{value}' is repeated (already at index {seen[value]}).",
+                )
             else:
                 seen[value] = index
 
@@ -278,26 +338,41 @@ class Checker:
         try:
             node = parse(source)
         except ExpressionError as error:
-            self.add(path, "form.bad_expression",
-                     f"Biểu thức không đọc được: {error.message} (vị trí {error.position}).",
-                     f"Cannot parse expression: {error.message} (at position {error.position}).")
+            self.add(
+                path,
+                "form.bad_expression",
+                f"Biểu thức không đọc được: {error.message} (vị trí {error.position}).",
+                f"Cannot parse expression: {error.message} (at position {error.position}).",
+            )
             return None
         if not allow_current and uses_current(node):
-            self.add(path, "form.current_outside_constraint",
-                     "Dấu “.” (câu trả lời hiện tại) chỉ dùng trong điều kiện kiểm tra (constraint).",
-                     "'.' (the current answer) can only be used in a constraint.")
+            self.add(
+                path,
+                "form.current_outside_constraint",
+                "Dấu “.” (câu trả lời hiện tại) chỉ dùng trong điều kiện kiểm tra (constraint).",
+                "'.' (the current answer) can only be used in a constraint.",
+            )
         return node
 
     def check_question_expressions(self, entry: Declared) -> None:
-        fields = (("relevant", False), ("constraint", True), ("calculation", False), ("repeat_count", False),
-                  ("required_if", False))
+        fields = (
+            ("relevant", False),
+            ("constraint", True),
+            ("calculation", False),
+            ("repeat_count", False),
+            ("required_if", False),
+        )
         for field_name, allow_current in fields:
             path = join_path(entry.path, field_name)
             source = get(entry.node, field_name)
             if field_name == "repeat_count" and isinstance(source, str) and source.strip().isdigit():
                 if int(source) > MAX_REPEAT_INSTANCES:
-                    self.add(path, "form.repeat_count", f"Tối đa {MAX_REPEAT_INSTANCES} lần lặp.",
-                             f"At most {MAX_REPEAT_INSTANCES} instances.")
+                    self.add(
+                        path,
+                        "form.repeat_count",
+                        f"Tối đa {MAX_REPEAT_INSTANCES} lần lặp.",
+                        f"At most {MAX_REPEAT_INSTANCES} instances.",
+                    )
                 continue
             node = self.parse_expression(source, path, allow_current=allow_current)
             if node is None:
@@ -312,8 +387,9 @@ class Checker:
                 if name not in self.by_name:
                     self.unknown_question(join_path(entry.path, "trigger"), name)
 
-    def check_references(self, path: str, node: Node, entry: Declared | None, scope: str | None,
-                         *, allow_self: bool = False) -> None:
+    def check_references(
+        self, path: str, node: Node, entry: Declared | None, scope: str | None, *, allow_self: bool = False
+    ) -> None:
         """Names must be earlier answerable questions; a repeat's questions read from outside only via count/sum."""
         calls = [item for item in walk(node) if isinstance(item, Call) and item.name in AGGREGATES]
         aggregated = {arg.name for item in calls for arg in item.args if isinstance(arg, Ref)}
@@ -324,25 +400,34 @@ class Checker:
                 self.unknown_question(path, name)
                 continue
             if entry is not None and (target.order > entry.order or (target is entry and not allow_self)):
-                self.add(path, "form.forward_reference",
-                         f"Biểu thức dùng “{name}” nhưng câu hỏi này chưa được hỏi tới (nằm ở phía sau).",
-                         f"The expression uses '{name}', which is asked later (or is this question itself);"
-                         " only earlier questions can be used.")
+                self.add(
+                    path,
+                    "form.forward_reference",
+                    f"Biểu thức dùng “{name}” nhưng câu hỏi này chưa được hỏi tới (nằm ở phía sau).",
+                    f"The expression uses '{name}', which is asked later (or is this question itself);"
+                    " only earlier questions can be used.",
+                )
                 continue
             if target is entry:
                 continue
             if target.kind == "repeat":
                 if name not in counted or target.name == scope:
-                    self.add(path, "form.repeat_needs_aggregate",
-                             f"Nhóm lặp “{name}” chỉ dùng được trong count(${{{name}}}).",
-                             f"Repeat '{name}' can only be used as count(${{{name}}}).")
+                    self.add(
+                        path,
+                        "form.repeat_needs_aggregate",
+                        f"Nhóm lặp “{name}” chỉ dùng được trong count(${{{name}}}).",
+                        f"Repeat '{name}' can only be used as count(${{{name}}}).",
+                    )
                 continue
             if target.repeat is not None and target.repeat != scope and name not in aggregated:
-                self.add(path, "form.repeat_needs_aggregate",
-                         f"“{name}” nằm trong nhóm lặp “{target.repeat}”; ngoài nhóm lặp hãy dùng"
-                         f" count(${{{name}}}) hoặc sum(${{{name}}}).",
-                         f"'{name}' is inside repeat '{target.repeat}'; outside it use count(${{{name}}})"
-                         f" or sum(${{{name}}}).")
+                self.add(
+                    path,
+                    "form.repeat_needs_aggregate",
+                    f"“{name}” nằm trong nhóm lặp “{target.repeat}”; ngoài nhóm lặp hãy dùng"
+                    f" count(${{{name}}}) hoặc sum(${{{name}}}).",
+                    f"'{name}' is inside repeat '{target.repeat}'; outside it use count(${{{name}}})"
+                    f" or sum(${{{name}}}).",
+                )
                 continue
             self.check_answerable(path, target)
 
@@ -354,9 +439,12 @@ class Checker:
         try:
             node = parse_choice_filter(source)
         except ExpressionError as error:
-            self.add(path, "form.bad_expression",
-                     f"Biểu thức không đọc được: {error.message} (vị trí {error.position}).",
-                     f"Cannot parse expression: {error.message} (at position {error.position}).")
+            self.add(
+                path,
+                "form.bad_expression",
+                f"Biểu thức không đọc được: {error.message} (vị trí {error.position}).",
+                f"Cannot parse expression: {error.message} (at position {error.position}).",
+            )
             return
         known = {"name"}
         for choice in get(entry.node, "choices") or []:
@@ -364,30 +452,42 @@ class Checker:
             if isinstance(columns, dict):
                 known.update(columns)
         for column in sorted(choice_columns(node) - known):
-            self.add(path, "form.unknown_choice_column",
-                     f"Bộ lọc dùng cột “{column}” nhưng không phương án nào có cột này.",
-                     f"The filter uses column '{column}', which no choice has.")
+            self.add(
+                path,
+                "form.unknown_choice_column",
+                f"Bộ lọc dùng cột “{column}” nhưng không phương án nào có cột này.",
+                f"The filter uses column '{column}', which no choice has.",
+            )
         self.check_references(path, node, entry, entry.repeat)
 
     def unknown_question(self, path: str, name: str) -> None:
-        self.add(path, "form.unknown_reference",
-                 f"Biểu thức dùng “{name}” nhưng không có câu hỏi nào tên như vậy.",
-                 f"The expression uses '{name}', but no question has that name.")
+        self.add(
+            path,
+            "form.unknown_reference",
+            f"Biểu thức dùng “{name}” nhưng không có câu hỏi nào tên như vậy.",
+            f"The expression uses '{name}', but no question has that name.",
+        )
 
     def check_answerable(self, path: str, target: Declared) -> None:
         if target.kind in UNANSWERABLE_KINDS:
-            self.add(path, "form.unanswerable_reference",
-                     f"“{target.name}” là {target.kind}, không có câu trả lời để dùng trong biểu thức.",
-                     f"'{target.name}' is a {target.kind}; it has no answer an expression could read.")
+            self.add(
+                path,
+                "form.unanswerable_reference",
+                f"“{target.name}” là {target.kind}, không có câu trả lời để dùng trong biểu thức.",
+                f"'{target.name}' is a {target.kind}; it has no answer an expression could read.",
+            )
 
     def check_choice_literals(self, node: Node, path: str, current: Declared | None) -> None:
         for item in walk(node):
             if isinstance(item, Call) and item.name in ("selected", "count-selected"):
                 target = self.target_of(item.args[0], current)
                 if target is not None and target.kind is not None and target.kind not in SELECT_KINDS:
-                    self.add(path, "form.not_a_select",
-                             f"{item.name}() chỉ dùng cho câu hỏi lựa chọn; “{target.name}” không phải.",
-                             f"{item.name}() needs a select question; '{target.name}' is not one.")
+                    self.add(
+                        path,
+                        "form.not_a_select",
+                        f"{item.name}() chỉ dùng cho câu hỏi lựa chọn; “{target.name}” không phải.",
+                        f"{item.name}() needs a select question; '{target.name}' is not one.",
+                    )
                 elif item.name == "selected" and target is not None:
                     self.check_choice(path, target, item.args[1])
             elif isinstance(item, Comparison) and item.op in ("=", "!="):
@@ -408,6 +508,9 @@ class Checker:
         if values is None or not isinstance(value_node, Literal) or not isinstance(value_node.value, str):
             return
         if value_node.value and value_node.value not in values:
-            self.add(path, "form.unknown_choice",
-                     f"“{value_node.value}” không phải phương án của câu hỏi “{target.name}”.",
-                     f"'{value_node.value}' is not a choice of question '{target.name}'.")
+            self.add(
+                path,
+                "form.unknown_choice",
+                f"“{value_node.value}” không phải phương án của câu hỏi “{target.name}”.",
+                f"'{value_node.value}' is not a choice of question '{target.name}'.",
+            )

@@ -199,9 +199,16 @@ def _compile_question(question: Question, parent: int) -> CompiledQuestion:
                 for choice in question.choices
             )
     if isinstance(question, CalculateQuestion):
-        return CompiledQuestion(name=question.name, kind="calculate", question=question, parent=parent,
-                                relevant=parse(question.relevant) if question.relevant else None, constraint=None,
-                                choices=None, calculation=parse(question.calculation))
+        return CompiledQuestion(
+            name=question.name,
+            kind="calculate",
+            question=question,
+            parent=parent,
+            relevant=parse(question.relevant) if question.relevant else None,
+            constraint=None,
+            choices=None,
+            calculation=parse(question.calculation),
+        )
     assert not isinstance(question, (Group, RepeatGroup))
     default = None if question.default is UNSET else question.default
     return CompiledQuestion(
@@ -246,4 +253,3 @@ def compile_form(definition: FormDefinition | CompiledForm) -> CompiledForm:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return compiled
-

@@ -17,9 +17,7 @@ import msgspec
 from forms.errors import FormError
 from forms.spec import FormDefinition, Indicator, Level, Question, Rubric
 
-QUESTION_CLASSES: dict[str, type] = {
-    cls.__struct_config__.tag: cls for cls in get_args(Question)  # type: ignore[attr-defined]
-}
+QUESTION_CLASSES: dict[str, type[msgspec.Struct]] = {cls.__struct_config__.tag: cls for cls in get_args(Question)}
 _ELEMENT_TYPES = (Indicator, Level)
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
@@ -80,8 +78,12 @@ def decode_error(path: str, message: str) -> FormError:
             message_vi=f"Giá trị phải là {match['expected']} {match['bound']}.",
             message_en=f"Expected {match['expected']} {match['bound']}.",
         )
-    return FormError(path=path, code="form.invalid_structure",
-                     message_vi=f"Giá trị không hợp lệ: {message}.", message_en=f"{message}.")
+    return FormError(
+        path=path,
+        code="form.invalid_structure",
+        message_vi=f"Giá trị không hợp lệ: {message}.",
+        message_en=f"{message}.",
+    )
 
 
 class PieceDecoder:
@@ -105,7 +107,7 @@ class PieceDecoder:
                 return [self.decode(item, element, join_path(path, index)) for index, item in enumerate(raw)]
         if annotation == Rubric | None and isinstance(raw, dict):
             return self._struct(raw, Rubric, path, None)
-        if isinstance(annotation, type) and annotation in _ELEMENT_TYPES + (FormDefinition,) and isinstance(raw, dict):
+        if isinstance(annotation, type) and annotation in (*_ELEMENT_TYPES, FormDefinition) and isinstance(raw, dict):
             return self._struct(raw, annotation, path, None)
         self.errors.append(decode_error(path, message))
         return Unreadable(type_tag=None)
@@ -139,10 +141,10 @@ class PieceDecoder:
             return partial
         return self._struct(raw, cls, path, tag)
 
-    def _struct(self, raw: dict[str, Any], cls: type, path: str, tag: str | None) -> Any:
+    def _struct(self, raw: dict[str, Any], cls: type[msgspec.Struct], path: str, tag: str | None) -> Any:
         before = len(self.errors)
         struct_fields = {item.encode_name: item for item in msgspec.structs.fields(cls)}
-        tag_field = cls.__struct_config__.tag_field  # type: ignore[attr-defined]
+        tag_field = cls.__struct_config__.tag_field
         for key in raw:
             if key not in struct_fields and key != tag_field:
                 self.errors.append(decode_error(path, f"Object contains unknown field `{key}`"))
@@ -163,4 +165,3 @@ def decode_pieces(raw: dict[str, Any]) -> tuple[Unreadable, list[FormError]]:
     decoder = PieceDecoder()
     partial = decoder._struct(raw, FormDefinition, "", None)
     return partial, decoder.errors
-

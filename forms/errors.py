@@ -5,7 +5,7 @@ from __future__ import annotations
 from forms.spec import Base
 
 
-class FormError(Base):
+class FormError(Base, frozen=True):
     """One problem in a form definition.
 
     ``path`` points into the definition JSON, e.g. ``questions[3].choices[1].value`` or

@@ -32,13 +32,14 @@ def _columns(steps: list[Any]) -> list[str]:
     return [step.name for step in steps if step.kind not in _NOT_EXPORTED and step.kind != "repeat"]
 
 
-def export_rows(form: FormDefinition | CompiledForm, visit_id: str,
-                answers: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def export_rows(
+    form: FormDefinition | CompiledForm, visit_id: str, answers: Mapping[str, Any]
+) -> dict[str, list[dict[str, Any]]]:
     """A stored visit's rows, sheet by sheet; values as stored (select_multiple as a list, geopoint as a dict)."""
     compiled = compile_form(form)
     columns = export_columns(compiled)
     main: dict[str, Any] = {"visit_id": visit_id}
-    main.update({column: answers.get(column) for column in columns[MAIN_SHEET][len(KEY_COLUMNS):]})
+    main.update({column: answers.get(column) for column in columns[MAIN_SHEET][len(KEY_COLUMNS) :]})
     tables: dict[str, list[dict[str, Any]]] = {MAIN_SHEET: [main]}
     for name in compiled.repeats:
         instances = answers.get(name)
@@ -46,7 +47,7 @@ def export_rows(form: FormDefinition | CompiledForm, visit_id: str,
         for index, instance in enumerate(instances if isinstance(instances, list) else [], start=1):
             if isinstance(instance, Mapping):
                 row: dict[str, Any] = {"visit_id": visit_id, "instance": index}
-                row.update({column: instance.get(column) for column in columns[name][len(INSTANCE_COLUMNS):]})
+                row.update({column: instance.get(column) for column in columns[name][len(INSTANCE_COLUMNS) :]})
                 rows.append(row)
         tables[name] = rows
     return tables

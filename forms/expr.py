@@ -74,7 +74,9 @@ def tokenize(source: str) -> list[Token]:
     while pos < length:
         char = source[pos]
         if char.isspace():
-            pos = _SPACE.match(source, pos).end()  # type: ignore[union-attr]
+            space = _SPACE.match(source, pos)
+            assert space is not None  # source[pos] is whitespace, so \s+ matches here
+            pos = space.end()
             continue
         if char == "$":
             match = _BRACED_REF.match(source, pos)

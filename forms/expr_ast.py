@@ -34,8 +34,13 @@ class EvalContext:
 
     __slots__ = ("_today", "answers", "choice", "current")
 
-    def __init__(self, answers: Mapping[str, Any], current: Any = None, today: dt.date | None = None,
-                 choice: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        answers: Mapping[str, Any],
+        current: Any = None,
+        today: dt.date | None = None,
+        choice: Mapping[str, str] | None = None,
+    ) -> None:
         self.answers = answers
         self.current = current
         self._today = today.isoformat() if today is not None else None
@@ -274,4 +279,3 @@ def walk(node: Node) -> Iterator[Node]:
         current = stack.pop()
         yield current
         stack.extend(reversed(current.children()))
-

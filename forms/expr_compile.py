@@ -103,27 +103,26 @@ def _too_deep(node: Node) -> bool:
 
 
 def _value(node: Node) -> Evaluator:
-    kind = type(node)
-    if kind is Literal:
-        value = node.value  # type: ignore[attr-defined]
+    if type(node) is Literal:
+        value = node.value
         return lambda ctx: value
-    if kind is Ref:
-        return _ref(node.name)  # type: ignore[attr-defined]
-    if kind is Current:
+    if type(node) is Ref:
+        return _ref(node.name)
+    if type(node) is Current:
         return operator.attrgetter("current")
-    if kind is Comparison:
-        return _comparison(node, as_test=False)  # type: ignore[arg-type]
-    if kind is And or kind is Or or kind is RegexMatch:
+    if type(node) is Comparison:
+        return _comparison(node, as_test=False)
+    if type(node) is And or type(node) is Or or type(node) is RegexMatch:
         return _test(node)  # always a bool: the test is the value
-    if kind is Call:
-        return _call(node)  # type: ignore[arg-type]
-    if kind is Negate:
-        operand = _value(node.operand)  # type: ignore[attr-defined]
+    if type(node) is Call:
+        return _call(node)
+    if type(node) is Negate:
+        operand = _value(node.operand)
         return lambda ctx: arithmetic("-", 0, operand(ctx))
-    if kind is Arithmetic:
-        return _arithmetic(node)  # type: ignore[arg-type]
-    if kind is ChoiceColumn:
-        return _column(node.name)  # type: ignore[attr-defined]
+    if type(node) is Arithmetic:
+        return _arithmetic(node)
+    if type(node) is ChoiceColumn:
+        return _column(node.name)
     return node.evaluate  # a node type this module does not know: walk it
 
 
@@ -156,26 +155,25 @@ def _arithmetic(node: Arithmetic) -> Evaluator:
 
 
 def _test(node: Node) -> Test:
-    kind = type(node)
-    if kind is And or kind is Or:
+    if type(node) is And or type(node) is Or:
         return _junction(node)
-    if kind is Comparison:
-        return _comparison(node, as_test=True)  # type: ignore[arg-type]
-    if kind is Literal:
-        result = truthy(node.value)  # type: ignore[attr-defined]
+    if type(node) is Comparison:
+        return _comparison(node, as_test=True)
+    if type(node) is Literal:
+        result = truthy(node.value)
         return lambda ctx: result
-    if kind is Ref:
-        name = node.name  # type: ignore[attr-defined]
+    if type(node) is Ref:
+        name = node.name
 
         def ref_test(ctx: EvalContext) -> bool:
             value = ctx.answers.get(name)
             return value if value is True or value is False else truthy(value)
 
         return ref_test
-    if kind is RegexMatch:
-        return _regex(node)  # type: ignore[arg-type]
-    if kind is Call and node.name in _BOOL_FUNCTIONS:  # type: ignore[attr-defined]
-        return _call(node)  # type: ignore[arg-type]
+    if type(node) is RegexMatch:
+        return _regex(node)
+    if type(node) is Call and node.name in _BOOL_FUNCTIONS:
+        return _call(node)
     value = _value(node)
     return lambda ctx: truthy(value(ctx))
 
@@ -187,9 +185,9 @@ def _junction(node: Node) -> Test:
     stack = [node]
     while stack:
         current = stack.pop()
-        if type(current) is kind:
-            stack.append(current.right)  # type: ignore[attr-defined]
-            stack.append(current.left)  # type: ignore[attr-defined]
+        if type(current) is kind and isinstance(current, (And, Or)):  # isinstance: for the type checker
+            stack.append(current.right)
+            stack.append(current.left)
         else:
             operands.append(current)
     tests = tuple(_test(operand) for operand in operands)
@@ -199,7 +197,7 @@ def _junction(node: Node) -> Test:
             return lambda ctx: first(ctx) and second(ctx)
 
         def all_(ctx: EvalContext) -> bool:
-            for test in tests:
+            for test in tests:  # noqa: SIM110 -- a plain loop: all() over a generator costs more per call
                 if not test(ctx):
                     return False
             return True
@@ -210,7 +208,7 @@ def _junction(node: Node) -> Test:
         return lambda ctx: first(ctx) or second(ctx)
 
     def any_(ctx: EvalContext) -> bool:
-        for test in tests:
+        for test in tests:  # noqa: SIM110 -- a plain loop: any() over a generator costs more per call
             if test(ctx):
                 return True
         return False
@@ -241,9 +239,9 @@ def _compare_truth(op: str, left: Any, right: Any) -> bool:
 def _constant(node: Node) -> Any:
     """The value of a literal or of true()/false(), else _NO_CONSTANT."""
     if type(node) is Literal:
-        return node.value  # type: ignore[attr-defined]
-    if type(node) is Call and node.name in ("true", "false"):  # type: ignore[attr-defined]
-        return node.name == "true"  # type: ignore[attr-defined]
+        return node.value
+    if type(node) is Call and node.name in ("true", "false"):
+        return node.name == "true"
     return _NO_CONSTANT
 
 
@@ -251,8 +249,9 @@ def _comparison(node: Comparison, as_test: bool) -> Evaluator:
     op = node.op
     slow = _compare_truth if as_test else compare
     constant = _constant(node.right)
-    if constant is not _NO_CONSTANT and type(node.left) in (Ref, Current):
-        fast = _against_constant(op, node.left, constant, slow)
+    subject = node.left
+    if constant is not _NO_CONSTANT and (type(subject) is Ref or type(subject) is Current):
+        fast = _against_constant(op, subject, constant, slow)
         if fast is not None:
             return fast
     left, right = _value(node.left), _value(node.right)
@@ -268,7 +267,9 @@ def _comparison(node: Comparison, as_test: bool) -> Evaluator:
     return comparison
 
 
-def _against_constant(op: str, subject: Node, constant: Any, slow: Callable[[str, Any, Any], Any]) -> Evaluator | None:
+def _against_constant(
+    op: str, subject: Ref | Current, constant: Any, slow: Callable[[str, Any, Any], Any]
+) -> Evaluator | None:
     """``${q} <op> literal`` with a fast path for the one value type the literal makes easy.
 
     The fast path is the branch ``compare`` itself takes for that pair of types: it applies
@@ -288,7 +289,7 @@ def _against_constant(op: str, subject: Node, constant: Any, slow: Callable[[str
     else:
         return None
     apply = _OPERATORS[op]
-    if type(subject) is Current:
+    if isinstance(subject, Current):  # no subclasses; isinstance lets the type checker narrow the rest to Ref
 
         def current_vs_constant(ctx: EvalContext) -> Any:
             value = ctx.current
@@ -297,7 +298,7 @@ def _against_constant(op: str, subject: Node, constant: Any, slow: Callable[[str
             return slow(op, value, constant)
 
         return current_vs_constant
-    name = subject.name  # type: ignore[attr-defined]
+    name = subject.name
 
     def ref_vs_constant(ctx: EvalContext) -> Any:
         value = ctx.answers.get(name)

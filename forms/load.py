@@ -53,17 +53,27 @@ def _to_python(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
         try:
             data = msgspec.json.decode(data)
         except msgspec.DecodeError as error:
-            raise FormDefinitionError([
-                FormError(path="", code="form.invalid_json",
-                          message_vi=f"Tệp không phải JSON hợp lệ: {error}.",
-                          message_en=f"Not valid JSON: {error}."),
-            ]) from None
+            raise FormDefinitionError(
+                [
+                    FormError(
+                        path="",
+                        code="form.invalid_json",
+                        message_vi=f"Tệp không phải JSON hợp lệ: {error}.",
+                        message_en=f"Not valid JSON: {error}.",
+                    ),
+                ]
+            ) from None
     if not isinstance(data, dict):
-        raise FormDefinitionError([
-            FormError(path="", code="form.invalid_structure",
-                      message_vi="Mẫu phiếu phải là một đối tượng JSON.",
-                      message_en="A form definition must be a JSON object."),
-        ])
+        raise FormDefinitionError(
+            [
+                FormError(
+                    path="",
+                    code="form.invalid_structure",
+                    message_vi="Mẫu phiếu phải là một đối tượng JSON.",
+                    message_en="A form definition must be a JSON object.",
+                ),
+            ]
+        )
     return data
 
 

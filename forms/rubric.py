@@ -11,7 +11,7 @@ from forms.expr_ast import EvalContext
 from forms.spec import Base, FormDefinition, Label
 
 
-class Score(Base):
+class Score(Base, frozen=True):
     """Indicator results and the household's level.
 
     ``level`` / ``level_name`` are None when the form has no rubric, or when no level's

@@ -28,7 +28,8 @@ class Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     """Common config for every wire type of the forms package.
 
     msgspec applies ``kw_only`` per class, so subclasses mixing required and optional
-    fields repeat it.
+    fields repeat it. Subclasses also repeat ``frozen=True``: msgspec inherits it at run time,
+    but type checkers read each class's own keywords (``dataclass_transform``).
     """
 
 
@@ -43,14 +44,14 @@ Unset = msgspec.UnsetType
 AnswerValue = str | int | float | bool | list[str]
 
 
-class Choice(Base):
+class Choice(Base, frozen=True):
     value: str
     label: Label
     # Extra columns of the choices sheet (e.g. the province a district belongs to), read by choice_filter.
     columns: dict[str, str] | Unset = UNSET
 
 
-class QuestionBase(Base, tag_field="type"):
+class QuestionBase(Base, tag_field="type", frozen=True):
     name: str
     label: Label
     hint: Label | None = None
@@ -67,48 +68,48 @@ class QuestionBase(Base, tag_field="type"):
     required_if: str | Unset = UNSET
 
 
-class TextQuestion(QuestionBase, tag="text"):
+class TextQuestion(QuestionBase, tag="text", frozen=True):
     max_length: PositiveInt = DEFAULT_TEXT_MAX_LENGTH
 
 
-class IntegerQuestion(QuestionBase, tag="integer"):
+class IntegerQuestion(QuestionBase, tag="integer", frozen=True):
     min: int | None = None
     max: int | None = None
 
 
-class DecimalQuestion(QuestionBase, tag="decimal"):
+class DecimalQuestion(QuestionBase, tag="decimal", frozen=True):
     min: float | None = None
     max: float | None = None
 
 
-class SelectOneQuestion(QuestionBase, tag="select_one", kw_only=True):
+class SelectOneQuestion(QuestionBase, tag="select_one", kw_only=True, frozen=True):
     choices: list[Choice]
     # Which choices are offered: bare names are the choice's columns (`name` is its value), ${q} answers.
     choice_filter: str | Unset = UNSET
 
 
-class SelectMultipleQuestion(QuestionBase, tag="select_multiple", kw_only=True):
+class SelectMultipleQuestion(QuestionBase, tag="select_multiple", kw_only=True, frozen=True):
     choices: list[Choice]
     choice_filter: str | Unset = UNSET
 
 
-class BooleanQuestion(QuestionBase, tag="boolean"):
+class BooleanQuestion(QuestionBase, tag="boolean", frozen=True):
     pass
 
 
-class DateQuestion(QuestionBase, tag="date"):
+class DateQuestion(QuestionBase, tag="date", frozen=True):
     pass
 
 
-class TimeQuestion(QuestionBase, tag="time"):
+class TimeQuestion(QuestionBase, tag="time", frozen=True):
     """Answered as "HH:MM", "HH:MM:SS" or "HH:MM:SS.sss+07:00" (ODK Collect's shape)."""
 
 
-class DateTimeQuestion(QuestionBase, tag="datetime"):
+class DateTimeQuestion(QuestionBase, tag="datetime", frozen=True):
     """Answered as ISO 8601, e.g. "2024-05-01T14:30:00.000+07:00"."""
 
 
-class RangeQuestion(QuestionBase, tag="range", kw_only=True):
+class RangeQuestion(QuestionBase, tag="range", kw_only=True, frozen=True):
     """A number on a slider from start to end in steps of step (ODK's `range`)."""
 
     start: float
@@ -116,11 +117,11 @@ class RangeQuestion(QuestionBase, tag="range", kw_only=True):
     step: PositiveFloat = 1.0
 
 
-class GeopointQuestion(QuestionBase, tag="geopoint"):
+class GeopointQuestion(QuestionBase, tag="geopoint", frozen=True):
     accuracy_threshold_m: PositiveFloat = DEFAULT_GEOPOINT_ACCURACY_M
 
 
-class PhotoQuestion(QuestionBase, tag="photo"):
+class PhotoQuestion(QuestionBase, tag="photo", frozen=True):
     # None means "not given": it becomes 1 for a required photo, else 0.
     min_count: NonNegativeInt | None = None
     max_count: PositiveInt = DEFAULT_PHOTO_MAX_COUNT
@@ -132,11 +133,11 @@ class PhotoQuestion(QuestionBase, tag="photo"):
             msgspec.structs.force_setattr(self, "min_count", 1 if self.required else 0)
 
 
-class NoteQuestion(QuestionBase, tag="note"):
+class NoteQuestion(QuestionBase, tag="note", frozen=True):
     """Text shown to the team member; never answered."""
 
 
-class CalculateQuestion(Base, tag="calculate", tag_field="type", kw_only=True):
+class CalculateQuestion(Base, tag="calculate", tag_field="type", kw_only=True, frozen=True):
     """A value the server computes from earlier answers and stores with the visit (never asked)."""
 
     name: str
@@ -147,7 +148,7 @@ class CalculateQuestion(Base, tag="calculate", tag_field="type", kw_only=True):
     trigger: list[str] | Unset = UNSET
 
 
-class Group(Base, tag="group", tag_field="type", kw_only=True):
+class Group(Base, tag="group", tag_field="type", kw_only=True, frozen=True):
     name: str
     label: Label
     hint: Label | None = None
@@ -155,7 +156,7 @@ class Group(Base, tag="group", tag_field="type", kw_only=True):
     questions: list[Question]
 
 
-class RepeatGroup(Base, tag="repeat", tag_field="type", kw_only=True):
+class RepeatGroup(Base, tag="repeat", tag_field="type", kw_only=True, frozen=True):
     """Questions asked once per instance (e.g. per person); answered as a list of objects by question name."""
 
     name: str
@@ -187,7 +188,7 @@ Question = (
 )
 
 
-class Indicator(Base):
+class Indicator(Base, frozen=True):
     """A yes/no fact about a household, computed from answers (condition names questions)."""
 
     name: str
@@ -195,7 +196,7 @@ class Indicator(Base):
     condition: str
 
 
-class Level(Base):
+class Level(Base, frozen=True):
     """A skill level; its condition names indicators."""
 
     value: int
@@ -203,13 +204,13 @@ class Level(Base):
     condition: str
 
 
-class Rubric(Base):
+class Rubric(Base, frozen=True):
     indicators: list[Indicator]
     # Ordered lowest → highest; a household's level is the highest one whose condition holds.
     levels: list[Level]
 
 
-class FormDefinition(Base, kw_only=True):
+class FormDefinition(Base, kw_only=True, frozen=True):
     id: str
     # Optional on input: when empty, loading derives one from the content (see forms.load).
     version: str = ""
@@ -222,4 +223,7 @@ class FormDefinition(Base, kw_only=True):
 
 def question_type(question: Question) -> str:
     """The wire tag of a question (``"text"``, ``"group"``, …)."""
-    return type(question).__struct_config__.tag  # type: ignore[return-value]
+    tag = type(question).__struct_config__.tag
+    if not isinstance(tag, str):  # msgspec also allows int tags; every question class declares a str one
+        raise TypeError(f"{type(question).__name__} has no text tag")
+    return tag

@@ -21,12 +21,16 @@ from forms.xlsform_mapping import Converter, Rows
 
 # Functions of ODK's XPath that forms here cannot use, and what to write instead.
 FUNCTION_ADVICE = {
-    "pulldata": ("đưa dữ liệu tra cứu vào trang choices và dùng choice_filter, hoặc tính từ câu trả lời trước",
-                 "put the lookup data on the choices sheet and use choice_filter, or compute it from earlier answers"),
+    "pulldata": (
+        "đưa dữ liệu tra cứu vào trang choices và dùng choice_filter, hoặc tính từ câu trả lời trước",
+        "put the lookup data on the choices sheet and use choice_filter, or compute it from earlier answers",
+    ),
     "indexed-repeat": ("dùng count() hoặc sum() trên nhóm lặp", "use count() or sum() over the repeat"),
     "position": ("dùng count() trên nhóm lặp", "use count() over the repeat"),
-    "once": ("bỏ once(): máy chủ tính mỗi phép tính một lần khi phiếu đến",
-             "drop once(): the server computes each calculation once, when the visit arrives"),
+    "once": (
+        "bỏ once(): máy chủ tính mỗi phép tính một lần khi phiếu đến",
+        "drop once(): the server computes each calculation once, when the visit arrives",
+    ),
     "now": ("dùng dòng start/end (ứng dụng tự ghi thời gian)", "use the start/end rows (the app records the times)"),
     "jr:choice-name": ("so sánh với mã phương án", "compare with the choice value"),
 }
@@ -105,12 +109,14 @@ def _expression_error(path: str, column: str, source: str, error: ExpressionErro
     for function, (vi, en) in FUNCTION_ADVICE.items():
         if re.search(rf"(?<![\w-]){re.escape(function)}\s*\(", source):
             return FormError(
-                path=path, code="xlsform.unsupported",
+                path=path,
+                code="xlsform.unsupported",
                 message_vi=f"Biểu thức {column} “{source}” dùng {function}() chưa được hỗ trợ; hãy {vi}.",
                 message_en=f"The {column} expression '{source}' uses {function}(), which is not supported; {en}.",
             )
     return FormError(
-        path=path, code="xlsform.unsupported",
+        path=path,
+        code="xlsform.unsupported",
         message_vi=f"Biểu thức {column} “{source}” dùng cú pháp chưa hỗ trợ: {error.message}.",
         message_en=f"The {column} expression '{source}' uses unsupported syntax: {error.message}.",
     )

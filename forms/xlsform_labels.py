@@ -12,10 +12,31 @@ from forms.labels import LANGUAGE_CODE, REQUIRED_LANGUAGE
 _CODE_IN_NAME = re.compile(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\)\s*$")
 # Language names people write in XLSForm headers without a code (pyxform's examples use several).
 LANGUAGE_NAMES = {
-    "vietnamese": "vi", "tiếng việt": "vi", "english": "en", "french": "fr", "français": "fr", "chinese": "zh",
-    "spanish": "es", "español": "es", "portuguese": "pt", "swahili": "sw", "arabic": "ar", "hindi": "hi",
-    "khmer": "km", "lao": "lo", "thai": "th", "japanese": "ja", "korean": "ko", "russian": "ru", "german": "de",
-    "indonesian": "id", "burmese": "my", "hmong": "hmn", "nepali": "ne", "bengali": "bn", "amharic": "am",
+    "vietnamese": "vi",
+    "tiếng việt": "vi",
+    "english": "en",
+    "french": "fr",
+    "français": "fr",
+    "chinese": "zh",
+    "spanish": "es",
+    "español": "es",
+    "portuguese": "pt",
+    "swahili": "sw",
+    "arabic": "ar",
+    "hindi": "hi",
+    "khmer": "km",
+    "lao": "lo",
+    "thai": "th",
+    "japanese": "ja",
+    "korean": "ko",
+    "russian": "ru",
+    "german": "de",
+    "indonesian": "id",
+    "burmese": "my",
+    "hmong": "hmn",
+    "nepali": "ne",
+    "bengali": "bn",
+    "amharic": "am",
 }
 
 
@@ -62,29 +83,34 @@ class LabelReader:
             return None
         if REQUIRED_LANGUAGE not in found:
             self.without_vietnamese += 1
-            fallback = (self.default_code and found.get(self.default_code)) or found.get("en") or next(
-                iter(found.values()))
+            fallback = (
+                (self.default_code and found.get(self.default_code)) or found.get("en") or next(iter(found.values()))
+            )
             found = {REQUIRED_LANGUAGE: fallback, **found}
         return found
 
     def warnings(self) -> list[FormError]:
         found = [
             FormError(
-                path=f"survey.label::{language}", code="xlsform.unknown_language",
+                path=f"survey.label::{language}",
+                code="xlsform.unknown_language",
                 message_vi=f"Không nhận ra ngôn ngữ “{language}”; cột này được bỏ qua. Hãy ghi mã ngôn ngữ, ví dụ"
-                           f" “{language} (fr)”.",
+                f" “{language} (fr)”.",
                 message_en=f"Language '{language}' is not recognised, so its columns were ignored. Add its code,"
-                           f" e.g. '{language} (fr)'.",
+                f" e.g. '{language} (fr)'.",
             )
             for language in sorted(self.unknown_languages)
         ]
         if self.without_vietnamese:
             code = self.default_code or "en"
-            found.append(FormError(
-                path="survey.label::Vietnamese (vi)", code="xlsform.no_vietnamese",
-                message_vi=f"{self.without_vietnamese} nội dung không có tiếng Việt; tạm dùng ngôn ngữ mặc định"
-                           f" ({code}). Hãy thêm cột label::Vietnamese (vi).",
-                message_en=f"{self.without_vietnamese} text(s) have no Vietnamese; the default language ({code})"
-                           " is shown instead. Add label::Vietnamese (vi) columns.",
-            ))
+            found.append(
+                FormError(
+                    path="survey.label::Vietnamese (vi)",
+                    code="xlsform.no_vietnamese",
+                    message_vi=f"{self.without_vietnamese} nội dung không có tiếng Việt; tạm dùng ngôn ngữ mặc định"
+                    f" ({code}). Hãy thêm cột label::Vietnamese (vi).",
+                    message_en=f"{self.without_vietnamese} text(s) have no Vietnamese; the default language ({code})"
+                    " is shown instead. Add label::Vietnamese (vi) columns.",
+                )
+            )
         return found

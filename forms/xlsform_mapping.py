@@ -37,16 +37,28 @@ TYPE_MAP = {
 # Rows the phone fills by itself. The app already sends the visit's start and end time and which app
 # sent it, so none of them becomes a question.
 METADATA = {
-    "start": "the visit's started_at", "end": "the visit's finished_at", "today": "the visit's started_at date",
-    "deviceid": "the app name and version sent with each visit", "audit": None, "username": "the signed-in member",
-    "phonenumber": None, "simserial": None, "subscriberid": None, "email": None, "start-geopoint": "the visit's location",
+    "start": "the visit's started_at",
+    "end": "the visit's finished_at",
+    "today": "the visit's started_at date",
+    "deviceid": "the app name and version sent with each visit",
+    "audit": None,
+    "username": "the signed-in member",
+    "phonenumber": None,
+    "simserial": None,
+    "subscriberid": None,
+    "email": None,
+    "start-geopoint": "the visit's location",
 }
 # Types we refuse, and what to use instead (English; the Vietnamese is written beside it below).
 INSTEAD = {
-    "select_one_from_file": ("đưa danh sách vào trang choices (lọc bằng choice_filter)",
-                             "put the list on the choices sheet (narrow it with choice_filter)"),
-    "select_multiple_from_file": ("đưa danh sách vào trang choices (lọc bằng choice_filter)",
-                                  "put the list on the choices sheet (narrow it with choice_filter)"),
+    "select_one_from_file": (
+        "đưa danh sách vào trang choices (lọc bằng choice_filter)",
+        "put the list on the choices sheet (narrow it with choice_filter)",
+    ),
+    "select_multiple_from_file": (
+        "đưa danh sách vào trang choices (lọc bằng choice_filter)",
+        "put the list on the choices sheet (narrow it with choice_filter)",
+    ),
     "loop": ("dùng nhóm lặp (begin repeat … end repeat)", "use a repeat (begin repeat … end repeat)"),
     "include": ("chép các dòng vào chính mẫu phiếu này", "copy the rows into this form"),
     "xml-external": ("đưa dữ liệu vào trang choices", "put the data on the choices sheet"),
@@ -62,10 +74,26 @@ INSTEAD = {
     "hidden": ("dùng dòng calculate", "use a calculate row"),
 }
 # Survey columns we read; any other column is ignored with a warning.
-SURVEY_COLUMNS = frozenset({
-    "type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message", "calculation",
-    "default", "read_only", "choice_filter", "trigger", "repeat_count", "appearance", "parameters",
-})
+SURVEY_COLUMNS = frozenset(
+    {
+        "type",
+        "name",
+        "label",
+        "hint",
+        "required",
+        "relevant",
+        "constraint",
+        "constraint_message",
+        "calculation",
+        "default",
+        "read_only",
+        "choice_filter",
+        "trigger",
+        "repeat_count",
+        "appearance",
+        "parameters",
+    }
+)
 # Display-only columns dropped without a word (the phone app lays questions out itself).
 QUIET_COLUMNS = frozenset({"appearance", "list_name"})
 CHOICE_COLUMNS = frozenset({"list_name", "name", "label"})
@@ -77,8 +105,22 @@ _MAX_PIXELS = re.compile(r"\s*max-pixels\s*=\s*[0-9]+\s*")
 def _base_column(header: str) -> str:
     """``label::Vietnamese (vi)`` → ``label``; ``bind::foo`` stays whole (it is not ours)."""
     base = header.split("::", 1)[0].strip()
-    return base if base in ("label", "hint", "constraint_message", "required_message", "media", "image", "audio",
-                            "video", "guidance_hint") else header.strip()
+    return (
+        base
+        if base
+        in (
+            "label",
+            "hint",
+            "constraint_message",
+            "required_message",
+            "media",
+            "image",
+            "audio",
+            "video",
+            "guidance_hint",
+        )
+        else header.strip()
+    )
 
 
 class Rows:
@@ -130,11 +172,14 @@ class Rows:
         for sheet, columns in (("survey", self.ignored_columns), ("choices", self.ignored_choice_columns)):
             for column, rows in sorted(columns.items()):
                 shown = ", ".join(str(row) for row in rows[:5]) + (" …" if len(rows) > 5 else "")
-                found.append(FormError(
-                    path=f"{sheet}.{column}", code="xlsform.ignored_column",
-                    message_vi=f"Cột “{column}” không dùng trong Gõ Cửa nên được bỏ qua (dòng {shown}).",
-                    message_en=f"Column '{column}' is not used by Gõ Cửa and was ignored (rows {shown}).",
-                ))
+                found.append(
+                    FormError(
+                        path=f"{sheet}.{column}",
+                        code="xlsform.ignored_column",
+                        message_vi=f"Cột “{column}” không dùng trong Gõ Cửa nên được bỏ qua (dòng {shown}).",
+                        message_en=f"Column '{column}' is not used by Gõ Cửa and was ignored (rows {shown}).",
+                    )
+                )
         return found
 
 
@@ -167,8 +212,13 @@ class Converter:
         select = name.removesuffix("_other")
         if select == name or "or_other" not in self.rows.types.get(select, ""):
             return None
-        return {"type": "text", "name": name, "label": {"vi": "Ghi rõ lựa chọn khác", "en": "Specify other"},
-                "required": True, "relevant": f"selected(${{{select}}}, 'other')"}
+        return {
+            "type": "text",
+            "name": name,
+            "label": {"vi": "Ghi rõ lựa chọn khác", "en": "Specify other"},
+            "required": True,
+            "relevant": f"selected(${{{select}}}, 'other')",
+        }
 
     def convert(self, node: Mapping[str, Any], name: str) -> dict[str, Any] | None:
         pyxform_type = str(node.get("type", ""))
@@ -178,12 +228,21 @@ class Converter:
             return None  # listed once by metadata_warning
         kind = TYPE_MAP.get(pyxform_type)
         if kind is None or "from_file" in sheet_type:
-            vi, en = INSTEAD.get(first_word, INSTEAD.get(pyxform_type, (
-                "dùng một loại câu hỏi trong: " + ", ".join(sorted(set(TYPE_MAP.values()))),
-                "use one of: " + ", ".join(sorted(set(TYPE_MAP.values()))))))
-            self.refuse(self.rows.path(name, "type"),
-                        f"Dòng “{name}”: loại câu hỏi “{sheet_type}” chưa được hỗ trợ; hãy {vi}.",
-                        f"Row '{name}': question type '{sheet_type}' is not supported; {en}.")
+            vi, en = INSTEAD.get(
+                first_word,
+                INSTEAD.get(
+                    pyxform_type,
+                    (
+                        "dùng một loại câu hỏi trong: " + ", ".join(sorted(set(TYPE_MAP.values()))),
+                        "use one of: " + ", ".join(sorted(set(TYPE_MAP.values()))),
+                    ),
+                ),
+            )
+            self.refuse(
+                self.rows.path(name, "type"),
+                f"Dòng “{name}”: loại câu hỏi “{sheet_type}” chưa được hỗ trợ; hãy {vi}.",
+                f"Row '{name}': question type '{sheet_type}' is not supported; {en}.",
+            )
             self.children(node.get("children", []))  # still list each unsupported row inside it
             return None
         question: dict[str, Any] = {"type": kind, "name": name}
@@ -207,9 +266,11 @@ class Converter:
             if trigger:
                 question["trigger"] = [str(item) for item in trigger]
         elif node.get("trigger"):
-            self.refuse(self.rows.path(name, "trigger"),
-                        f"Dòng “{name}”: trigger chỉ dùng cho dòng calculate.",
-                        f"Row '{name}': trigger is only supported on calculate rows.")
+            self.refuse(
+                self.rows.path(name, "trigger"),
+                f"Dòng “{name}”: trigger chỉ dùng cho dòng calculate.",
+                f"Row '{name}': trigger is only supported on calculate rows.",
+            )
         if kind in ("group", "repeat"):
             question.pop("required", None)
             if kind == "repeat":
@@ -242,11 +303,13 @@ class Converter:
             if kind == "calculate":
                 question["calculation"] = str(calculation)
             else:
-                self.refuse(self.rows.path(name, "calculation"),
-                            f"Dòng “{name}”: chỉ dòng calculate mới có cột calculation; dùng một dòng calculate,"
-                            " hoặc cột default để điền sẵn.",
-                            f"Row '{name}': only calculate rows take a calculation; add a calculate row, or use"
-                            " default to prefill.")
+                self.refuse(
+                    self.rows.path(name, "calculation"),
+                    f"Dòng “{name}”: chỉ dòng calculate mới có cột calculation; dùng một dòng calculate,"
+                    " hoặc cột default để điền sẵn.",
+                    f"Row '{name}': only calculate rows take a calculation; add a calculate row, or use"
+                    " default to prefill.",
+                )
         readonly = str(bind.get("readonly", "")).strip().lower()
         if readonly in YES and kind not in ("calculate", "group", "repeat", "note"):
             question["read_only"] = True
@@ -266,9 +329,11 @@ class Converter:
             if threshold:
                 question["accuracy_threshold_m"] = float(threshold)
         except ValueError:
-            self.refuse(self.rows.path(question["name"], "parameters"),
-                        f"Dòng “{question['name']}”: độ chính xác GPS “{threshold}” không phải là số.",
-                        f"Row '{question['name']}': GPS accuracy '{threshold}' is not a number.")
+            self.refuse(
+                self.rows.path(question["name"], "parameters"),
+                f"Dòng “{question['name']}”: độ chính xác GPS “{threshold}” không phải là số.",
+                f"Row '{question['name']}': GPS accuracy '{threshold}' is not a number.",
+            )
 
     def _parameters(self, parameters: Any, question: dict[str, Any], kind: str) -> None:
         name = question["name"]
@@ -279,20 +344,25 @@ class Converter:
                 question["end"] = float(given.get("end", 10))
                 question["step"] = float(given.get("step", 1))
             except (TypeError, ValueError):
-                self.refuse(self.rows.path(name, "parameters"),
-                            f"Dòng “{name}”: start, end và step của thanh trượt phải là số.",
-                            f"Row '{name}': a range's start, end and step must be numbers.")
+                self.refuse(
+                    self.rows.path(name, "parameters"),
+                    f"Dòng “{name}”: start, end và step của thanh trượt phải là số.",
+                    f"Row '{name}': a range's start, end and step must be numbers.",
+                )
             return
         if not parameters or kind == "geopoint":
             return  # geopoint: capture-accuracy / warning-accuracy, read from control above
         if kind == "photo" and isinstance(parameters, str) and _MAX_PIXELS.fullmatch(parameters):
             return
         shown = parameters if isinstance(parameters, str) else " ".join(f"{k}={v}" for k, v in parameters.items())
-        self.warnings.append(FormError(
-            path=self.rows.path(name, "parameters"), code="xlsform.ignored_column",
-            message_vi=f"Dòng “{name}”: tham số “{shown}” không dùng trong Gõ Cửa nên được bỏ qua.",
-            message_en=f"Row '{name}': parameters '{shown}' are not used by Gõ Cửa and were ignored.",
-        ))
+        self.warnings.append(
+            FormError(
+                path=self.rows.path(name, "parameters"),
+                code="xlsform.ignored_column",
+                message_vi=f"Dòng “{name}”: tham số “{shown}” không dùng trong Gõ Cửa nên được bỏ qua.",
+                message_en=f"Row '{name}': parameters '{shown}' are not used by Gõ Cửa and were ignored.",
+            )
+        )
 
     def _default(self, default: Any, question: dict[str, Any], kind: str) -> None:
         if default in (None, ""):
@@ -300,9 +370,11 @@ class Converter:
         name = question["name"]
         text = str(default).strip()
         if "${" in text or "(" in text:
-            self.refuse(self.rows.path(name, "default"),
-                        f"Dòng “{name}”: giá trị mặc định tính từ biểu thức chưa được hỗ trợ; dùng một dòng calculate.",
-                        f"Row '{name}': a default computed from an expression is not supported; use a calculate row.")
+            self.refuse(
+                self.rows.path(name, "default"),
+                f"Dòng “{name}”: giá trị mặc định tính từ biểu thức chưa được hỗ trợ; dùng một dòng calculate.",
+                f"Row '{name}': a default computed from an expression is not supported; use a calculate row.",
+            )
             return
         value: Any = text
         if kind == "integer":
@@ -327,9 +399,14 @@ class Converter:
             if value == "other" and "or_other" in self.rows.types.get(str(node.get("name")), ""):
                 label = {"vi": "Khác", "en": "Other"}
             entry: dict[str, Any] = {"value": value, "label": label or {"vi": value, "en": value}}
-            columns = {str(key): str(column) for key, column in choice.items()
-                       if key not in CHOICE_COLUMNS and not str(key).startswith("$")
-                       and key not in ("media", "image", "audio", "video") and column not in (None, "")}
+            columns = {
+                str(key): str(column)
+                for key, column in choice.items()
+                if key not in CHOICE_COLUMNS
+                and not str(key).startswith("$")
+                and key not in ("media", "image", "audio", "video")
+                and column not in (None, "")
+            }
             if columns:
                 entry["columns"] = columns
             choices.append(entry)
@@ -337,8 +414,11 @@ class Converter:
 
     def metadata_warning(self) -> list[FormError]:
         # From the sheet, not pyxform's tree: pyxform moves some (audit) into its own meta group.
-        found = [(name, kind.split()[0]) for name, kind in self.rows.types.items()
-                 if kind.split() and kind.split()[0] in METADATA]
+        found = [
+            (name, kind.split()[0])
+            for name, kind in self.rows.types.items()
+            if kind.split() and kind.split()[0] in METADATA
+        ]
         if not found:
             return []
         parts = []
@@ -346,8 +426,13 @@ class Converter:
             meaning = METADATA.get(kind)
             parts.append(f"{name} ({meaning})" if meaning else f"{name} (not collected)")
         shown = ", ".join(parts)
-        return [FormError(
-            path="survey.type", code="xlsform.metadata_ignored",
-            message_vi=f"Các dòng siêu dữ liệu không thành câu hỏi; ứng dụng tự ghi thời gian và thiết bị: {shown}.",
-            message_en=f"Metadata rows do not become questions; the app records times and device itself: {shown}.",
-        )]
+        return [
+            FormError(
+                path="survey.type",
+                code="xlsform.metadata_ignored",
+                message_vi=(
+                    f"Các dòng siêu dữ liệu không thành câu hỏi; ứng dụng tự ghi thời gian và thiết bị: {shown}."
+                ),
+                message_en=f"Metadata rows do not become questions; the app records times and device itself: {shown}.",
+            )
+        ]

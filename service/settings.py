@@ -105,4 +105,4 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         data_dir = values.pop("data_dir", None)
         # str → bool/float coercion, with a clear error naming a mistyped variable.
         settings = msgspec.convert(values, cls, strict=False)
-        return settings if data_dir is None else msgspec.structs.replace(settings, data_dir=Path(data_dir))
+        return settings if data_dir is None else msgspec.structs.replace(settings, data_dir=Path(str(data_dir)))

@@ -16,17 +16,22 @@ from service.http.paging import Page
 class AreaController(Controller):
     path = "/api/v1/areas"
     request_max_body_size = limits.RECORD_BYTES
-    tags = ["areas"]
+    tags = ("areas",)
 
     @get("/", summary="Areas in my scope (filter by parent code or level); closed ones on request")
     async def list_areas(
-        self, db_session: DbSession, actor: CurrentActor,
-        parent: FromQuery[str | None] = None, level: FromQuery[str | None] = None,
+        self,
+        db_session: DbSession,
+        actor: CurrentActor,
+        parent: FromQuery[str | None] = None,
+        level: FromQuery[str | None] = None,
         include_closed: FromQuery[bool] = False,
-        cursor: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
     ) -> Page[AreaOut]:
-        return await areas_service.list_areas(db_session, actor, parent=parent, level=level,
-                                              include_closed=include_closed, cursor=cursor, limit=limit)
+        return await areas_service.list_areas(
+            db_session, actor, parent=parent, level=level, include_closed=include_closed, cursor=cursor, limit=limit
+        )
 
     @get("/{code:str}", summary="One area by its code")
     async def get_area(self, db_session: DbSession, actor: CurrentActor, code: FromPath[str]) -> AreaOut:
@@ -36,7 +41,10 @@ class AreaController(Controller):
     async def create_area(self, db_session: DbSession, actor: CurrentActor, data: JSONBody[AreaCreate]) -> AreaOut:
         return await areas_service.create_area(db_session, actor, data)
 
-    @post("/{code:str}/close", status_code=HTTP_200_OK,
-          summary="Close an area and everything under it (admins); closed areas are kept, never deleted")
+    @post(
+        "/{code:str}/close",
+        status_code=HTTP_200_OK,
+        summary="Close an area and everything under it (admins); closed areas are kept, never deleted",
+    )
     async def close_area(self, db_session: DbSession, actor: CurrentActor, code: FromPath[str]) -> AreaOut:
         return await areas_service.close_area(db_session, actor, code)

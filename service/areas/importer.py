@@ -10,16 +10,23 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service import errors
+from service.areas.models import Area
 from service.areas.schemas import ImportReport
 from service.areas.services import check_area_fields, insert_area
-from service.areas.models import Area
 from service.common.text import clean_name, nfc, parse_float, read_csv
+from service.db.tables import row_id
 
 # Official division types → our level names.
-VN_LEVELS = {"tỉnh": "province", "thành phố trung ương": "province", "xã": "commune", "phường": "ward",
-             "đặc khu": "special_zone"}
+VN_LEVELS = {
+    "tỉnh": "province",
+    "thành phố trung ương": "province",
+    "xã": "commune",
+    "phường": "ward",
+    "đặc khu": "special_zone",
+}
 
 
 @dataclass
@@ -40,13 +47,27 @@ def vn_province_rows(province_code: int) -> list[AreaRow]:
     try:
         province = Province.from_code(ProvinceCode(province_code))
     except ValueError as exc:
-        raise errors.DomainError(errors.INVALID_DATA, f"Không có tỉnh mã {province_code}.",
-                                 f"No province with code {province_code}.") from exc
-    rows = [AreaRow(code=str(int(province.code)), name=province.name,
-                    level=VN_LEVELS.get(province.division_type.value, "province"), parent_code=None)]
+        raise errors.DomainError(
+            errors.INVALID_DATA, f"Không có tỉnh mã {province_code}.", f"No province with code {province_code}."
+        ) from exc
+    rows = [
+        AreaRow(
+            code=str(int(province.code)),
+            name=province.name,
+            level=VN_LEVELS.get(province.division_type.value, "province"),
+            parent_code=None,
+        )
+    ]
     wards = sorted(Ward.iter_by_province(province.code), key=lambda w: int(w.code))
-    rows += [AreaRow(code=str(int(w.code)), name=w.name, level=VN_LEVELS.get(w.division_type.value, "commune"),
-                     parent_code=rows[0].code) for w in wards]
+    rows += [
+        AreaRow(
+            code=str(int(w.code)),
+            name=w.name,
+            level=VN_LEVELS.get(w.division_type.value, "commune"),
+            parent_code=rows[0].code,
+        )
+        for w in wards
+    ]
     return rows
 
 
@@ -57,23 +78,43 @@ def csv_rows(content: bytes) -> tuple[list[AreaRow], list[dict]]:
         try:
             lat, lon = parse_float(raw.get("lat", "")), parse_float(raw.get("lon", ""))
         except ValueError:
-            problems.append({"line": raw.line, "field": "lat", "code": "area.bad_location",
-                             "message": "lat/lon must be numbers"})
+            problems.append(
+                {"line": raw.line, "field": "lat", "code": "area.bad_location", "message": "lat/lon must be numbers"}
+            )
             lat = lon = None
-        rows.append(AreaRow(code=raw["code"], name=clean_name(raw["name"]) or "",
-                            level=(raw.get("level") or "village").lower(), parent_code=raw["parent_code"] or None,
-                            lat=lat, lon=lon, line=raw.line))
+        rows.append(
+            AreaRow(
+                code=raw["code"],
+                name=clean_name(raw["name"]) or "",
+                level=(raw.get("level") or "village").lower(),
+                parent_code=raw["parent_code"] or None,
+                lat=lat,
+                lon=lon,
+                line=raw.line,
+            )
+        )
     return rows, problems
 
 
-async def import_rows(session: AsyncSession, rows: list[AreaRow], problems: list[dict] | None = None
-                      ) -> ImportReport:
-    existing = {a.code: a for a in (await session.execute(
-        select(Area).where(Area.code.in_({r.code for r in rows} | {r.parent_code for r in rows if r.parent_code}))
-    )).scalars()}
-    parent_codes = {a.id: a.code for a in (await session.execute(
-        select(Area).where(Area.id.in_({a.parent_id for a in existing.values() if a.parent_id}))
-    )).scalars()}
+async def import_rows(session: AsyncSession, rows: list[AreaRow], problems: list[dict] | None = None) -> ImportReport:
+    existing = {
+        a.code: a
+        for a in (
+            await session.execute(
+                select(Area).where(
+                    col(Area.code).in_({r.code for r in rows} | {r.parent_code for r in rows if r.parent_code})
+                )
+            )
+        ).scalars()
+    }
+    parent_codes = {
+        row_id(a): a.code
+        for a in (
+            await session.execute(
+                select(Area).where(col(Area.id).in_({a.parent_id for a in existing.values() if a.parent_id}))
+            )
+        ).scalars()
+    }
     problems = (problems or []) + _check(rows, existing, parent_codes)
     if problems:
         raise errors.DomainError(errors.CSV_INVALID, errors=problems)
@@ -90,8 +131,14 @@ async def import_rows(session: AsyncSession, rows: list[AreaRow], problems: list
             current = by_code.get(row.code)
             if current is None:
                 by_code[row.code] = await insert_area(
-                    session, code=row.code, name=row.name, level=row.level,
-                    parent=by_code[row.parent_code] if row.parent_code else None, lat=row.lat, lon=row.lon)
+                    session,
+                    code=row.code,
+                    name=row.name,
+                    level=row.level,
+                    parent=by_code[row.parent_code] if row.parent_code else None,
+                    lat=row.lat,
+                    lon=row.lon,
+                )
                 report.created += 1
             elif (current.name, current.level, current.lat, current.lon) != (row.name, row.level, row.lat, row.lon):
                 current.name, current.level, current.lat, current.lon = row.name, row.level, row.lat, row.lon
@@ -112,25 +159,33 @@ def _check(rows: list[AreaRow], existing: dict[str, Area], parent_codes: dict[in
     for row in rows:
         where = {"line": row.line} if row.line is not None else {}
         row.code = nfc(row.code)
-        for problem in check_area_fields(row.code, row.name, row.level, row.lat, row.lon):
-            problems.append(where | {"code_value": row.code} | problem)
+        problems.extend(
+            where | {"code_value": row.code} | problem
+            for problem in check_area_fields(row.code, row.name, row.level, row.lat, row.lon)
+        )
         if row.code in seen:
             problems.append(where | {"field": "code", "code": "area.duplicate_code", "message": row.code})
         seen[row.code] = row.line
         if row.parent_code is not None and row.parent_code not in in_file and row.parent_code not in existing:
-            problems.append(where | {"field": "parent_code", "code": "area.unknown_parent",
-                                     "message": row.parent_code})
+            problems.append(where | {"field": "parent_code", "code": "area.unknown_parent", "message": row.parent_code})
         current = existing.get(row.code)
         if current is not None:
             current_parent = parent_codes.get(current.parent_id) if current.parent_id else None
             if current_parent != row.parent_code:
-                problems.append(where | {"field": "parent_code", "code": "area.parent_change",
-                                         "message": f"{row.code} is under {current_parent}; moving is not supported"})
+                problems.append(
+                    where
+                    | {
+                        "field": "parent_code",
+                        "code": "area.parent_change",
+                        "message": f"{row.code} is under {current_parent}; moving is not supported",
+                    }
+                )
     # A parent chain inside the file must end at an existing area or a root (no cycles).
     parents = {r.code: r.parent_code for r in rows}
     for row in rows:
-        chain, code = set(), row.code
-        while code in parents and parents[code] is not None and code not in chain:
+        chain: set[str] = set()
+        code: str | None = row.code
+        while code is not None and code in parents and code not in chain:
             chain.add(code)
             code = parents[code]
         if code in chain:

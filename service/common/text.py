@@ -66,8 +66,9 @@ def read_csv(content: bytes, required: set[str], optional: set[str]) -> Iterator
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise errors.DomainError(errors.CSV_INVALID, "Tệp CSV phải mã hóa UTF-8.",
-                                 "The CSV file must be UTF-8.") from exc
+        raise errors.DomainError(
+            errors.CSV_INVALID, "Tệp CSV phải mã hóa UTF-8.", "The CSV file must be UTF-8."
+        ) from exc
     reader = csv.DictReader(io.StringIO(text, newline=""), skipinitialspace=True)
     header = [nfc(name).lower() for name in (reader.fieldnames or [])]
     missing = sorted(required - set(header))
@@ -75,16 +76,20 @@ def read_csv(content: bytes, required: set[str], optional: set[str]) -> Iterator
     if missing or unknown:
         problems = [{"column": c, "code": "csv.missing_column"} for c in missing]
         problems += [{"column": c, "code": "csv.unknown_column"} for c in unknown]
-        raise errors.DomainError(errors.CSV_INVALID, "Tiêu đề cột CSV không đúng.", "The CSV header is not right.",
-                                 errors=problems)
+        raise errors.DomainError(
+            errors.CSV_INVALID, "Tiêu đề cột CSV không đúng.", "The CSV header is not right.", errors=problems
+        )
     reader.fieldnames = header
     try:
         for raw in reader:
             row = CsvRow({k: nfc(v or "") for k, v in raw.items() if k is not None and isinstance(v, str)})
             row.line = reader.line_num
             if None in raw:
-                raise errors.DomainError(errors.CSV_INVALID, f"Dòng {reader.line_num} có thừa cột.",
-                                         f"Line {reader.line_num} has more fields than the header.")
+                raise errors.DomainError(
+                    errors.CSV_INVALID,
+                    f"Dòng {reader.line_num} có thừa cột.",
+                    f"Line {reader.line_num} has more fields than the header.",
+                )
             if any(row.values()):
                 yield row
     except csv.Error as exc:

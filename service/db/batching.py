@@ -9,7 +9,7 @@ an idle service answers a lone request at once and a busy one answers many per r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -24,8 +24,13 @@ class Coalescer(Generic[Item, Result]):
     instance for an item that failed alone. An exception raised by `run_batch` fails the whole batch.
     """
 
-    def __init__(self, run_batch: Callable[[list[Item]], Awaitable[list[Result | BaseException]]],
-                 *, max_batch: int = 256, linger_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        run_batch: Callable[[list[Item]], Awaitable[Sequence[Result | BaseException]]],
+        *,
+        max_batch: int = 256,
+        linger_s: float = 0.0,
+    ) -> None:
         self._run_batch = run_batch
         self._max_batch = max_batch
         # How long a batch waits for company once work is flowing. A batch's round trips cost the same for
@@ -72,8 +77,13 @@ class Coalescer(Generic[Item, Result]):
 class KeyLoader(Generic[Key, Result]):
     """Batched lookups by key: concurrent `load(key)` calls share one `WHERE key IN (...)` query."""
 
-    def __init__(self, load_many: Callable[[list[Key]], Awaitable[dict[Key, Result]]], *, max_batch: int = 256,
-                 linger_s: float = 0.0):
+    def __init__(
+        self,
+        load_many: Callable[[list[Key]], Awaitable[dict[Key, Result]]],
+        *,
+        max_batch: int = 256,
+        linger_s: float = 0.0,
+    ):
         async def run(keys: list[Key]) -> list[Result | None]:
             found = await load_many(list(dict.fromkeys(keys)))
             return [found.get(key) for key in keys]

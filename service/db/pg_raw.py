@@ -12,11 +12,14 @@ from typing import Any
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 def asyncpg_sql(statement: ClauseElement, parameter_order: list[str]) -> str:
     """The statement's SQL for asyncpg; its bound parameters must be exactly `parameter_order`, in order."""
     compiled = statement.compile(dialect=asyncpg_dialect())
+    if not isinstance(compiled, SQLCompiler):  # DDL compiles to a DDLCompiler, which has no bound parameters
+        raise TypeError(f"{type(statement).__name__} is not a SQL statement")
     if list(compiled.positiontup or []) != parameter_order:
         raise ValueError(f"parameters {compiled.positiontup} are not {parameter_order}")
     return str(compiled)

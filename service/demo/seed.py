@@ -22,19 +22,27 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from service import errors
-from service.households import changes
 from service.areas.importer import VN_LEVELS
 from service.areas.models import Area
 from service.auth.models import DeviceToken
+from service.auth.passwords import hash_password
+from service.auth.tokens import DEVICE_PREFIX, token_hash
+from service.db.pg_raw import driver_of
+from service.db.tables import table_of
+from service.demo.names import (
+    GIVEN_FEMALE,
+    GIVEN_MALE,
+    MIDDLE_FEMALE,
+    MIDDLE_MALE,
+    SURNAMES,
+    VILLAGE_NAMES,
+)
+from service.households import changes
 from service.households.models import Household
 from service.people.models import Team, User
-from service.auth.passwords import hash_password
-from service.demo.names import (
-    GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, SURNAMES, VILLAGE_NAMES,
-)
-from service.auth.tokens import DEVICE_PREFIX, token_hash
 
 PROVINCE = 38  # Thanh Hóa
 BASE_TIME = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # fixed, so a seed is the same whenever it runs
@@ -94,7 +102,7 @@ _MEMBER_COUNTS = (1, 2, 3, 4, 5, 6, 7)
 _MEMBER_COUNT_CUMULATIVE = list(itertools.accumulate((8, 17, 20, 25, 17, 8, 5)))
 
 
-def _weighted(rng: random.Random, values: Sequence[Any], cumulative: list[float]) -> Any:
+def _weighted(rng: random.Random, values: Sequence[Any], cumulative: Sequence[float]) -> Any:
     return values[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
@@ -135,10 +143,18 @@ def plan_areas(scale_name: str) -> Plan:
 
     def add(code: str, name: str, level: str, parent: dict | None, lat: float | None, lon: float | None) -> dict:
         area_id = next(next_id)
-        row = {"id": area_id, "code": code, "name": name, "level": level,
-               "parent_id": parent["id"] if parent else None,
-               "path": f"{parent['path'] if parent else '/'}{area_id}/",
-               "depth": parent["depth"] + 1 if parent else 0, "lat": lat, "lon": lon, "closed_at": None}
+        row = {
+            "id": area_id,
+            "code": code,
+            "name": name,
+            "level": level,
+            "parent_id": parent["id"] if parent else None,
+            "path": f"{parent['path'] if parent else '/'}{area_id}/",
+            "depth": parent["depth"] + 1 if parent else 0,
+            "lat": lat,
+            "lon": lon,
+            "closed_at": None,
+        }
         areas.append(row)
         return row
 
@@ -146,8 +162,9 @@ def plan_areas(scale_name: str) -> Plan:
     communes = []
     for ward in wards:
         lat, lon = round(rng.uniform(*LAT_RANGE), 6), round(rng.uniform(*LON_RANGE), 6)
-        communes.append(add(str(int(ward.code)), ward.name, VN_LEVELS.get(ward.division_type.value, "commune"),
-                            root, lat, lon))
+        communes.append(
+            add(str(int(ward.code)), ward.name, VN_LEVELS.get(ward.division_type.value, "commune"), root, lat, lon)
+        )
     villages: list[dict[str, Any]] = []
     for commune, count in zip(communes, _split(scale.villages, len(communes), rng), strict=True):
         urban = commune["level"] == "ward"
@@ -155,13 +172,18 @@ def plan_areas(scale_name: str) -> Plan:
         for j in range(1, count + 1):
             if urban:
                 name = f"Tổ dân phố {j}"
+            elif j <= len(names):
+                name = f"Thôn {names[j - 1]}"
             else:
-                name = f"Thôn {names[j - 1]}" if j <= len(names) else f"Thôn {j}"
+                name = f"Thôn {j}"
             lat, lon = _near(rng, commune["lat"], commune["lon"], 1500)
-            villages.append(add(f"{commune['code']}-{j:02d}", name, "neighbourhood" if urban else "village",
-                                commune, lat, lon))
-    teams = [{"id": i, "area_id": v["id"], "name": f"Tổ CNSCĐ {v['name']}, {_short(communes, v)}",
-              "created_at": BASE_TIME} for i, v in enumerate(villages, start=1)]
+            villages.append(
+                add(f"{commune['code']}-{j:02d}", name, "neighbourhood" if urban else "village", commune, lat, lon)
+            )
+    teams = [
+        {"id": i, "area_id": v["id"], "name": f"Tổ CNSCĐ {v['name']}, {_short(communes, v)}", "created_at": BASE_TIME}
+        for i, v in enumerate(villages, start=1)
+    ]
     return Plan(areas=areas, teams=teams, villages=villages, communes=communes)
 
 
@@ -176,10 +198,20 @@ def plan_people(scale_name: str, plan: Plan) -> list[dict[str, Any]]:
     users: list[dict[str, Any]] = []
 
     def add(username: str, role: str, area: dict | None, team_id: int | None, smartphone: bool = True) -> None:
-        users.append({"id": len(users) + 1, "username": username, "full_name": _person_name(rng),
-                      "phone": f"09{rng.randrange(10**8):08d}", "role": role, "team_id": team_id,
-                      "area_id": area["id"] if area else None, "has_smartphone": smartphone, "active": True,
-                      "created_at": BASE_TIME})
+        users.append(
+            {
+                "id": len(users) + 1,
+                "username": username,
+                "full_name": _person_name(rng),
+                "phone": f"09{rng.randrange(10**8):08d}",
+                "role": role,
+                "team_id": team_id,
+                "area_id": area["id"] if area else None,
+                "has_smartphone": smartphone,
+                "active": True,
+                "created_at": BASE_TIME,
+            }
+        )
 
     add("admin", "admin", None, None)
     users[0]["full_name"] = "Quản trị hệ thống"
@@ -207,19 +239,27 @@ def household_rows(scale_name: str, plan: Plan) -> Iterator[list[dict[str, Any]]
             seq += 1
             lat, lon = _near(rng, village["lat"], village["lon"], 350)
             created = BASE_TIME + timedelta(seconds=seq)
-            batch.append({
-                "id": uuid.UUID(int=rng.getrandbits(128), version=4),
-                "official_code": f"{village['code']}-{n:04d}" if rng.random() < 0.8 else None,
-                "area_id": village["id"],
-                "head_name": _person_name(rng),
-                "address": f"Số {n}, {village['name']}",
-                "lat": lat, "lon": lon,
-                "member_count": _weighted(rng, _MEMBER_COUNTS, _MEMBER_COUNT_CUMULATIVE),
-                "elderly_only": rng.random() < 0.08,
-                "temporary_resident": rng.random() < 0.06,
-                "status": "active", "merged_into_id": None, "created_by": None,
-                "created_at": created, "updated_at": created, "change_seq": seq, "create_hash": None,
-            })
+            batch.append(
+                {
+                    "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                    "official_code": f"{village['code']}-{n:04d}" if rng.random() < 0.8 else None,
+                    "area_id": village["id"],
+                    "head_name": _person_name(rng),
+                    "address": f"Số {n}, {village['name']}",
+                    "lat": lat,
+                    "lon": lon,
+                    "member_count": _weighted(rng, _MEMBER_COUNTS, _MEMBER_COUNT_CUMULATIVE),
+                    "elderly_only": rng.random() < 0.08,
+                    "temporary_resident": rng.random() < 0.06,
+                    "status": "active",
+                    "merged_into_id": None,
+                    "created_by": None,
+                    "created_at": created,
+                    "updated_at": created,
+                    "change_seq": seq,
+                    "create_hash": None,
+                }
+            )
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
@@ -234,18 +274,18 @@ async def database_is_empty(session: AsyncSession) -> bool:
     return True
 
 
-async def _bulk(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+async def _bulk(session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        raw = await connection.get_raw_connection()
         columns = list(rows[0])
-        await raw.driver_connection.copy_records_to_table(
-            model.__tablename__, records=[tuple(r[c] for c in columns) for r in rows], columns=columns)
+        await (await driver_of(connection)).copy_records_to_table(
+            table_of(model).name, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+        )
     else:
         for start in range(0, len(rows), BATCH):
-            await connection.execute(insert(model.__table__), rows[start:start + BATCH])
+            await connection.execute(insert(table_of(model)), rows[start : start + BATCH])
 
 
 async def _fix_sequences(session: AsyncSession) -> None:
@@ -253,17 +293,24 @@ async def _fix_sequences(session: AsyncSession) -> None:
     if connection.dialect.name != "postgresql":
         return
     for table in ("areas", "teams", "users"):
-        await session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+        await session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))")
+        )
 
 
 async def seed(session: AsyncSession, scale_name: str) -> SeedResult:
     if scale_name not in SCALES:
-        raise errors.DomainError(errors.BAD_REQUEST, f"Quy mô không hợp lệ: {scale_name}.",
-                                 f"Unknown scale {scale_name}; one of {sorted(SCALES)}.")
+        raise errors.DomainError(
+            errors.BAD_REQUEST,
+            f"Quy mô không hợp lệ: {scale_name}.",
+            f"Unknown scale {scale_name}; one of {sorted(SCALES)}.",
+        )
     if not await database_is_empty(session):
-        raise errors.DomainError(errors.DEMO_NOT_EMPTY, "Chỉ nạp dữ liệu mẫu vào cơ sở dữ liệu trống.",
-                                 "Demo data goes only into an empty database.")
+        raise errors.DomainError(
+            errors.DEMO_NOT_EMPTY,
+            "Chỉ nạp dữ liệu mẫu vào cơ sở dữ liệu trống.",
+            "Demo data goes only into an empty database.",
+        )
     result = SeedResult(scale=scale_name, credentials={})
     connection = await session.connection()
     if connection.dialect.name == "sqlite":
@@ -295,11 +342,19 @@ async def seed(session: AsyncSession, scale_name: str) -> SeedResult:
         if user["role"] in ("member", "leader") and user["has_smartphone"]:
             token = DEVICE_PREFIX + secrets.token_urlsafe(32)
             tokens[user["id"]] = token
-            device_rows.append({"user_id": user["id"], "token_hash": token_hash(token), "label": "demo",
-                                "created_at": BASE_TIME, "created_by": None, "revoked_at": None,
-                                "last_used_at": None})
+            device_rows.append(
+                {
+                    "user_id": user["id"],
+                    "token_hash": token_hash(token),
+                    "label": "demo",
+                    "created_at": BASE_TIME,
+                    "created_by": None,
+                    "revoked_at": None,
+                    "last_used_at": None,
+                }
+            )
     for start in range(0, len(device_rows), BATCH):
-        await connection.execute(insert(DeviceToken.__table__), device_rows[start:start + BATCH])
+        await connection.execute(insert(table_of(DeviceToken)), device_rows[start : start + BATCH])
     lap("areas_people")
     total = 0
     for batch in household_rows(scale_name, plan):
@@ -307,16 +362,34 @@ async def seed(session: AsyncSession, scale_name: str) -> SeedResult:
         total += len(batch)
     await changes.set_at_least(session, total)
     lap("households")
-    result.counts = {"areas": len(plan.areas), "communes": len(plan.communes), "villages": len(plan.villages),
-                     "teams": len(plan.teams), "users": len(users), "device_tokens": len(device_rows),
-                     "households": total}
+    result.counts = {
+        "areas": len(plan.areas),
+        "communes": len(plan.communes),
+        "villages": len(plan.villages),
+        "teams": len(plan.teams),
+        "users": len(users),
+        "device_tokens": len(device_rows),
+        "households": total,
+    }
     result.credentials = {
         "admin": {"username": "admin", "password": password},
-        "supervisors": [{"username": u["username"], "password": password, "area_code": codes[u["area_id"]]}
-                        for u in users if u["role"] == "supervisor"],
-        "members": [{"username": u["username"], "password": password, "token": tokens.get(u["id"]),
-                     "role": u["role"], "team_id": u["team_id"], "area_code": codes[u["area_id"]]}
-                    for u in users if u["role"] in ("member", "leader")],
+        "supervisors": [
+            {"username": u["username"], "password": password, "area_code": codes[u["area_id"]]}
+            for u in users
+            if u["role"] == "supervisor"
+        ],
+        "members": [
+            {
+                "username": u["username"],
+                "password": password,
+                "token": tokens.get(u["id"]),
+                "role": u["role"],
+                "team_id": u["team_id"],
+                "area_code": codes[u["area_id"]],
+            }
+            for u in users
+            if u["role"] in ("member", "leader")
+        ],
     }
     result.seconds["total"] = round(time.perf_counter() - started, 3)
     return result

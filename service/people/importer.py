@@ -9,19 +9,26 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service import errors
-from service.auth.actor import Actor, Role
-from service.people.schemas import MemberImportReport
-from service.people.services import (
-    ROLES, _clean_full_name, _clean_phone, check_password, insert_user, placement, require_manager_of,
-    visible_users,
-)
 from service.areas.models import Area
-from service.people.models import User
+from service.auth.actor import Actor, Role
 from service.auth.passwords import hash_password
 from service.common.text import normalize_username, parse_bool, read_csv, username_problem
 from service.db.engine import utcnow
+from service.people.models import User
+from service.people.schemas import MemberImportReport
+from service.people.services import (
+    ROLES,
+    _clean_full_name,
+    _clean_phone,
+    check_password,
+    insert_user,
+    placement,
+    require_manager_of,
+    visible_users,
+)
 
 REQUIRED = {"username", "full_name", "area_code"}
 OPTIONAL = {"role", "phone", "has_smartphone", "password"}
@@ -38,42 +45,61 @@ async def import_members_csv(session: AsyncSession, actor: Actor | None, content
         try:
             record = _parse(row)
         except errors.DomainError as exc:
-            for item in exc.errors or [{"code": exc.kind.code}]:
-                problems.append({"line": line} | item)
+            problems.extend({"line": line} | item for item in exc.errors or [{"code": exc.kind.code}])
             continue
         if record["username"] in seen:
             problems.append({"line": line, "field": "username", "code": "user.duplicate_username"})
         seen.add(record["username"])
         if actor is not None and not _manages(actor, record["role"]):
-            problems.append({"line": line, "field": "role", "code": "auth.forbidden",
-                             "message": f"you cannot manage {record['role']} accounts"})
+            problems.append(
+                {
+                    "line": line,
+                    "field": "role",
+                    "code": "auth.forbidden",
+                    "message": f"you cannot manage {record['role']} accounts",
+                }
+            )
         record["line"] = line
         parsed.append(record)
 
-    areas = {a.code: a for a in (await session.execute(
-        select(Area).where(Area.code.in_({r["area_code"] for r in parsed if r["area_code"]})))).scalars()}
+    areas = {
+        a.code: a
+        for a in (
+            await session.execute(
+                select(Area).where(col(Area.code).in_({r["area_code"] for r in parsed if r["area_code"]}))
+            )
+        ).scalars()
+    }
     for record in parsed:
         code = record["area_code"]
         if code is None:
             continue
         area = areas.get(code)
         if area is None or (actor is not None and not actor.sees_path(area.path)):
-            problems.append({"line": record["line"], "field": "area_code", "code": errors.NOT_FOUND.code,
-                             "message": code})
+            problems.append(
+                {"line": record["line"], "field": "area_code", "code": errors.NOT_FOUND.code, "message": code}
+            )
         elif area.closed_at is not None:
-            problems.append({"line": record["line"], "field": "area_code", "code": errors.AREA_CLOSED.code,
-                             "message": code})
+            problems.append(
+                {"line": record["line"], "field": "area_code", "code": errors.AREA_CLOSED.code, "message": code}
+            )
 
-    existing = {u.username: u for u in (await session.execute(
-        select(User).where(User.username.in_(seen)))).scalars()}
+    existing = {
+        u.username: u for u in (await session.execute(select(User).where(col(User.username).in_(seen)))).scalars()
+    }
     if actor is not None:
-        visible = set((await session.execute(
-            select(User.id).outerjoin(Area, Area.id == User.area_id)
-            .where(User.id.in_([u.id for u in existing.values()]), visible_users(actor))
-        )).scalars())
+        visible = set(
+            (
+                await session.execute(
+                    select(col(User.id))
+                    .outerjoin(Area, col(Area.id) == col(User.area_id))
+                    .where(col(User.id).in_([u.id for u in existing.values()]), visible_users(actor))
+                )
+            ).scalars()
+        )
         for record in parsed:
             user = existing.get(record["username"])
-            if user is not None and (user.id not in visible or not _manages(actor, user.role)):
+            if user is not None and (user.id not in visible or not _manages(actor, Role(user.role))):
                 problems.append({"line": record["line"], "field": "username", "code": "user.username_taken"})
     if problems:
         raise errors.DomainError(errors.CSV_INVALID, errors=problems)
@@ -90,17 +116,28 @@ async def import_members_csv(session: AsyncSession, actor: Actor | None, content
         try:
             area_id, team_id, team_created = await placement(session, actor, record["role"], record["area_code"])
         except errors.DomainError as exc:
-            problems.append({"line": record["line"], "field": "area_code", "code": exc.kind.code,
-                             "message": record["area_code"]})
+            problems.append(
+                {"line": record["line"], "field": "area_code", "code": exc.kind.code, "message": record["area_code"]}
+            )
             continue
         report.teams_created += team_created
         user = existing.get(record["username"])
         password_hash = hashes.get(record["password"]) if record["password"] is not None else None
         if user is None:
-            await insert_user(session, User(
-                username=record["username"], full_name=record["full_name"], phone=record["phone"],
-                role=record["role"].value, team_id=team_id, area_id=area_id, password_hash=password_hash,
-                has_smartphone=record["has_smartphone"], created_at=now))
+            await insert_user(
+                session,
+                User(
+                    username=record["username"],
+                    full_name=record["full_name"],
+                    phone=record["phone"],
+                    role=record["role"].value,
+                    team_id=team_id,
+                    area_id=area_id,
+                    password_hash=password_hash,
+                    has_smartphone=record["has_smartphone"],
+                    created_at=now,
+                ),
+            )
             report.created += 1
             continue
         before = (user.full_name, user.phone, user.role, user.team_id, user.area_id, user.has_smartphone)
@@ -157,6 +194,12 @@ def _parse(row: dict[str, str]) -> dict:
     if problems:
         raise errors.DomainError(errors.CSV_INVALID, errors=problems)
     role = Role(role_text)
-    return {"username": username, "full_name": full_name, "phone": phone, "role": role,
-            "area_code": None if role == Role.ADMIN else area_code, "has_smartphone": has_smartphone,
-            "password": password}
+    return {
+        "username": username,
+        "full_name": full_name,
+        "phone": phone,
+        "role": role,
+        "area_code": None if role == Role.ADMIN else area_code,
+        "has_smartphone": has_smartphone,
+        "password": password,
+    }

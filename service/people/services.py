@@ -6,52 +6,66 @@ themselves. Who manages whom: admins everyone; supervisors members and leaders i
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
 
 from service import errors
+from service.areas.models import Area
+from service.areas.services import area_in_scope, require_open
 from service.audit import services as audit
 from service.auth.actor import FIELD_ROLES, Actor, Role
-from service.areas.services import area_in_scope, require_open
-from service.people.schemas import MemberCreate, MemberOut, MemberUpdate
-from service.areas.models import Area
 from service.auth.models import DeviceToken, LoginSession
-from service.people.models import User
 from service.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password
 from service.auth.scope import area_path_filter
-from service.people.teams import ensure_team
 from service.common.text import clean_name, normalize_username, username_problem
 from service.db.engine import as_utc, utcnow
+from service.db.tables import row_id
 from service.http.ids import cursor_int
 from service.http.paging import Page, clamp_limit, encode_cursor
+from service.people.models import User
+from service.people.schemas import MemberCreate, MemberOut, MemberUpdate
+from service.people.teams import ensure_team
 
 ROLES = {r.value for r in Role}
 
 
 def member_out(user: User, area_code: str | None) -> MemberOut:
-    return MemberOut(id=user.id, username=user.username, full_name=user.full_name, phone=user.phone,
-                     role=user.role, team_id=user.team_id, area_code=area_code, has_smartphone=user.has_smartphone,
-                     active=user.active, created_at=as_utc(user.created_at))
+    return MemberOut(
+        id=row_id(user),
+        username=user.username,
+        full_name=user.full_name,
+        phone=user.phone,
+        role=user.role,
+        team_id=user.team_id,
+        area_code=area_code,
+        has_smartphone=user.has_smartphone,
+        active=user.active,
+        created_at=as_utc(user.created_at),
+    )
 
 
-def visible_users(actor: Actor) -> Any:
+def visible_users(actor: Actor) -> ColumnElement[bool]:
     """Clause over User (outer-joined with its Area) for the users the caller may see."""
     if actor.is_admin:
-        return User.id.is_not(None)
+        return col(User.id).is_not(None)
     if actor.role == Role.SUPERVISOR:
-        return area_path_filter(Area.path, actor)
+        return area_path_filter(col(Area.path), actor)
     if actor.role == Role.LEADER and actor.team_id is not None:
-        return User.team_id == actor.team_id
-    return User.id == actor.user_id
+        return col(User.team_id) == actor.team_id
+    return col(User.id) == actor.user_id
 
 
 async def user_in_scope(session: AsyncSession, actor: Actor, user_id: int) -> tuple[User, Area | None]:
-    row = (await session.execute(
-        select(User, Area).outerjoin(Area, Area.id == User.area_id).where(User.id == user_id, visible_users(actor))
-    )).one_or_none()
+    row = (
+        await session.execute(
+            select(User, Area)
+            .outerjoin(Area, col(Area.id) == col(User.area_id))
+            .where(col(User.id) == user_id, visible_users(actor))
+        )
+    ).one_or_none()
     if row is None:
         raise errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy người dùng {user_id}.", f"No user {user_id}.")
     return row[0], row[1]
@@ -73,22 +87,34 @@ async def get_member(session: AsyncSession, actor: Actor, user_id: int) -> Membe
 
 
 async def list_members(
-    session: AsyncSession, actor: Actor, *, area: str | None, team_id: int | None, role: str | None,
-    include_inactive: bool, cursor: str | None, limit: int | None,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    area: str | None,
+    team_id: int | None,
+    role: str | None,
+    include_inactive: bool,
+    cursor: str | None,
+    limit: int | None,
 ) -> Page[MemberOut]:
     size = clamp_limit(limit)
     after = cursor_int(cursor)
-    query = (select(User, Area.code).outerjoin(Area, Area.id == User.area_id)
-             .where(visible_users(actor), User.id > after).order_by(User.id).limit(size + 1))
+    query = (
+        select(User, col(Area.code))
+        .outerjoin(Area, col(Area.id) == col(User.area_id))
+        .where(visible_users(actor), col(User.id) > after)
+        .order_by(col(User.id))
+        .limit(size + 1)
+    )
     if area is not None:
         under = await area_in_scope(session, actor, area)
-        query = query.where(Area.path.startswith(under.path))
+        query = query.where(col(Area.path).startswith(under.path))
     if team_id is not None:
-        query = query.where(User.team_id == team_id)
+        query = query.where(col(User.team_id) == team_id)
     if role is not None:
-        query = query.where(User.role == _check_role(role).value)
+        query = query.where(col(User.role) == _check_role(role).value)
     if not include_inactive:
-        query = query.where(User.active)
+        query = query.where(col(User.active))
     rows = (await session.execute(query)).all()
     items = [member_out(user, code) for user, code in rows[:size]]
     return Page(items=items, next=encode_cursor(rows[size - 1][0].id) if len(rows) > size else None)
@@ -97,19 +123,25 @@ async def list_members(
 def check_password(password: str) -> None:
     if len(password) < MIN_LENGTH or len(password) > MAX_LENGTH:
         raise errors.DomainError(
-            errors.PASSWORD_TOO_SHORT, f"Mật khẩu cần từ {MIN_LENGTH} đến {MAX_LENGTH} ký tự.",
-            f"A password needs {MIN_LENGTH}–{MAX_LENGTH} characters.", errors=[{"field": "password"}])
+            errors.PASSWORD_TOO_SHORT,
+            f"Mật khẩu cần từ {MIN_LENGTH} đến {MAX_LENGTH} ký tự.",
+            f"A password needs {MIN_LENGTH}–{MAX_LENGTH} characters.",
+            errors=[{"field": "password"}],
+        )
 
 
 def _check_role(role: str) -> Role:
     if role not in ROLES:
-        raise errors.DomainError(errors.INVALID_DATA, errors=[{"field": "role", "code": "user.bad_role",
-                                                               "message": f"one of {sorted(ROLES)}"}])
+        raise errors.DomainError(
+            errors.INVALID_DATA,
+            errors=[{"field": "role", "code": "user.bad_role", "message": f"one of {sorted(ROLES)}"}],
+        )
     return Role(role)
 
 
-async def placement(session: AsyncSession, actor: Actor | None, role: Role, area_code: str | None
-                    ) -> tuple[int | None, int | None, bool]:
+async def placement(
+    session: AsyncSession, actor: Actor | None, role: Role, area_code: str | None
+) -> tuple[int | None, int | None, bool]:
     """(area_id, team_id, team_created) for a user of `role` placed at `area_code`, checked against scope."""
     if role == Role.ADMIN:
         return None, None, False
@@ -124,7 +156,7 @@ async def placement(session: AsyncSession, actor: Actor | None, role: Role, area
 
 
 async def _area_or_invalid(session: AsyncSession, code: str) -> Area:
-    area = (await session.execute(select(Area).where(Area.code == code))).scalar_one_or_none()
+    area = (await session.execute(select(Area).where(col(Area.code) == code))).scalar_one_or_none()
     if area is None:
         raise errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy địa bàn {code}.", f"No area {code}.")
     return area
@@ -134,8 +166,9 @@ def _clean_username(raw: str) -> str:
     username = normalize_username(raw)
     problem = username_problem(username)
     if problem:
-        raise errors.DomainError(errors.INVALID_DATA, errors=[{"field": "username", "code": "user.bad_username",
-                                                               "message": problem}])
+        raise errors.DomainError(
+            errors.INVALID_DATA, errors=[{"field": "username", "code": "user.bad_username", "message": problem}]
+        )
     return username
 
 
@@ -164,19 +197,28 @@ async def create_member(session: AsyncSession, actor: Actor, data: MemberCreate)
     if data.password is not None:
         check_password(data.password)
         password_hash = await hash_password(data.password)
-    user = User(username=username, full_name=full_name, phone=phone, role=role.value, team_id=team_id,
-                area_id=area_id, password_hash=password_hash, has_smartphone=data.has_smartphone,
-                created_at=utcnow())
+    user = User(
+        username=username,
+        full_name=full_name,
+        phone=phone,
+        role=role.value,
+        team_id=team_id,
+        area_id=area_id,
+        password_hash=password_hash,
+        has_smartphone=data.has_smartphone,
+        created_at=utcnow(),
+    )
     await insert_user(session, user)
-    code = (await session.execute(select(Area.code).where(Area.id == area_id))).scalar() if area_id else None
+    code = (await session.execute(select(col(Area.code)).where(col(Area.id) == area_id))).scalar() if area_id else None
     return member_out(user, code)
 
 
 async def insert_user(session: AsyncSession, user: User) -> None:
-    taken = (await session.execute(select(User.id).where(User.username == user.username))).scalar()
+    taken = (await session.execute(select(col(User.id)).where(col(User.username) == user.username))).scalar()
     if taken is not None:
-        raise errors.DomainError(errors.USERNAME_TAKEN, f"Tên đăng nhập {user.username} đã có.",
-                                 f"Username {user.username} is taken.")
+        raise errors.DomainError(
+            errors.USERNAME_TAKEN, f"Tên đăng nhập {user.username} đã có.", f"Username {user.username} is taken."
+        )
     try:
         async with session.begin_nested():
             session.add(user)
@@ -203,11 +245,15 @@ async def update_member(session: AsyncSession, actor: Actor, user_id: int, data:
     if data.password is not None:
         check_password(data.password)
         user.password_hash = await hash_password(data.password)
-        await revoke_sessions(session, user.id)
+        await revoke_sessions(session, row_id(user))
     if data.active is not None and data.active != user.active:
         await _set_active(session, actor, user, data.active)
     await session.flush()
-    code = (await session.execute(select(Area.code).where(Area.id == user.area_id))).scalar() if user.area_id else None
+    code = (
+        (await session.execute(select(col(Area.code)).where(col(Area.id) == user.area_id))).scalar()
+        if user.area_id
+        else None
+    )
     return member_out(user, code)
 
 
@@ -219,16 +265,23 @@ async def deactivate_member(session: AsyncSession, actor: Actor, user_id: int) -
 
 async def _set_active(session: AsyncSession, actor: Actor, user: User, active: bool) -> None:
     if not active and user.id == actor.user_id:
-        raise errors.DomainError(errors.CONFLICT, "Không thể tự khóa tài khoản của mình.",
-                                 "You cannot deactivate your own account.")
+        raise errors.DomainError(
+            errors.CONFLICT, "Không thể tự khóa tài khoản của mình.", "You cannot deactivate your own account."
+        )
     user.active = active
     if not active:  # visits keep pointing at the user; their credentials stop working at once
-        await revoke_sessions(session, user.id)
-        await session.execute(update(DeviceToken).where(DeviceToken.user_id == user.id,
-                                                        DeviceToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        await revoke_sessions(session, row_id(user))
+        await session.execute(
+            update(DeviceToken)
+            .where(col(DeviceToken.user_id) == user.id, col(DeviceToken.revoked_at).is_(None))
+            .values(revoked_at=utcnow())
+        )
     await session.flush()
 
 
 async def revoke_sessions(session: AsyncSession, user_id: int) -> None:
-    await session.execute(update(LoginSession).where(LoginSession.user_id == user_id,
-                                                     LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    await session.execute(
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )

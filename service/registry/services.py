@@ -8,12 +8,13 @@ import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 import forms
 from forms.xlsform import convert_xlsform_report
 from service import errors
 from service.common.text import json_has_nul
-from service.db.engine import utcnow
+from service.db.engine import database_key, utcnow
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.registry.models import FormVersion
 from service.registry.schemas import FormSummary, PublishWarning
@@ -26,7 +27,9 @@ class Published(msgspec.Struct, frozen=True):
     created: bool
 
 
-def _definition_error(exc: forms.FormDefinitionError, kind: errors.ErrorKind = errors.FORM_INVALID) -> errors.DomainError:
+def _definition_error(
+    exc: forms.FormDefinitionError, kind: errors.ErrorKind = errors.FORM_INVALID
+) -> errors.DomainError:
     return errors.DomainError(kind, errors=[msgspec.to_builtins(e) for e in exc.errors])
 
 
@@ -82,13 +85,13 @@ def parse_xlsform(data: bytes, filename: str) -> tuple[forms.FormDefinition, lis
 
 async def _latest_row(session: AsyncSession, form_id: str) -> FormVersion | None:
     statement = (
-        select(FormVersion).where(FormVersion.form_id == form_id).order_by(FormVersion.id.desc()).limit(1)
+        select(FormVersion).where(col(FormVersion.form_id) == form_id).order_by(col(FormVersion.id).desc()).limit(1)
     )
     return (await session.execute(statement)).scalars().first()
 
 
 async def _version_row(session: AsyncSession, form_id: str, version: str) -> FormVersion | None:
-    statement = select(FormVersion).where(FormVersion.form_id == form_id, FormVersion.version == version)
+    statement = select(FormVersion).where(col(FormVersion.form_id) == form_id, col(FormVersion.version) == version)
     return (await session.execute(statement)).scalars().first()
 
 
@@ -188,24 +191,27 @@ async def list_latest(session: AsyncSession, cursor: str | None, limit: int | No
     after = decode_cursor(cursor, str)
     if after is not None and len(after) > 100:  # longer than any form id: not a cursor we issued
         raise errors.DomainError(errors.BAD_CURSOR)
-    newest = select(FormVersion.form_id, func.max(FormVersion.id).label("newest_id")).group_by(FormVersion.form_id)
+    newest = select(col(FormVersion.form_id), func.max(col(FormVersion.id)).label("newest_id")).group_by(
+        col(FormVersion.form_id)
+    )
     if after is not None:
-        newest = newest.where(FormVersion.form_id > after)
+        newest = newest.where(col(FormVersion.form_id) > after)
     newest_ids = newest.subquery()
     statement = (
         select(FormVersion)
-        .join(newest_ids, FormVersion.id == newest_ids.c.newest_id)
-        .order_by(FormVersion.form_id)
+        .join(newest_ids, col(FormVersion.id) == newest_ids.c.newest_id)
+        .order_by(col(FormVersion.form_id))
         .limit(size + 1)
     )
     rows = list((await session.execute(statement)).scalars())
     items = [
-        FormSummary(id=r.form_id, version=r.version, title=forms.Label(vi=r.title_vi, en=r.title_en), hash=r.content_hash)
+        FormSummary(
+            id=r.form_id, version=r.version, title=forms.Label(vi=r.title_vi, en=r.title_en), hash=r.content_hash
+        )
         for r in rows[:size]
     ]
     next_cursor = encode_cursor(rows[size - 1].form_id) if len(rows) > size else None
     return Page(items=items, next=next_cursor)
-
 
 
 # (form_id, version) → compiled definition. Safe to keep for the life of the process: a published
@@ -221,7 +227,7 @@ def cached_version(database_key: str, form_id: str, version: str) -> forms.Compi
 
 async def compiled_version(session: AsyncSession, form_id: str, version: str) -> forms.CompiledForm | None:
     """The compiled form for validating answers, or None when that form version was never published."""
-    key = (str(session.bind.url), form_id, version)
+    key = (database_key(session), form_id, version)
     found = _BY_VERSION.get(key)
     if found is None:
         row = await _version_row(session, form_id, version)
