@@ -43,10 +43,21 @@ from tests.support.live_server import live_server
 
 FORM_ID = "household-digital-skills"
 ANSWERS = {
-    "members": 4, "elderly_only": False, "temporary_resident": False, "school_children": 1,
-    "has_smartphone": True, "has_mobile_data": True, "has_email": False, "vneid_level": "level2",
-    "public_services": "with_help", "cashless": True, "health_book": False, "ecommerce": "no",
-    "data_worries": ["scam_calls"], "guided": ["vneid"], "follow_up": False,
+    "members": 4,
+    "elderly_only": False,
+    "temporary_resident": False,
+    "school_children": 1,
+    "has_smartphone": True,
+    "has_mobile_data": True,
+    "has_email": False,
+    "vneid_level": "level2",
+    "public_services": "with_help",
+    "cashless": True,
+    "health_book": False,
+    "ecommerce": "no",
+    "data_worries": ["scam_calls"],
+    "guided": ["vneid"],
+    "follow_up": False,
 }
 CONCURRENCY = 8
 
@@ -126,16 +137,24 @@ async def photo_phase(url: str, members: list[tuple[str, list[str]]], photos: li
                 n += 1
                 visit_id = str(uuid.uuid4())
                 now = datetime.now(UTC).isoformat()
-                visit: dict[str, Any] = {"id": visit_id, "form_id": FORM_ID, "form_version": "1",
-                         "household_id": households[(index * 997 + n) % len(households)],
-                         "finished_at": now, "answers": dict(ANSWERS, members=1 + n % 9, school_children=0),
-                         "location": {"lat": 19.9, "lon": 105.4, "accuracy_m": 10.0},
-                         "app": {"name": "bench", "version": "1"}}
+                visit: dict[str, Any] = {
+                    "id": visit_id,
+                    "form_id": FORM_ID,
+                    "form_version": "1",
+                    "household_id": households[(index * 997 + n) % len(households)],
+                    "finished_at": now,
+                    "answers": dict(ANSWERS, members=1 + n % 9, school_children=0),
+                    "location": {"lat": 19.9, "lon": 105.4, "accuracy_m": 10.0},
+                    "app": {"name": "bench", "version": "1"},
+                }
                 visit["answers"]["location"] = {"lat": 19.9, "lon": 105.4, "accuracy_m": 10.0}
                 posted = await client.post("/api/v1/visits", json=visit)
                 photo = unique(photos[n % len(photos)])
-                put = await client.put(f"/api/v1/visits/{visit_id}/photos/evidence_photos/0", content=photo,
-                                       headers={"Content-Type": "image/jpeg"})
+                put = await client.put(
+                    f"/api/v1/visits/{visit_id}/photos/evidence_photos/0",
+                    content=photo,
+                    headers={"Content-Type": "image/jpeg"},
+                )
                 if posted.status_code in (200, 201) and put.status_code in (200, 201):
                     done += 1
                     uploaded += len(photo)
@@ -147,8 +166,13 @@ async def photo_phase(url: str, members: list[tuple[str, list[str]]], photos: li
     started = time.perf_counter()
     await asyncio.gather(*(worker(i) for i in range(CONCURRENCY)))
     elapsed = time.perf_counter() - started
-    return {"visits": done, "failures": failures, "seconds": round(elapsed, 2),
-            "visits_per_s": round(done / elapsed, 2), "photo_kb": round(uploaded / max(done, 1) / 1024, 1)}
+    return {
+        "visits": done,
+        "failures": failures,
+        "seconds": round(elapsed, 2),
+        "visits_per_s": round(done / elapsed, 2),
+        "photo_kb": round(uploaded / max(done, 1) / 1024, 1),
+    }
 
 
 def median_round(figures: list[dict]) -> dict:
@@ -163,8 +187,10 @@ def main() -> int:
     args = parser.parse_args()
     shell_gzip = sum(len(f.gzipped) for f in app_files().values())
     shell_raw = sum(len(f.body) for f in app_files().values())
-    print(f"app files: {len(app_files())}, {shell_raw / 1024:.1f} KB raw, {shell_gzip / 1024:.1f} KB gzipped "
-          f"(budget 150 KB: {shell_gzip / 1024 / 150:.2f}x)")
+    print(
+        f"app files: {len(app_files())}, {shell_raw / 1024:.1f} KB raw, {shell_gzip / 1024:.1f} KB gzipped "
+        f"(budget 150 KB: {shell_gzip / 1024 / 150:.2f}x)"
+    )
     originals = [camera_jpeg(seed) for seed in range(3)]
     downscaled = [phone_downscaled(o) for o in originals]
     with tempfile.TemporaryDirectory() as tmp:
@@ -175,8 +201,9 @@ def main() -> int:
         with live_server(settings, root) as server:
             members = []
             for member in [m for m in credentials["members"] if m["token"]][:CONCURRENCY]:
-                listed = httpx.get(server.url + "/api/v1/households?limit=200",
-                                   headers={"Authorization": f"Bearer {member['token']}"}).json()["items"]
+                listed = httpx.get(
+                    server.url + "/api/v1/households?limit=200", headers={"Authorization": f"Bearer {member['token']}"}
+                ).json()["items"]
                 members.append((member["token"], [h["id"] for h in listed]))
             transfer = transfer_sizes(server.url, members[0][0])
             print("transfer:", transfer)
@@ -195,12 +222,23 @@ def main() -> int:
     print(f"phone-downscaled photos {Image.open(io.BytesIO(downscaled[0])).size}, median: {phone}")
     print(f"12 MP photos (4000, 3000), median: {camera}")
     ratio = phone["visits_per_s"] / max(camera["visits_per_s"], 0.01)
-    print(f"phone-downscaled vs 12 MP: {ratio:.2f}x visits/s, {camera['photo_kb'] / phone['photo_kb']:.1f}x fewer bytes")
+    print(
+        f"phone-downscaled vs 12 MP: {ratio:.2f}x visits/s, {camera['photo_kb'] / phone['photo_kb']:.1f}x fewer bytes"
+    )
     print("note: client, server and photo workers share one 2-core machine with other work; expect ±25 %")
-    result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "shell_files": len(app_files()),
-              "shell_raw_bytes": shell_raw, "shell_gzip_bytes": shell_gzip, "transfer": transfer,
-              "phone_downscaled": phone, "camera_12mp": camera, "rounds": rounds, "ratio": round(ratio, 2),
-              "concurrency": CONCURRENCY, "machine": "2 cores, shared"}
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "shell_files": len(app_files()),
+        "shell_raw_bytes": shell_raw,
+        "shell_gzip_bytes": shell_gzip,
+        "transfer": transfer,
+        "phone_downscaled": phone,
+        "camera_12mp": camera,
+        "rounds": rounds,
+        "ratio": round(ratio, 2),
+        "concurrency": CONCURRENCY,
+        "machine": "2 cores, shared",
+    }
     out = Path(__file__).resolve().parent / "results" / f"app_photos-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"raw output: {out}")

@@ -63,14 +63,23 @@ async def one(rows_wanted: int, out: Path) -> dict[str, float]:
         elapsed = time.perf_counter() - started
     finally:
         await engine.dispose()
-    return {"rows": counted, "seconds": round(elapsed, 3), "rows_per_s": round(counted / elapsed),
-            "bytes": size, "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {
+        "rows": counted,
+        "seconds": round(elapsed, 3),
+        "rows_per_s": round(counted / elapsed),
+        "bytes": size,
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 def run_child(rows: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run([sys.executable, __file__, "--child", str(rows), "--out", str(Path(tmp) / "x.csv")],
-                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(rows), "--out", str(Path(tmp) / "x.csv")],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         if done.returncode != 0:
             raise SystemExit(done.stderr)
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -92,20 +101,30 @@ def main() -> int:
     best_large = max(large, key=lambda r: r["rows_per_s"])
     growth = max(r["max_rss_mb"] for r in large) / best_small["max_rss_mb"] - 1
     result = {
-        "bench": "exports", "at": datetime.now(UTC).isoformat(timespec="seconds"), "database": "postgresql",
-        "runs_100k": small, "runs_1m": large, "rows_per_s_1m": best_large["rows_per_s"],
-        "ratio_to_floor_rows_s": round(best_large["rows_per_s"] / FLOOR_ROWS_S, 3), "floor_rows_s": FLOOR_ROWS_S,
-        "peak_memory_growth": round(growth, 3), "floor_memory_growth": FLOOR_MEMORY_GROWTH,
-        "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(), "note": "machine shared with other helpers' test and benchmark runs",
+        "bench": "exports",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": "postgresql",
+        "runs_100k": small,
+        "runs_1m": large,
+        "rows_per_s_1m": best_large["rows_per_s"],
+        "ratio_to_floor_rows_s": round(best_large["rows_per_s"] / FLOOR_ROWS_S, 3),
+        "floor_rows_s": FLOOR_ROWS_S,
+        "peak_memory_growth": round(growth, 3),
+        "floor_memory_growth": FLOOR_MEMORY_GROWTH,
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+        "note": "machine shared with other helpers' test and benchmark runs",
     }
     out = ROOT / "bench/results" / f"exports-{result['at'].replace(':', '')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
-    print(f"coverage CSV {best_large['rows_per_s']:,} rows/s (floor {FLOOR_ROWS_S:,}: x{result['ratio_to_floor_rows_s']});"
-          f" peak memory 1M vs 100k {growth:+.1%} (floor +{FLOOR_MEMORY_GROWTH:.0%}); machine shared, "
-          f"load {result['load_before']}")
+    print(
+        f"coverage CSV {best_large['rows_per_s']:,} rows/s (floor {FLOOR_ROWS_S:,}: x{result['ratio_to_floor_rows_s']});"
+        f" peak memory 1M vs 100k {growth:+.1%} (floor +{FLOOR_MEMORY_GROWTH:.0%}); machine shared, "
+        f"load {result['load_before']}"
+    )
     return 0
 
 

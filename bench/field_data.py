@@ -30,15 +30,36 @@ from forms.bundled import bundled_form_paths
 from service.assessments.services import indicator_bits
 
 BASE = {
-    "members": 4, "elderly_only": False, "temporary_resident": False, "school_children": 1,
-    "has_smartphone": True, "has_mobile_data": True, "has_email": False, "vneid_level": "level2",
-    "public_services": "with_help", "cashless": True, "health_book": False, "ecommerce": "buy",
-    "school_app": True, "data_worries": ["scam_calls"], "guided": ["email", "health_book"], "follow_up": False,
+    "members": 4,
+    "elderly_only": False,
+    "temporary_resident": False,
+    "school_children": 1,
+    "has_smartphone": True,
+    "has_mobile_data": True,
+    "has_email": False,
+    "vneid_level": "level2",
+    "public_services": "with_help",
+    "cashless": True,
+    "health_book": False,
+    "ecommerce": "buy",
+    "school_app": True,
+    "data_worries": ["scam_calls"],
+    "guided": ["email", "health_book"],
+    "follow_up": False,
     "location": {"lat": 19.93, "lon": 105.45, "accuracy_m": 8.0},
 }
 VARIANTS = [  # (weight, overrides)
-    (14, {"has_smartphone": False, "has_mobile_data": None, "cashless": False, "vneid_level": "none",
-          "public_services": "never", "ecommerce": "no"}),
+    (
+        14,
+        {
+            "has_smartphone": False,
+            "has_mobile_data": None,
+            "cashless": False,
+            "vneid_level": "none",
+            "public_services": "never",
+            "ecommerce": "no",
+        },
+    ),
     (22, {"vneid_level": "level1", "public_services": "never"}),
     (10, {"vneid_level": "level1", "has_email": True, "health_book": True}),
     (30, {}),
@@ -46,11 +67,43 @@ VARIANTS = [  # (weight, overrides)
     (16, {"has_email": True, "public_services": "self", "health_book": True}),
 ]
 FLAG_CODES = ["gps.low_accuracy", "gps.far_from_household", "photo.time_mismatch", "gps.impossible_travel"]
-VISIT_COLUMNS = ["id", "form_id", "form_version", "household_id", "submitted_by", "team_id", "area_id",
-                 "area_path", "started_at", "finished_at", "received_at", "lat", "lon", "accuracy_m", "is_mock",
-                 "answers", "app_name", "app_version", "payload_hash", "status", "skill_level", "review_status"]
-ASSESSMENT_COLUMNS = ["household_id", "form_id", "form_version", "visit_id", "level", "indicators",
-                      "indicator_bits", "assessed_at", "assessed_by", "review_status", "updated_at"]
+VISIT_COLUMNS = [
+    "id",
+    "form_id",
+    "form_version",
+    "household_id",
+    "submitted_by",
+    "team_id",
+    "area_id",
+    "area_path",
+    "started_at",
+    "finished_at",
+    "received_at",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "is_mock",
+    "answers",
+    "app_name",
+    "app_version",
+    "payload_hash",
+    "status",
+    "skill_level",
+    "review_status",
+]
+ASSESSMENT_COLUMNS = [
+    "household_id",
+    "form_id",
+    "form_version",
+    "visit_id",
+    "level",
+    "indicators",
+    "indicator_bits",
+    "assessed_at",
+    "assessed_by",
+    "review_status",
+    "updated_at",
+]
 
 
 def variants() -> list[tuple[int, str, int | None, dict[str, bool]]]:
@@ -74,7 +127,8 @@ async def load(database: str, total: int, seed: int = 7) -> dict[str, float]:
         form_id, version = "household-digital-skills", "1"
         members = await connection.fetch(
             "SELECT u.id, u.team_id, u.area_id, a.path FROM users u JOIN areas a ON a.id = u.area_id "
-            "WHERE u.role IN ('member', 'leader')")
+            "WHERE u.role IN ('member', 'leader')"
+        )
         households: dict[int, list[uuid.UUID]] = {}
         for row in await connection.fetch("SELECT id, area_id FROM households"):
             households.setdefault(row["area_id"], []).append(row["id"])
@@ -96,10 +150,32 @@ async def load(database: str, total: int, seed: int = 7) -> dict[str, float]:
             draw = rng.random()
             review = "approved" if draw < 0.6 else ("rejected" if draw < 0.68 else "pending")
             visit_id = uuid.uuid4()
-            visits.append((visit_id, form_id, version, household, member["id"], member["team_id"],
-                           member["area_id"], member["path"], finished - timedelta(minutes=12), finished, finished,
-                           19.9 + rng.random() * 0.4, 105.3 + rng.random() * 0.5, 5.0 + rng.random() * 20, False,
-                           answers, "bench", "1", f"{n:064x}", "complete", level, review))
+            visits.append(
+                (
+                    visit_id,
+                    form_id,
+                    version,
+                    household,
+                    member["id"],
+                    member["team_id"],
+                    member["area_id"],
+                    member["path"],
+                    finished - timedelta(minutes=12),
+                    finished,
+                    finished,
+                    19.9 + rng.random() * 0.4,
+                    105.3 + rng.random() * 0.5,
+                    5.0 + rng.random() * 20,
+                    False,
+                    answers,
+                    "bench",
+                    "1",
+                    f"{n:064x}",
+                    "complete",
+                    level,
+                    review,
+                )
+            )
             if rng.random() < 0.04:
                 flags.append((visit_id, FLAG_CODES[rng.randrange(len(FLAG_CODES))], 120.0, "m", None))
             if review != "rejected":
@@ -112,22 +188,41 @@ async def load(database: str, total: int, seed: int = 7) -> dict[str, float]:
                 visits.clear()
         if visits:
             await connection.copy_records_to_table("visits", records=visits, columns=VISIT_COLUMNS)
-        await connection.copy_records_to_table("visit_flags", records=flags,
-                                               columns=["visit_id", "code", "value", "unit", "detail"])
+        await connection.copy_records_to_table(
+            "visit_flags", records=flags, columns=["visit_id", "code", "value", "unit", "detail"]
+        )
         visits_s = time.perf_counter() - started
         now = datetime.now(UTC)
         encoded = {}
         rows = []
         for household, (_, visit_id, level, indicators, finished, member_id, review) in latest.items():
             text = encoded.setdefault(id(indicators), json.dumps(indicators))
-            rows.append((household, form_id, version, visit_id, level, text, indicator_bits(indicators), finished,
-                         member_id, review, now))
+            rows.append(
+                (
+                    household,
+                    form_id,
+                    version,
+                    visit_id,
+                    level,
+                    text,
+                    indicator_bits(indicators),
+                    finished,
+                    member_id,
+                    review,
+                    now,
+                )
+            )
         await connection.copy_records_to_table("assessments", records=rows, columns=ASSESSMENT_COLUMNS)
         for table in ("visits", "visit_flags", "assessments", "households"):
             await connection.execute(f"VACUUM (ANALYZE) {table}")
         await connection.execute("CHECKPOINT")
-        return {"visits": total, "flags": len(flags), "assessments": len(rows), "visits_load_s": round(visits_s, 1),
-                "total_s": round(time.perf_counter() - started, 1)}
+        return {
+            "visits": total,
+            "flags": len(flags),
+            "assessments": len(rows),
+            "visits_load_s": round(visits_s, 1),
+            "total_s": round(time.perf_counter() - started, 1),
+        }
     finally:
         await connection.close()
 

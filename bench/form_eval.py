@@ -15,9 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import forms  # noqa: E402
-from service.visits.answers import evaluate  # noqa: E402
-from visits import ANSWERS as VISIT_ANSWERS  # noqa: E402  (bench/visits.py, beside this file)
+from visits import ANSWERS as VISIT_ANSWERS
+
+import forms
+from service.visits.answers import evaluate
 
 FORM = Path(__file__).resolve().parent.parent / "forms" / "bundled" / "household_digital_skills_v1.json"
 

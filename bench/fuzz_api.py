@@ -56,8 +56,12 @@ def _drop_pg(name: str) -> None:
 
 def _operations(base_url: str) -> int:
     document = httpx.get(f"{base_url}/schema/openapi.json", timeout=30).json()
-    return sum(1 for item in document["paths"].values() for method in item
-               if method in ("get", "post", "put", "patch", "delete"))
+    return sum(
+        1
+        for item in document["paths"].values()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    )
 
 
 def run(database: str, cases: int, seed: int) -> tuple[dict, bool]:
@@ -72,24 +76,34 @@ def run(database: str, cases: int, seed: int) -> tuple[dict, bool]:
             add_visit(server.url, world)
             # Some generated cases repeat and are sent once: aim ~15 % above the requested count.
             per_operation = max(2, math.ceil(1.15 * cases / (len(ROLES) * _operations(server.url))))
-            result = fuzz(server.url, world, url, cases_per_operation=per_operation, seed=seed,
-                          progress=lambda line: print(f"  [{database}] {line}", flush=True))
+            result = fuzz(
+                server.url,
+                world,
+                url,
+                cases_per_operation=per_operation,
+                seed=seed,
+                progress=lambda line: print(f"  [{database}] {line}", flush=True),
+            )
             log_tail = server.output()[-4000:]
     finally:
         if database == "postgresql":
             _drop_pg(pg_name)
         shutil.rmtree(workdir, ignore_errors=True)
     report = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"), "database": database, "seed": seed,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": database,
+        "seed": seed,
         "cases_per_operation": per_operation,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, "
-                   f"load average {os.getloadavg()[0]:.1f} at the end (shared with other jobs)",
+        f"load average {os.getloadavg()[0]:.1f} at the end (shared with other jobs)",
         **result.as_dict(),
     }
     if result.unknown():
         report["server_log_tail"] = log_tail
-    print(f"{database}: {result.cases} cases in {result.seconds:.0f} s ({result.cases / result.seconds:.0f}/s), "
-          f"statuses {report['statuses']}")
+    print(
+        f"{database}: {result.cases} cases in {result.seconds:.0f} s ({result.cases / result.seconds:.0f}/s), "
+        f"statuses {report['statuses']}"
+    )
     for finding in sorted(result.findings.values(), key=lambda f: (f.known is not None, f.operation)):
         print("  " + finding.line())
     print(f"  {len(result.unknown())} unknown failure classes, {len(result.known())} known (being fixed)")
@@ -106,7 +120,7 @@ def main() -> int:
     print(f"seed {seed}; the machine is shared with other jobs, so cases/s is only indicative", flush=True)
     RESULTS.mkdir(exist_ok=True)
     ok = True
-    for database in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
+    for database in ["sqlite", "postgresql"] if args.database == "both" else [args.database]:
         started = time.monotonic()
         report, passed = run(database, args.cases, seed)
         report["wall_seconds"] = round(time.monotonic() - started, 1)

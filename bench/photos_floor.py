@@ -61,23 +61,31 @@ def derivative_sizes(data: bytes) -> str:
     photo = process_photo(data)
     large = Image.open(io.BytesIO(photo.large_jpeg))
     thumb = Image.open(io.BytesIO(photo.thumb_jpeg))
-    return (f"original {photo.width}×{photo.height}; large {large.width}×{large.height} "
-            f"({len(photo.large_jpeg) / 1e3:.0f} kB); thumb {thumb.width}×{thumb.height} "
-            f"({len(photo.thumb_jpeg) / 1e3:.0f} kB)")
+    return (
+        f"original {photo.width}×{photo.height}; large {large.width}×{large.height} "
+        f"({len(photo.large_jpeg) / 1e3:.0f} kB); thumb {thumb.width}×{thumb.height} "
+        f"({len(photo.thumb_jpeg) / 1e3:.0f} kB)"
+    )
 
 
 def main(paths: list[str]) -> int:
-    samples = [(path, Path(path).read_bytes()) for path in paths] or [
-        ("synthetic 4000×3000", synthetic_phone_jpeg())
-    ]
+    samples = [(path, Path(path).read_bytes()) for path in paths] or [("synthetic 4000×3000", synthetic_phone_jpeg())]
     worst = 0.0
     rows = []
     for name, data in samples:
         floor, processed = measure(data)
         ratio = processed / floor
         worst = max(worst, ratio)
-        rows.append({"photo": name, "bytes": len(data), "floor_ms": floor * 1000, "process_photo_ms": processed * 1000,
-                     "ratio": ratio, "derivatives": derivative_sizes(data)})
+        rows.append(
+            {
+                "photo": name,
+                "bytes": len(data),
+                "floor_ms": floor * 1000,
+                "process_photo_ms": processed * 1000,
+                "ratio": ratio,
+                "derivatives": derivative_sizes(data),
+            }
+        )
         print(
             f"{name}: {len(data) / 1e6:.1f} MB  floor {floor * 1000:.0f} ms  "
             f"process_photo {processed * 1000:.0f} ms  ratio {ratio:.2f}"
@@ -87,8 +95,13 @@ def main(paths: list[str]) -> int:
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
     out = results / f"photos_floor-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({"runs": rows, "worst_ratio": worst, "note": "2-core machine shared with other work"},
-                              indent=2, ensure_ascii=False))
+    out.write_text(
+        json.dumps(
+            {"runs": rows, "worst_ratio": worst, "note": "2-core machine shared with other work"},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     print(f"raw output: {out}")
     return 0 if worst <= TARGET_RATIO else 1
 

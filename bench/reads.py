@@ -86,8 +86,12 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(Path(env["GOCUA_DATA_DIR"]) / "server.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(["gocua", "serve", "--port", str(self.port), "--workers", "1"], env=env,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            ["gocua", "serve", "--port", str(self.port), "--workers", "1"],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -119,19 +123,30 @@ def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes, 
 
 
 def wrk_forms(url: str, script: Path, seconds: int, connections: int) -> dict[str, object]:
-    output = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
-                            check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+        check=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ).stdout
     counts = re.search(r"answers 304 (\d+) other (\d+)", output)
     latency = re.search(r"latency_us p50 (\d+) p90 (\d+) p99 (\d+) max (\d+)", output)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     if not (counts and latency and rate):
         raise RuntimeError(f"wrk said:\n{output}")
     total = int(counts.group(1)) + int(counts.group(2))
-    return {"requests_per_s": float(rate.group(1)), "answers_304": int(counts.group(1)),
-            "answers_other": int(counts.group(2)), "rate_304_per_s": float(rate.group(1)) * int(counts.group(1))
-            / max(total, 1), "p50_ms": int(latency.group(1)) / 1000, "p90_ms": int(latency.group(2)) / 1000,
-            "p99_ms": int(latency.group(3)) / 1000, "max_ms": int(latency.group(4)) / 1000,
-            "last_other": (re.search(r"^last other: (.*)$", output, re.MULTILINE) or [None, None])[1]}
+    return {
+        "requests_per_s": float(rate.group(1)),
+        "answers_304": int(counts.group(1)),
+        "answers_other": int(counts.group(2)),
+        "rate_304_per_s": float(rate.group(1)) * int(counts.group(1)) / max(total, 1),
+        "p50_ms": int(latency.group(1)) / 1000,
+        "p90_ms": int(latency.group(2)) / 1000,
+        "p99_ms": int(latency.group(3)) / 1000,
+        "max_ms": int(latency.group(4)) / 1000,
+        "last_other": (re.search(r"^last other: (.*)$", output, re.MULTILINE) or [None, None])[1],
+    }
 
 
 def sync_bytes(url: str, token: str, area: str, encoding: str | None) -> dict[str, object]:
@@ -147,9 +162,11 @@ def sync_bytes(url: str, token: str, area: str, encoding: str | None) -> dict[st
         raw = body
         if response_headers.get("Content-Encoding") == "br":
             import brotli
+
             raw = brotli.decompress(body)
         elif response_headers.get("Content-Encoding") == "gzip":
             import gzip
+
             raw = gzip.decompress(body)
         page = json.loads(raw)
         items = page.get("items", [])
@@ -159,8 +176,13 @@ def sync_bytes(url: str, token: str, area: str, encoding: str | None) -> dict[st
         since = page.get("next")
         if not since or not items:
             break
-    return {"encoding": content_encoding or "identity", "households": households, "pages": pages,
-            "bytes_on_wire": wire, "bytes_per_household": wire / max(households, 1)}
+    return {
+        "encoding": content_encoding or "identity",
+        "households": households,
+        "pages": pages,
+        "bytes_on_wire": wire,
+        "bytes_per_household": wire / max(households, 1),
+    }
 
 
 def report(name: str, value: float, unit: str, floor: float, higher_is_better: bool = True) -> bool:
@@ -186,26 +208,37 @@ def bench(backend: str, seconds: int, connections: int) -> dict[str, object]:
     members = [m for m in creds["members"] if m["role"] in ("member", "leader") and m.get("token")]
     server = Server(env)
     try:
-        status, headers, _, _ = get(f"{server.url}/api/v1/forms/{FORM_ID}",
-                                    {"Authorization": f"Bearer {members[0]['token']}"})
+        status, headers, _, _ = get(
+            f"{server.url}/api/v1/forms/{FORM_ID}", {"Authorization": f"Bearer {members[0]['token']}"}
+        )
         assert status == 200, status
         script = workdir / "forms.lua"
         tokens = ",\n".join(f'"{m["token"]}"' for m in members[:200])
-        script.write_text(LUA.replace("__TOKENS__", tokens).replace("__ETAG__", headers["Etag"])
-                          .replace("__FORM__", FORM_ID))
+        script.write_text(
+            LUA.replace("__TOKENS__", tokens).replace("__ETAG__", headers["Etag"]).replace("__FORM__", FORM_ID)
+        )
         wrk_forms(server.url, script, 3, connections)  # warm-up
         forms_result = wrk_forms(server.url, script, seconds, connections)
         village = max({m["area_code"] for m in members}, key=lambda code: sum(m["area_code"] == code for m in members))
         token = next(m["token"] for m in members if m["area_code"] == village)
-        sync = {encoding or "identity": sync_bytes(server.url, token, village, encoding)
-                for encoding in ("br", "gzip", None)}
+        sync = {
+            encoding or "identity": sync_bytes(server.url, token, village, encoding)
+            for encoding in ("br", "gzip", None)
+        }
     finally:
         server.stop()
     if backend == "postgresql":
         pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     shutil.rmtree(workdir, ignore_errors=True)
-    return {"backend": backend, "tokens": min(len(members), 200), "connections": connections,
-            "seconds": seconds, "forms_304": forms_result, "village": village, "household_sync": sync}
+    return {
+        "backend": backend,
+        "tokens": min(len(members), 200),
+        "connections": connections,
+        "seconds": seconds,
+        "forms_304": forms_result,
+        "village": village,
+        "household_sync": sync,
+    }
 
 
 def main() -> int:
@@ -219,8 +252,10 @@ def main() -> int:
         return 2
     RESULTS.mkdir(exist_ok=True)
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
-    print(f"gocua serve --workers 1; wrk -t1 -c{args.connections} for {args.seconds} s; 2 cores, shared with wrk "
-          "and with other sessions on this machine (figures are lower bounds)")
+    print(
+        f"gocua serve --workers 1; wrk -t1 -c{args.connections} for {args.seconds} s; 2 cores, shared with wrk "
+        "and with other sessions on this machine (figures are lower bounds)"
+    )
     all_met = True
     for backend in backends:
         load_before = os.getloadavg()[0]
@@ -230,20 +265,29 @@ def main() -> int:
         result["machine"] = f"{os.cpu_count()} cores, shared"
         (RESULTS / f"reads-{backend}.json").write_text(json.dumps(result, indent=2) + "\n")
         forms_result = result["forms_304"]
-        print(f"{backend} (machine load average {load_before:.1f} on {os.cpu_count()} cores): "
-              f"{result['tokens']} device tokens; 304 answers {forms_result['answers_304']}, "
-              f"other {forms_result['answers_other']}; p50 {forms_result['p50_ms']} ms, "
-              f"p99 {forms_result['p99_ms']} ms")
+        print(
+            f"{backend} (machine load average {load_before:.1f} on {os.cpu_count()} cores): "
+            f"{result['tokens']} device tokens; 304 answers {forms_result['answers_304']}, "
+            f"other {forms_result['answers_other']}; p50 {forms_result['p50_ms']} ms, "
+            f"p99 {forms_result['p99_ms']} ms"
+        )
         all_met &= report("authenticated 304/s", forms_result["rate_304_per_s"], "/s", FLOORS[backend])
         all_met &= report("p99", forms_result["p99_ms"], "ms", P99_CEILING_MS, higher_is_better=False)
         for encoding, sync in result["household_sync"].items():
-            line = (f"household sync, {encoding}: {sync['households']} households in {sync['pages']} page(s), "
-                    f"{sync['bytes_on_wire']:,} bytes")
+            line = (
+                f"household sync, {encoding}: {sync['households']} households in {sync['pages']} page(s), "
+                f"{sync['bytes_on_wire']:,} bytes"
+            )
             if encoding == "identity":
                 print(f"  {line}: {sync['bytes_per_household']:.0f} bytes/household uncompressed")
             else:
-                all_met &= report(line + "; bytes/household", sync["bytes_per_household"], "B",
-                                  BYTES_PER_HOUSEHOLD_CEILING, higher_is_better=False)
+                all_met &= report(
+                    line + "; bytes/household",
+                    sync["bytes_per_household"],
+                    "B",
+                    BYTES_PER_HOUSEHOLD_CEILING,
+                    higher_is_better=False,
+                )
     return 0 if all_met else 1
 
 

@@ -29,7 +29,7 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from soak import Phone, Stats, free_port, prepare  # noqa: E402
+from soak import Phone, Stats, free_port, prepare
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 SOURCE, RESTORED = "gocua_drill", "gocua_drill_restored"
@@ -56,9 +56,12 @@ class Serving:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
         self.log = log.open("wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "service.cli.main", "serve", "--no-migrate", "--port",
-                                         self.url.rsplit(":", 1)[1]], env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli.main", "serve", "--no-migrate", "--port", self.url.rsplit(":", 1)[1]],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -94,8 +97,9 @@ def snapshot(url: str, admin_password: str) -> dict[str, str]:
         seen: dict[str, str] = {}
         cursor = None
         while True:
-            page = client.get("/api/v1/visits", headers=headers,
-                              params={"limit": 200} | ({"cursor": cursor} if cursor else {})).json()
+            page = client.get(
+                "/api/v1/visits", headers=headers, params={"limit": 200} | ({"cursor": cursor} if cursor else {})
+            ).json()
             for summary in page["items"]:
                 detail = client.get(f"/api/v1/visits/{summary['id']}", headers=headers)
                 assert detail.status_code == 200, detail.text
@@ -121,9 +125,11 @@ def main() -> int:
         source_dir, restored_dir = work / "source", work / "restored"
         source_dir.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOCUA_")}
-        env |= {"GOCUA_DATA_DIR": str(source_dir),
-                "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{SOURCE}",
-                "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        env |= {
+            "GOCUA_DATA_DIR": str(source_dir),
+            "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{SOURCE}",
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        }
         members, version = prepare(env["GOCUA_DATABASE_URL"], source_dir, env)
         admin_password = json.loads((source_dir / "creds.json").read_text())["admin"]["password"]
         print("1. a service with data")
@@ -143,29 +149,38 @@ def main() -> int:
 
         print("3. restore into a new database and a new folder")
         timed("createdb", ["createdb", "-h", "127.0.0.1", "-U", "postgres", RESTORED])
-        timed("pg_restore", ["pg_restore", "-h", "127.0.0.1", "-U", "postgres", "--no-owner", "-d", RESTORED,
-                             str(dump)])
+        timed(
+            "pg_restore", ["pg_restore", "-h", "127.0.0.1", "-U", "postgres", "--no-owner", "-d", RESTORED, str(dump)]
+        )
         restored_dir.mkdir()
         timed("object folder restore", ["cp", "-a", str(work / "objects-backup"), str(restored_dir / "objects")])
 
         print("4. check")
-        restored_env = env | {"GOCUA_DATA_DIR": str(restored_dir),
-                              "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{RESTORED}"}
+        restored_env = env | {
+            "GOCUA_DATA_DIR": str(restored_dir),
+            "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{RESTORED}",
+        }
         source_counts, restored_counts = counts(SOURCE), counts(RESTORED)
         server = Serving(restored_env, work / "restored.log")
         try:
             after = snapshot(server.url, admin_password)
         finally:
             server.stop()
-        bad_names = [p for p in (restored_dir / "objects").rglob("*") if p.is_file() and "/original/" in str(p)
-                     and hashlib.sha256(p.read_bytes()).hexdigest() != p.stem]
+        bad_names = [
+            p
+            for p in (restored_dir / "objects").rglob("*")
+            if p.is_file() and "/original/" in str(p) and hashlib.sha256(p.read_bytes()).hexdigest() != p.stem
+        ]
         # The restored server's own logins and views add rows to access_log; every other table must match.
         same_rows = all(source_counts[t] == restored_counts[t] for t in TABLES if t != "access_log")
         ok = after == before and same_rows and not bad_names
-        print("   rows (source → restored): "
-              + ", ".join(f"{t} {source_counts[t]}→{restored_counts[t]}" for t in TABLES))
-        print(f"   visits and photos answered identically: {after == before} ({len(after)} items); "
-              f"originals whose bytes do not match their name: {len(bad_names)}")
+        print(
+            "   rows (source → restored): " + ", ".join(f"{t} {source_counts[t]}→{restored_counts[t]}" for t in TABLES)
+        )
+        print(
+            f"   visits and photos answered identically: {after == before} ({len(after)} items); "
+            f"originals whose bytes do not match their name: {len(bad_names)}"
+        )
         print(f"restore drill: {'PASSED' if ok else 'FAILED'}")
         return 0 if ok else 1
     finally:

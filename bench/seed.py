@@ -36,12 +36,23 @@ def run(scale: str, backend: str) -> float:
         if backend == "postgresql":
             _pg(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
             _pg(f"CREATE DATABASE {PG_DATABASE}")
-            env["GOCUA_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0].replace(
-                "postgresql://", "postgresql+asyncpg://", 1) + f"/{PG_DATABASE}"
+            env["GOCUA_DATABASE_URL"] = (
+                PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{PG_DATABASE}"
+            )
         else:
             env.pop("GOCUA_DATABASE_URL", None)
-        command = [sys.executable, "-m", "service.cli.main", "--data-dir", tmp, "demo-seed", "--scale", scale,
-                   "--out", str(Path(tmp) / "creds.json")]
+        command = [
+            sys.executable,
+            "-m",
+            "service.cli.main",
+            "--data-dir",
+            tmp,
+            "demo-seed",
+            "--scale",
+            scale,
+            "--out",
+            str(Path(tmp) / "creds.json"),
+        ]
         started = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
@@ -61,8 +72,10 @@ def main() -> None:
     for scale in args.scale or ["district", "province"]:
         for backend in args.backend or ["postgresql", "sqlite"]:
             seconds = run(scale, backend)
-            print(f"{scale:9s} {backend:10s} {seconds:7.1f} s   {seconds / FLOOR_S:5.2f}× the {FLOOR_S:.0f} s floor",
-                  flush=True)
+            print(
+                f"{scale:9s} {backend:10s} {seconds:7.1f} s   {seconds / FLOOR_S:5.2f}× the {FLOOR_S:.0f} s floor",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -66,14 +66,22 @@ def answers(rng: random.Random, lat: float, lon: float) -> dict:
     members = rng.randint(1, 8)
     school_children = rng.randint(0, min(3, members))
     values = {
-        "members": members, "elderly_only": rng.random() < 0.1, "temporary_resident": rng.random() < 0.1,
-        "school_children": school_children, "has_smartphone": True, "has_mobile_data": rng.random() < 0.7,
-        "has_email": rng.random() < 0.4, "vneid_level": rng.choice(["none", "level1", "level2"]),
-        "public_services": rng.choice(["never", "with_help", "self"]), "cashless": rng.random() < 0.6,
-        "health_book": rng.random() < 0.5, "ecommerce": rng.choice(["no", "buy", "sell"]),
+        "members": members,
+        "elderly_only": rng.random() < 0.1,
+        "temporary_resident": rng.random() < 0.1,
+        "school_children": school_children,
+        "has_smartphone": True,
+        "has_mobile_data": rng.random() < 0.7,
+        "has_email": rng.random() < 0.4,
+        "vneid_level": rng.choice(["none", "level1", "level2"]),
+        "public_services": rng.choice(["never", "with_help", "self"]),
+        "cashless": rng.random() < 0.6,
+        "health_book": rng.random() < 0.5,
+        "ecommerce": rng.choice(["no", "buy", "sell"]),
         "data_worries": rng.sample(["scam_calls", "personal_data", "lose_money", "fake_apps"], rng.randint(1, 2)),
         "guided": rng.sample(["vneid", "public_services", "email", "cashless", "health_book"], rng.randint(1, 2)),
-        "follow_up": False, "location": {"lat": lat, "lon": lon, "accuracy_m": 8.0},
+        "follow_up": False,
+        "location": {"lat": lat, "lon": lon, "accuracy_m": 8.0},
     }
     if school_children > 0:
         values["school_app"] = rng.random() < 0.5
@@ -145,8 +153,9 @@ class Phone:
             params = {"area": self.member["area_code"], "limit": 200}
             if self.cursor:
                 params["updated_since"] = self.cursor
-            response = await self.stats.call("sync", client.get(self.url + "/api/v1/households", params=params,
-                                                                 headers=self.headers))
+            response = await self.stats.call(
+                "sync", client.get(self.url + "/api/v1/households", params=params, headers=self.headers)
+            )
             if response is None or response.status_code != 200:
                 return
             page = response.json()
@@ -171,11 +180,19 @@ class Phone:
         self.clock += timedelta(minutes=self.rng.randint(20, 50))
         finished = self.clock
         body = {
-            "id": str(uuid.uuid4()), "form_id": FORM_ID, "form_version": self.version,
+            "id": str(uuid.uuid4()),
+            "form_id": FORM_ID,
+            "form_version": self.version,
             "started_at": (finished - timedelta(minutes=self.rng.randint(8, 25))).isoformat(),
-            "finished_at": finished.isoformat(), "answers": answers(self.rng, lat, lon),
-            "location": {"lat": lat, "lon": lon, "accuracy_m": self.rng.uniform(4, 30), "is_mock": False,
-                         "captured_at": finished.isoformat()},
+            "finished_at": finished.isoformat(),
+            "answers": answers(self.rng, lat, lon),
+            "location": {
+                "lat": lat,
+                "lon": lon,
+                "accuracy_m": self.rng.uniform(4, 30),
+                "is_mock": False,
+                "captured_at": finished.isoformat(),
+            },
             "app": {"name": "gocua-android", "version": "1.4.2"},
         }
         if home is not None:
@@ -187,14 +204,20 @@ class Phone:
 
     async def visit(self, client: httpx.AsyncClient, item: tuple[dict, bytes]) -> None:
         body, photo = item
-        response = await self.stats.call("visit", client.post(self.url + "/api/v1/visits", json=body,
-                                                               headers=self.headers))
+        response = await self.stats.call(
+            "visit", client.post(self.url + "/api/v1/visits", json=body, headers=self.headers)
+        )
         if response is None or response.status_code not in (200, 201):
             return
         self.stats.visits += 1
-        await self.stats.call("photo", client.put(
-            f"{self.url}/api/v1/visits/{body['id']}/photos/{PHOTO_QUESTION}", content=photo,
-            headers=self.headers | {"Content-Type": "image/jpeg"}))
+        await self.stats.call(
+            "photo",
+            client.put(
+                f"{self.url}/api/v1/visits/{body['id']}/photos/{PHOTO_QUESTION}",
+                content=photo,
+                headers=self.headers | {"Content-Type": "image/jpeg"},
+            ),
+        )
 
     async def offline_burst(self, client: httpx.AsyncClient) -> None:
         """No network for a while: visits queue up, then all go at once; the last one is sent twice."""
@@ -259,22 +282,35 @@ async def drive(url: str, members: list[dict], phones: int, seconds: float, pid:
         await sampler
     growth, spread = rss_growth(samples, seconds)
     endpoints = {
-        name: {"requests": len(values), "p50_ms": round(statistics.median(values) * 1000, 1),
-               "p99_ms": round(sorted(values)[max(0, int(len(values) * 0.99) - 1)] * 1000, 1),
-               "statuses": {str(code): count for code, count in sorted(stats.statuses.get(name, {}).items())}}
+        name: {
+            "requests": len(values),
+            "p50_ms": round(statistics.median(values) * 1000, 1),
+            "p99_ms": round(sorted(values)[max(0, int(len(values) * 0.99) - 1)] * 1000, 1),
+            "statuses": {str(code): count for code, count in sorted(stats.statuses.get(name, {}).items())},
+        }
         for name, values in sorted(stats.latencies.items())
     }
-    return {"phones": phones, "seconds": seconds, "visits": stats.visits, "offline_bursts": stats.offline_bursts,
-            "errors": stats.errors[:50], "error_count": len(stats.errors), "max_in_flight": stats.max_in_flight,
-            "endpoints": endpoints, "rss_mb": samples, "rss_growth_after_warmup": round(growth, 4),
-            "rss_spread_after_warmup": round(spread, 4),
-            "rss_flat": growth <= RSS_GROWTH_LIMIT}
+    return {
+        "phones": phones,
+        "seconds": seconds,
+        "visits": stats.visits,
+        "offline_bursts": stats.offline_bursts,
+        "errors": stats.errors[:50],
+        "error_count": len(stats.errors),
+        "max_in_flight": stats.max_in_flight,
+        "endpoints": endpoints,
+        "rss_mb": samples,
+        "rss_growth_after_warmup": round(growth, 4),
+        "rss_spread_after_warmup": round(spread, 4),
+        "rss_flat": growth <= RSS_GROWTH_LIMIT,
+    }
 
 
 def prepare(database_url: str, data_dir: Path, env: dict[str, str]) -> tuple[list[dict], str]:
     def gocua(*args: str) -> str:
-        return subprocess.run([sys.executable, "-m", "service.cli.main", *args], env=env, check=True,
-                              capture_output=True, text=True).stdout
+        return subprocess.run(
+            [sys.executable, "-m", "service.cli.main", *args], env=env, check=True, capture_output=True, text=True
+        ).stdout
 
     gocua("migrate")
     credentials = data_dir / "creds.json"
@@ -289,14 +325,21 @@ def prepare(database_url: str, data_dir: Path, env: dict[str, str]) -> tuple[lis
 
 def soak(database_url: str, minutes: float, phones: int, data_dir: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOCUA_")}
-    env |= {"GOCUA_DATA_DIR": str(data_dir), "GOCUA_DATABASE_URL": database_url,
-            "PYTHONPATH": os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p)}
+    env |= {
+        "GOCUA_DATA_DIR": str(data_dir),
+        "GOCUA_DATABASE_URL": database_url,
+        "PYTHONPATH": os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p),
+    }
     members, version = prepare(database_url, data_dir, env)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(data_dir / "server.log", "wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "service.cli.main", "serve", "--no-migrate", "--port",
-                                   str(port), "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "service.cli.main", "serve", "--no-migrate", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -316,15 +359,24 @@ def soak(database_url: str, minutes: float, phones: int, data_dir: Path) -> dict
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    result |= {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-               "database": "postgresql" if "postgresql" in database_url else "sqlite",
-               "note": "shared machine: other work ran at the same time"}
+    result |= {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "database": "postgresql" if "postgresql" in database_url else "sqlite",
+        "note": "shared machine: other work ran at the same time",
+    }
     return result
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}"
 
 
@@ -332,8 +384,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--phones", type=int, default=50)
-    parser.add_argument("--database-url", help="an empty, migrated or new database (default: a fresh "
-                        "gocua_soak on 127.0.0.1:5432)")
+    parser.add_argument(
+        "--database-url", help="an empty, migrated or new database (default: a fresh gocua_soak on 127.0.0.1:5432)"
+    )
     parser.add_argument("--json", type=Path, help="where to write the raw result (default: bench/results/)")
     args = parser.parse_args()
     database_url = args.database_url
@@ -347,16 +400,22 @@ def main() -> int:
     out = args.json or ROOT / "bench" / "results" / f"soak-{datetime.now(UTC):%Y%m%d-%H%M}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    print(f"soak: {args.phones} phones, {args.minutes:g} min, {result['visits']} visits, "
-          f"{result['offline_bursts']} offline bursts, max {result['max_in_flight']} requests in flight "
-          f"({result['note']}; {result['machine']})")
+    print(
+        f"soak: {args.phones} phones, {args.minutes:g} min, {result['visits']} visits, "
+        f"{result['offline_bursts']} offline bursts, max {result['max_in_flight']} requests in flight "
+        f"({result['note']}; {result['machine']})"
+    )
     for name, figures in result["endpoints"].items():
-        print(f"  {name:6} {figures['requests']:6} requests  p50 {figures['p50_ms']:7.1f} ms  "
-              f"p99 {figures['p99_ms']:7.1f} ms")
+        print(
+            f"  {name:6} {figures['requests']:6} requests  p50 {figures['p50_ms']:7.1f} ms  "
+            f"p99 {figures['p99_ms']:7.1f} ms"
+        )
     print(f"  errors: {result['error_count']}  RSS MB (t s, MB): {result['rss_mb']}")
-    print(f"  RSS growth after warm-up: {result['rss_growth_after_warmup'] * 100:.1f} % "
-          f"(samples spread {result['rss_spread_after_warmup'] * 100:.1f} %) "
-          f"(limit {RSS_GROWTH_LIMIT * 100:.0f} %)  → {'flat' if result['rss_flat'] else 'GROWING'}")
+    print(
+        f"  RSS growth after warm-up: {result['rss_growth_after_warmup'] * 100:.1f} % "
+        f"(samples spread {result['rss_spread_after_warmup'] * 100:.1f} %) "
+        f"(limit {RSS_GROWTH_LIMIT * 100:.0f} %)  → {'flat' if result['rss_flat'] else 'GROWING'}"
+    )
     print(f"  raw result: {out}")
     return 0 if result["error_count"] == 0 and result["rss_flat"] else 1
 

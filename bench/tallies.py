@@ -72,31 +72,56 @@ BASELINE = {
 
 
 def prepare() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
-           "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}"}
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)",
-                    "-c", f"CREATE DATABASE {DATABASE}"], check=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}",
+    }
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-c",
+            f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)",
+            "-c",
+            f"CREATE DATABASE {DATABASE}",
+        ],
+        check=True,
+    )
     work = Path("/tmp/gocua-bench-tallies")
     work.mkdir(exist_ok=True)
     cli = [sys.executable, "-m", "service.cli.main", "--data-dir", str(work)]
     subprocess.run([*cli, "demo-seed", "--scale", "province", "--out", str(work / "creds.json")], env=env, check=True)
-    subprocess.run([*cli, "forms", "publish", str(ROOT / "forms/bundled/household_digital_skills_v1.json")],
-                   env=env, check=True)
+    subprocess.run(
+        [*cli, "forms", "publish", str(ROOT / "forms/bundled/household_digital_skills_v1.json")], env=env, check=True
+    )
     subprocess.run([sys.executable, str(ROOT / "bench/field_data.py"), "--database", DATABASE], env=env, check=True)
 
 
 async def main_async(runs: int) -> dict[str, object]:
     engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}", pool_size=2)
     raw = await asyncpg.connect(f"{PG}/{DATABASE}")
-    admin = Actor(user_id=0, username="bench", full_name="bench", role=Role.ADMIN, team_id=None, area_id=None,
-                  area_path=None, via="session")
+    admin = Actor(
+        user_id=0,
+        username="bench",
+        full_name="bench",
+        role=Role.ADMIN,
+        team_id=None,
+        area_id=None,
+        area_path=None,
+        via="session",
+    )
     root = await raw.fetchrow("SELECT code, path FROM areas WHERE parent_id IS NULL ORDER BY id LIMIT 1")
     depth = len(root["path"].strip("/").split("/"))
     households = await raw.fetchval("SELECT count(*) FROM households")
     visits = await raw.fetchval("SELECT count(*) FROM visits")
     baseline_sql = dict(BASELINE)
     baseline_sql["households"] = baseline_sql["households"].format(
-        bits=", ".join(f"sum(((a.indicator_bits >> {i}) & 1)::int) AS bit{i}" for i in range(9)))
+        bits=", ".join(f"sum(((a.indicator_bits >> {i}) & 1)::int) AS bit{i}" for i in range(9))
+    )
 
     async def ours() -> tuple[float, bytes]:
         started = time.perf_counter()
@@ -110,7 +135,7 @@ async def main_async(runs: int) -> dict[str, object]:
         rows = 0
         for sql in baseline_sql.values():
             arguments = (root["path"], depth + 2, FORM_ID)
-            rows += len(await raw.fetch(sql, *arguments[:3 if "$3" in sql else 2]))
+            rows += len(await raw.fetch(sql, *arguments[: 3 if "$3" in sql else 2]))
         return time.perf_counter() - started, rows
 
     load_before = os.getloadavg()
@@ -129,15 +154,26 @@ async def main_async(runs: int) -> dict[str, object]:
     area = json.loads(body)["area"]
     ours_median, baseline_median = statistics.median(ours_s), statistics.median(baseline_s)
     return {
-        "bench": "tallies", "at": datetime.now(UTC).isoformat(timespec="seconds"), "database": "postgresql",
-        "households": households, "visits": visits, "children": len(json.loads(body)["children"]),
-        "visited": area["households"]["visited"], "runs": runs,
-        "ours_s": [round(x, 4) for x in ours_s], "baseline_s": [round(x, 4) for x in baseline_s],
-        "ours_median_s": round(ours_median, 4), "baseline_median_s": round(baseline_median, 4),
-        "ratio_to_baseline": round(ours_median / baseline_median, 3), "floor_ratio": FLOOR_RATIO,
-        "ratio_to_floor_s": round(ours_median / FLOOR_S, 3), "floor_s": FLOOR_S,
-        "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(), "note": "machine shared with other helpers' test and benchmark runs",
+        "bench": "tallies",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": "postgresql",
+        "households": households,
+        "visits": visits,
+        "children": len(json.loads(body)["children"]),
+        "visited": area["households"]["visited"],
+        "runs": runs,
+        "ours_s": [round(x, 4) for x in ours_s],
+        "baseline_s": [round(x, 4) for x in baseline_s],
+        "ours_median_s": round(ours_median, 4),
+        "baseline_median_s": round(baseline_median, 4),
+        "ratio_to_baseline": round(ours_median / baseline_median, 3),
+        "floor_ratio": FLOOR_RATIO,
+        "ratio_to_floor_s": round(ours_median / FLOOR_S, 3),
+        "floor_s": FLOOR_S,
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+        "note": "machine shared with other helpers' test and benchmark runs",
     }
 
 
@@ -153,9 +189,11 @@ def main() -> int:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
-    print(f"province tally {result['ours_median_s']} s (floor {FLOOR_S} s: x{result['ratio_to_floor_s']}); "
-          f"hand-written GROUP BY {result['baseline_median_s']} s: ratio {result['ratio_to_baseline']} "
-          f"(floor {FLOOR_RATIO}); machine shared, load {result['load_before']}")
+    print(
+        f"province tally {result['ours_median_s']} s (floor {FLOOR_S} s: x{result['ratio_to_floor_s']}); "
+        f"hand-written GROUP BY {result['baseline_median_s']} s: ratio {result['ratio_to_baseline']} "
+        f"(floor {FLOOR_RATIO}); machine shared, load {result['load_before']}"
+    )
     return 0
 
 

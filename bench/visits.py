@@ -82,12 +82,16 @@ def answer_variants(count: int = 48, seed: int = 7) -> list[dict]:
         smartphone = n % 4 != 3  # one in four households without a smartphone: the mobile-data question hides
         children = 0 if n % 3 == 0 else rng.randint(1, members)  # the school-app question hides without children
         answers: dict = {
-            "members": members, "elderly_only": members <= 2 and rng.random() < 0.5,
-            "temporary_resident": rng.random() < 0.1, "school_children": children,
-            "has_smartphone": smartphone, "has_email": smartphone and rng.random() < 0.3,
+            "members": members,
+            "elderly_only": members <= 2 and rng.random() < 0.5,
+            "temporary_resident": rng.random() < 0.1,
+            "school_children": children,
+            "has_smartphone": smartphone,
+            "has_email": smartphone and rng.random() < 0.3,
             "vneid_level": rng.choice(["none", "level1", "level2"]),
             "public_services": rng.choice(["never", "with_help", "self"]),
-            "cashless": rng.random() < 0.6, "health_book": rng.random() < 0.4,
+            "cashless": rng.random() < 0.6,
+            "health_book": rng.random() < 0.4,
             "ecommerce": rng.choice(["no", "buy", "sell"]),
             "data_worries": ["none"] if n % 5 == 0 else rng.sample(worries, rng.randint(1, 3)),
             "guided": ["nothing"] if n % 7 == 0 else rng.sample(guided, rng.randint(1, 4)),
@@ -98,9 +102,14 @@ def answer_variants(count: int = 48, seed: int = 7) -> list[dict]:
         if children:
             answers["school_app"] = rng.random() < 0.5
         if answers["follow_up"]:
-            answers["follow_up_reason"] = rng.choice([
-                "Hẹn quay lại cài VNeID mức 2 khi con trai về.", "Bà cụ cần hướng dẫn lại cách chuyển khoản.",
-                "Chưa có sổ sức khỏe điện tử, hẹn tuần sau.", "Cần hỗ trợ mở tài khoản ngân hàng số."])
+            answers["follow_up_reason"] = rng.choice(
+                [
+                    "Hẹn quay lại cài VNeID mức 2 khi con trai về.",
+                    "Bà cụ cần hướng dẫn lại cách chuyển khoản.",
+                    "Chưa có sổ sức khỏe điện tử, hẹn tuần sau.",
+                    "Cần hỗ trợ mở tài khoản ngân hàng số.",
+                ]
+            )
         checked = dict(answers, location={"lat": 19.9, "lon": 105.4, "accuracy_m": 8})
         if evaluate(form, checked).errors:
             raise RuntimeError(f"bench answers refused by the form: {evaluate(form, checked).errors}")
@@ -131,8 +140,10 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(Path(env["GOCUA_DATA_DIR"]) / "server.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            ["gocua", "serve", "--port", str(self.port), "--workers", "1"], env=env,
-            stdout=self.log, stderr=subprocess.STDOUT,
+            ["gocua", "serve", "--port", str(self.port), "--workers", "1"],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -313,7 +324,11 @@ def wrk_run(url: str, script: Path, seconds: int, connections: int) -> tuple[flo
     clock = {"BENCH_CLOCK_START": str(_CLOCK_BASE + next(_RUNS) * 2 * 86400)}
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url + "/api/v1/visits"],
-        check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **clock},
+        check=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **clock},
     ).stdout
     if re.search(r"answers ok (\d+) failed (\d+)", output) is None:
         raise RuntimeError(f"wrk said:\n{output}")
@@ -382,18 +397,37 @@ async def write_stored_visits(url: str, total: int, budget_s: float, variants: l
     writer = VisitWriter(Settings(database_url=url))
     rng = random.Random(2024)
     async with engine.connect() as connection:
-        members = (await connection.execute(text(
-            "SELECT u.id, u.username, u.full_name, u.role, u.team_id, u.area_id, a.path FROM users u "
-            "JOIN areas a ON a.id = u.area_id WHERE u.role IN ('member', 'leader') ORDER BY u.id"))).all()
+        members = (
+            await connection.execute(
+                text(
+                    "SELECT u.id, u.username, u.full_name, u.role, u.team_id, u.area_id, a.path FROM users u "
+                    "JOIN areas a ON a.id = u.area_id WHERE u.role IN ('member', 'leader') ORDER BY u.id"
+                )
+            )
+        ).all()
         homes: dict[int, list] = {}
-        for row in await connection.execute(text(
+        for row in await connection.execute(
+            text(
                 "SELECT h.id, h.lat, h.lon, h.area_id, a.path, a.lat AS village_lat, a.lon AS village_lon "
-                "FROM households h JOIN areas a ON a.id = h.area_id WHERE h.status = 'active'")):
+                "FROM households h JOIN areas a ON a.id = h.area_id WHERE h.status = 'active'"
+            )
+        ):
             homes.setdefault(row.area_id, []).append(row)
         await connection.rollback()
     members = [m for m in members if homes.get(m.area_id)]
-    actors = [Actor(user_id=m.id, username=m.username, full_name=m.full_name, role=Role(m.role), team_id=m.team_id,
-                    area_id=m.area_id, area_path=m.path, via="device") for m in members]
+    actors = [
+        Actor(
+            user_id=m.id,
+            username=m.username,
+            full_name=m.full_name,
+            role=Role(m.role),
+            team_id=m.team_id,
+            area_id=m.area_id,
+            area_path=m.path,
+            via="device",
+        )
+        for m in members
+    ]
     located: dict = {}
     base = datetime(2025, 1, 1, tzinfo=UTC)
     started = time.perf_counter()
@@ -405,33 +439,53 @@ async def write_stored_visits(url: str, total: int, budget_s: float, variants: l
             for n in range(written, min(total, written + batch_size)):
                 actor = actors[n % len(actors)]
                 home = rng.choice(homes[actor.area_id])
-                spot = located.get(home.id) or ((home.lat, home.lon) if home.lat is not None else
-                                                (home.village_lat or 19.9, home.village_lon or 105.4))
+                spot = located.get(home.id) or (
+                    (home.lat, home.lon)
+                    if home.lat is not None
+                    else (home.village_lat or 19.9, home.village_lon or 105.4)
+                )
                 roll = rng.random()
                 north = rng.gauss(0, 25) if roll > 0.04 else rng.uniform(400, 3000)  # 4 % far from the house
                 accuracy = 8.0 if roll < 0.97 else 80.0  # 3 % low accuracy
                 lat, lon = spot[0] + north / 111_195, spot[1] + rng.gauss(0, 25) / 104_600
                 finished = base + timedelta(seconds=n * 30)
                 body = {
-                    "id": str(uuid.uuid4()), "form_id": FORM_ID, "form_version": FORM_VERSION, "household_id": str(home.id),
-                    "started_at": (finished - timedelta(minutes=12)).isoformat(), "finished_at": finished.isoformat(),
-                    "location": {"lat": lat, "lon": lon, "accuracy_m": accuracy, "is_mock": roll > 0.995,
-                                 "captured_at": finished.isoformat()},
-                    "answers": {**variants[n % len(variants)],
-                                "location": {"lat": lat, "lon": lon, "accuracy_m": accuracy}},
+                    "id": str(uuid.uuid4()),
+                    "form_id": FORM_ID,
+                    "form_version": FORM_VERSION,
+                    "household_id": str(home.id),
+                    "started_at": (finished - timedelta(minutes=12)).isoformat(),
+                    "finished_at": finished.isoformat(),
+                    "location": {
+                        "lat": lat,
+                        "lon": lon,
+                        "accuracy_m": accuracy,
+                        "is_mock": roll > 0.995,
+                        "captured_at": finished.isoformat(),
+                    },
+                    "answers": {
+                        **variants[n % len(variants)],
+                        "location": {"lat": lat, "lon": lon, "accuracy_m": accuracy},
+                    },
                     "app": {"name": "bench", "version": "1"},
                 }
                 submission, digest = decode_submission(msgspec.json.encode(body))
                 evaluation = evaluate(form, submission.answers)
                 location = submission.location
-                items.append(VisitToWrite(
-                    actor=actor, submission=submission, digest=digest, rules=evaluation.photo_rules,
-                    skill_level=evaluation.level,
-                    fix=Fix(location.lat, location.lon, location.accuracy_m, location.is_mock),
-                    accuracy_threshold_m=form.geopoint_threshold,
-                    destination=Destination(home.id, *(located.get(home.id) or (home.lat, home.lon)), home.area_id,
-                                            home.path),
-                ))
+                items.append(
+                    VisitToWrite(
+                        actor=actor,
+                        submission=submission,
+                        digest=digest,
+                        rules=evaluation.photo_rules,
+                        skill_level=evaluation.level,
+                        fix=Fix(location.lat, location.lon, location.accuracy_m, location.is_mock),
+                        accuracy_threshold_m=form.geopoint_threshold,
+                        destination=Destination(
+                            home.id, *(located.get(home.id) or (home.lat, home.lon)), home.area_id, home.path
+                        ),
+                    )
+                )
             async with engine.begin() as connection:
                 for visit in await writer.write(connection, items):
                     assert visit is not None
@@ -461,7 +515,8 @@ async def village_pairs(database: str, creds: dict, per_member: int = 200) -> li
             rows = await connection.fetch(
                 "SELECT h.id, coalesce(h.lat, a.lat) AS lat, coalesce(h.lon, a.lon) AS lon FROM households h "
                 "JOIN areas a ON a.id = h.area_id WHERE a.code = $1 AND h.status = 'active' LIMIT $2",
-                member["area_code"], per_member,
+                member["area_code"],
+                per_member,
             )
             pairs += [(member["token"], str(r["id"]), r["lat"] or 19.9, r["lon"] or 105.4) for r in rows]
         return pairs
@@ -478,8 +533,9 @@ def photo_cost(samples: list[bytes]) -> tuple[float, float, list[str]]:
         processed = process_photo(data)
         large = Image.open(io.BytesIO(processed.large_jpeg)).size
         thumb = Image.open(io.BytesIO(processed.thumb_jpeg)).size
-        derivatives.append(f"{processed.width}×{processed.height} → large {large[0]}×{large[1]}, "
-                           f"thumb {thumb[0]}×{thumb[1]}")
+        derivatives.append(
+            f"{processed.width}×{processed.height} → large {large[0]}×{large[1]}, thumb {thumb[0]}×{thumb[1]}"
+        )
     floors, costs = [], []
     for _ in range(5):
         for data in samples:
@@ -499,9 +555,12 @@ def report(name: str, value: float, unit: str, floor: float, higher_is_better: b
 def prepare_database(database: str, scale: str, workdir: Path) -> tuple[dict[str, str], dict]:
     admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     admin(f"CREATE DATABASE {database}")
-    env = {**os.environ, "GOCUA_DATA_DIR": str(workdir / database),
-           "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
-           "PYTHONPATH": str(Path(__file__).parent.parent.resolve())}
+    env = {
+        **os.environ,
+        "GOCUA_DATA_DIR": str(workdir / database),
+        "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
+        "PYTHONPATH": str(Path(__file__).parent.parent.resolve()),
+    }
     (workdir / database).mkdir(parents=True, exist_ok=True)
     run(["gocua", "migrate"], env)
     run(["gocua", "demo-seed", "--scale", scale, "--out", str(workdir / f"{database}.json")], env)
@@ -542,15 +601,24 @@ def json_phase(env: dict[str, str], script: Path, args: argparse.Namespace, code
     finally:
         server.stop()
     cpu_ms = 1000 * used / max(statuses["ok"], 1)
-    return {"visits_per_s": good_rate(rate, statuses), "statuses": statuses, "latency": latency, "wrk": output,
-            "server_cpu_ms_per_visit": cpu_ms}
+    return {
+        "visits_per_s": good_rate(rate, statuses),
+        "statuses": statuses,
+        "latency": latency,
+        "wrk": output,
+        "server_cpu_ms_per_visit": cpu_ms,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stored", type=int, default=1_000_000)
-    parser.add_argument("--stored-budget-s", type=float, default=600.0,
-                        help="stop writing stored visits after this long (the count reached is reported)")
+    parser.add_argument(
+        "--stored-budget-s",
+        type=float,
+        default=600.0,
+        help="stop writing stored visits after this long (the count reached is reported)",
+    )
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--baseline", type=Path, help="a checkout of older code to compare the JSON phase with")
@@ -561,8 +629,12 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
         return 2
-    results: dict = {"started": datetime.now(UTC).isoformat(), "machine": machine(), "args": {
-        k: str(v) for k, v in vars(args).items()}, "note": "2-core machine shared with other work while measuring"}
+    results: dict = {
+        "started": datetime.now(UTC).isoformat(),
+        "machine": machine(),
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "note": "2-core machine shared with other work while measuring",
+    }
     workdir = Path(tempfile.mkdtemp(prefix="gocua-bench-"))
     variants = answer_variants()
     database = "gocua_bench"
@@ -572,8 +644,11 @@ def main() -> int:
     lua_json_visits(pairs, json_script, variants)
     json_script.write_text(json_script.read_text() + LUA_JSON_REQUEST)
 
-    print(f"server: gocua serve --workers 1 on PostgreSQL; wrk -c{args.connections} for {args.seconds} s each; "
-          f"{len(variants)} answer sets; machine shared with other work", flush=True)
+    print(
+        f"server: gocua serve --workers 1 on PostgreSQL; wrk -c{args.connections} for {args.seconds} s each; "
+        f"{len(variants)} answer sets; machine shared with other work",
+        flush=True,
+    )
     fresh = 0.0
     if not args.skip_json:
         runs: dict[str, list[dict]] = {"this": [], "baseline": []}
@@ -582,8 +657,11 @@ def main() -> int:
             admin_sql(database, "TRUNCATE visit_flags, visit_photos, visits")
             phase = json_phase(env, json_script, args, args.baseline if side == "baseline" else None)
             runs[side].append(phase)
-            print(f"  {side}: {phase['visits_per_s']:.0f} visits/s, server CPU {phase['server_cpu_ms_per_visit']:.3f} "
-                  f"ms/visit; statuses {phase['statuses']}; {phase['latency']}", flush=True)
+            print(
+                f"  {side}: {phase['visits_per_s']:.0f} visits/s, server CPU {phase['server_cpu_ms_per_visit']:.3f} "
+                f"ms/visit; statuses {phase['statuses']}; {phase['latency']}",
+                flush=True,
+            )
         fresh = statistics.median(r["visits_per_s"] for r in runs["this"])
         results["json_fresh"] = runs
         report("JSON visits/s, fresh database", fresh, "visits/s", JSON_FLOOR)
@@ -594,16 +672,21 @@ def main() -> int:
             # The steadier comparison on a shared machine: server CPU per visit (lower is better).
             cpu_this = statistics.median(r["server_cpu_ms_per_visit"] for r in runs["this"])
             cpu_base = statistics.median(r["server_cpu_ms_per_visit"] for r in runs["baseline"])
-            report(f"  … server CPU per visit, {args.baseline.name} / this (medians)", cpu_base / cpu_this, "×",
-                   BASELINE_FLOOR_RATIO)
+            report(
+                f"  … server CPU per visit, {args.baseline.name} / this (medians)",
+                cpu_base / cpu_this,
+                "×",
+                BASELINE_FLOOR_RATIO,
+            )
             results["cpu_per_visit_baseline_over_this"] = cpu_base / cpu_this
 
         photo = phone_photo(3)
         (workdir / "phone.jpg").write_bytes(photo)
         whole_script = workdir / "whole.lua"
         lua_json_visits(pairs, whole_script, variants)
-        whole_script.write_text(whole_script.read_text()
-                                + LUA_WHOLE_VISIT.replace("__PHOTO__", str(workdir / "phone.jpg")))
+        whole_script.write_text(
+            whole_script.read_text() + LUA_WHOLE_VISIT.replace("__PHOTO__", str(workdir / "phone.jpg"))
+        )
         server = Server(env)
         try:
             connections = 16
@@ -612,11 +695,19 @@ def main() -> int:
         finally:
             server.stop()
         whole = statuses.get("whole_visits_per_s", 0.0)
-        print(f"  JSON visit + PUT of one {len(photo) / 1e6:.2f} MB 1.6 MP photo each; statuses {statuses}; "
-              f"{latency}", flush=True)
+        print(
+            f"  JSON visit + PUT of one {len(photo) / 1e6:.2f} MB 1.6 MP photo each; statuses {statuses}; {latency}",
+            flush=True,
+        )
         print(f"{'whole visits/s (JSON, then the photo PUT)':<44} {whole:10.2f} visits/s", flush=True)
-        results["whole_visit"] = {"visits_per_s": whole, "photo_bytes": len(photo), "statuses": statuses,
-                                  "latency": latency, "wrk": output, "connections": connections}
+        results["whole_visit"] = {
+            "visits_per_s": whole,
+            "photo_bytes": len(photo),
+            "statuses": statuses,
+            "latency": latency,
+            "wrk": output,
+            "connections": connections,
+        }
 
     if args.stored and not args.skip_json:
         district = "gocua_bench_district"
@@ -624,11 +715,19 @@ def main() -> int:
         url = denv["GOCUA_DATABASE_URL"]
         written, seconds, flags = asyncio.run(write_stored_visits(url, args.stored, args.stored_budget_s, variants))
         rate = written / seconds
-        note = "" if written >= args.stored else (
-            f" (stopped at the {args.stored_budget_s:.0f} s budget: {args.stored:,} would take "
-            f"~{args.stored / rate / 60:.0f} min)")
-        print(f"  district: wrote {written:,} visits with {flags:,} flags through VisitWriter in {seconds:.0f} s "
-              f"({rate:,.0f} visits/s){note}", flush=True)
+        note = (
+            ""
+            if written >= args.stored
+            else (
+                f" (stopped at the {args.stored_budget_s:.0f} s budget: {args.stored:,} would take "
+                f"~{args.stored / rate / 60:.0f} min)"
+            )
+        )
+        print(
+            f"  district: wrote {written:,} visits with {flags:,} flags through VisitWriter in {seconds:.0f} s "
+            f"({rate:,.0f} visits/s){note}",
+            flush=True,
+        )
         dpairs = asyncio.run(village_pairs(district, dcreds))
         dscript = workdir / "district.lua"
         lua_json_visits(dpairs, dscript, variants)
@@ -639,8 +738,14 @@ def main() -> int:
         report(f"JSON visits/s, district, {written:,} stored", stored, "visits/s", JSON_FLOOR)
         if fresh:
             report("  … as a share of the fresh rate", stored / fresh, "×", STORED_FLOOR_RATIO)
-        results["stored"] = {"visits_written": written, "flags_written": flags, "write_seconds": seconds,
-                             "write_rate": rate, "requested": args.stored, **phase}
+        results["stored"] = {
+            "visits_written": written,
+            "flags_written": flags,
+            "write_seconds": seconds,
+            "write_rate": rate,
+            "requested": args.stored,
+            **phase,
+        }
         admin(f"DROP DATABASE IF EXISTS {district} WITH (FORCE)")
 
     if not args.skip_photos:
@@ -652,8 +757,9 @@ def main() -> int:
         lua_json_visits(pairs, photo_script, variants)
         photo_script.write_text(
             photo_script.read_text()
-            + LUA_PHOTO_REQUEST.replace("__PHOTO_A__", str(workdir / "photo0.jpg"))
-            .replace("__PHOTO_B__", str(workdir / "photo1.jpg"))
+            + LUA_PHOTO_REQUEST.replace("__PHOTO_A__", str(workdir / "photo0.jpg")).replace(
+                "__PHOTO_B__", str(workdir / "photo1.jpg")
+            )
         )
         server = Server(env)
         try:
@@ -667,13 +773,23 @@ def main() -> int:
         floor, cost, derivatives = photo_cost(photos)
         print(f"  photo: floor {floor * 1000:.1f} ms, process_photo {cost * 1000:.1f} ms; derivatives {derivatives}")
         small_floor, small_cost, small_derivatives = photo_cost([phone_photo(3)])
-        print(f"  the 1.6 MP phone photo of the whole-visit phase: floor {small_floor * 1000:.1f} ms, process_photo "
-              f"{small_cost * 1000:.1f} ms; derivatives {small_derivatives}")
+        print(
+            f"  the 1.6 MP phone photo of the whole-visit phase: floor {small_floor * 1000:.1f} ms, process_photo "
+            f"{small_cost * 1000:.1f} ms; derivatives {small_derivatives}"
+        )
         report("photo cost vs bare Pillow floor", cost / floor, "×", PHOTO_COST_CEILING, higher_is_better=False)
-        results["photos"] = {"visits_per_s": good_rate(rate, statuses), "statuses": statuses, "latency": latency,
-                             "wrk": output, "floor_ms": floor * 1000, "process_photo_ms": cost * 1000,
-                             "derivatives": derivatives, "phone_photo_floor_ms": small_floor * 1000,
-                             "phone_photo_process_ms": small_cost * 1000, "phone_photo_derivatives": small_derivatives}
+        results["photos"] = {
+            "visits_per_s": good_rate(rate, statuses),
+            "statuses": statuses,
+            "latency": latency,
+            "wrk": output,
+            "floor_ms": floor * 1000,
+            "process_photo_ms": cost * 1000,
+            "derivatives": derivatives,
+            "phone_photo_floor_ms": small_floor * 1000,
+            "phone_photo_process_ms": small_cost * 1000,
+            "phone_photo_derivatives": small_derivatives,
+        }
 
     shutil.rmtree(workdir, ignore_errors=True)
     admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio
 from litestar import Litestar
@@ -15,11 +14,11 @@ from litestar.openapi import OpenAPIConfig
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
 from service.http.deps import DEPENDENCIES
-from service.http.openapi import SECURITY_COMPONENTS, ProblemResponsesPlugin
 from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
-from service.http.security_headers import security_headers_hook
 from service.http.guard import check_request
+from service.http.openapi import SECURITY_COMPONENTS, ProblemResponsesPlugin
 from service.http.problems import EXCEPTION_HANDLERS
+from service.http.security_headers import security_headers_hook
 from service.pages.setup import TEMPLATE_CONFIG  # the pages' and the report's templates
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
@@ -57,23 +56,33 @@ def build_photo_pool(settings: Settings) -> PhotoPool:
 
 
 # Brotli when the client accepts it (phones on 2G), else gzip; JPEG photos are compressed already.
-COMPRESSION = CompressionConfig(backend="brotli", brotli_quality=5, brotli_gzip_fallback=True, gzip_compress_level=6,
-                                minimum_size=500, exclude=[r"^/api/v1/visits/[^/]+/photos/"])
+COMPRESSION = CompressionConfig(
+    backend="brotli",
+    brotli_quality=5,
+    brotli_gzip_fallback=True,
+    gzip_compress_level=6,
+    minimum_size=500,
+    exclude=[r"^/api/v1/visits/[^/]+/photos/"],
+)
 
 
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
-                               prepared_statements=settings.db_prepared_statements)
+        engine = create_engine(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            prepared_statements=settings.db_prepared_statements,
+        )
         store = build_store(settings)
         # Wrong S3 credentials must stop the service at start, not at the first upload.
         await store.ensure_ready()
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.store = store
-        app.state.token_lookup = TokenLookup(engine, linger_s=settings.token_lookup_linger_s,
-                                              cache_s=settings.token_cache_s)
+        app.state.token_lookup = TokenLookup(
+            engine, linger_s=settings.token_lookup_linger_s, cache_s=settings.token_cache_s
+        )
         app.state.visit_batcher = VisitBatcher(engine, service_writer(settings))
         app.state.photo_pool = build_photo_pool(settings)  # processes start at the first photo
         try:

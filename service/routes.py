@@ -6,13 +6,13 @@ from service.auth.controllers import AuthController, MeController
 from service.exports.controllers import export_households, export_visits
 from service.households.controllers import HouseholdController, LocationProposalController
 from service.http.health import get_health, get_ready
-from service.phone_app.controllers import PhoneAppController
-from service.people.controllers import MemberController, TeamController
 from service.pages.controllers import PageController
 from service.pages.setup import STATIC_FILES
+from service.people.controllers import MemberController, TeamController
+from service.phone_app.controllers import PhoneAppController
 from service.registry.controllers import FormController
-from service.reviews.controllers import BulkReviewController, MyVisitsController
 from service.reports.controllers import report_page, report_summary, report_xlsx
+from service.reviews.controllers import BulkReviewController, MyVisitsController
 from service.tallies.controllers import get_tallies
 from service.visits.controllers import VisitController
 

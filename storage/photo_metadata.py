@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from PIL import Image, ExifTags
+from PIL import ExifTags, Image
 
 # Orientation tag value → the transpose that makes the pixels upright
 # (the same table as PIL.ImageOps.exif_transpose).

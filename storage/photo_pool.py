@@ -52,8 +52,9 @@ class PhotoPool:
     `worker_memory_bytes` is each worker's address-space ceiling (None: none).
     """
 
-    def __init__(self, workers: int, *, worker_memory_bytes: int | None = None, threads: int = 1,
-                 **defaults: Any) -> None:
+    def __init__(
+        self, workers: int, *, worker_memory_bytes: int | None = None, threads: int = 1, **defaults: Any
+    ) -> None:
         self.workers = workers
         self.worker_memory_bytes = worker_memory_bytes
         self.defaults = defaults
@@ -64,8 +65,9 @@ class PhotoPool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["storage.photos"])
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_limit_memory,
-                                                 initargs=(self.worker_memory_bytes,))
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_limit_memory, initargs=(self.worker_memory_bytes,)
+            )
         return self._executor
 
     def worker_pids(self) -> list[int]:

@@ -239,18 +239,13 @@ class S3Store:
             # The SDK batches 1000 keys per DeleteObjects request; errors come back per key.
             errors = self._client.remove_objects(self._bucket, (DeleteObject(k) for k in keys))
             return [
-                (error.name or "?", error.code or "?")
-                for error in errors
-                if error.code not in _MISSING_OBJECT_CODES
+                (error.name or "?", error.code or "?") for error in errors if error.code not in _MISSING_OBJECT_CODES
             ]
 
         failures = await self._call(remove_all)
         if failures:
             first_key, first_code = failures[0]
-            message = (
-                f"{self.location}: {len(failures)} deletions failed, "
-                f"first: {first_key!r}: {first_code}"
-            )
+            message = f"{self.location}: {len(failures)} deletions failed, first: {first_key!r}: {first_code}"
             if first_code in _AUTH_CODES:
                 raise StoreAuthError(message)
             raise StoreError(message)
@@ -261,9 +256,7 @@ class S3Store:
         while True:
             # The SDK's iterator fetches the next page lazily, so each slice is at most one
             # request, run in a worker thread.
-            page: list[Object] = await self._call(
-                lambda: list(itertools.islice(pages, LIST_PAGE_SIZE))
-            )
+            page: list[Object] = await self._call(lambda: list(itertools.islice(pages, LIST_PAGE_SIZE)))
             if not page:
                 return
             for item in page:

@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-
 from service.db.engine import utcnow
 from service.households.models import LocationProposal
 from service.visits.models import Visit, VisitPhoto
@@ -73,8 +72,7 @@ PUBLIC = {"anonymous": 200, "member": 200, "leader": 200, "supervisor": 200, "ad
 # Any signed-in person, nothing scoped.
 SIGNED_IN = {"anonymous": 401, "member": 200, "leader": 200, "supervisor": 200, "admin": 200}
 # Readable by everyone who sees the object: out of scope is 404 except for the admin.
-SCOPED_READ = {"anonymous": 401, "member": (200, 404), "leader": (200, 404), "supervisor": (200, 404),
-               "admin": 200}
+SCOPED_READ = {"anonymous": 401, "member": (200, 404), "leader": (200, 404), "supervisor": (200, 404), "admin": 200}
 ADMIN_ONLY = {"anonymous": 401, "member": 403, "leader": 403, "supervisor": 403}
 
 
@@ -89,8 +87,12 @@ ENDPOINTS: list[Endpoint] = [
     # The docs page's scripts and styles, served from the swagger-ui-bundle-v2 package.
     Endpoint("GET", "/schema-assets/{name}", fixed("/schema-assets/swagger-ui-bundle.js"), **PUBLIC),
     # The docs' catch-all: public (no 401 for anyone); a document it does not serve is 404 for everyone alike.
-    Endpoint("GET", "/schema/{path}", fixed("/schema/openapi.yaml"),
-             **{role: 404 for role in ("anonymous", "member", "leader", "supervisor", "admin")}),
+    Endpoint(
+        "GET",
+        "/schema/{path}",
+        fixed("/schema/openapi.yaml"),
+        **{role: 404 for role in ("anonymous", "member", "leader", "supervisor", "admin")},
+    ),
     # The phone app's static files: public (a phone signs in inside the app; its data comes from the API).
     Endpoint("GET", "/app", fixed("/app"), **PUBLIC),
     Endpoint("GET", "/app/{name}", fixed("/app/app.js"), **PUBLIC),
@@ -99,16 +101,22 @@ ENDPOINTS: list[Endpoint] = [
 
 # ---- forms (registry) ----------------------------------------------------------------------------------------
 
+
 async def _form_definition(scene: Scene, role: str, scope: str) -> Call:
-    return Call("/api/v1/forms", content=json.dumps(small_form(scene.unique("matrix-form-"))).encode(),
-                content_type="application/json")
+    return Call(
+        "/api/v1/forms",
+        content=json.dumps(small_form(scene.unique("matrix-form-"))).encode(),
+        content_type="application/json",
+    )
 
 
 async def _xlsform(scene: Scene, role: str, scope: str) -> Call:
-    workbook = xlsx({
-        "survey": [["type", "name", "label"], ["integer", "members", "Số người"]],
-        "settings": [["form_id", "version", "form_title"], [scene.unique("matrix-xls-"), "1", "Thử"]],
-    })
+    workbook = xlsx(
+        {
+            "survey": [["type", "name", "label"], ["integer", "members", "Số người"]],
+            "settings": [["form_id", "version", "form_title"], [scene.unique("matrix-xls-"), "1", "Thử"]],
+        }
+    )
     return Call("/api/v1/forms/xlsform", files={"file": ("form.xlsx", workbook)})
 
 
@@ -131,6 +139,7 @@ ENDPOINTS += [
 
 # ---- sign-in and who am I ------------------------------------------------------------------------------------
 
+
 async def _login(scene: Scene, role: str, scope: str) -> Call:
     return Call("/api/v1/auth/login", json={"username": scene.username(role), "password": PASSWORD})
 
@@ -147,15 +156,16 @@ async def _password(scene: Scene, role: str, scope: str) -> Call:
 
 ENDPOINTS += [
     Endpoint("POST", "/api/v1/auth/login", _login, **PUBLIC),
-    Endpoint("POST", "/api/v1/auth/logout", _logout, anonymous=401, member=204, leader=204, supervisor=204,
-             admin=204),
+    Endpoint("POST", "/api/v1/auth/logout", _logout, anonymous=401, member=204, leader=204, supervisor=204, admin=204),
     Endpoint("GET", "/api/v1/me", fixed("/api/v1/me"), **SIGNED_IN),
-    Endpoint("POST", "/api/v1/me/password", _password, anonymous=401, member=204, leader=204, supervisor=204,
-             admin=204),
+    Endpoint(
+        "POST", "/api/v1/me/password", _password, anonymous=401, member=204, leader=204, supervisor=204, admin=204
+    ),
 ]
 
 
 # ---- areas ---------------------------------------------------------------------------------------------------
+
 
 async def _areas(scene: Scene, role: str, scope: str) -> Call:
     return Call("/api/v1/areas", params={"parent": scene.village(scope).code})
@@ -166,8 +176,9 @@ async def _area(scene: Scene, role: str, scope: str) -> Call:
 
 
 async def _create_area(scene: Scene, role: str, scope: str) -> Call:
-    return Call("/api/v1/areas", json={"code": scene.unique("M-"), "name": "Thôn mới",
-                                       "parent": scene.commune(scope).code})
+    return Call(
+        "/api/v1/areas", json={"code": scene.unique("M-"), "name": "Thôn mới", "parent": scene.commune(scope).code}
+    )
 
 
 async def _close_area(scene: Scene, role: str, scope: str) -> Call:
@@ -183,6 +194,7 @@ ENDPOINTS += [
 
 
 # ---- teams ---------------------------------------------------------------------------------------------------
+
 
 async def _teams(scene: Scene, role: str, scope: str) -> Call:
     return Call("/api/v1/teams", params={"area": scene.village(scope).code})
@@ -208,16 +220,26 @@ MANAGE_SEEN = {"anonymous": 401, "member": (403, 404), "leader": (403, 404)}  # 
 ENDPOINTS += [
     Endpoint("GET", "/api/v1/teams", _teams, **SCOPED_READ),
     Endpoint("GET", "/api/v1/teams/{team_id}", _team, **SCOPED_READ),
-    Endpoint("POST", "/api/v1/teams", _create_team, anonymous=401, member=403, leader=403, supervisor=(201, 404),
-             admin=201),
+    Endpoint(
+        "POST", "/api/v1/teams", _create_team, anonymous=401, member=403, leader=403, supervisor=(201, 404), admin=201
+    ),
     Endpoint("PATCH", "/api/v1/teams/{team_id}", _rename_team, **MANAGE_SEEN, supervisor=(200, 404), admin=200),
     # A fresh team is not the caller's own, so field roles do not see it at all.
-    Endpoint("DELETE", "/api/v1/teams/{team_id}", _delete_team, anonymous=401, member=404, leader=404,
-             supervisor=(204, 404), admin=204),
+    Endpoint(
+        "DELETE",
+        "/api/v1/teams/{team_id}",
+        _delete_team,
+        anonymous=401,
+        member=404,
+        leader=404,
+        supervisor=(204, 404),
+        admin=204,
+    ),
 ]
 
 
 # ---- members and their device tokens -------------------------------------------------------------------------
+
 
 async def _members(scene: Scene, role: str, scope: str) -> Call:
     return Call("/api/v1/members", params={"area": scene.village(scope).code})
@@ -228,8 +250,10 @@ async def _member(scene: Scene, role: str, scope: str) -> Call:
 
 
 async def _create_member(scene: Scene, role: str, scope: str) -> Call:
-    return Call("/api/v1/members", json={"username": scene.unique("người_mới_"), "full_name": "Người Mới",
-                                         "area": scene.village(scope).code})
+    return Call(
+        "/api/v1/members",
+        json={"username": scene.unique("người_mới_"), "full_name": "Người Mới", "area": scene.village(scope).code},
+    )
 
 
 async def _update_member(scene: Scene, role: str, scope: str) -> Call:
@@ -261,23 +285,52 @@ TOKENS = {"anonymous": 401, "member": (403, 404), "leader": (200, 404), "supervi
 ENDPOINTS += [
     Endpoint("GET", "/api/v1/members", _members, **SCOPED_READ),
     Endpoint("GET", "/api/v1/members/{user_id}", _member, **SCOPED_READ),
-    Endpoint("POST", "/api/v1/members", _create_member, anonymous=401, member=403, leader=403,
-             supervisor=(201, 404), admin=201),
+    Endpoint(
+        "POST",
+        "/api/v1/members",
+        _create_member,
+        anonymous=401,
+        member=403,
+        leader=403,
+        supervisor=(201, 404),
+        admin=201,
+    ),
     Endpoint("PATCH", "/api/v1/members/{user_id}", _update_member, **FRESH_MEMBER),
-    Endpoint("DELETE", "/api/v1/members/{user_id}", _deactivate_member,
-             **(FRESH_MEMBER | {"supervisor": (204, 404), "admin": 204})),
+    Endpoint(
+        "DELETE",
+        "/api/v1/members/{user_id}",
+        _deactivate_member,
+        **(FRESH_MEMBER | {"supervisor": (204, 404), "admin": 204}),
+    ),
     # A file naming an area outside the caller's scope is refused row by row (422 csv.invalid).
-    Endpoint("POST", "/api/v1/members/import", _import_members, anonymous=401, member=403, leader=403,
-             supervisor=(200, 422), admin=200),
+    Endpoint(
+        "POST",
+        "/api/v1/members/import",
+        _import_members,
+        anonymous=401,
+        member=403,
+        leader=403,
+        supervisor=(200, 422),
+        admin=200,
+    ),
     Endpoint("GET", "/api/v1/members/{user_id}/device-tokens", _tokens, **TOKENS),
-    Endpoint("POST", "/api/v1/members/{user_id}/device-tokens", _tokens,
-             **(TOKENS | {"leader": (201, 404), "supervisor": (201, 404), "admin": 201})),
-    Endpoint("DELETE", "/api/v1/members/{user_id}/device-tokens/{token_id}", _revoke_token,
-             **(TOKENS | {"leader": (204, 404), "supervisor": (204, 404), "admin": 204})),
+    Endpoint(
+        "POST",
+        "/api/v1/members/{user_id}/device-tokens",
+        _tokens,
+        **(TOKENS | {"leader": (201, 404), "supervisor": (201, 404), "admin": 201}),
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/members/{user_id}/device-tokens/{token_id}",
+        _revoke_token,
+        **(TOKENS | {"leader": (204, 404), "supervisor": (204, 404), "admin": 204}),
+    ),
 ]
 
 
 # ---- households ----------------------------------------------------------------------------------------------
+
 
 async def _households(scene: Scene, role: str, scope: str) -> Call:
     return Call("/api/v1/households", params={"area": scene.village(scope).code})
@@ -288,8 +341,9 @@ async def _household(scene: Scene, role: str, scope: str) -> Call:
 
 
 async def _create_household(scene: Scene, role: str, scope: str) -> Call:
-    return Call("/api/v1/households", json={"id": str(uuid.uuid4()), "area": scene.village(scope).code,
-                                            "head_name": "Hộ mới"})
+    return Call(
+        "/api/v1/households", json={"id": str(uuid.uuid4()), "area": scene.village(scope).code, "head_name": "Hộ mới"}
+    )
 
 
 async def _update_household(scene: Scene, role: str, scope: str) -> Call:
@@ -304,12 +358,27 @@ async def _merge_households(scene: Scene, role: str, scope: str) -> Call:
 ENDPOINTS += [
     Endpoint("GET", "/api/v1/households", _households, **SCOPED_READ),
     Endpoint("GET", "/api/v1/households/{household_id}", _household, **SCOPED_READ),
-    Endpoint("POST", "/api/v1/households", _create_household,
-             **{"anonymous": 401, "member": (201, 404), "leader": (201, 404), "supervisor": (201, 404),
-                "admin": 201}),
+    Endpoint(
+        "POST",
+        "/api/v1/households",
+        _create_household,
+        anonymous=401,
+        member=(201, 404),
+        leader=(201, 404),
+        supervisor=(201, 404),
+        admin=201,
+    ),
     Endpoint("PATCH", "/api/v1/households/{household_id}", _update_household, **SCOPED_READ),
-    Endpoint("POST", "/api/v1/households/{household_id}/merge", _merge_households, anonymous=401,
-             member=(403, 404), leader=(403, 404), supervisor=(200, 404), admin=200),
+    Endpoint(
+        "POST",
+        "/api/v1/households/{household_id}/merge",
+        _merge_households,
+        anonymous=401,
+        member=(403, 404),
+        leader=(403, 404),
+        supervisor=(200, 404),
+        admin=200,
+    ),
 ]
 
 
@@ -317,9 +386,17 @@ async def _fresh_proposal(scene: Scene, scope: str) -> int:
     """A household of the scope's village with a member's pending location proposal."""
     household = await scene.household(scope, lat=19.93, lon=105.45)
     async with scene.sessions() as session:
-        proposal = LocationProposal(household_id=household.id, area_path=scene.village(scope).path, lat=19.95,
-                                    lon=105.45, previous_lat=19.93, previous_lon=105.45, distance_m=2224.0,
-                                    proposed_by=scene.member(scope).id, proposed_at=utcnow())
+        proposal = LocationProposal(
+            household_id=household.id,
+            area_path=scene.village(scope).path,
+            lat=19.95,
+            lon=105.45,
+            previous_lat=19.93,
+            previous_lon=105.45,
+            distance_m=2224.0,
+            proposed_by=scene.member(scope).id,
+            proposed_at=utcnow(),
+        )
         session.add(proposal)
         await session.commit()
         assert proposal.id is not None
@@ -353,6 +430,7 @@ ENDPOINTS += [
 # In scope: a visit made by member_a1 in village 38-A-1; out of scope: one by member_b1 in village 38-B-1.
 # Members see the visits they made; leaders only their own too (not their team's); supervisors by area.
 
+
 async def _visit_json(scene: Scene, role: str, scope: str) -> Call:
     household = await scene.household(scope)
     return Call("/api/v1/visits", json=visit((scene.form_id, scene.form_version), household.id))
@@ -363,12 +441,22 @@ async def _stored_visit(scene: Scene, scope: str) -> uuid.UUID:
     village = scene.village(scope)
     visit_id = uuid.uuid4()
     async with scene.sessions() as session:
-        session.add(Visit(
-            id=visit_id, form_id=scene.form_id, form_version=scene.form_version, household_id=household.id,
-            submitted_by=scene.member(scope).id, team_id=scene.team(scope).id, area_id=village.id,
-            area_path=village.path, received_at=utcnow(), answers=visit_answers(), payload_hash="0" * 64,
-            status="awaiting_photos",
-        ))
+        session.add(
+            Visit(
+                id=visit_id,
+                form_id=scene.form_id,
+                form_version=scene.form_version,
+                household_id=household.id,
+                submitted_by=scene.member(scope).id,
+                team_id=scene.team(scope).id,
+                area_id=village.id,
+                area_path=village.path,
+                received_at=utcnow(),
+                answers=visit_answers(),
+                payload_hash="0" * 64,
+                status="awaiting_photos",
+            )
+        )
         await session.commit()
     return visit_id
 
@@ -382,23 +470,40 @@ async def _visit_with_photo(scene: Scene, scope: str) -> uuid.UUID:
     photo = process_photo(MATRIX_PHOTO)
     keys = await store_photo(_matrix_store(scene), photo)
     async with scene.sessions() as session:
-        session.add(VisitPhoto(
-            visit_id=visit_id, question=PHOTO_QUESTION, idx=0, sha256=photo.sha256, original_key=keys.original,
-            large_key=keys.large, thumb_key=keys.thumb, content_type=photo.content_type, width=photo.width,
-            height=photo.height, size_bytes=len(photo.original), created_at=utcnow(),
-        ))
+        session.add(
+            VisitPhoto(
+                visit_id=visit_id,
+                question=PHOTO_QUESTION,
+                idx=0,
+                sha256=photo.sha256,
+                original_key=keys.original,
+                large_key=keys.large,
+                thumb_key=keys.thumb,
+                content_type=photo.content_type,
+                width=photo.width,
+                height=photo.height,
+                size_bytes=len(photo.original),
+                created_at=utcnow(),
+            )
+        )
         await session.commit()
     return visit_id
 
 
 async def _put_photo(scene: Scene, role: str, scope: str) -> Call:
-    return Call(f"/api/v1/visits/{await _stored_visit(scene, scope)}/photos/{PHOTO_QUESTION}",
-                content=MATRIX_PHOTO, content_type="image/jpeg")
+    return Call(
+        f"/api/v1/visits/{await _stored_visit(scene, scope)}/photos/{PHOTO_QUESTION}",
+        content=MATRIX_PHOTO,
+        content_type="image/jpeg",
+    )
 
 
 async def _put_photo_slot(scene: Scene, role: str, scope: str) -> Call:
-    return Call(f"/api/v1/visits/{await _stored_visit(scene, scope)}/photos/{PHOTO_QUESTION}/1",
-                content=MATRIX_PHOTO, content_type="image/jpeg")
+    return Call(
+        f"/api/v1/visits/{await _stored_visit(scene, scope)}/photos/{PHOTO_QUESTION}/1",
+        content=MATRIX_PHOTO,
+        content_type="image/jpeg",
+    )
 
 
 async def _visits(scene: Scene, role: str, scope: str) -> Call:
@@ -429,22 +534,27 @@ ENDPOINTS += [
     Endpoint("GET", "/api/v1/visits", _visits, **SCOPED_READ),
     Endpoint("GET", "/api/v1/visits/{visit_id}", _visit, **READ_VISIT),
     Endpoint("GET", "/api/v1/visits/{visit_id}/photos/{question}/{index}/{variant}", _visit_photo, **READ_VISIT),
-    Endpoint("POST", "/api/v1/visits/{visit_id}/review", _review,
-             **(READ_VISIT | {"member": (403, 404), "supervisor": (200, 404)})),
+    Endpoint(
+        "POST",
+        "/api/v1/visits/{visit_id}/review",
+        _review,
+        **(READ_VISIT | {"member": (403, 404), "supervisor": (200, 404)}),
+    ),
 ]
 
 
 # ---- reviews: bulk decisions, the member's own visits --------------------------------------------------------
 
+
 async def _bulk_review(scene: Scene, role: str, scope: str) -> Call:
-    return Call("/api/v1/visits/review", json={"ids": [str(await _stored_visit(scene, scope))],
-                                               "decision": "approved"})
+    return Call("/api/v1/visits/review", json={"ids": [str(await _stored_visit(scene, scope))], "decision": "approved"})
 
 
 ENDPOINTS += [
     # Out-of-scope visits fail one by one inside a 200 (each result carries its own 404).
-    Endpoint("POST", "/api/v1/visits/review", _bulk_review, anonymous=401, member=403, leader=403, supervisor=200,
-             admin=200),
+    Endpoint(
+        "POST", "/api/v1/visits/review", _bulk_review, anonymous=401, member=403, leader=403, supervisor=200, admin=200
+    ),
     Endpoint("GET", "/api/v1/me/visits", fixed("/api/v1/me/visits"), **SIGNED_IN),
 ]
 
@@ -453,6 +563,7 @@ ENDPOINTS += [
 # Pages answer HTML: without credentials a GET goes to the sign-in page (303) and a POST shows it (401); field
 # roles are told the pages are for supervisors (403); out of scope is a 404 page. Form posts carry the CSRF token
 # derived from the caller's credential.
+
 
 def _form(**fields: str | list[str]) -> bytes:
     from urllib.parse import urlencode
@@ -473,8 +584,12 @@ def _csrf(scene: Scene, role: str, headers: dict[str, str] | None = None) -> str
 
 async def _page_login(scene: Scene, role: str, scope: str) -> Call:
     token = "t" * 43  # the sign-in form's double-submit token: cookie and field agree
-    return Call("/login", content=_form(csrf=token, username=scene.username(role), password=PASSWORD),
-                content_type=FORM, headers={"Cookie": f"gocua_login_csrf={token}"})
+    return Call(
+        "/login",
+        content=_form(csrf=token, username=scene.username(role), password=PASSWORD),
+        content_type=FORM,
+        headers={"Cookie": f"gocua_login_csrf={token}"},
+    )
 
 
 async def _page_logout(scene: Scene, role: str, scope: str) -> Call:
@@ -493,13 +608,19 @@ async def _page_photo(scene: Scene, role: str, scope: str) -> Call:
 
 
 async def _page_decide(scene: Scene, role: str, scope: str) -> Call:
-    return Call(f"/review/visits/{await _stored_visit(scene, scope)}/decision", content_type=FORM,
-                content=_form(csrf=_csrf(scene, role), decision="rejected", comment="Chụp lại ảnh"))
+    return Call(
+        f"/review/visits/{await _stored_visit(scene, scope)}/decision",
+        content_type=FORM,
+        content=_form(csrf=_csrf(scene, role), decision="rejected", comment="Chụp lại ảnh"),
+    )
 
 
 async def _page_bulk(scene: Scene, role: str, scope: str) -> Call:
-    return Call("/review/decide", content_type=FORM,
-                content=_form(csrf=_csrf(scene, role), decision="approved", ids=[str(await _stored_visit(scene, scope))]))
+    return Call(
+        "/review/decide",
+        content_type=FORM,
+        content=_form(csrf=_csrf(scene, role), decision="approved", ids=[str(await _stored_visit(scene, scope))]),
+    )
 
 
 PAGE_READ = {"anonymous": 303, "member": 403, "leader": 403, "supervisor": 200, "admin": 200}
@@ -510,8 +631,16 @@ ENDPOINTS += [
     Endpoint("GET", "/", fixed("/"), **(PAGE_READ | {"anonymous": 200})),
     Endpoint("POST", "/login", _page_login, anonymous=303, member=303, leader=303, supervisor=303, admin=303),
     Endpoint("POST", "/logout", _page_logout, anonymous=401, member=303, leader=303, supervisor=303, admin=303),
-    Endpoint("GET", "/lang/{lang}", fixed("/lang/en", params={"next": "/review"}),
-             anonymous=303, member=303, leader=303, supervisor=303, admin=303),
+    Endpoint(
+        "GET",
+        "/lang/{lang}",
+        fixed("/lang/en", params={"next": "/review"}),
+        anonymous=303,
+        member=303,
+        leader=303,
+        supervisor=303,
+        admin=303,
+    ),
     Endpoint("GET", "/review", fixed("/review"), **PAGE_READ),
     Endpoint("GET", "/review/visits/{visit_id}", _page_visit, **PAGE_SCOPED),
     Endpoint("GET", "/review/visits/{visit_id}/photos/{question}/{index}/{variant}", _page_photo, **PAGE_SCOPED),
@@ -523,6 +652,7 @@ ENDPOINTS += [
 
 
 # ---- tallies, exports, the report (issue 10) -----------------------------------------------------------------
+
 
 def _area_query(path: str, **extra: str) -> Builder:
     async def build(scene: Scene, role: str, scope: str) -> Call:
@@ -536,20 +666,31 @@ async def _report_page(scene: Scene, role: str, scope: str) -> Call:
 
 
 # Supervisors and above, in their scope; field roles are refused in scope and told nothing out of it.
-SUPERVISOR_EXPORT = {"anonymous": 401, "member": (403, 404), "leader": (403, 404), "supervisor": (200, 404),
-                     "admin": 200}
+SUPERVISOR_EXPORT = {
+    "anonymous": 401,
+    "member": (403, 404),
+    "leader": (403, 404),
+    "supervisor": (200, 404),
+    "admin": 200,
+}
 
 ENDPOINTS += [
     Endpoint("GET", "/api/v1/tallies", _area_query("/api/v1/tallies"), **SCOPED_READ),
     Endpoint("GET", "/api/v1/reports/summary", _area_query("/api/v1/reports/summary"), **SCOPED_READ),
     Endpoint("GET", "/api/v1/reports/summary.xlsx", _area_query("/api/v1/reports/summary.xlsx"), **SCOPED_READ),
     Endpoint("GET", "/reports/{area}", _report_page, **SCOPED_READ),
-    Endpoint("GET", "/api/v1/exports/households.csv", _area_query("/api/v1/exports/households.csv"),
-             **SUPERVISOR_EXPORT),
-    Endpoint("GET", "/api/v1/exports/households.xlsx", _area_query("/api/v1/exports/households.xlsx"),
-             **SUPERVISOR_EXPORT),
-    Endpoint("GET", "/api/v1/exports/households.geojson", _area_query("/api/v1/exports/households.geojson"),
-             **SUPERVISOR_EXPORT),
+    Endpoint(
+        "GET", "/api/v1/exports/households.csv", _area_query("/api/v1/exports/households.csv"), **SUPERVISOR_EXPORT
+    ),
+    Endpoint(
+        "GET", "/api/v1/exports/households.xlsx", _area_query("/api/v1/exports/households.xlsx"), **SUPERVISOR_EXPORT
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/exports/households.geojson",
+        _area_query("/api/v1/exports/households.geojson"),
+        **SUPERVISOR_EXPORT,
+    ),
     Endpoint("GET", "/api/v1/exports/visits.csv", _area_query("/api/v1/exports/visits.csv"), **SUPERVISOR_EXPORT),
     Endpoint("GET", "/api/v1/exports/visits.xlsx", _area_query("/api/v1/exports/visits.xlsx"), **SUPERVISOR_EXPORT),
 ]

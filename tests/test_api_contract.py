@@ -30,7 +30,8 @@ async def test_every_operation_answers_as_documented(settings: Settings, databas
     with live_server(settings, tmp_path) as server:
         await anyio.to_thread.run_sync(add_visit, server.url, world)
         result = await anyio.to_thread.run_sync(
-            lambda: fuzz(server.url, world, database_url, cases_per_operation=CASES_PER_OPERATION, seed=SEED))
+            lambda: fuzz(server.url, world, database_url, cases_per_operation=CASES_PER_OPERATION, seed=SEED)
+        )
     assert set(result.per_role) == {"member", "leader", "supervisor", "admin"}
     assert min(result.per_role.values()) >= 80, result.per_role
     # The run reached real objects, not only 4xx answers.
@@ -39,8 +40,12 @@ async def test_every_operation_answers_as_documented(settings: Settings, databas
     assert not unknown, f"API contract failures:\n{unknown}"
     if result.known():
         causes = sorted({f.known for f in result.known() if f.known})
-        pytest.xfail("known 5xx (issue 9, HTTP hardening): " + "; ".join(
-            f"{cause}: {KNOWN_5XX[cause]}" for cause in causes) + " — " + " | ".join(f.line() for f in result.known()))
+        pytest.xfail(
+            "known 5xx (issue 9, HTTP hardening): "
+            + "; ".join(f"{cause}: {KNOWN_5XX[cause]}" for cause in causes)
+            + " — "
+            + " | ".join(f.line() for f in result.known())
+        )
 
 
 async def test_the_known_5xx_one_request_each(client, world, database_url: str) -> None:
@@ -56,8 +61,11 @@ async def test_the_known_5xx_one_request_each(client, world, database_url: str) 
     form.update(version="big-title", title={"vi": "x" * 1_000_000, "en": "x"})
     probes = {
         "path-id-out-of-range": ("GET", "/api/v1/teams/-99999999999999999999", {}),
-        "deep-json": ("POST", "/api/v1/auth/login", {"content": f'{{"username": {deep}, "password": "x"}}',
-                                                     "headers": {"content-type": "application/json"}}),
+        "deep-json": (
+            "POST",
+            "/api/v1/auth/login",
+            {"content": f'{{"username": {deep}, "password": "x"}}', "headers": {"content-type": "application/json"}},
+        ),
         "nul-byte-postgresql": ("GET", "/api/v1/forms/a%00b", {}),
         "huge-text-postgresql": ("POST", "/api/v1/forms", {"json": form}),
     }

@@ -28,8 +28,12 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 def app_routes() -> set[tuple[str, str]]:
     app = create_app(Settings(data_dir=Path("/nonexistent-not-started")))
-    return {(method, route.path_format) for route in app.routes
-            for method in getattr(route, "methods", ()) if method not in SKIPPED_METHODS}
+    return {
+        (method, route.path_format)
+        for route in app.routes
+        for method in getattr(route, "methods", ())
+        if method not in SKIPPED_METHODS
+    }
 
 
 def test_every_route_has_rows() -> None:
@@ -90,9 +94,16 @@ async def _status(matrix: Matrix, endpoint: Endpoint, role: str, scope: str) -> 
     matrix.client.cookies.clear()  # a login cell's session cookie must not follow later cells
     if call.content_type:
         headers["content-type"] = call.content_type
-    response = await matrix.client.request(endpoint.method, call.path, headers=headers, params=call.params,
-                                           json=call.json, content=call.content, files=call.files,
-                                           follow_redirects=False)  # a redirect is the answer (pages)
+    response = await matrix.client.request(
+        endpoint.method,
+        call.path,
+        headers=headers,
+        params=call.params,
+        json=call.json,
+        content=call.content,
+        files=call.files,
+        follow_redirects=False,
+    )  # a redirect is the answer (pages)
     code = ""
     if response.headers.get("content-type", "").startswith("application/problem+json"):
         code = response.json().get("code", "")

@@ -43,7 +43,10 @@ def test_serve_demo_gives_a_working_service_with_forms_people_and_households(tmp
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(gocua), "--data-dir", str(data_dir), "serve", "--demo", "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_until_up(url, process, log)

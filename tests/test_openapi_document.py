@@ -30,8 +30,12 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return [(f"{method.upper()} {path}", operation) for path, item in document["paths"].items()
-            for method, operation in item.items() if method in METHODS]
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
 
 
 def test_every_error_response_is_a_problem_with_the_shared_schema(document):
@@ -127,8 +131,12 @@ async def test_answers_the_fuzzer_cannot_build_are_documented(client, world, doc
     calls = [
         ("post", "/api/v1/visits", {"json": visit(form, uuid.uuid4())}, 404),
         ("post", "/api/v1/visits", {"json": visit(form, home.id, on_behalf_of=world["admin"].user.id)}, 403),
-        ("post", "/api/v1/visits", {"json": visit(form, home.id,
-                                                  started_at=(FINISHED + timedelta(days=10)).isoformat())}, 422),
+        (
+            "post",
+            "/api/v1/visits",
+            {"json": visit(form, home.id, started_at=(FINISHED + timedelta(days=10)).isoformat())},
+            422,
+        ),
         ("post", "/api/v1/visits", {"json": first}, 201),
         ("post", "/api/v1/visits", {"json": first}, 200),
         ("post", "/api/v1/visits", {"json": {**first, "answers": {**first["answers"], "members": 9}}}, 409),

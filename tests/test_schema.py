@@ -19,8 +19,9 @@ def test_migrations_and_metadata_describe_the_same_schema(database_url: str) -> 
     engine = create_engine(sync_url(database_url))
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                                   "compare_server_default": False})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": False}
+            )
             differences = compare_metadata(context, metadata)
     finally:
         engine.dispose()

@@ -7,10 +7,15 @@ from service.settings import Settings
 
 
 def test_settings_come_from_gocua_variables():
-    settings = Settings.from_env({
-        "GOCUA_DATA_DIR": "/srv/gocua", "GOCUA_S3_ENDPOINT": "minio:9000", "GOCUA_S3_SECURE": "true",
-        "GOCUA_FAR_FROM_HOUSEHOLD_M": "250", "OTHER": "ignored",
-    })
+    settings = Settings.from_env(
+        {
+            "GOCUA_DATA_DIR": "/srv/gocua",
+            "GOCUA_S3_ENDPOINT": "minio:9000",
+            "GOCUA_S3_SECURE": "true",
+            "GOCUA_FAR_FROM_HOUSEHOLD_M": "250",
+            "OTHER": "ignored",
+        }
+    )
     assert settings.data_dir == Path("/srv/gocua")
     assert settings.uses_s3 and settings.s3_secure
     assert settings.far_from_household_m == 250.0
@@ -29,6 +34,9 @@ def test_a_mistyped_variable_is_named_in_the_error():
 
 def test_every_setting_is_listed_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    missing = [f"GOCUA_{field.name.upper()}" for field in msgspec.structs.fields(Settings)
-               if f"`GOCUA_{field.name.upper()}`" not in readme]
+    missing = [
+        f"GOCUA_{field.name.upper()}"
+        for field in msgspec.structs.fields(Settings)
+        if f"`GOCUA_{field.name.upper()}`" not in readme
+    ]
     assert missing == []

@@ -6,9 +6,9 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from service.http import limits
 from service.areas import services as areas_service
 from service.areas.schemas import AreaCreate, AreaOut
+from service.http import limits
 from service.http.deps import CurrentActor, DbSession
 from service.http.paging import Page
 

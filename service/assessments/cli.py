@@ -16,8 +16,9 @@ from service.settings import Settings
 BATCH = 2_000
 
 
-async def rescore(url: str, form_id: str | None, *, batch: int = BATCH, after: uuid.UUID | None = None,
-                  show_progress: bool = True) -> int:
+async def rescore(
+    url: str, form_id: str | None, *, batch: int = BATCH, after: uuid.UUID | None = None, show_progress: bool = True
+) -> int:
     """Recomputes the assessments of every household after `after`; returns the assessments now held."""
     from sqlalchemy import func, select
 
@@ -60,8 +61,14 @@ async def rescore(url: str, form_id: str | None, *, batch: int = BATCH, after: u
 def cmd_rescore(args: argparse.Namespace) -> int:
     settings = Settings.from_env(data_dir=getattr(args, "data_dir", None))
     try:
-        kept = asyncio.run(rescore(settings.resolved_database_url, args.form, batch=args.batch,
-                                   after=uuid.UUID(args.after) if args.after else None))
+        kept = asyncio.run(
+            rescore(
+                settings.resolved_database_url,
+                args.form,
+                batch=args.batch,
+                after=uuid.UUID(args.after) if args.after else None,
+            )
+        )
     except KeyboardInterrupt:
         print("\ninterrupted: finished batches are kept; run it again to finish", file=sys.stderr)
         return 130
@@ -71,7 +78,8 @@ def cmd_rescore(args: argparse.Namespace) -> int:
 
 def register(commands: argparse._SubParsersAction) -> None:
     group = commands.add_parser("assessments", help="per-household assessments").add_subparsers(
-        dest="assessments_command", required=True)
+        dest="assessments_command", required=True
+    )
     rescore_cmd = group.add_parser("rescore", help="recompute every household's assessments from its visits")
     rescore_cmd.add_argument("--form", help="only this form id")
     rescore_cmd.add_argument("--batch", type=int, default=BATCH, help=f"households per transaction ({BATCH:,})")

@@ -21,7 +21,11 @@ class Assessment(SQLModel, table=True):
     """
 
     __tablename__ = "assessments"
-    __table_args__ = (Index(None, "visit_id"), Index(None, "form_id", "household_id"), Index(None, "form_id", "area_id"))
+    __table_args__ = (
+        Index(None, "visit_id"),
+        Index(None, "form_id", "household_id"),
+        Index(None, "form_id", "area_id"),
+    )
 
     household_id: uuid.UUID = Field(primary_key=True, foreign_key="households.id")
     form_id: str = Field(primary_key=True, max_length=100)

@@ -54,10 +54,13 @@ async def compiled_form(connection: AsyncConnection, form_id: str, version: str)
         return found
     key = (database_key, form_id, version)
     if key not in _COMPILED:
-        definition = (await connection.execute(
-            select(FORM_VERSIONS.c.definition)
-            .where(FORM_VERSIONS.c.form_id == form_id, FORM_VERSIONS.c.version == version)
-        )).scalar_one_or_none()
+        definition = (
+            await connection.execute(
+                select(FORM_VERSIONS.c.definition).where(
+                    FORM_VERSIONS.c.form_id == form_id, FORM_VERSIONS.c.version == version
+                )
+            )
+        ).scalar_one_or_none()
         if len(_COMPILED) > 512:
             _COMPILED.clear()
         _COMPILED[key] = forms.compile_form(load_stored(definition)) if definition is not None else None
@@ -109,10 +112,14 @@ async def _assessment_rows(connection: AsyncConnection, visits: Iterable[Mapping
         assessed_at = _utc(visit.get("finished_at")) or _utc(visit["received_at"])
         assert assessed_at is not None
         row = {
-            "household_id": _as_uuid(visit["household_id"]), "form_id": visit["form_id"],
-            "form_version": visit["form_version"], "visit_id": _as_uuid(visit["id"]),
-            "assessed_at": assessed_at, "assessed_by": visit.get("on_behalf_of") or visit["submitted_by"],
-            "review_status": visit.get("review_status", "pending"), "answers": visit["answers"],
+            "household_id": _as_uuid(visit["household_id"]),
+            "form_id": visit["form_id"],
+            "form_version": visit["form_version"],
+            "visit_id": _as_uuid(visit["id"]),
+            "assessed_at": assessed_at,
+            "assessed_by": visit.get("on_behalf_of") or visit["submitted_by"],
+            "review_status": visit.get("review_status", "pending"),
+            "answers": visit["answers"],
         }
         candidate = _Candidate(row)
         key = (row["household_id"], row["form_id"])
@@ -126,8 +133,12 @@ async def _assessment_rows(connection: AsyncConnection, visits: Iterable[Mapping
         form = await compiled_form(connection, row["form_id"], row["form_version"])
         result = forms.score(form, _answers(row.pop("answers"))) if form is not None else None
         indicators = dict(result.indicators) if result is not None else {}
-        row.update(level=result.level if result is not None else None, indicators=indicators,
-                   indicator_bits=indicator_bits(indicators), updated_at=now)
+        row.update(
+            level=result.level if result is not None else None,
+            indicators=indicators,
+            indicator_bits=indicator_bits(indicators),
+            updated_at=now,
+        )
         rows.append(row)
     return rows
 
@@ -143,45 +154,76 @@ async def refresh_households(connection: AsyncConnection, household_ids: Sequenc
         return select(home.c[column]).where(home.c.id == ASSESSMENTS.c.household_id).scalar_subquery()
 
     await connection.execute(
-        update(ASSESSMENTS).where(ASSESSMENTS.c.household_id.in_(ids))
-        .values(area_id=copied("area_id"), elderly_only=copied("elderly_only"),
-                temporary_resident=copied("temporary_resident"))
+        update(ASSESSMENTS)
+        .where(ASSESSMENTS.c.household_id.in_(ids))
+        .values(
+            area_id=copied("area_id"),
+            elderly_only=copied("elderly_only"),
+            temporary_resident=copied("temporary_resident"),
+        )
     )
 
 
-_UPDATED = ("form_version", "visit_id", "level", "indicators", "indicator_bits", "assessed_at", "assessed_by",
-            "review_status", "updated_at", "area_id", "elderly_only", "temporary_resident")
+_UPDATED = (
+    "form_version",
+    "visit_id",
+    "level",
+    "indicators",
+    "indicator_bits",
+    "assessed_at",
+    "assessed_by",
+    "review_status",
+    "updated_at",
+    "area_id",
+    "elderly_only",
+    "temporary_resident",
+)
 
 
 # Bound per assessment; the household's village and flags are read by the INSERT itself (INSERT … SELECT from
 # households), so keeping the copies costs no extra statement on the submission path.
-_BOUND = {"household_id": ASSESSMENTS.c.household_id.type, "form_id": ASSESSMENTS.c.form_id.type,
-          "form_version": ASSESSMENTS.c.form_version.type, "visit_id": ASSESSMENTS.c.visit_id.type,
-          "level": ASSESSMENTS.c.level.type, "indicators": ASSESSMENTS.c.indicators.type,
-          "indicator_bits": ASSESSMENTS.c.indicator_bits.type, "assessed_at": ASSESSMENTS.c.assessed_at.type,
-          "assessed_by": ASSESSMENTS.c.assessed_by.type, "review_status": ASSESSMENTS.c.review_status.type,
-          "updated_at": ASSESSMENTS.c.updated_at.type}
+_BOUND = {
+    "household_id": ASSESSMENTS.c.household_id.type,
+    "form_id": ASSESSMENTS.c.form_id.type,
+    "form_version": ASSESSMENTS.c.form_version.type,
+    "visit_id": ASSESSMENTS.c.visit_id.type,
+    "level": ASSESSMENTS.c.level.type,
+    "indicators": ASSESSMENTS.c.indicators.type,
+    "indicator_bits": ASSESSMENTS.c.indicator_bits.type,
+    "assessed_at": ASSESSMENTS.c.assessed_at.type,
+    "assessed_by": ASSESSMENTS.c.assessed_by.type,
+    "review_status": ASSESSMENTS.c.review_status.type,
+    "updated_at": ASSESSMENTS.c.updated_at.type,
+}
 _COPIED = ("area_id", "elderly_only", "temporary_resident")
 
 
 def _upsert(dialect: str, *, only_if_later: bool) -> Any:
-    source = select(*[bindparam(name, type_=type_).label(name) for name, type_ in _BOUND.items()],
-                    *[HOUSEHOLDS.c[name] for name in _COPIED]).where(HOUSEHOLDS.c.id == bindparam("household_id"))
+    source = select(
+        *[bindparam(name, type_=type_).label(name) for name, type_ in _BOUND.items()],
+        *[HOUSEHOLDS.c[name] for name in _COPIED],
+    ).where(HOUSEHOLDS.c.id == bindparam("household_id"))
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ASSESSMENTS).from_select(
-        [*_BOUND, *_COPIED], source)
+        [*_BOUND, *_COPIED], source
+    )
     where = None
     if only_if_later:
         # `<=`: the same visit again (its review changed) refreshes the row; an earlier one never replaces it.
-        where = (tuple_(ASSESSMENTS.c.assessed_at, ASSESSMENTS.c.visit_id)
-                 <= tuple_(insert.excluded.assessed_at, insert.excluded.visit_id))
+        where = tuple_(ASSESSMENTS.c.assessed_at, ASSESSMENTS.c.visit_id) <= tuple_(
+            insert.excluded.assessed_at, insert.excluded.visit_id
+        )
     return insert.on_conflict_do_update(
         index_elements=[ASSESSMENTS.c.household_id, ASSESSMENTS.c.form_id],
-        set_={name: insert.excluded[name] for name in _UPDATED}, where=where,
+        set_={name: insert.excluded[name] for name in _UPDATED},
+        where=where,
     )
 
 
-_UPSERTS = {(dialect, later): _upsert(dialect, only_if_later=later)
-            for dialect in ("postgresql", "sqlite") for later in (True, False)}
+_UPSERTS = {
+    (dialect, later): _upsert(dialect, only_if_later=later)
+    for dialect in ("postgresql", "sqlite")
+    for later in (True, False)
+}
 
 
 async def apply_visits(connection: AsyncConnection, visit_rows: Sequence[Mapping[str, Any]]) -> None:
@@ -194,7 +236,8 @@ async def apply_visits(connection: AsyncConnection, visit_rows: Sequence[Mapping
 
 _VISIT_FOR_REVIEW = select(*VISITS.c).where(VISITS.c.id == bindparam("visit_id"))
 _CURRENT_FROM = select(ASSESSMENTS.c.household_id, ASSESSMENTS.c.form_id).where(
-    ASSESSMENTS.c.visit_id == bindparam("visit_id"))
+    ASSESSMENTS.c.visit_id == bindparam("visit_id")
+)
 
 
 async def apply_review(connection: AsyncConnection, visit_id: uuid.UUID) -> None:
@@ -222,13 +265,28 @@ def _latest_counting(household_ids: list[uuid.UUID], form_id: str | None) -> Any
     conditions = [VISITS.c.household_id.in_(household_ids), VISITS.c.review_status.in_(COUNTING)]
     if form_id is not None:
         conditions.append(VISITS.c.form_id == form_id)
-    ranked = select(
-        VISITS.c.id, VISITS.c.household_id, VISITS.c.form_id, VISITS.c.form_version, VISITS.c.answers,
-        VISITS.c.finished_at, VISITS.c.received_at, VISITS.c.submitted_by, VISITS.c.on_behalf_of,
-        VISITS.c.review_status,
-        func.row_number().over(partition_by=(VISITS.c.household_id, VISITS.c.form_id),
-                               order_by=(assessed_at.desc(), VISITS.c.id.desc())).label("rank"),
-    ).where(*conditions).subquery()
+    ranked = (
+        select(
+            VISITS.c.id,
+            VISITS.c.household_id,
+            VISITS.c.form_id,
+            VISITS.c.form_version,
+            VISITS.c.answers,
+            VISITS.c.finished_at,
+            VISITS.c.received_at,
+            VISITS.c.submitted_by,
+            VISITS.c.on_behalf_of,
+            VISITS.c.review_status,
+            func.row_number()
+            .over(
+                partition_by=(VISITS.c.household_id, VISITS.c.form_id),
+                order_by=(assessed_at.desc(), VISITS.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(*conditions)
+        .subquery()
+    )
     return select(*[c for c in ranked.c if c.name != "rank"]).where(ranked.c.rank == 1)
 
 

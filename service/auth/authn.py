@@ -11,16 +11,17 @@ from litestar.connection import ASGIConnection
 from sqlalchemy import Row, Select, String, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
 
 from service import errors
-from service.auth.actor import Actor, Role
 from service.areas.models import Area
+from service.auth.actor import Actor, Role
 from service.auth.models import DeviceToken, LoginSession
-from service.people.models import User
-from service.db.batching import KeyLoader
 from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, token_hash
+from service.db.batching import KeyLoader
 from service.db.engine import as_utc, utcnow
 from service.db.pg_raw import RecordRow, asyncpg_sql, driver_of
+from service.people.models import User
 
 SESSION_COOKIE = "gocua_session"
 # The caller, once resolved for this request (by the guard in service/http/guard.py, before any body is read).
@@ -65,7 +66,16 @@ def presented_credential(request: Connection) -> tuple[str | None, bool]:
 
 
 def _caller_columns():  # type: ignore[no-untyped-def]
-    return (User.id, User.username, User.full_name, User.role, User.team_id, User.area_id, User.active, Area.path)
+    return (
+        col(User.id),
+        col(User.username),
+        col(User.full_name),
+        col(User.role),
+        col(User.team_id),
+        col(User.area_id),
+        col(User.active),
+        col(Area.path),
+    )
 
 
 def _actor_from_row(row, via: str) -> Actor:  # type: ignore[no-untyped-def]
@@ -73,33 +83,48 @@ def _actor_from_row(row, via: str) -> Actor:  # type: ignore[no-untyped-def]
         raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
     role = Role(row.role)
     return Actor(
-        user_id=row.id, username=row.username, full_name=row.full_name, role=role, team_id=row.team_id,
-        area_id=row.area_id, area_path=None if role == Role.ADMIN else row.path, via=via,
+        user_id=row.id,
+        username=row.username,
+        full_name=row.full_name,
+        role=role,
+        team_id=row.team_id,
+        area_id=row.area_id,
+        area_path=None if role == Role.ADMIN else row.path,
+        via=via,
     )
 
 
 _DEVICE_QUERY = (
-    select(DeviceToken.token_hash, DeviceToken.id.label("token_id"), DeviceToken.last_used_at, *_caller_columns())
-    .join(User, User.id == DeviceToken.user_id)
-    .outerjoin(Area, Area.id == User.area_id)
-    .where(DeviceToken.revoked_at.is_(None))
+    select(
+        col(DeviceToken.token_hash),
+        col(DeviceToken.id).label("token_id"),
+        col(DeviceToken.last_used_at),
+        *_caller_columns(),
+    )
+    .join(User, col(User.id) == col(DeviceToken.user_id))
+    .outerjoin(Area, col(Area.id) == col(User.area_id))
+    .where(col(DeviceToken.revoked_at).is_(None))
 )
 _SESSION_QUERY = (
-    select(LoginSession.token_hash, LoginSession.expires_at, *_caller_columns())
-    .join(User, User.id == LoginSession.user_id)
-    .outerjoin(Area, Area.id == User.area_id)
-    .where(LoginSession.revoked_at.is_(None))
+    select(col(LoginSession.token_hash), col(LoginSession.expires_at), *_caller_columns())
+    .join(User, col(User.id) == col(LoginSession.user_id))
+    .outerjoin(Area, col(Area.id) == col(User.area_id))
+    .where(col(LoginSession.revoked_at).is_(None))
 )
+
 
 def _by_hash(query: Select, token_hash: Any) -> tuple[Select, str]:
     """`query` for a list of token hashes: the SQLAlchemy statement, and its SQL for asyncpg (PostgreSQL).
     Built once: building a statement per lookup cost about as much CPU as running it."""
-    return (query.where(token_hash.in_(bindparam("digests", expanding=True))),
-            asyncpg_sql(query.where(token_hash == any_(bindparam("digests", type_=ARRAY(String)))), ["digests"]))
+    return (
+        query.where(token_hash.in_(bindparam("digests", expanding=True))),
+        asyncpg_sql(query.where(token_hash == any_(bindparam("digests", type_=ARRAY(String)))), ["digests"]),
+    )
 
 
-_DEVICES_BY_HASH = _by_hash(_DEVICE_QUERY, DeviceToken.token_hash)
-_SESSIONS_BY_HASH = _by_hash(_SESSION_QUERY, LoginSession.token_hash)
+_DEVICES_BY_HASH = _by_hash(_DEVICE_QUERY, col(DeviceToken.token_hash))
+_SESSIONS_BY_HASH = _by_hash(_SESSION_QUERY, col(LoginSession.token_hash))
+
 
 class _RecentRows:
     """Rows found in the last `ttl_s` seconds, by token hash. Bounded: when full it starts over."""
@@ -180,10 +205,12 @@ class TokenLookup:
 
         # A millisecond of waiting lets the requests arriving together share one query (each costs ~0.2 ms
         # of CPU here, more than waiting costs them).
-        self.device = _CachedLoader(KeyLoader(lambda digests: load(_DEVICES_BY_HASH, digests),
-                                              linger_s=linger_s), cache_s)
-        self.session = _CachedLoader(KeyLoader(lambda digests: load(_SESSIONS_BY_HASH, digests),
-                                               linger_s=linger_s), cache_s)
+        self.device = _CachedLoader(
+            KeyLoader(lambda digests: load(_DEVICES_BY_HASH, digests), linger_s=linger_s), cache_s
+        )
+        self.session = _CachedLoader(
+            KeyLoader(lambda digests: load(_SESSIONS_BY_HASH, digests), linger_s=linger_s), cache_s
+        )
         self._engine = engine
 
     def forget(self, token: str) -> None:
@@ -209,19 +236,19 @@ async def forget_recent_callers(request: Request) -> None:
 
 
 def _touch(token_id: int, moment: datetime):  # type: ignore[no-untyped-def]
-    return update(DeviceToken).where(DeviceToken.id == token_id).values(last_used_at=moment)
+    return update(DeviceToken).where(col(DeviceToken.id) == token_id).values(last_used_at=moment)
 
 
 async def _device_row(session: AsyncSession, lookup: TokenLookup | None, digest: str) -> Row | None:
     if lookup is not None:
         return await lookup.device.load(digest)
-    return (await session.execute(_DEVICE_QUERY.where(DeviceToken.token_hash == digest))).one_or_none()
+    return (await session.execute(_DEVICE_QUERY.where(col(DeviceToken.token_hash) == digest))).one_or_none()
 
 
 async def _session_row(session: AsyncSession, lookup: TokenLookup | None, digest: str) -> Row | None:
     if lookup is not None:
         return await lookup.session.load(digest)
-    return (await session.execute(_SESSION_QUERY.where(LoginSession.token_hash == digest))).one_or_none()
+    return (await session.execute(_SESSION_QUERY.where(col(LoginSession.token_hash) == digest))).one_or_none()
 
 
 async def authenticate(request: Connection, session: AsyncSession | None, lookup: TokenLookup | None = None) -> Actor:

@@ -7,11 +7,10 @@ from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from service.auth.authn import forget_recent_callers
-from service.http import limits
 from service.auth import services as auth_service
+from service.auth.authn import SESSION_COOKIE, forget_recent_callers, presented_token
 from service.auth.schemas import LoginRequest, LoginResult, Me, PasswordChange
-from service.auth.authn import SESSION_COOKIE, presented_token
+from service.http import limits
 from service.http.deps import AppSettings, CurrentActor, DbSession
 
 
@@ -25,26 +24,45 @@ class AuthController(Controller):
     request_max_body_size = limits.LOGIN_BYTES
     tags = ["auth"]
 
-    @post("/login", status_code=HTTP_200_OK,
-          summary="Password login → Bearer token; also sets the page session cookie (HttpOnly, SameSite=Lax)")
+    @post(
+        "/login",
+        status_code=HTTP_200_OK,
+        summary="Password login → Bearer token; also sets the page session cookie (HttpOnly, SameSite=Lax)",
+    )
     async def login_user(
-        self, request: Request, db_session: DbSession, settings: AppSettings, data: JSONBody[LoginRequest],
+        self,
+        request: Request,
+        db_session: DbSession,
+        settings: AppSettings,
+        data: JSONBody[LoginRequest],
     ) -> Response[LoginResult]:
         result = await auth_service.login(db_session, settings, data, _client_ip(request))
-        cookie = Cookie(key=SESSION_COOKIE, value=result.token, path="/", httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", max_age=int(settings.session_hours * 3600))
+        cookie = Cookie(
+            key=SESSION_COOKIE,
+            value=result.token,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            max_age=int(settings.session_hours * 3600),
+        )
         return Response(result, cookies=[cookie], headers={"Cache-Control": "no-store"})
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT,
-          summary="Revokes the credential of this request (login session or device token)")
+    @post(
+        "/logout",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Revokes the credential of this request (login session or device token)",
+    )
     async def logout_user(self, request: Request, db_session: DbSession, actor: CurrentActor) -> Response[None]:
         token = presented_token(request)
         await auth_service.logout(db_session, token)
         if token:
             request.app.state.token_lookup.forget(token)
-        return Response(None, status_code=HTTP_204_NO_CONTENT,
-                        cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True,
-                                        samesite="lax")])
+        return Response(
+            None,
+            status_code=HTTP_204_NO_CONTENT,
+            cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax")],
+        )
 
 
 class MeController(Controller):
@@ -60,6 +78,10 @@ class MeController(Controller):
 
     @post("/password", status_code=HTTP_204_NO_CONTENT, summary="Change my password; my other sessions end")
     async def change_my_password(
-        self, request: Request, db_session: DbSession, actor: CurrentActor, data: JSONBody[PasswordChange],
+        self,
+        request: Request,
+        db_session: DbSession,
+        actor: CurrentActor,
+        data: JSONBody[PasswordChange],
     ) -> None:
         await auth_service.change_password(db_session, actor, data, presented_token(request))

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_LENGTH = 8
 MAX_LENGTH = 200
 
+
 def production_hasher() -> PasswordHasher:
     """argon2id with RFC 9106's second recommended (low-memory) profile: t=3, m=64 MiB, p=4."""
     return PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)

@@ -6,8 +6,8 @@ answer 404, never 403, so that ids do not leak: filter queries with these clause
 `Actor.require_in_scope(path)`.
 
     from service.auth.scope import area_path_filter, area_in_scope
-    select(Visit).where(area_path_filter(Visit.area_path, actor))          # a column holding a path copy
-    select(Household).where(area_in_scope(Household.area_id, actor))       # a column holding an area id
+    select(Visit).where(area_path_filter(col(Visit.area_path), actor))          # a column holding a path copy
+    select(Household).where(area_in_scope(col(Household.area_id), actor))       # a column holding an area id
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
+from sqlmodel import col
 
-from service.auth.actor import Actor
 from service.areas.models import Area
+from service.auth.actor import Actor
 
 
 def path_prefix_filter(column: Any, path: str | None) -> ColumnElement[bool]:
@@ -39,7 +40,7 @@ def area_in_scope(area_id_column: Any, actor: Actor, under_path: str | None = No
     path = under_path if under_path is not None else (None if actor.is_admin else _root(actor))
     if path is None:
         return true()
-    return area_id_column.in_(select(Area.id).where(path_prefix_filter(Area.path, path)))
+    return area_id_column.in_(select(col(Area.id)).where(path_prefix_filter(col(Area.path), path)))
 
 
 def _root(actor: Actor) -> str:

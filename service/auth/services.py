@@ -10,33 +10,45 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service import errors
-from service.auth.actor import Actor
-from service.auth.schemas import AreaRef, LoginRequest, LoginResult, Me, PasswordChange, TeamRef
-from service.people.services import check_password
 from service.areas.models import Area
 from service.auth import throttle
-from service.auth.models import DeviceToken, LoginSession
-from service.people.models import Team, User
-from service.auth.passwords import MAX_LENGTH, hash_password, verify_password
-from service.common.text import normalize_username
+from service.auth.actor import Actor
 from service.auth.csrf import csrf_token
+from service.auth.models import DeviceToken, LoginSession
+from service.auth.passwords import MAX_LENGTH, hash_password, verify_password
+from service.auth.schemas import AreaRef, LoginRequest, LoginResult, Me, PasswordChange, TeamRef
 from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
+from service.common.text import normalize_username
 from service.db.engine import utcnow
+from service.people.models import Team, User
+from service.people.services import check_password
 from service.settings import Settings
 
 log = logging.getLogger("gocua.auth")
 
+
 async def me(session: AsyncSession, user_id: int, via: str) -> Me:
-    user, team, area = (await session.execute(
-        select(User, Team, Area).outerjoin(Team, Team.id == User.team_id).outerjoin(Area, Area.id == User.area_id)
-        .where(User.id == user_id)
-    )).one()
-    return Me(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
-              team=TeamRef(id=team.id, name=team.name) if team else None,
-              area=AreaRef(code=area.code, name=area.name, level=area.level) if area else None,
-              has_smartphone=user.has_smartphone, via=via)
+    user, team, area = (
+        await session.execute(
+            select(User, Team, Area)
+            .outerjoin(Team, col(Team.id) == col(User.team_id))
+            .outerjoin(Area, col(Area.id) == col(User.area_id))
+            .where(col(User.id) == user_id)
+        )
+    ).one()
+    return Me(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        team=TeamRef(id=team.id, name=team.name) if team else None,
+        area=AreaRef(code=area.code, name=area.name, level=area.level) if area else None,
+        has_smartphone=user.has_smartphone,
+        via=via,
+    )
 
 
 async def login(session: AsyncSession, settings: Settings, data: LoginRequest, ip: str) -> LoginResult:
@@ -46,7 +58,7 @@ async def login(session: AsyncSession, settings: Settings, data: LoginRequest, i
     wait = await throttle.claim_check(session, settings, username, ip, now)
     if wait is not None:
         raise errors.DomainError(errors.LOGIN_RATE_LIMITED, headers={"Retry-After": str(wait)}, retry_after_s=wait)
-    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    user = (await session.execute(select(User).where(col(User.username) == username))).scalar_one_or_none()
     password = data.password if len(data.password) <= MAX_LENGTH else ""
     ok, rehash = await verify_password(user.password_hash if user and user.active else None, password)
     # One line per real password check: what fail2ban-style tools and the login-limit test count.
@@ -62,8 +74,9 @@ async def login(session: AsyncSession, settings: Settings, data: LoginRequest, i
     expires = now + timedelta(hours=settings.session_hours)
     session.add(LoginSession(user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=expires))
     await session.flush()
-    return LoginResult(token=token, expires_at=expires, user=await me(session, user.id, "session"),
-                       csrf_token=csrf_token(token))
+    return LoginResult(
+        token=token, expires_at=expires, user=await me(session, user.id, "session"), csrf_token=csrf_token(token)
+    )
 
 
 async def logout(session: AsyncSession, token: str | None) -> None:
@@ -72,11 +85,17 @@ async def logout(session: AsyncSession, token: str | None) -> None:
         return
     digest, now = token_hash(token), utcnow()
     if token.startswith(SESSION_PREFIX):
-        await session.execute(update(LoginSession).where(LoginSession.token_hash == digest,
-                                                         LoginSession.revoked_at.is_(None)).values(revoked_at=now))
+        await session.execute(
+            update(LoginSession)
+            .where(col(LoginSession.token_hash) == digest, col(LoginSession.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
     elif token.startswith(DEVICE_PREFIX):
-        await session.execute(update(DeviceToken).where(DeviceToken.token_hash == digest,
-                                                        DeviceToken.revoked_at.is_(None)).values(revoked_at=now))
+        await session.execute(
+            update(DeviceToken)
+            .where(col(DeviceToken.token_hash) == digest, col(DeviceToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
 
 
 async def change_password(session: AsyncSession, actor: Actor, data: PasswordChange, keep_token: str | None) -> None:
@@ -88,6 +107,13 @@ async def change_password(session: AsyncSession, actor: Actor, data: PasswordCha
     user.password_hash = await hash_password(data.new_password)
     # Other sessions end; the one making the change stays.
     keep = token_hash(keep_token) if keep_token else ""
-    await session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.token_hash != keep,
-                                                     LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    await session.execute(
+        update(LoginSession)
+        .where(
+            col(LoginSession.user_id) == user.id,
+            col(LoginSession.token_hash) != keep,
+            col(LoginSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
     await session.flush()

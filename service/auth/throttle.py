@@ -21,6 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service.auth.models import LoginThrottle
 from service.db.engine import as_utc
@@ -31,8 +32,10 @@ IP_FACTOR = 4
 
 def throttle_keys(username: str, ip: str, settings: Settings) -> dict[str, int]:
     """Each counter's key and how many failures it allows."""
-    return {f"user:{username[:100]}@{ip[:64]}": settings.login_max_failures,
-            f"ip:{ip[:64]}": settings.login_max_failures * IP_FACTOR}
+    return {
+        f"user:{username[:100]}@{ip[:64]}": settings.login_max_failures,
+        f"ip:{ip[:64]}": settings.login_max_failures * IP_FACTOR,
+    }
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -51,15 +54,30 @@ async def claim_check(session: AsyncSession, settings: Settings, username: str, 
     keys = sorted(limits)  # one lock order for every request: no deadlock between two claims
     insert = _insert(session)
     for key in keys:
-        await session.execute(insert(LoginThrottle).values(key=key, failures=0, last_failure_at=now)
-                              .on_conflict_do_nothing(index_elements=["key"]))
-    rows = (await session.execute(
-        select(LoginThrottle.key, LoginThrottle.failures, LoginThrottle.last_failure_at, LoginThrottle.locked_until)
-        .where(LoginThrottle.key.in_(keys)).order_by(LoginThrottle.key).with_for_update()
-    )).all()
+        await session.execute(
+            insert(LoginThrottle)
+            .values(key=key, failures=0, last_failure_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+    rows = (
+        await session.execute(
+            select(
+                col(LoginThrottle.key),
+                col(LoginThrottle.failures),
+                col(LoginThrottle.last_failure_at),
+                col(LoginThrottle.locked_until),
+            )
+            .where(col(LoginThrottle.key).in_(keys))
+            .order_by(col(LoginThrottle.key))
+            .with_for_update()
+        )
+    ).all()
     quiet_since = now - timedelta(seconds=settings.login_window_s)
-    waits = [(as_utc(row.locked_until) - now).total_seconds() for row in rows
-             if row.locked_until is not None and as_utc(row.locked_until) > now]
+    waits = [
+        (as_utc(row.locked_until) - now).total_seconds()
+        for row in rows
+        if row.locked_until is not None and as_utc(row.locked_until) > now
+    ]
     if waits:
         await session.commit()
         return max(1, math.ceil(max(waits)))
@@ -67,8 +85,11 @@ async def claim_check(session: AsyncSession, settings: Settings, username: str, 
         failures = (0 if as_utc(row.last_failure_at) < quiet_since else row.failures) + 1
         allowed = limits[row.key]
         locked_until = now + backoff(settings, failures - allowed) if failures >= allowed else None
-        await session.execute(update(LoginThrottle).where(LoginThrottle.key == row.key)
-                              .values(failures=failures, last_failure_at=now, locked_until=locked_until))
+        await session.execute(
+            update(LoginThrottle)
+            .where(col(LoginThrottle.key) == row.key)
+            .values(failures=failures, last_failure_at=now, locked_until=locked_until)
+        )
     await session.commit()
     return None
 
@@ -78,18 +99,27 @@ async def forgive_check(session: AsyncSession, settings: Settings, username: str
     address's counter drops the claim (and its lock, if this claim set it)."""
     limits = throttle_keys(username, ip, settings)
     pair_key, ip_key = list(limits)
-    await session.execute(update(LoginThrottle).where(LoginThrottle.key == pair_key)
-                          .values(failures=0, locked_until=None))
-    await session.execute(update(LoginThrottle).where(LoginThrottle.key == ip_key, LoginThrottle.failures > 0)
-                          .values(failures=LoginThrottle.failures - 1))
-    await session.execute(update(LoginThrottle).where(LoginThrottle.key == ip_key,
-                                                      LoginThrottle.failures < limits[ip_key])
-                          .values(locked_until=None))
+    await session.execute(
+        update(LoginThrottle).where(col(LoginThrottle.key) == pair_key).values(failures=0, locked_until=None)
+    )
+    await session.execute(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.key) == ip_key, col(LoginThrottle.failures) > 0)
+        .values(failures=col(LoginThrottle.failures) - 1)
+    )
+    await session.execute(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.key) == ip_key, col(LoginThrottle.failures) < limits[ip_key])
+        .values(locked_until=None)
+    )
 
 
 async def sweep(session: AsyncSession, settings: Settings, now: datetime) -> None:
     """Drops counters quiet for two windows and unlocked (they would reset anyway)."""
     quiet = now - timedelta(seconds=2 * settings.login_window_s)
-    await session.execute(delete(LoginThrottle).where(
-        LoginThrottle.last_failure_at < quiet,
-        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now)))
+    await session.execute(
+        delete(LoginThrottle).where(
+            col(LoginThrottle.last_failure_at) < quiet,
+            or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) < now),
+        )
+    )

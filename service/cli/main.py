@@ -73,8 +73,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     busy = port_in_use(args.host, args.port)
     if busy is not None:
-        print(f"error: cannot listen on {args.host}:{args.port}: {busy.strerror or busy} "
-              "(is another Gõ Cửa, or another server, already running there?)", file=sys.stderr)
+        print(
+            f"error: cannot listen on {args.host}:{args.port}: {busy.strerror or busy} "
+            "(is another Gõ Cửa, or another server, already running there?)",
+            file=sys.stderr,
+        )
         return 1
     if args.data_dir:
         os.environ["GOCUA_DATA_DIR"] = str(args.data_dir)
@@ -146,8 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="migrate, publish bundled forms, seed demo data")
-    serve.add_argument("--no-migrate", action="store_true",
-                       help="skip migrations (a one-shot `gocua migrate` ran them, as in compose.yaml)")
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="skip migrations (a one-shot `gocua migrate` ran them, as in compose.yaml)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     commands.add_parser("migrate", help="bring the database schema to the newest revision").set_defaults(

@@ -63,8 +63,8 @@ def write_credentials(path: Path, credentials: dict) -> None:
 
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:
-    from service.demo.seed import seed
     from service.db.engine import migrate
+    from service.demo.seed import seed
 
     settings = _settings(args)
     migrate(settings.resolved_database_url)
@@ -87,15 +87,19 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     members = commands.add_parser("members", help="people").add_subparsers(dest="members_command", required=True)
     members_csv = members.add_parser(
-        "import", help="people from CSV: username,full_name,area_code[,role,phone,has_smartphone,password]")
+        "import", help="people from CSV: username,full_name,area_code[,role,phone,has_smartphone,password]"
+    )
     members_csv.add_argument("file")
     members_csv.set_defaults(handler=cmd_members_import)
 
     households = commands.add_parser("households", help="households").add_subparsers(
-        dest="households_command", required=True)
+        dest="households_command", required=True
+    )
     households_csv = households.add_parser(
-        "import", help="households from CSV: area_code[,id,official_code,head_name,address,lat,lon,member_count,"
-                       "elderly_only,temporary_resident]")
+        "import",
+        help="households from CSV: area_code[,id,official_code,head_name,address,lat,lon,member_count,"
+        "elderly_only,temporary_resident]",
+    )
     households_csv.add_argument("file")
     households_csv.set_defaults(handler=cmd_households_import)
 

@@ -80,8 +80,11 @@ def create_engine(url: str, *, pool_size: int = 40, prepared_statements: bool = 
     # requests answer 503 and phones retry instead of hanging.
     connect_args: dict[str, object] = {"timeout": 10}
     if not prepared_statements:
-        connect_args |= {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
-                         "prepared_statement_name_func": _unique_statement_name}
+        connect_args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+        }
     return create_async_engine(
         url,
         json_serializer=json_text,

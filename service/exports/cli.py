@@ -14,8 +14,18 @@ from pathlib import Path
 from service.settings import Settings
 
 
-async def export(url: str, kind: str, area: str, fmt: str, out: Path, *, visited: str = "all",
-                 labels: str = "vi", form_id: str | None = None, show_progress: bool = True) -> int:
+async def export(
+    url: str,
+    kind: str,
+    area: str,
+    fmt: str,
+    out: Path,
+    *,
+    visited: str = "all",
+    labels: str = "vi",
+    form_id: str | None = None,
+    show_progress: bool = True,
+) -> int:
     """Writes the export to `out`; returns its size in bytes."""
     import service.db.all_tables  # noqa: F401  (every table, so foreign keys resolve)
     from service.common.progress import Progress
@@ -27,11 +37,13 @@ async def export(url: str, kind: str, area: str, fmt: str, out: Path, *, visited
     try:
         async with session_factory(engine)() as session:
             if kind == "households":
-                prepared = await services.prepare_households(session, engine, None, area=area, fmt=fmt,
-                                                             visited=visited, form_id=form_id)
+                prepared = await services.prepare_households(
+                    session, engine, None, area=area, fmt=fmt, visited=visited, form_id=form_id
+                )
             else:
-                prepared = await services.prepare_visits(session, engine, None, area=area, fmt=fmt, labels=labels,
-                                                         form_id=form_id)
+                prepared = await services.prepare_visits(
+                    session, engine, None, area=area, fmt=fmt, labels=labels, form_id=form_id
+                )
             await session.commit()
         progress = Progress(f"export {kind} {fmt}", None) if show_progress else None
         with out.open("wb") as sink:
@@ -53,8 +65,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(data_dir=getattr(args, "data_dir", None))
     try:
-        size = asyncio.run(export(settings.resolved_database_url, args.kind, args.area, args.format, Path(args.out),
-                                  visited=args.visited, labels=args.labels, form_id=args.form))
+        size = asyncio.run(
+            export(
+                settings.resolved_database_url,
+                args.kind,
+                args.area,
+                args.format,
+                Path(args.out),
+                visited=args.visited,
+                labels=args.labels,
+                form_id=args.form,
+            )
+        )
     except errors.DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -39,8 +39,9 @@ MEDIA_TYPES = {
 }
 
 
-async def csv_bytes(titles: Sequence[str], rows: AsyncIterator[Sequence[list[Any]]],
-                    text_columns: Sequence[int]) -> AsyncIterator[bytes]:
+async def csv_bytes(
+    titles: Sequence[str], rows: AsyncIterator[Sequence[list[Any]]], text_columns: Sequence[int]
+) -> AsyncIterator[bytes]:
     """UTF-8 with a BOM (Excel then reads Vietnamese right) and CRLF line ends (RFC 4180). The cells of
     `text_columns` (free text people typed; rows are lists) are made `inert`; numbers are left alone."""
     buffer = io.StringIO()
@@ -106,8 +107,9 @@ async def xlsx_bytes(titles: Sequence[str], rows: Rows, sheet_title: str = "Dữ
 _encoder = msgspec.json.Encoder()
 
 
-async def geojson_bytes(titles: Sequence[str], rows: Rows,
-                        point: Callable[[Sequence[Any]], tuple[float, float] | None]) -> AsyncIterator[bytes]:
+async def geojson_bytes(
+    titles: Sequence[str], rows: Rows, point: Callable[[Sequence[Any]], tuple[float, float] | None]
+) -> AsyncIterator[bytes]:
     """A FeatureCollection; each row a Feature with its columns as properties, located by `point(row)`."""
     yield b'{"type":"FeatureCollection","features":['
     first = True

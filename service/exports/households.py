@@ -32,8 +32,20 @@ VIETNAM_OFFSET = timedelta(hours=7)
 YES, NO = "Có", "Không"
 REVIEW_VI = {"pending": "Chưa duyệt", "approved": "Đã duyệt", "has_issues": "Cần xem lại", "rejected": "Trả lại"}
 
-BASE_TITLES = ["Mã hộ", "Thôn/Khu phố", "Xã/Phường", "Chủ hộ", "Địa chỉ", "Chỉ có người cao tuổi", "Tạm trú",
-               "Đã thăm", "Ngày thăm gần nhất", "Người thăm", "Mức", "Tên mức"]
+BASE_TITLES = [
+    "Mã hộ",
+    "Thôn/Khu phố",
+    "Xã/Phường",
+    "Chủ hộ",
+    "Địa chỉ",
+    "Chỉ có người cao tuổi",
+    "Tạm trú",
+    "Đã thăm",
+    "Ngày thăm gần nhất",
+    "Người thăm",
+    "Mức",
+    "Tên mức",
+]
 TAIL_TITLES = ["Trạng thái duyệt", "Vĩ độ", "Kinh độ", "Mã hệ thống"]
 TEXT_COLUMNS = (0, 1, 2, 3, 4, 9)  # free text: made inert in CSV
 LAT_COLUMN = -3
@@ -47,14 +59,20 @@ class Lookups:
 
 
 async def lookups(connection: AsyncConnection, root_path: str) -> Lookups:
-    areas = (await connection.execute(
-        select(AREAS.c.id, AREAS.c.name, AREAS.c.parent_id).where(path_prefix_filter(AREAS.c.path, root_path))
-    )).all()
+    areas = (
+        await connection.execute(
+            select(AREAS.c.id, AREAS.c.name, AREAS.c.parent_id).where(path_prefix_filter(AREAS.c.path, root_path))
+        )
+    ).all()
     names = {row.id: row.name for row in areas}
     parents = [row.parent_id for row in areas if row.parent_id is not None and row.parent_id not in names]
     if parents:
-        names.update({row.id: row.name for row in await connection.execute(
-            select(AREAS.c.id, AREAS.c.name).where(AREAS.c.id.in_(parents)))})
+        names.update(
+            {
+                row.id: row.name
+                for row in await connection.execute(select(AREAS.c.id, AREAS.c.name).where(AREAS.c.id.in_(parents)))
+            }
+        )
     people = {row.id: row.full_name for row in await connection.execute(select(USERS.c.id, USERS.c.full_name))}
     return Lookups(village=names, commune={row.id: names.get(row.parent_id, "") for row in areas}, people=people)
 
@@ -67,11 +85,26 @@ def titles(form: FormInfo | None) -> list[str]:
 def statement(root_path: str, form: FormInfo | None, visited: str) -> Any:
     h, a = HOUSEHOLDS, ASSESSMENTS
     # Closing an area closes everything under it: an open village is one whose own closed_at is empty.
-    in_subtree = h.c.area_id.in_(select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, root_path),
-                                                          AREAS.c.closed_at.is_(None)))
-    columns = [h.c.official_code, h.c.area_id, h.c.head_name, h.c.address, h.c.elderly_only,
-               h.c.temporary_resident, a.c.assessed_at, a.c.assessed_by, a.c.level, a.c.form_version,
-               a.c.indicator_bits, a.c.review_status, h.c.lat, h.c.lon, h.c.id]
+    in_subtree = h.c.area_id.in_(
+        select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, root_path), AREAS.c.closed_at.is_(None))
+    )
+    columns = [
+        h.c.official_code,
+        h.c.area_id,
+        h.c.head_name,
+        h.c.address,
+        h.c.elderly_only,
+        h.c.temporary_resident,
+        a.c.assessed_at,
+        a.c.assessed_by,
+        a.c.level,
+        a.c.form_version,
+        a.c.indicator_bits,
+        a.c.review_status,
+        h.c.lat,
+        h.c.lon,
+        h.c.id,
+    ]
     joined = and_(a.c.household_id == h.c.id, a.c.form_id == (form.id if form else ""))
     query = select(*columns).select_from(h.outerjoin(a, joined)).where(h.c.status != "merged", in_subtree)
     if visited == "yes":
@@ -81,35 +114,88 @@ def statement(root_path: str, form: FormInfo | None, visited: str) -> Any:
     return query.order_by(h.c.area_id, h.c.change_seq)
 
 
-async def household_rows(engine: AsyncEngine, root_path: str, form: FormInfo | None, visited: str,
-                         found: Lookups) -> AsyncIterator[Sequence[list[Any]]]:
+async def household_rows(
+    engine: AsyncEngine, root_path: str, form: FormInfo | None, visited: str, found: Lookups
+) -> AsyncIterator[Sequence[list[Any]]]:
     """Chunks of output rows (lists, in `titles` order)."""
     level_names = {value: name.vi for value, name in form.levels} if form else {}
     indicator_names = [name for name, _ in form.indicators] if form else []
     # Per form version: for each exported indicator, its bit in that version's assessments (None: not asked).
-    bit_of = {version: [1 << names.index(n) if n in names[:63] else None for n in indicator_names]
-              for version, names in (form.names_by_version.items() if form else [])}
+    bit_of = {
+        version: [1 << names.index(n) if n in names[:63] else None for n in indicator_names]
+        for version, names in (form.names_by_version.items() if form else [])
+    }
     village, commune, people = found.village, found.commune, found.people
     offset = VIETNAM_OFFSET
     blanks = [None] * len(indicator_names)
     patterns: dict[tuple[str, int], list[str | None]] = {}
     async for chunk in stream_rows(engine, statement(root_path, form, visited)):
         out = []
-        for (code, area_id, head, address, elderly, temporary, assessed_at, assessed_by, level, version, bits,
-             review, lat, lon, household_id) in chunk:
+        for (
+            code,
+            area_id,
+            head,
+            address,
+            elderly,
+            temporary,
+            assessed_at,
+            assessed_by,
+            level,
+            version,
+            bits,
+            review,
+            lat,
+            lon,
+            household_id,
+        ) in chunk:
             if assessed_at is None:
-                out.append([code, village.get(area_id), commune.get(area_id), head, address,
-                            YES if elderly else NO, YES if temporary else NO, NO, None, None, None, None,
-                            *blanks, None, lat, lon, str(household_id)])
+                out.append(
+                    [
+                        code,
+                        village.get(area_id),
+                        commune.get(area_id),
+                        head,
+                        address,
+                        YES if elderly else NO,
+                        YES if temporary else NO,
+                        NO,
+                        None,
+                        None,
+                        None,
+                        None,
+                        *blanks,
+                        None,
+                        lat,
+                        lon,
+                        str(household_id),
+                    ]
+                )
                 continue
             cells = patterns.get((version, bits))
             if cells is None:  # a few dozen (version, bits) patterns: each spelt out once
                 masks = bit_of.get(version) or [None] * len(indicator_names)
                 cells = patterns[(version, bits)] = [None if m is None else (YES if bits & m else NO) for m in masks]
-            out.append([code, village.get(area_id), commune.get(area_id), head, address,
-                        YES if elderly else NO, YES if temporary else NO, YES,
-                        (assessed_at + offset).date().isoformat(), people.get(assessed_by), level,
-                        level_names.get(level), *cells, REVIEW_VI.get(review, review), lat, lon, str(household_id)])
+            out.append(
+                [
+                    code,
+                    village.get(area_id),
+                    commune.get(area_id),
+                    head,
+                    address,
+                    YES if elderly else NO,
+                    YES if temporary else NO,
+                    YES,
+                    (assessed_at + offset).date().isoformat(),
+                    people.get(assessed_by),
+                    level,
+                    level_names.get(level),
+                    *cells,
+                    REVIEW_VI.get(review, review),
+                    lat,
+                    lon,
+                    str(household_id),
+                ]
+            )
         yield out
 
 

@@ -18,8 +18,9 @@ from service.db.pg_raw import driver_of
 CHUNK_ROWS = 5_000
 
 
-async def stream_rows(engine: AsyncEngine, statement: Select, chunk: int = CHUNK_ROWS
-                      ) -> AsyncIterator[Sequence[Sequence[Any]]]:
+async def stream_rows(
+    engine: AsyncEngine, statement: Select, chunk: int = CHUNK_ROWS
+) -> AsyncIterator[Sequence[Sequence[Any]]]:
     """Chunks of rows (tuple-likes, by position) of `statement`, read in one read-only transaction."""
     async with engine.connect() as connection, connection.begin():
         if connection.dialect.name == "postgresql":
@@ -31,8 +32,9 @@ async def stream_rows(engine: AsyncEngine, statement: Select, chunk: int = CHUNK
                 yield partition
 
 
-async def _pg_chunks(connection: AsyncConnection, statement: Select, chunk: int
-                     ) -> AsyncIterator[Sequence[Sequence[Any]]]:
+async def _pg_chunks(
+    connection: AsyncConnection, statement: Select, chunk: int
+) -> AsyncIterator[Sequence[Sequence[Any]]]:
     # A portal fetched chunk by chunk. (DECLARE … CURSOR plans for the first rows instead — an index walk with a
     # lookup per household — and was 4x slower over a whole province than this hash join and sort.)
     compiled = statement.compile(dialect=asyncpg_dialect())

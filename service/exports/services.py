@@ -33,8 +33,11 @@ class Export:
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        raise errors.DomainError(errors.BAD_QUERY, f"{name} phải là một trong: {', '.join(allowed)}.",
-                                 f"{name} must be one of: {', '.join(allowed)}.")
+        raise errors.DomainError(
+            errors.BAD_QUERY,
+            f"{name} phải là một trong: {', '.join(allowed)}.",
+            f"{name} must be one of: {', '.join(allowed)}.",
+        )
     return value
 
 
@@ -42,8 +45,16 @@ def _today() -> str:
     return datetime.now(VIETNAM).date().isoformat()
 
 
-async def prepare_households(session: AsyncSession, engine: AsyncEngine, actor: Actor | None, *, area: str,
-                             fmt: str, visited: str = "all", form_id: str | None = None) -> Export:
+async def prepare_households(
+    session: AsyncSession,
+    engine: AsyncEngine,
+    actor: Actor | None,
+    *,
+    area: str,
+    fmt: str,
+    visited: str = "all",
+    form_id: str | None = None,
+) -> Export:
     """`actor` None: the command line (an operator with the database's keys, logged as such)."""
     _choice("format", fmt, FORMATS)
     _choice("visited", visited, households.VISITED_CHOICES)
@@ -62,8 +73,16 @@ async def prepare_households(session: AsyncSession, engine: AsyncEngine, actor: 
     return Export(f"ho-gia-dinh_{root.code}_{_today()}.{fmt}", formats.MEDIA_TYPES[fmt], body)
 
 
-async def prepare_visits(session: AsyncSession, engine: AsyncEngine, actor: Actor | None, *, area: str, fmt: str,
-                         labels: str = "vi", form_id: str | None = None) -> Export:
+async def prepare_visits(
+    session: AsyncSession,
+    engine: AsyncEngine,
+    actor: Actor | None,
+    *,
+    area: str,
+    fmt: str,
+    labels: str = "vi",
+    form_id: str | None = None,
+) -> Export:
     _choice("format", fmt, VISIT_FORMATS)
     _choice("labels", labels, visits.LABELS)
     root = await _area(session, actor, area)
@@ -78,8 +97,11 @@ async def prepare_visits(session: AsyncSession, engine: AsyncEngine, actor: Acto
     audit.record(session, actor, f"export_visits_{fmt}", "area", root.code)
     titles, cells, text_columns = visits.titles(form, labels)
     rows = visits.visit_rows(engine, root.path, info.id, labels, cells, found)
-    body = (formats.csv_bytes(titles, rows, text_columns) if fmt == "csv"
-            else formats.xlsx_bytes(titles, rows, "Phiếu thăm hộ"))
+    body = (
+        formats.csv_bytes(titles, rows, text_columns)
+        if fmt == "csv"
+        else formats.xlsx_bytes(titles, rows, "Phiếu thăm hộ")
+    )
     return Export(f"phieu-tham_{root.code}_{_today()}.{fmt}", formats.MEDIA_TYPES[fmt], body)
 
 

@@ -28,11 +28,16 @@ HOUSEHOLDS = Household.__table__
 AREAS = Area.__table__
 LABELS = ("vi", "en", "codes")
 _FIXED = [  # (code, vi, en)
-    ("visit_id", "Mã phiếu", "Visit id"), ("household_code", "Mã hộ", "Household code"),
-    ("village", "Thôn/Khu phố", "Village"), ("member", "Người thăm", "Visited by"),
-    ("started_at", "Bắt đầu", "Started"), ("finished_at", "Kết thúc", "Finished"),
-    ("review_status", "Trạng thái duyệt", "Review status"), ("skill_level", "Mức", "Level"),
-    ("gps_lat", "Vĩ độ", "Latitude"), ("gps_lon", "Kinh độ", "Longitude"),
+    ("visit_id", "Mã phiếu", "Visit id"),
+    ("household_code", "Mã hộ", "Household code"),
+    ("village", "Thôn/Khu phố", "Village"),
+    ("member", "Người thăm", "Visited by"),
+    ("started_at", "Bắt đầu", "Started"),
+    ("finished_at", "Kết thúc", "Finished"),
+    ("review_status", "Trạng thái duyệt", "Review status"),
+    ("skill_level", "Mức", "Level"),
+    ("gps_lat", "Vĩ độ", "Latitude"),
+    ("gps_lon", "Kinh độ", "Longitude"),
     ("gps_accuracy_m", "Độ chính xác (m)", "Accuracy (m)"),
 ]
 _BOOL = {"vi": ("Có", "Không"), "en": ("Yes", "No"), "codes": ("true", "false")}
@@ -81,8 +86,10 @@ def question_columns(form: forms.CompiledForm, labels: str) -> tuple[list[str], 
             continue
         if isinstance(question, forms.SelectMultipleQuestion):
             values = [choice.value for choice in question.choices]
-            titles += [f"{title}/{_text(c.label, labels, c.value)}" if labels != "codes" else f"{name}/{c.value}"
-                       for c in question.choices]
+            titles += [
+                f"{title}/{_text(c.label, labels, c.value)}" if labels != "codes" else f"{name}/{c.value}"
+                for c in question.choices
+            ]
             cells.append((name, partial(_split, values)))
         elif isinstance(question, forms.SelectOneQuestion):
             texts = {c.value: _text(c.label, labels, c.value) for c in question.choices}
@@ -112,8 +119,21 @@ def statement(root_path: str, form_id: str) -> Any:
     v, h = VISITS, HOUSEHOLDS
     open_areas = select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, root_path), AREAS.c.closed_at.is_(None))
     return (
-        select(v.c.id, h.c.official_code, v.c.area_id, v.c.on_behalf_of, v.c.submitted_by, v.c.started_at,
-               v.c.finished_at, v.c.review_status, v.c.skill_level, v.c.lat, v.c.lon, v.c.accuracy_m, v.c.answers)
+        select(
+            v.c.id,
+            h.c.official_code,
+            v.c.area_id,
+            v.c.on_behalf_of,
+            v.c.submitted_by,
+            v.c.started_at,
+            v.c.finished_at,
+            v.c.review_status,
+            v.c.skill_level,
+            v.c.lat,
+            v.c.lon,
+            v.c.accuracy_m,
+            v.c.answers,
+        )
         .select_from(v.outerjoin(h, h.c.id == v.c.household_id))
         .where(path_prefix_filter(v.c.area_path, root_path), v.c.form_id == form_id, v.c.area_id.in_(open_areas))
         .order_by(v.c.received_at, v.c.id)
@@ -129,17 +149,42 @@ def _local(moment: datetime | None) -> str | None:
     return (moment + _OFFSET).isoformat(timespec="seconds")
 
 
-async def visit_rows(engine: AsyncEngine, root_path: str, form_id: str, labels: str, cells: list[tuple[str, Cell]],
-                     found: Lookups) -> AsyncIterator[Sequence[list[Any]]]:
+async def visit_rows(
+    engine: AsyncEngine, root_path: str, form_id: str, labels: str, cells: list[tuple[str, Cell]], found: Lookups
+) -> AsyncIterator[Sequence[list[Any]]]:
     review = REVIEW_VI if labels == "vi" else {}
     async for chunk in stream_rows(engine, statement(root_path, form_id), chunk=2_000):
         out = []
-        for (visit_id, code, area_id, on_behalf_of, submitted_by, started, finished, status, level, lat, lon,
-             accuracy, answers) in chunk:
+        for (
+            visit_id,
+            code,
+            area_id,
+            on_behalf_of,
+            submitted_by,
+            started,
+            finished,
+            status,
+            level,
+            lat,
+            lon,
+            accuracy,
+            answers,
+        ) in chunk:
             if isinstance(answers, (str, bytes)):
                 answers = msgspec.json.decode(answers)
-            row = [str(visit_id), code, found.village.get(area_id), found.people.get(on_behalf_of or submitted_by),
-                   _local(started), _local(finished), review.get(status, status), level, lat, lon, accuracy]
+            row = [
+                str(visit_id),
+                code,
+                found.village.get(area_id),
+                found.people.get(on_behalf_of or submitted_by),
+                _local(started),
+                _local(finished),
+                review.get(status, status),
+                level,
+                lat,
+                lon,
+                accuracy,
+            ]
             for name, cell in cells:
                 row += cell(answers.get(name))
             out.append(row)

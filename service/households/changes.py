@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service.households.models import ChangeCounter
 
@@ -20,9 +21,9 @@ async def bump(session: AsyncSession, name: str = HOUSEHOLDS, count: int = 1) ->
     """Reserves `count` consecutive numbers and returns the highest; the lowest is `result - count + 1`."""
     statement = (
         update(ChangeCounter)
-        .where(ChangeCounter.name == name)
-        .values(value=ChangeCounter.value + count)
-        .returning(ChangeCounter.value)
+        .where(col(ChangeCounter.name) == name)
+        .values(value=col(ChangeCounter.value) + count)
+        .returning(col(ChangeCounter.value))
     )
     value = (await session.execute(statement)).scalar_one_or_none()
     if value is None:
@@ -43,4 +44,4 @@ async def set_at_least(session: AsyncSession, value: int, name: str = HOUSEHOLDS
     """After bulk loads that numbered rows themselves: the counter continues above `value`."""
     current = await bump(session, name, 0)
     if current < value:
-        await session.execute(update(ChangeCounter).where(ChangeCounter.name == name).values(value=value))
+        await session.execute(update(ChangeCounter).where(col(ChangeCounter.name) == name).values(value=value))

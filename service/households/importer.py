@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service import errors
 from service.areas.models import Area
@@ -25,10 +26,28 @@ from service.households.schemas import HouseholdCreate, HouseholdImportReport
 from service.households.services import content_hash, normalized_content
 
 NAMESPACE = uuid.UUID("5b0f3c1e-6f0e-4c58-9a43-0c2b7d1f9e21")
-OPTIONAL = {"id", "official_code", "head_name", "address", "lat", "lon", "member_count", "elderly_only",
-            "temporary_resident"}
-COMPARED = ("area_id", "official_code", "head_name", "address", "lat", "lon", "member_count", "elderly_only",
-            "temporary_resident")
+OPTIONAL = {
+    "id",
+    "official_code",
+    "head_name",
+    "address",
+    "lat",
+    "lon",
+    "member_count",
+    "elderly_only",
+    "temporary_resident",
+}
+COMPARED = (
+    "area_id",
+    "official_code",
+    "head_name",
+    "address",
+    "lat",
+    "lon",
+    "member_count",
+    "elderly_only",
+    "temporary_resident",
+)
 BATCH = 5000
 
 
@@ -38,11 +57,16 @@ def stable_id(area_code: str, row: dict[str, str]) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{area_code}|{row.get('head_name', '')}|{row.get('address', '')}")
 
 
-async def import_households_csv(session: AsyncSession, content: bytes, created_by: int | None = None
-                                ) -> HouseholdImportReport:
+async def import_households_csv(
+    session: AsyncSession, content: bytes, created_by: int | None = None
+) -> HouseholdImportReport:
     rows = list(read_csv(content, {"area_code"}, OPTIONAL))
-    areas = {a.code: a for a in (await session.execute(
-        select(Area).where(Area.code.in_({r["area_code"] for r in rows})))).scalars()}
+    areas = {
+        a.code: a
+        for a in (
+            await session.execute(select(Area).where(col(Area.code).in_({r["area_code"] for r in rows})))
+        ).scalars()
+    }
     problems: list[dict] = []
     records: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
@@ -57,9 +81,12 @@ async def import_households_csv(session: AsyncSession, content: bytes, created_b
         try:
             household_id = uuid.UUID(row["id"]) if row.get("id") else stable_id(area.code, row)
             data = HouseholdCreate(
-                id=household_id, official_code=row.get("official_code") or None,
-                head_name=row.get("head_name") or None, address=row.get("address") or None,
-                lat=parse_float(row.get("lat", "")), lon=parse_float(row.get("lon", "")),
+                id=household_id,
+                official_code=row.get("official_code") or None,
+                head_name=row.get("head_name") or None,
+                address=row.get("address") or None,
+                lat=parse_float(row.get("lat", "")),
+                lon=parse_float(row.get("lon", "")),
                 member_count=int(row["member_count"]) if row.get("member_count") else None,
                 elderly_only=parse_bool(row.get("elderly_only", "")),
                 temporary_resident=parse_bool(row.get("temporary_resident", "")),
@@ -83,18 +110,33 @@ async def import_households_csv(session: AsyncSession, content: bytes, created_b
     existing: dict[uuid.UUID, Household] = {}
     ids = list(records)
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
-        existing.update({h.id: h for h in (await session.execute(
-            # Rows first, then the change counter: the same lock order as every other household writer.
-            select(Household).where(Household.id.in_(chunk)).with_for_update())).scalars()})
+        chunk = ids[start : start + BATCH]
+        existing.update(
+            {
+                h.id: h
+                for h in (
+                    await session.execute(
+                        # Rows first, then the change counter: the same lock order as every other household writer.
+                        select(Household).where(col(Household.id).in_(chunk)).with_for_update()
+                    )
+                ).scalars()
+            }
+        )
     new_ids = [i for i in ids if i not in existing]
-    changed = [h for i, h in existing.items() if tuple(getattr(h, k) for k in COMPARED)
-               != tuple(records[i][k] for k in COMPARED)]
+    changed = [
+        h
+        for i, h in existing.items()
+        if tuple(getattr(h, k) for k in COMPARED) != tuple(records[i][k] for k in COMPARED)
+    ]
     merged = [h for h in changed if h.status == "merged"]
     if merged:
-        raise errors.DomainError(errors.CSV_INVALID, errors=[
-            {"id": str(h.id), "code": errors.HOUSEHOLD_MERGE_INVALID.code, "message": "merged; edit the survivor"}
-            for h in merged])
+        raise errors.DomainError(
+            errors.CSV_INVALID,
+            errors=[
+                {"id": str(h.id), "code": errors.HOUSEHOLD_MERGE_INVALID.code, "message": "merged; edit the survivor"}
+                for h in merged
+            ],
+        )
     total = len(new_ids) + len(changed)
     if total:
         top = await changes.bump(session, count=total)
@@ -106,10 +148,21 @@ async def import_households_csv(session: AsyncSession, content: bytes, created_b
             household.updated_at, household.change_seq = now, next(seqs)
         await session.flush()
         await refresh_households(await session.connection(), [household.id for household in changed])
-        values = [dict(records[i], id=i, status="active", created_by=created_by, created_at=now, updated_at=now,
-                       change_seq=next(seqs), create_hash=content_hash(records[i])) for i in new_ids]
+        values = [
+            dict(
+                records[i],
+                id=i,
+                status="active",
+                created_by=created_by,
+                created_at=now,
+                updated_at=now,
+                change_seq=next(seqs),
+                create_hash=content_hash(records[i]),
+            )
+            for i in new_ids
+        ]
         for start in range(0, len(values), BATCH):
-            await session.execute(insert(Household), values[start:start + BATCH])
+            await session.execute(insert(Household), values[start : start + BATCH])
     report.created, report.updated = len(new_ids), len(changed)
     report.unchanged = len(ids) - total
     return report

@@ -13,8 +13,8 @@ from typing import Any
 import msgspec
 from geopy.distance import geodesic
 from sqlalchemy import select
-from sqlmodel import col
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service import errors
 from service.areas.models import Area
@@ -49,10 +49,18 @@ class LocationProposalOut(msgspec.Struct, kw_only=True):
 def proposal_out(row: LocationProposal) -> LocationProposalOut:
     decided = as_utc(row.decided_at)
     return LocationProposalOut(
-        id=row.id or 0, household_id=str(row.household_id), lat=row.lat, lon=row.lon,
-        previous_lat=row.previous_lat, previous_lon=row.previous_lon, distance_m=row.distance_m,
-        proposed_by=row.proposed_by, proposed_at=as_utc(row.proposed_at).isoformat(),  # type: ignore[union-attr]
-        status=row.status, decided_by=row.decided_by, decided_at=decided.isoformat() if decided else None,
+        id=row.id or 0,
+        household_id=str(row.household_id),
+        lat=row.lat,
+        lon=row.lon,
+        previous_lat=row.previous_lat,
+        previous_lon=row.previous_lon,
+        distance_m=row.distance_m,
+        proposed_by=row.proposed_by,
+        proposed_at=as_utc(row.proposed_at).isoformat(),  # type: ignore[union-attr]
+        status=row.status,
+        decided_by=row.decided_by,
+        decided_at=decided.isoformat() if decided else None,
     )
 
 
@@ -68,15 +76,21 @@ def needs_review(actor: Actor, household: Household, values: dict[str, Any]) -> 
     return (lat, lon) != (household.lat, household.lon)
 
 
-async def propose(session: AsyncSession, actor: Actor, household: Household, area: Area,
-                  values: dict[str, Any]) -> LocationProposal:
+async def propose(
+    session: AsyncSession, actor: Actor, household: Household, area: Area, values: dict[str, Any]
+) -> LocationProposal:
     """Takes lat/lon out of `values` and records them as a proposal (the household row is not changed)."""
     lat, lon = values.pop("lat", household.lat), values.pop("lon", household.lon)
     proposal = LocationProposal(
-        household_id=household.id, area_path=area.path, lat=lat, lon=lon,
-        previous_lat=household.lat, previous_lon=household.lon,
+        household_id=household.id,
+        area_path=area.path,
+        lat=lat,
+        lon=lon,
+        previous_lat=household.lat,
+        previous_lon=household.lon,
         distance_m=round(geodesic((household.lat, household.lon), (lat, lon)).meters, 1),
-        proposed_by=actor.user_id, proposed_at=utcnow(),
+        proposed_by=actor.user_id,
+        proposed_at=utcnow(),
     )
     session.add(proposal)
     await session.flush()
@@ -84,12 +98,16 @@ async def propose(session: AsyncSession, actor: Actor, household: Household, are
     return proposal
 
 
-async def list_proposals(session: AsyncSession, actor: Actor, *, status: str | None, cursor: str | None,
-                         limit: int | None) -> Page[LocationProposalOut]:
+async def list_proposals(
+    session: AsyncSession, actor: Actor, *, status: str | None, cursor: str | None, limit: int | None
+) -> Page[LocationProposalOut]:
     """Supervisors: proposals in their area; members and leaders: their own. Newest first."""
     if status is not None and status not in STATUSES:
-        raise errors.DomainError(errors.BAD_QUERY, "status: pending, confirmed hoặc rejected.",
-                                 "status must be pending, confirmed or rejected.")
+        raise errors.DomainError(
+            errors.BAD_QUERY,
+            "status: pending, confirmed hoặc rejected.",
+            "status must be pending, confirmed or rejected.",
+        )
     size = clamp_limit(limit)
     before = cursor_int(cursor, INT64_MAX) or INT64_MAX
     query = select(LocationProposal).where(col(LocationProposal.id) < before).order_by(col(LocationProposal.id).desc())
@@ -107,24 +125,35 @@ async def list_proposals(session: AsyncSession, actor: Actor, *, status: str | N
 async def decide(session: AsyncSession, actor: Actor, proposal_id: int, *, confirm: bool) -> LocationProposalOut:
     """A supervisor (or admin) of the household's area confirms or rejects a proposal."""
     actor.require_role(Role.SUPERVISOR, Role.ADMIN)
-    proposal = (await session.execute(
-        select(LocationProposal).where(col(LocationProposal.id) == proposal_id,
-                                       area_path_filter(LocationProposal.area_path, actor))
-        .with_for_update().execution_options(populate_existing=True))).scalar_one_or_none()
+    proposal = (
+        await session.execute(
+            select(LocationProposal)
+            .where(col(LocationProposal.id) == proposal_id, area_path_filter(LocationProposal.area_path, actor))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
     if proposal is None:
-        raise errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy đề xuất {proposal_id}.",
-                                 f"No location proposal {proposal_id}.")
+        raise errors.DomainError(
+            errors.NOT_FOUND, f"Không tìm thấy đề xuất {proposal_id}.", f"No location proposal {proposal_id}."
+        )
     if proposal.status != "pending":
         raise errors.DomainError(errors.LOCATION_PROPOSAL_DECIDED, status=proposal.status)
     proposal.status = "confirmed" if confirm else "rejected"
     proposal.decided_by, proposal.decided_at = actor.user_id, utcnow()
     if confirm:
-        household = (await session.execute(
-            select(Household).where(col(Household.id) == proposal.household_id).with_for_update()
-            .execution_options(populate_existing=True))).scalar_one()
+        household = (
+            await session.execute(
+                select(Household)
+                .where(col(Household.id) == proposal.household_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
         household.lat, household.lon, household.updated_at = proposal.lat, proposal.lon, utcnow()
         household.change_seq = await changes.bump(session)
     await session.flush()
-    audit.record(session, actor, "confirm_location" if confirm else "reject_location", "household",
-                 proposal.household_id)
+    audit.record(
+        session, actor, "confirm_location" if confirm else "reject_location", "household", proposal.household_id
+    )
     return proposal_out(proposal)

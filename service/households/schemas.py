@@ -49,12 +49,12 @@ class HouseholdCreate(msgspec.Struct, kw_only=True):
 class HouseholdUpdate(msgspec.Struct, kw_only=True):
     """Partial update from a phone or a page; absent fields stay as they are, null clears a field."""
 
-    official_code: str | None | msgspec.UnsetType = msgspec.UNSET
-    head_name: str | None | msgspec.UnsetType = msgspec.UNSET
-    address: str | None | msgspec.UnsetType = msgspec.UNSET
-    lat: float | None | msgspec.UnsetType = msgspec.UNSET
-    lon: float | None | msgspec.UnsetType = msgspec.UNSET
-    member_count: int | None | msgspec.UnsetType = msgspec.UNSET
+    official_code: str | msgspec.UnsetType | None = msgspec.UNSET
+    head_name: str | msgspec.UnsetType | None = msgspec.UNSET
+    address: str | msgspec.UnsetType | None = msgspec.UNSET
+    lat: float | msgspec.UnsetType | None = msgspec.UNSET
+    lon: float | msgspec.UnsetType | None = msgspec.UNSET
+    member_count: int | msgspec.UnsetType | None = msgspec.UNSET
     elderly_only: bool | msgspec.UnsetType = msgspec.UNSET
     temporary_resident: bool | msgspec.UnsetType = msgspec.UNSET
     # "active" or "moved" (a temporary resident left); merging has its own endpoint.

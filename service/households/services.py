@@ -23,20 +23,26 @@ import msgspec
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from service import errors
+from service.areas.models import Area
+from service.areas.services import area_in_scope, require_open
 from service.assessments.services import after_merge, refresh_households
 from service.audit import services as audit
-from service.households import changes, locations
 from service.auth.actor import FIELD_ROLES, Actor, Role
-from service.areas.services import area_in_scope, require_open
-from service.households.schemas import (
-    HouseholdCreate, HouseholdMerge, HouseholdOut, HouseholdSyncPage, HouseholdUpdate, MergeResult,
-)
-from service.areas.models import Area
-from service.households.models import Household
 from service.common.text import clean_name, valid_lat_lon
 from service.db.engine import as_utc, utcnow
+from service.households import changes, locations
+from service.households.models import Household
+from service.households.schemas import (
+    HouseholdCreate,
+    HouseholdMerge,
+    HouseholdOut,
+    HouseholdSyncPage,
+    HouseholdUpdate,
+    MergeResult,
+)
 from service.http.ids import INT64_MAX, cursor_int
 from service.http.paging import clamp_limit, encode_cursor
 from service.visits.models import Visit
@@ -48,10 +54,20 @@ FILLABLE = ("official_code", "head_name", "address", "lat", "lon", "member_count
 
 def household_out(row: Household, area_code: str) -> HouseholdOut:
     return HouseholdOut(
-        id=row.id, area_code=area_code, official_code=row.official_code, head_name=row.head_name,
-        address=row.address, lat=row.lat, lon=row.lon, member_count=row.member_count,
-        elderly_only=row.elderly_only, temporary_resident=row.temporary_resident, status=row.status,
-        merged_into=row.merged_into_id, created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+        id=row.id,
+        area_code=area_code,
+        official_code=row.official_code,
+        head_name=row.head_name,
+        address=row.address,
+        lat=row.lat,
+        lon=row.lon,
+        member_count=row.member_count,
+        elderly_only=row.elderly_only,
+        temporary_resident=row.temporary_resident,
+        status=row.status,
+        merged_into=row.merged_into_id,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
         seq=row.change_seq,
     )
 
@@ -61,8 +77,12 @@ def _not_found(household_id: object) -> errors.DomainError:
 
 
 async def _load(session: AsyncSession, household_id: uuid.UUID, *, lock: bool = False) -> tuple[Household, Area] | None:
-    query = (select(Household, Area).join(Area, Area.id == Household.area_id).where(Household.id == household_id)
-             .execution_options(populate_existing=True))
+    query = (
+        select(Household, Area)
+        .join(Area, col(Area.id) == col(Household.area_id))
+        .where(col(Household.id) == household_id)
+        .execution_options(populate_existing=True)
+    )
     if lock:
         query = query.with_for_update(of=Household)
     row = (await session.execute(query)).one_or_none()
@@ -70,7 +90,11 @@ async def _load(session: AsyncSession, household_id: uuid.UUID, *, lock: bool = 
 
 
 async def household_in_scope(
-    session: AsyncSession, actor: Actor, household_id: uuid.UUID, *, lock: bool = False,
+    session: AsyncSession,
+    actor: Actor,
+    household_id: uuid.UUID,
+    *,
+    lock: bool = False,
 ) -> tuple[Household, Area]:
     """The household and its village, if the caller sees it; otherwise 404."""
     found = await _load(session, household_id, lock=lock)
@@ -87,6 +111,7 @@ async def get_household(session: AsyncSession, actor: Actor, household_id: uuid.
 
 # ---- creation ------------------------------------------------------------------------------------------------
 
+
 def _clean_text(value: str | None, field: str, limit: int, problems: list[dict]) -> str | None:
     text = clean_name(value)
     if text is not None and len(text) > limit:
@@ -102,7 +127,8 @@ def normalized_content(data: HouseholdCreate, area_id: int) -> dict[str, Any]:
         "official_code": _clean_text(data.official_code, "official_code", 50, problems),
         "head_name": _clean_text(data.head_name, "head_name", 200, problems),
         "address": _clean_text(data.address, "address", 300, problems),
-        "lat": data.lat, "lon": data.lon,
+        "lat": data.lat,
+        "lon": data.lon,
         "member_count": data.member_count,
         "elderly_only": bool(data.elderly_only),
         "temporary_resident": bool(data.temporary_resident),
@@ -111,8 +137,7 @@ def normalized_content(data: HouseholdCreate, area_id: int) -> dict[str, Any]:
     if where:
         problems.append({"field": "lat", "code": "household.bad_location", "message": where})
     if data.member_count is not None and not 0 <= data.member_count <= MAX_MEMBERS:
-        problems.append({"field": "member_count", "code": "household.bad_member_count",
-                         "message": f"0..{MAX_MEMBERS}"})
+        problems.append({"field": "member_count", "code": "household.bad_member_count", "message": f"0..{MAX_MEMBERS}"})
     if problems:
         raise errors.DomainError(errors.INVALID_DATA, errors=problems)
     return content
@@ -126,7 +151,7 @@ async def _creation_area(session: AsyncSession, actor: Actor, area_code: str | N
     if area_code is None:
         if actor.role not in FIELD_ROLES or actor.area_id is None:
             raise errors.DomainError(errors.INVALID_DATA, errors=[{"field": "area", "code": "household.area_required"}])
-        area = (await session.execute(select(Area).where(Area.id == actor.area_id))).scalar_one()
+        area = (await session.execute(select(Area).where(col(Area.id) == actor.area_id))).scalar_one()
     else:
         area = await area_in_scope(session, actor, area_code)
     if actor.role in FIELD_ROLES and area.id != actor.area_id:
@@ -151,8 +176,16 @@ async def _create(session: AsyncSession, actor: Actor, data: HouseholdCreate) ->
         try:
             async with session.begin_nested():
                 seq = await changes.bump(session)
-                row = Household(id=data.id, **content, status="active", created_by=actor.user_id, created_at=now,
-                                updated_at=now, change_seq=seq, create_hash=digest)
+                row = Household(
+                    id=data.id,
+                    **content,
+                    status="active",
+                    created_by=actor.user_id,
+                    created_at=now,
+                    updated_at=now,
+                    change_seq=seq,
+                    create_hash=digest,
+                )
                 session.add(row)
                 await session.flush()
             return row, area, True
@@ -167,7 +200,9 @@ async def _create(session: AsyncSession, actor: Actor, data: HouseholdCreate) ->
 
 
 async def create_household_from_visit(
-    session: AsyncSession, actor: Actor, payload: HouseholdCreate | dict[str, Any],
+    session: AsyncSession,
+    actor: Actor,
+    payload: HouseholdCreate | dict[str, Any],
 ) -> Household:
     """For a visit's `new_household {…}`: same rules as `POST /api/v1/households` (own village for members,
     idempotent by id: a retry returns the existing row, different content raises household.conflict 409)."""
@@ -180,8 +215,9 @@ def _convert(payload: dict[str, Any]) -> HouseholdCreate:
     try:
         return msgspec.convert(payload, HouseholdCreate)
     except msgspec.ValidationError as exc:
-        raise errors.DomainError(errors.INVALID_DATA, errors=[{"field": "new_household", "code": "household.invalid",
-                                                               "message": str(exc)}]) from exc
+        raise errors.DomainError(
+            errors.INVALID_DATA, errors=[{"field": "new_household", "code": "household.invalid", "message": str(exc)}]
+        ) from exc
 
 
 async def get_household_for_visit(session: AsyncSession, actor: Actor, household_id: uuid.UUID) -> Household:
@@ -199,15 +235,22 @@ async def get_household_for_visit(session: AsyncSession, actor: Actor, household
 
 
 async def set_household_location_if_missing(
-    session: AsyncSession, household_id: uuid.UUID, lat: float, lon: float,
+    session: AsyncSession,
+    household_id: uuid.UUID,
+    lat: float,
+    lon: float,
 ) -> bool:
     """A household without a known location takes this one (a visit's first good GPS fix). Returns whether it
     did. Takes a new change number, so phones re-sync the location; locks the row before the counter, the
     order every household writer uses."""
-    row = (await session.execute(
-        select(Household).where(Household.id == household_id).with_for_update()
-        .execution_options(populate_existing=True)
-    )).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(Household)
+            .where(col(Household.id) == household_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
     if row is None or row.lat is not None or row.lon is not None or valid_lat_lon(lat, lon):
         return False
     row.lat, row.lon, row.updated_at = lat, lon, utcnow()
@@ -218,19 +261,26 @@ async def set_household_location_if_missing(
 
 async def household_village(session: AsyncSession, household: Household) -> Area:
     """The village (Area) a household belongs to: its `id` and `path` go on visit rows."""
-    return (await session.execute(select(Area).where(Area.id == household.area_id))).scalar_one()
+    return (await session.execute(select(Area).where(col(Area.id) == household.area_id))).scalar_one()
 
 
 # ---- updates and merges --------------------------------------------------------------------------------------
 
+
 async def update_household(
-    session: AsyncSession, actor: Actor, household_id: uuid.UUID, data: HouseholdUpdate,
+    session: AsyncSession,
+    actor: Actor,
+    household_id: uuid.UUID,
+    data: HouseholdUpdate,
 ) -> HouseholdOut:
     household, area = await household_in_scope(session, actor, household_id, lock=True)
     if household.status == "merged":
-        raise errors.DomainError(errors.HOUSEHOLD_MERGE_INVALID, "Hộ đã được gộp; hãy sửa hộ còn lại.",
-                                 "The household was merged; edit the surviving one.",
-                                 survivor=str(household.merged_into_id))
+        raise errors.DomainError(
+            errors.HOUSEHOLD_MERGE_INVALID,
+            "Hộ đã được gộp; hãy sửa hộ còn lại.",
+            "The household was merged; edit the surviving one.",
+            survivor=str(household.merged_into_id),
+        )
     problems: list[dict] = []
     values: dict[str, Any] = {}
     for field, limit in (("official_code", 50), ("head_name", 200), ("address", 300)):
@@ -270,35 +320,54 @@ async def update_household(
 
 
 async def merge_households(
-    session: AsyncSession, actor: Actor, household_id: uuid.UUID, data: HouseholdMerge,
+    session: AsyncSession,
+    actor: Actor,
+    household_id: uuid.UUID,
+    data: HouseholdMerge,
 ) -> MergeResult:
     """Merges the duplicate `household_id` into `data.into`. Its visits (and households merged into it earlier)
     follow the survivor in this transaction. Repeating a done merge is harmless."""
     if data.into == household_id:
-        raise errors.DomainError(errors.HOUSEHOLD_MERGE_INVALID, "Không thể gộp một hộ vào chính nó.",
-                                 "A household cannot be merged into itself.")
+        raise errors.DomainError(
+            errors.HOUSEHOLD_MERGE_INVALID,
+            "Không thể gộp một hộ vào chính nó.",
+            "A household cannot be merged into itself.",
+        )
     # Lock both rows in a fixed order so two opposite merges cannot interleave.
     first, second = sorted([household_id, data.into], key=str)
-    loaded = {first: await household_in_scope(session, actor, first, lock=True),
-              second: await household_in_scope(session, actor, second, lock=True)}
+    loaded = {
+        first: await household_in_scope(session, actor, first, lock=True),
+        second: await household_in_scope(session, actor, second, lock=True),
+    }
     actor.require_role(Role.SUPERVISOR, Role.ADMIN)
     (source, source_area), (survivor, survivor_area) = loaded[household_id], loaded[data.into]
     if source.status == "merged":
         if source.merged_into_id == survivor.id:
-            return MergeResult(survivor=household_out(survivor, survivor_area.code),
-                               merged=household_out(source, source_area.code), visits_moved=0)
-        raise errors.DomainError(errors.HOUSEHOLD_MERGE_INVALID, "Hộ này đã được gộp vào hộ khác.",
-                                 "This household was already merged into another one.",
-                                 survivor=str(source.merged_into_id))
+            return MergeResult(
+                survivor=household_out(survivor, survivor_area.code),
+                merged=household_out(source, source_area.code),
+                visits_moved=0,
+            )
+        raise errors.DomainError(
+            errors.HOUSEHOLD_MERGE_INVALID,
+            "Hộ này đã được gộp vào hộ khác.",
+            "This household was already merged into another one.",
+            survivor=str(source.merged_into_id),
+        )
     if survivor.status == "merged":
-        raise errors.DomainError(errors.HOUSEHOLD_MERGE_INVALID, "Hộ đích đã được gộp; hãy gộp vào hộ còn lại.",
-                                 "The target was merged itself; merge into its survivor.",
-                                 survivor=str(survivor.merged_into_id))
+        raise errors.DomainError(
+            errors.HOUSEHOLD_MERGE_INVALID,
+            "Hộ đích đã được gộp; hãy gộp vào hộ còn lại.",
+            "The target was merged itself; merge into its survivor.",
+            survivor=str(survivor.merged_into_id),
+        )
     require_open(survivor_area)
 
-    earlier = list((await session.execute(
-        select(Household).where(Household.merged_into_id == source.id).with_for_update()
-    )).scalars())
+    earlier = list(
+        (
+            await session.execute(select(Household).where(col(Household.merged_into_id) == source.id).with_for_update())
+        ).scalars()
+    )
     now = utcnow()
     top = await changes.bump(session, count=2 + len(earlier))
     seqs = iter(range(top - 1 - len(earlier), top + 1))
@@ -313,27 +382,44 @@ async def merge_households(
     survivor.temporary_resident = survivor.temporary_resident or source.temporary_resident
     survivor.updated_at, survivor.change_seq = now, next(seqs)
     await session.flush()
-    moved = (await session.execute(
-        update(Visit).where(Visit.household_id == source.id)
-        .values(household_id=survivor.id, area_id=survivor_area.id, area_path=survivor_area.path)
-        .execution_options(synchronize_session=False)
-    )).rowcount
+    moved = (
+        await session.execute(
+            update(Visit)
+            .where(col(Visit.household_id) == source.id)
+            .values(household_id=survivor.id, area_id=survivor_area.id, area_path=survivor_area.path)
+            .execution_options(synchronize_session=False)
+        )
+    ).rowcount
     await after_merge(await session.connection(), source.id, survivor.id)
     audit.record(session, actor, "merge", "household", source.id)
-    return MergeResult(survivor=household_out(survivor, survivor_area.code),
-                       merged=household_out(source, source_area.code), visits_moved=moved or 0)
+    return MergeResult(
+        survivor=household_out(survivor, survivor_area.code),
+        merged=household_out(source, source_area.code),
+        visits_moved=moved or 0,
+    )
 
 
 # ---- listing and sync ----------------------------------------------------------------------------------------
 
+
 async def sync_households(
-    session: AsyncSession, actor: Actor, *, area: str | None, updated_since: str | None, limit: int | None,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    area: str | None,
+    updated_since: str | None,
+    limit: int | None,
 ) -> HouseholdSyncPage:
     """Households changed after the cursor, oldest change first; merged and moved ones included."""
     size = clamp_limit(limit)
     since = cursor_int(updated_since, INT64_MAX)
-    query = (select(Household, Area.code).join(Area, Area.id == Household.area_id)
-             .where(Household.change_seq > since).order_by(Household.change_seq).limit(size + 1))
+    query = (
+        select(Household, col(Area.code))
+        .join(Area, col(Area.id) == col(Household.area_id))
+        .where(col(Household.change_seq) > since)
+        .order_by(col(Household.change_seq))
+        .limit(size + 1)
+    )
     root: Area | None = None
     if area is not None:
         root = await area_in_scope(session, actor, area)
@@ -342,13 +428,13 @@ async def sync_households(
             raise _not_found("*")
         root = await session.get(Area, actor.area_id)
     if root is not None:
-        ids = list((await session.execute(select(Area.id).where(Area.path.startswith(root.path)))).scalars())
+        ids = list((await session.execute(select(col(Area.id)).where(col(Area.path).startswith(root.path)))).scalars())
         if len(ids) == 1:  # a village: the (area_id, change_seq) index answers directly
-            query = query.where(Household.area_id == ids[0])
+            query = query.where(col(Household.area_id) == ids[0])
         elif len(ids) <= 5000:
-            query = query.where(Household.area_id.in_(ids))
+            query = query.where(col(Household.area_id).in_(ids))
         else:
-            query = query.where(Area.path.startswith(root.path))
+            query = query.where(col(Area.path).startswith(root.path))
     rows = (await session.execute(query)).all()
     items = [household_out(h, code) for h, code in rows[:size]]
     last = items[-1].seq if items else since

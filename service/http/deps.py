@@ -15,7 +15,6 @@ from service.auth.authn import authenticate
 from service.settings import Settings
 from storage import ObjectStore
 
-
 # Handlers and providers annotate injected values with these (Litestar 3 drops inferred dependencies);
 # the parameter names must still be the keys of DEPENDENCIES: db_session, actor, settings, store.
 DbSession = NamedDependency[AsyncSession]

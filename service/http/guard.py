@@ -46,7 +46,8 @@ def route_needs(handler: BaseRouteHandler) -> RouteNeeds:
         data = parameters.get("data")
         media_type = getattr(data.kwarg_definition, "media_type", None) if data is not None else None
         json_body = bool(handler.opt.get("json_body")) or (
-            data is not None and media_type in (None, RequestEncodingType.JSON))
+            data is not None and media_type in (None, RequestEncodingType.JSON)
+        )
         needs = _needs_by_fn[handler.fn] = RouteNeeds("actor" in parameters, json_body)
     return needs
 

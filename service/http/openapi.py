@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
-    Components, OpenAPIMediaType, OpenAPIType, Operation, Reference, RequestBody, Schema, SecurityScheme,
+    Components,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+    SecurityScheme,
 )
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
@@ -29,10 +36,18 @@ ANONYMOUS = frozenset({"get_health", "get_ready", "login_user"})
 # Handlers that read their request body themselves (no `data` parameter Litestar could see).
 RAW_BODY = frozenset({"publish_form", "submit_visit", "put_first_photo", "put_photo", "import_members"})
 
-_PHOTO_UPLOAD = (errors.PHOTO_EMPTY, errors.PHOTO_TOO_LARGE, errors.PHOTO_UNSUPPORTED_TYPE,
-                 errors.PHOTO_WRONG_CONTENT_TYPE, errors.PHOTO_SLOT_TAKEN, errors.VISIT_INVALID,
-                 errors.PHOTO_CORRUPT, errors.PHOTO_TOO_MANY_PIXELS, errors.PHOTO_EXIF_TOO_LARGE,
-                 errors.STORE_UNAVAILABLE)
+_PHOTO_UPLOAD = (
+    errors.PHOTO_EMPTY,
+    errors.PHOTO_TOO_LARGE,
+    errors.PHOTO_UNSUPPORTED_TYPE,
+    errors.PHOTO_WRONG_CONTENT_TYPE,
+    errors.PHOTO_SLOT_TAKEN,
+    errors.VISIT_INVALID,
+    errors.PHOTO_CORRUPT,
+    errors.PHOTO_TOO_MANY_PIXELS,
+    errors.PHOTO_EXIF_TOO_LARGE,
+    errors.STORE_UNAVAILABLE,
+)
 OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "get_health": (),
     "get_ready": (errors.UNAVAILABLE,),
@@ -60,10 +75,21 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "delete_team": (errors.TEAM_NOT_EMPTY,),
     "list_members": (errors.NOT_FOUND, errors.INVALID_DATA),  # an unknown area or role
     "get_member": (),
-    "create_member": (errors.NOT_FOUND, errors.USERNAME_TAKEN, errors.AREA_CLOSED, errors.INVALID_DATA,
-                      errors.PASSWORD_TOO_SHORT, errors.CONFLICT),
-    "update_member": (errors.USERNAME_TAKEN, errors.AREA_CLOSED, errors.INVALID_DATA, errors.PASSWORD_TOO_SHORT,
-                      errors.CONFLICT),
+    "create_member": (
+        errors.NOT_FOUND,
+        errors.USERNAME_TAKEN,
+        errors.AREA_CLOSED,
+        errors.INVALID_DATA,
+        errors.PASSWORD_TOO_SHORT,
+        errors.CONFLICT,
+    ),
+    "update_member": (
+        errors.USERNAME_TAKEN,
+        errors.AREA_CLOSED,
+        errors.INVALID_DATA,
+        errors.PASSWORD_TOO_SHORT,
+        errors.CONFLICT,
+    ),
     "deactivate_member": (errors.CONFLICT,),
     "import_members": (errors.CSV_INVALID,),
     "list_device_tokens": (),
@@ -73,8 +99,12 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "list_households": (errors.NOT_FOUND,),
     "get_household": (),
     "create_household": (errors.NOT_FOUND, errors.HOUSEHOLD_CONFLICT, errors.AREA_CLOSED, errors.INVALID_DATA),
-    "update_household": (errors.AREA_CLOSED, errors.HOUSEHOLD_MERGE_INVALID, errors.INVALID_DATA,
-                         errors.LOCATION_CLEAR_FORBIDDEN),
+    "update_household": (
+        errors.AREA_CLOSED,
+        errors.HOUSEHOLD_MERGE_INVALID,
+        errors.INVALID_DATA,
+        errors.LOCATION_CLEAR_FORBIDDEN,
+    ),
     "merge_household": (errors.HOUSEHOLD_MERGE_INVALID,),
     # Household location proposals (a member's move of a known location waits for a supervisor)
     "list_proposals": (errors.NOT_FOUND,),
@@ -82,13 +112,29 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "reject": (errors.LOCATION_PROPOSAL_DECIDED,),
     "list_access_log": (),
     # Visits
-    "submit_visit": (errors.NOT_FOUND, errors.VISIT_MALFORMED, errors.VISIT_MISSING_PART, errors.VISIT_BAD_MULTIPART,
-                     errors.PHOTO_MISSING_FILENAME, errors.VISIT_ON_BEHALF_FORBIDDEN, errors.VISIT_CONFLICT,
-                     errors.PHOTO_SLOT_TAKEN, errors.HOUSEHOLD_CONFLICT, errors.AREA_CLOSED,
-                     errors.PHOTO_TOO_LARGE, errors.PHOTO_UNSUPPORTED_TYPE, errors.PHOTO_WRONG_CONTENT_TYPE,
-                     errors.PHOTO_EMPTY, errors.VISIT_INVALID, errors.VISIT_UNKNOWN_FORM, errors.INVALID_DATA,
-                     errors.PHOTO_CORRUPT, errors.PHOTO_TOO_MANY_PIXELS, errors.PHOTO_EXIF_TOO_LARGE,
-                     errors.STORE_UNAVAILABLE),
+    "submit_visit": (
+        errors.NOT_FOUND,
+        errors.VISIT_MALFORMED,
+        errors.VISIT_MISSING_PART,
+        errors.VISIT_BAD_MULTIPART,
+        errors.PHOTO_MISSING_FILENAME,
+        errors.VISIT_ON_BEHALF_FORBIDDEN,
+        errors.VISIT_CONFLICT,
+        errors.PHOTO_SLOT_TAKEN,
+        errors.HOUSEHOLD_CONFLICT,
+        errors.AREA_CLOSED,
+        errors.PHOTO_TOO_LARGE,
+        errors.PHOTO_UNSUPPORTED_TYPE,
+        errors.PHOTO_WRONG_CONTENT_TYPE,
+        errors.PHOTO_EMPTY,
+        errors.VISIT_INVALID,
+        errors.VISIT_UNKNOWN_FORM,
+        errors.INVALID_DATA,
+        errors.PHOTO_CORRUPT,
+        errors.PHOTO_TOO_MANY_PIXELS,
+        errors.PHOTO_EXIF_TOO_LARGE,
+        errors.STORE_UNAVAILABLE,
+    ),
     "put_first_photo": _PHOTO_UPLOAD,
     "put_photo": _PHOTO_UPLOAD,
     "list_visits": (errors.NOT_FOUND,),
@@ -144,7 +190,9 @@ def problem_responses(codes: Iterable[ErrorKind]) -> dict[int, ResponseSpec]:
         by_status.setdefault(kind.status, []).append(kind)
     return {
         status: ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, generate_examples=False,
+            data_container=Problem,
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
             description="\n".join(f"- `{kind.code}`: {kind.title_en}" for kind in kinds),
         )
         for status, kinds in sorted(by_status.items())
@@ -152,12 +200,21 @@ def problem_responses(codes: Iterable[ErrorKind]) -> dict[int, ResponseSpec]:
 
 
 # How a caller authenticates: phones and scripts send a Bearer token (device or login), pages the session cookie.
-SECURITY_COMPONENTS = Components(security_schemes={
-    "bearer": SecurityScheme(type="http", scheme="bearer",
-                             description="A device token (phones) or the token from POST /api/v1/auth/login"),
-    "session_cookie": SecurityScheme(type="apiKey", security_scheme_in="cookie", name="gocua_session",
-                                     description="The page session cookie set by POST /api/v1/auth/login"),
-})
+SECURITY_COMPONENTS = Components(
+    security_schemes={
+        "bearer": SecurityScheme(
+            type="http",
+            scheme="bearer",
+            description="A device token (phones) or the token from POST /api/v1/auth/login",
+        ),
+        "session_cookie": SecurityScheme(
+            type="apiKey",
+            security_scheme_in="cookie",
+            name="gocua_session",
+            description="The page session cookie set by POST /api/v1/auth/login",
+        ),
+    }
+)
 _CALLER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session_cookie": []}]
 
 
@@ -177,8 +234,9 @@ class ProblemResponsesPlugin(ReceiveRoutePlugin):
             generated = problem_responses(operation_codes(handler, route.path_parameters))
             for status, spec in own.items():
                 if status in generated:  # the catalog's codes first, then what the handler adds about them
-                    own[status] = replace(generated[status],
-                                          description=f"{generated[status].description}\n\n{spec.description}")
+                    own[status] = replace(
+                        generated[status], description=f"{generated[status].description}\n\n{spec.description}"
+                    )
             handler.responses = {**generated, **own}
             if handler.handler_name not in ANONYMOUS and handler.security is None:
                 handler.security = _CALLER_SECURITY
@@ -191,7 +249,8 @@ def raw_body_operation(description: str, content: Mapping[str, Schema | Referenc
     class RawBodyOperation(Operation):
         def __post_init__(self) -> None:
             self.request_body = RequestBody(
-                required=True, description=description,
+                required=True,
+                description=description,
                 content={media_type: OpenAPIMediaType(schema=schema) for media_type, schema in content.items()},
             )
 

@@ -58,8 +58,14 @@ class Problem(msgspec.Struct, omit_defaults=True):
 
 
 def problem_response(
-    request: Request, kind: errors.ErrorKind, detail_vi: str, detail_en: str, *,
-    errors_list: list[Any] | None = None, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None,
+    request: Request,
+    kind: errors.ErrorKind,
+    detail_vi: str,
+    detail_en: str,
+    *,
+    errors_list: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response[Problem]:
     body = Problem(
         type=f"https://gocua.vn/problems/{kind.code}",
@@ -78,8 +84,13 @@ def problem_response(
 
 def handle_domain_error(request: Request, exc: errors.DomainError) -> Response[Problem]:
     return problem_response(
-        request, exc.kind, exc.detail_vi, exc.detail_en,
-        errors_list=exc.errors, headers=exc.headers, extra=exc.extra,
+        request,
+        exc.kind,
+        exc.detail_vi,
+        exc.detail_en,
+        errors_list=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
     )
 
 
@@ -95,8 +106,7 @@ def _validation_errors(exc: ValidationException) -> list[Any] | None:
 def _wants_page(request: Request) -> bool:
     """A browser asking for a page that does not exist gets the HTML 404 page; API clients a problem."""
     path = request.url.path
-    return (not path.startswith(("/api/", "/schema", "/static/"))
-            and "text/html" in request.headers.get("accept", ""))
+    return not path.startswith(("/api/", "/schema", "/static/")) and "text/html" in request.headers.get("accept", "")
 
 
 def handle_http_exception(request: Request, exc: HTTPException) -> Response[Problem]:

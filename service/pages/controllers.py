@@ -31,7 +31,7 @@ FORM_LIMIT = 64_000
 # Nothing from another host; no inline script or style; never framed.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -39,13 +39,19 @@ SECURITY_HEADERS = {
 }
 
 
-def _render(request: Request, name: str, status: int = 200, cookies: list[Cookie] | None = None,
-            **context: Any) -> Template:
+def _render(
+    request: Request, name: str, status: int = 200, cookies: list[Cookie] | None = None, **context: Any
+) -> Template:
     lang = guard.lang_of(request)
-    context.update(t=translator(lang), lang=lang, w=words, path=request.url.path,
-                   query=request.url.query or "", flag_codes=FLAG_CODES)
-    return Template(template_name=name, context=context, status_code=status, cookies=cookies,
-                    headers=SECURITY_HEADERS)
+    context.update(
+        t=translator(lang),
+        lang=lang,
+        w=words,
+        path=request.url.path,
+        query=request.url.query or "",
+        flag_codes=FLAG_CODES,
+    )
+    return Template(template_name=name, context=context, status_code=status, cookies=cookies, headers=SECURITY_HEADERS)
 
 
 def _redirect(to: str, cookies: list[Cookie] | None = None) -> Redirect:
@@ -54,8 +60,16 @@ def _redirect(to: str, cookies: list[Cookie] | None = None) -> Redirect:
 
 def _signin(request: Request, status: int = 200, message: str | None = None, username: str = "") -> Template:
     token, cookie = guard.login_csrf(request)
-    return _render(request, "signin.html", status, cookies=[cookie] if cookie else None, csrf=token,
-                   message=message, username=username, next=guard.safe_next(request.query_params.get("next")))
+    return _render(
+        request,
+        "signin.html",
+        status,
+        cookies=[cookie] if cookie else None,
+        csrf=token,
+        message=message,
+        username=username,
+        next=guard.safe_next(request.query_params.get("next")),
+    )
 
 
 def page_error(request: Request, exc: Exception) -> Response[Any]:
@@ -72,13 +86,22 @@ def page_error(request: Request, exc: Exception) -> Response[Any]:
         kind, vi, en = errors.INTERNAL, errors.INTERNAL.title_vi, errors.INTERNAL.title_en
     if kind.status == 401:
         if request.method == "GET" and request.url.path != "/":
-            return _redirect("/?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-                                               safe="/?=&"))
+            return _redirect(
+                "/?next="
+                + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&")
+            )
         return _signin(request, 401)
     lang = guard.lang_of(request)
-    return _render(request, "error.html", kind.status, error_status=kind.status, code=kind.code,
-                   message=vi if lang == "vi" else en, signed_in=bool(presented_token(request)),
-                   csrf=guard.session_csrf(request))
+    return _render(
+        request,
+        "error.html",
+        kind.status,
+        error_status=kind.status,
+        code=kind.code,
+        message=vi if lang == "vi" else en,
+        signed_in=bool(presented_token(request)),
+        csrf=guard.session_csrf(request),
+    )
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -123,8 +146,15 @@ class PageController(Controller):
         previous = request.cookies.get(SESSION_COOKIE)
         if previous and previous != result.token:
             await auth_service.logout(db_session, previous)
-        cookie = Cookie(key=SESSION_COOKIE, value=result.token, path="/", httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", max_age=int(settings.session_hours * 3600))
+        cookie = Cookie(
+            key=SESSION_COOKIE,
+            value=result.token,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            max_age=int(settings.session_hours * 3600),
+        )
         return _redirect(guard.safe_next(str(form.get("next") or "/")), cookies=[cookie])
 
     @post("/logout", request_max_body_size=FORM_LIMIT, status_code=HTTP_303_SEE_OTHER)
@@ -132,15 +162,22 @@ class PageController(Controller):
         await authenticate(request, db_session, request.app.state.token_lookup)  # any role may sign out
         guard.check_csrf(request, await _form(request))
         await auth_service.logout(db_session, presented_token(request))
-        return _redirect("/", cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True,
-                                              samesite="lax")])
+        return _redirect(
+            "/", cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax")]
+        )
 
     @get("/lang/{lang:str}", summary="Switch the pages' language (vi, en) and go back")
     async def switch_language(self, request: Request, lang: FromPath[str]) -> Response[Any]:
         if lang not in guard.LANGS:
             raise errors.DomainError(errors.ROUTE_NOT_FOUND)
-        cookie = Cookie(key=guard.LANG_COOKIE, value=lang, path="/", samesite="lax", max_age=365 * 86400,
-                        secure=request.url.scheme == "https")
+        cookie = Cookie(
+            key=guard.LANG_COOKIE,
+            value=lang,
+            path="/",
+            samesite="lax",
+            max_age=365 * 86400,
+            secure=request.url.scheme == "https",
+        )
         return _redirect(guard.safe_next(request.query_params.get("next")), cookies=[cookie])
 
     @get("/review", summary="The review queue: newest first, filtered, paged")
@@ -153,12 +190,26 @@ class PageController(Controller):
         audit.record(db_session, actor, "list", "visits", f.area or "*")
         choices = await queue.filter_choices(db_session, actor)
         flash = {key: int(params[key]) for key in ("done", "failed") if (params.get(key) or "").isdigit()}
-        return _render(request, "queue.html", actor=actor, f=f, page=page, choices=choices, cursor=cursor,
-                       csrf=guard.session_csrf(request), flash=flash, end=params.get("end") == "1",
-                       statuses=reviews.REVIEW_STATUSES)
+        return _render(
+            request,
+            "queue.html",
+            actor=actor,
+            f=f,
+            page=page,
+            choices=choices,
+            cursor=cursor,
+            csrf=guard.session_csrf(request),
+            flash=flash,
+            end=params.get("end") == "1",
+            statuses=reviews.REVIEW_STATUSES,
+        )
 
-    @post("/review/decide", request_max_body_size=FORM_LIMIT, status_code=HTTP_303_SEE_OTHER,
-          summary="Bulk decision from the queue (each visit decided on its own)")
+    @post(
+        "/review/decide",
+        request_max_body_size=FORM_LIMIT,
+        status_code=HTTP_303_SEE_OTHER,
+        summary="Bulk decision from the queue (each visit decided on its own)",
+    )
     async def decide_selected(self, request: Request, db_session: DbSession) -> Response[Any]:
         actor = await guard.page_actor(request, db_session)
         form = await _form(request)
@@ -168,20 +219,33 @@ class PageController(Controller):
             ids = [uuid.UUID(raw) for raw in form.get("ids") or []][:200]
         except ValueError:
             raise errors.DomainError(errors.BAD_BODY) from None
-        outcome = await reviews.decide_many(db_session, actor, ids, str(form.get("decision") or "approved"),
-                                            form.get("comment"))
+        outcome = await reviews.decide_many(
+            db_session, actor, ids, str(form.get("decision") or "approved"), form.get("comment")
+        )
         return _redirect(f"/review?{f.query_string(done=str(outcome.decided), failed=str(outcome.failed))}")
 
     @get("/review/visits/{visit_id:uuid}", summary="One visit with its evidence, flags explained, and history")
-    async def visit_page(self, request: Request, db_session: DbSession, settings: AppSettings,
-                         visit_id: FromPath[uuid.UUID]) -> Response[Any]:
+    async def visit_page(
+        self, request: Request, db_session: DbSession, settings: AppSettings, visit_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
         actor = await guard.page_actor(request, db_session)
-        return await self._visit(request, db_session, settings, actor, visit_id, queue.parse_filter(
-            request.query_params))
+        return await self._visit(
+            request, db_session, settings, actor, visit_id, queue.parse_filter(request.query_params)
+        )
 
-    async def _visit(self, request: Request, db_session: Any, settings: Any, actor: Any, visit_id: uuid.UUID,
-                     f: queue.QueueFilter, status: int = 200, message: str | None = None,
-                     decision: str | None = None, comment: str = "") -> Template:
+    async def _visit(
+        self,
+        request: Request,
+        db_session: Any,
+        settings: Any,
+        actor: Any,
+        visit_id: uuid.UUID,
+        f: queue.QueueFilter,
+        status: int = 200,
+        message: str | None = None,
+        decision: str | None = None,
+        comment: str = "",
+    ) -> Template:
         lang = guard.lang_of(request)
         t = translator(lang)
         detail = await reads.get_visit(db_session, actor, visit_id)
@@ -189,21 +253,41 @@ class PageController(Controller):
         form = await form_of(db_session, detail.form_id, detail.form_version)
         offset = None
         if detail.location is not None and context.household_location is not None:
-            offset = visit_view.gps_offset(context.household_location, (detail.location.lat, detail.location.lon),
-                                           settings.far_from_household_m, lang)
+            offset = visit_view.gps_offset(
+                context.household_location,
+                (detail.location.lat, detail.location.lon),
+                settings.far_from_household_m,
+                lang,
+            )
         return _render(
-            request, "visit.html", status, actor=actor, v=detail, c=context, offset=offset,
+            request,
+            "visit.html",
+            status,
+            actor=actor,
+            v=detail,
+            c=context,
+            offset=offset,
             answers=visit_view.labelled_answers(form, detail.answers, lang, t),
             level=visit_view.skill_level_name(form, detail.skill_level, lang),
-            history=await reviews.history(db_session, visit_id), f=f, q=f.query_string(),
-            csrf=guard.session_csrf(request), message=message, saved=request.query_params.get("saved") == "1",
-            decision=decision or request.query_params.get("decision"), comment=comment,
+            history=await reviews.history(db_session, visit_id),
+            f=f,
+            q=f.query_string(),
+            csrf=guard.session_csrf(request),
+            message=message,
+            saved=request.query_params.get("saved") == "1",
+            decision=decision or request.query_params.get("decision"),
+            comment=comment,
         )
 
-    @post("/review/visits/{visit_id:uuid}/decision", request_max_body_size=FORM_LIMIT,
-          status_code=HTTP_303_SEE_OTHER, summary="Decide on one visit, then go on to the next in the queue")
-    async def decide_visit(self, request: Request, db_session: DbSession, settings: AppSettings,
-                           visit_id: FromPath[uuid.UUID]) -> Response[Any]:
+    @post(
+        "/review/visits/{visit_id:uuid}/decision",
+        request_max_body_size=FORM_LIMIT,
+        status_code=HTTP_303_SEE_OTHER,
+        summary="Decide on one visit, then go on to the next in the queue",
+    )
+    async def decide_visit(
+        self, request: Request, db_session: DbSession, settings: AppSettings, visit_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
         actor = await guard.page_actor(request, db_session)
         form = await _form(request)
         guard.check_csrf(request, form)
@@ -216,24 +300,46 @@ class PageController(Controller):
             if exc.kind.status != 422 and exc.kind.status != 400:
                 raise
             lang = guard.lang_of(request)
-            return await self._visit(request, db_session, settings, actor, visit_id, f, exc.kind.status,
-                                     exc.detail_vi if lang == "vi" else exc.detail_en, decision, comment)
+            return await self._visit(
+                request,
+                db_session,
+                settings,
+                actor,
+                visit_id,
+                f,
+                exc.kind.status,
+                exc.detail_vi if lang == "vi" else exc.detail_en,
+                decision,
+                comment,
+            )
         following = await queue.next_in_queue(db_session, actor, f, visit_id)
         if following is None:
             return _redirect(f"/review?{f.query_string(end='1')}")
         return _redirect(f"/review/visits/{following}?{f.query_string(saved='1')}")
 
-    @get("/review/visits/{visit_id:uuid}/photos/{question:str}/{index:int}/{variant:str}",
-         summary="A visit's photo for the pages (thumb or large), scoped like the visit")
-    async def visit_photo(self, request: Request, db_session: DbSession, store: Store, visit_id: FromPath[uuid.UUID],
-                          question: FromPath[str], index: FromPath[int], variant: FromPath[str]) -> Response[bytes]:
+    @get(
+        "/review/visits/{visit_id:uuid}/photos/{question:str}/{index:int}/{variant:str}",
+        summary="A visit's photo for the pages (thumb or large), scoped like the visit",
+    )
+    async def visit_photo(
+        self,
+        request: Request,
+        db_session: DbSession,
+        store: Store,
+        visit_id: FromPath[uuid.UUID],
+        question: FromPath[str],
+        index: FromPath[int],
+        variant: FromPath[str],
+    ) -> Response[bytes]:
         actor = await guard.page_actor(request, db_session)
         if variant not in ("thumb", "large") or not 0 <= index <= 999:
             raise errors.DomainError(errors.ROUTE_NOT_FOUND)
-        data, content_type, etag = await reads.photo_bytes(db_session, actor, store, visit_id, question, index,
-                                                             variant)
-        return Response(data, media_type=content_type, headers={
-            "ETag": etag, "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})
+        data, content_type, etag = await reads.photo_bytes(db_session, actor, store, visit_id, question, index, variant)
+        return Response(
+            data,
+            media_type=content_type,
+            headers={"ETag": etag, "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
 
 
 __all__ = ["PageController"]

@@ -57,8 +57,15 @@ def login_csrf(request: Request) -> tuple[str, Cookie | None]:
     if current and len(current) == 43:
         return current, None
     token = secrets.token_urlsafe(32)
-    return token, Cookie(key=LOGIN_CSRF_COOKIE, value=token, path="/", httponly=True, samesite="strict",
-                         secure=request.url.scheme == "https", max_age=3600)
+    return token, Cookie(
+        key=LOGIN_CSRF_COOKIE,
+        value=token,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=3600,
+    )
 
 
 def check_login_csrf(request: Request, form: Mapping[str, str]) -> None:
@@ -72,8 +79,11 @@ async def page_actor(request: Request, session: AsyncSession) -> Actor:
     """The signed-in supervisor or admin; 401 (→ the sign-in page) without a session, 403 for field roles."""
     actor = await authenticate(request, session, request.app.state.token_lookup)
     if actor.role not in PAGE_ROLES:
-        raise errors.DomainError(errors.FORBIDDEN, "Trang này dành cho giám sát viên; thành viên dùng ứng dụng điện thoại.",
-                                 "These pages are for supervisors; team members use the phone app.")
+        raise errors.DomainError(
+            errors.FORBIDDEN,
+            "Trang này dành cho giám sát viên; thành viên dùng ứng dụng điện thoại.",
+            "These pages are for supervisors; team members use the phone app.",
+        )
     return actor
 
 

@@ -50,10 +50,16 @@ class QueueFilter:
     date_to: date | None = None
 
     def query_string(self, **extra: str) -> str:
-        values: dict[str, Any] = {"area": self.area, "team": self.team, "member": self.member,
-                                  "status": self.status, "flag": self.flag,
-                                  "from": self.date_from.isoformat() if self.date_from else None,
-                                  "to": self.date_to.isoformat() if self.date_to else None, **extra}
+        values: dict[str, Any] = {
+            "area": self.area,
+            "team": self.team,
+            "member": self.member,
+            "status": self.status,
+            "flag": self.flag,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            **extra,
+        }
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
 
@@ -88,8 +94,15 @@ def parse_filter(params: Mapping[str, str]) -> QueueFilter:
     if flag is not None and flag != "any" and flag not in FLAG_CODES:
         raise _bad("flag")
     area = (params.get("area") or "").strip()[:50] or None
-    return QueueFilter(area=area, team=_int(params, "team"), member=_int(params, "member"), status=status,
-                       flag=flag, date_from=_date(params, "from"), date_to=_date(params, "to"))
+    return QueueFilter(
+        area=area,
+        team=_int(params, "team"),
+        member=_int(params, "member"),
+        status=status,
+        flag=flag,
+        date_from=_date(params, "from"),
+        date_to=_date(params, "to"),
+    )
 
 
 def _day_start(day: date) -> datetime:
@@ -121,9 +134,18 @@ class QueuePage:
 async def _filtered(session: AsyncSession, actor: Actor, f: QueueFilter) -> Any:
     behalf = USERS.alias("behalf")
     query = (
-        select(VISITS.c.id, VISITS.c.finished_at, VISITS.c.received_at, VISITS.c.review_status, VISITS.c.status,
-               HOUSEHOLDS.c.head_name, HOUSEHOLDS.c.address, AREAS.c.name.label("village"),
-               USERS.c.full_name.label("member"), behalf.c.full_name.label("behalf"))
+        select(
+            VISITS.c.id,
+            VISITS.c.finished_at,
+            VISITS.c.received_at,
+            VISITS.c.review_status,
+            VISITS.c.status,
+            HOUSEHOLDS.c.head_name,
+            HOUSEHOLDS.c.address,
+            AREAS.c.name.label("village"),
+            USERS.c.full_name.label("member"),
+            behalf.c.full_name.label("behalf"),
+        )
         .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
         .join(AREAS, AREAS.c.id == VISITS.c.area_id)
         .join(USERS, USERS.c.id == VISITS.c.submitted_by)
@@ -152,12 +174,14 @@ async def _filtered(session: AsyncSession, actor: Actor, f: QueueFilter) -> Any:
 
 
 def _after(query: Any, received: datetime, last_id: uuid.UUID) -> Any:
-    return query.where(or_(VISITS.c.received_at < received,
-                           and_(VISITS.c.received_at == received, VISITS.c.id < last_id)))
+    return query.where(
+        or_(VISITS.c.received_at < received, and_(VISITS.c.received_at == received, VISITS.c.id < last_id))
+    )
 
 
-async def queue(session: AsyncSession, actor: Actor, f: QueueFilter, cursor: str | None,
-                size: int = PAGE_SIZE) -> QueuePage:
+async def queue(
+    session: AsyncSession, actor: Actor, f: QueueFilter, cursor: str | None, size: int = PAGE_SIZE
+) -> QueuePage:
     query = await _filtered(session, actor, f)
     after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
     if after is not None:
@@ -165,25 +189,46 @@ async def queue(session: AsyncSession, actor: Actor, f: QueueFilter, cursor: str
     conn = await connection(session)
     rows = (await conn.execute(query.limit(size + 1))).all()
     page = rows[:size]
-    items = {row.id: QueueItem(
-        id=row.id, household=row.head_name or "—", address=row.address, village=row.village, member=row.member,
-        on_behalf_of=row.behalf, finished_at=as_utc(row.finished_at),
-        received_at=as_utc(row.received_at),  # type: ignore[arg-type]
-        review_status=row.review_status, status=row.status) for row in page}
+    items = {
+        row.id: QueueItem(
+            id=row.id,
+            household=row.head_name or "—",
+            address=row.address,
+            village=row.village,
+            member=row.member,
+            on_behalf_of=row.behalf,
+            finished_at=as_utc(row.finished_at),
+            received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+            review_status=row.review_status,
+            status=row.status,
+        )
+        for row in page
+    }
     if items:
         ids = list(items)
-        for visit_id, code, value in (await conn.execute(
-                select(FLAGS.c.visit_id, FLAGS.c.code, FLAGS.c.value).where(FLAGS.c.visit_id.in_(ids))
-                .order_by(FLAGS.c.id))).all():
+        for visit_id, code, value in (
+            await conn.execute(
+                select(FLAGS.c.visit_id, FLAGS.c.code, FLAGS.c.value)
+                .where(FLAGS.c.visit_id.in_(ids))
+                .order_by(FLAGS.c.id)
+            )
+        ).all():
             items[visit_id].flags.append((code, value))
-        for visit_id, question, index in (await conn.execute(
-                select(PHOTOS.c.visit_id, PHOTOS.c.question, PHOTOS.c.idx).where(PHOTOS.c.visit_id.in_(ids))
-                .order_by(PHOTOS.c.visit_id, PHOTOS.c.question, PHOTOS.c.idx))).all():
+        for visit_id, question, index in (
+            await conn.execute(
+                select(PHOTOS.c.visit_id, PHOTOS.c.question, PHOTOS.c.idx)
+                .where(PHOTOS.c.visit_id.in_(ids))
+                .order_by(PHOTOS.c.visit_id, PHOTOS.c.question, PHOTOS.c.idx)
+            )
+        ).all():
             if items[visit_id].thumb is None:
                 items[visit_id].thumb = f"/review/visits/{visit_id}/photos/{question}/{index}/thumb"
     last = page[-1] if page else None
-    following = (encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])  # type: ignore[union-attr]
-                 if last is not None and len(rows) > size else None)
+    following = (
+        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])  # type: ignore[union-attr]
+        if last is not None and len(rows) > size
+        else None
+    )
     return QueuePage(items=list(items.values()), next=following)
 
 
@@ -208,19 +253,36 @@ class Choices:
 async def filter_choices(session: AsyncSession, actor: Actor) -> Choices:
     conn = await connection(session)
     # In tree order, indented by depth: a district supervisor picks a commune or one of its villages.
-    areas = (await conn.execute(
-        select(AREAS.c.code, AREAS.c.name, AREAS.c.depth).where(area_path_filter(AREAS.c.path, actor))
-        .order_by(AREAS.c.path).limit(500))).all()
+    areas = (
+        await conn.execute(
+            select(AREAS.c.code, AREAS.c.name, AREAS.c.depth)
+            .where(area_path_filter(AREAS.c.path, actor))
+            .order_by(AREAS.c.path)
+            .limit(500)
+        )
+    ).all()
     top = min((r.depth for r in areas), default=0)
-    teams = (await conn.execute(
-        select(TEAMS.c.id, TEAMS.c.name).where(area_in_scope(TEAMS.c.area_id, actor)).order_by(TEAMS.c.name)
-        .limit(500))).all()
-    members = (await conn.execute(
-        select(USERS.c.id, USERS.c.full_name).where(area_in_scope(USERS.c.area_id, actor),
-                                                    USERS.c.role.in_(("member", "leader")))
-        .order_by(USERS.c.full_name).limit(500))).all()
-    return Choices(villages=[(r.code, "· " * (r.depth - top) + r.name) for r in areas], teams=[(r.id, r.name) for r in teams],
-                   members=[(r.id, r.full_name) for r in members])
+    teams = (
+        await conn.execute(
+            select(TEAMS.c.id, TEAMS.c.name)
+            .where(area_in_scope(TEAMS.c.area_id, actor))
+            .order_by(TEAMS.c.name)
+            .limit(500)
+        )
+    ).all()
+    members = (
+        await conn.execute(
+            select(USERS.c.id, USERS.c.full_name)
+            .where(area_in_scope(USERS.c.area_id, actor), USERS.c.role.in_(("member", "leader")))
+            .order_by(USERS.c.full_name)
+            .limit(500)
+        )
+    ).all()
+    return Choices(
+        villages=[(r.code, "· " * (r.depth - top) + r.name) for r in areas],
+        teams=[(r.id, r.name) for r in teams],
+        members=[(r.id, r.full_name) for r in members],
+    )
 
 
 @dataclass
@@ -247,27 +309,58 @@ class HomeFigures:
 async def home_figures(session: AsyncSession, actor: Actor, now: datetime) -> HomeFigures:
     conn = await connection(session)
     scoped = area_path_filter(VISITS.c.area_path, actor)
-    pending = (await conn.execute(select(func.count()).select_from(VISITS)
-                                  .where(scoped, VISITS.c.review_status == "pending"))).scalar_one()
-    flagged = (await conn.execute(select(func.count()).select_from(VISITS).where(
-        scoped, VISITS.c.review_status == "pending", exists().where(FLAGS.c.visit_id == VISITS.c.id)))).scalar_one()
+    pending = (
+        await conn.execute(select(func.count()).select_from(VISITS).where(scoped, VISITS.c.review_status == "pending"))
+    ).scalar_one()
+    flagged = (
+        await conn.execute(
+            select(func.count())
+            .select_from(VISITS)
+            .where(scoped, VISITS.c.review_status == "pending", exists().where(FLAGS.c.visit_id == VISITS.c.id))
+        )
+    ).scalar_one()
     today_start = _day_start(now.astimezone(VIETNAM).date())
-    today = {decision: count for decision, count in (await conn.execute(
-        select(REVIEWS.c.decision, func.count()).join(VISITS, VISITS.c.id == REVIEWS.c.visit_id)
-        .where(scoped, REVIEWS.c.at >= today_start).group_by(REVIEWS.c.decision))).all()}
-    per_village = {row.area_id: [row.name, row.n, 0] for row in (await conn.execute(
-        select(HOUSEHOLDS.c.area_id, AREAS.c.name, func.count().label("n"))
-        .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
-        .where(area_in_scope(HOUSEHOLDS.c.area_id, actor), HOUSEHOLDS.c.status == "active")
-        .group_by(HOUSEHOLDS.c.area_id, AREAS.c.name))).all()}
-    for area_id, visited in (await conn.execute(
+    today = {
+        decision: count
+        for decision, count in (
+            await conn.execute(
+                select(REVIEWS.c.decision, func.count())
+                .join(VISITS, VISITS.c.id == REVIEWS.c.visit_id)
+                .where(scoped, REVIEWS.c.at >= today_start)
+                .group_by(REVIEWS.c.decision)
+            )
+        ).all()
+    }
+    per_village = {
+        row.area_id: [row.name, row.n, 0]
+        for row in (
+            await conn.execute(
+                select(HOUSEHOLDS.c.area_id, AREAS.c.name, func.count().label("n"))
+                .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
+                .where(area_in_scope(HOUSEHOLDS.c.area_id, actor), HOUSEHOLDS.c.status == "active")
+                .group_by(HOUSEHOLDS.c.area_id, AREAS.c.name)
+            )
+        ).all()
+    }
+    for area_id, visited in (
+        await conn.execute(
             select(HOUSEHOLDS.c.area_id, func.count(func.distinct(VISITS.c.household_id)))
             .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
-            .where(scoped, HOUSEHOLDS.c.status == "active").group_by(HOUSEHOLDS.c.area_id))).all():
+            .where(scoped, HOUSEHOLDS.c.status == "active")
+            .group_by(HOUSEHOLDS.c.area_id)
+        )
+    ).all():
         if area_id in per_village:
             per_village[area_id][2] = visited
-    villages = sorted((VillageCoverage(name, n, v) for name, n, v in per_village.values()),
-                      key=lambda village: (village.percent, village.name))
-    return HomeFigures(pending=pending, flagged=flagged, today=today,
-                       households=sum(v.households for v in villages), visited=sum(v.visited for v in villages),
-                       villages=villages)
+    villages = sorted(
+        (VillageCoverage(name, n, v) for name, n, v in per_village.values()),
+        key=lambda village: (village.percent, village.name),
+    )
+    return HomeFigures(
+        pending=pending,
+        flagged=flagged,
+        today=today,
+        households=sum(v.households for v in villages),
+        visited=sum(v.visited for v in villages),
+        villages=villages,
+    )

@@ -14,10 +14,14 @@ HERE = Path(__file__).parent
 # One engine for every server-rendered page: the supervisors' pages and the printable report (its names are
 # prefixed `reports/`, so the two folders cannot shadow each other).
 TEMPLATE_CONFIG = TemplateConfig(
-    directory=[HERE / "templates", HERE.parent / "reports" / "templates"], engine=JinjaTemplateEngine,
+    directory=[HERE / "templates", HERE.parent / "reports" / "templates"],
+    engine=JinjaTemplateEngine,
 )
 
 STATIC_FILES = create_static_files_router(
-    path="/static", directories=[HERE / "static"], name="page_static", include_in_schema=False,
+    path="/static",
+    directories=[HERE / "static"],
+    name="page_static",
+    include_in_schema=False,
     cache_control=CacheControlHeader(max_age=3600, public=True),
 )

@@ -18,8 +18,8 @@ from service.pages.queue import AREAS, HOUSEHOLDS, USERS
 from service.pages.words import bearing_deg, compass, distance
 from service.visits.evidence_rules import metres as distance_m
 from service.visits.models import VISITS
-from service.visits.stored import connection
 from service.visits.schemas import VisitDetail
+from service.visits.stored import connection
 
 _HIDDEN_KINDS = {"note", "photo", "group"}
 
@@ -79,9 +79,14 @@ def gps_offset(household: tuple[float, float], visit: tuple[float, float], thres
     # The farther of the point and the flag threshold fills 80 % of the map's half-height (80 units).
     scale = 80 / max(metres, threshold_m, 1.0)
     r = metres * scale
-    return Offset(metres=metres, text=distance(metres, lang), direction=compass(bearing, lang),
-                  dx=round(r * math.sin(math.radians(bearing)), 1), dy=round(-r * math.cos(math.radians(bearing)), 1),
-                  threshold_r=round(threshold_m * scale, 1))
+    return Offset(
+        metres=metres,
+        text=distance(metres, lang),
+        direction=compass(bearing, lang),
+        dx=round(r * math.sin(math.radians(bearing)), 1),
+        dy=round(-r * math.cos(math.radians(bearing)), 1),
+        threshold_r=round(threshold_m * scale, 1),
+    )
 
 
 @dataclass
@@ -98,19 +103,40 @@ class VisitContext:
 
 async def visit_context(session: AsyncSession, actor: Actor, detail: VisitDetail) -> VisitContext:
     conn = await connection(session)
-    household = (await conn.execute(
-        select(HOUSEHOLDS.c.head_name, HOUSEHOLDS.c.address, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon, AREAS.c.name)
-        .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id).where(HOUSEHOLDS.c.id == detail.household_id))).one()
-    names: dict[int, str] = dict((await conn.execute(select(USERS.c.id, USERS.c.full_name).where(
-        USERS.c.id.in_([i for i in (detail.submitted_by, detail.on_behalf_of) if i is not None])))).all())
+    household = (
+        await conn.execute(
+            select(HOUSEHOLDS.c.head_name, HOUSEHOLDS.c.address, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon, AREAS.c.name)
+            .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
+            .where(HOUSEHOLDS.c.id == detail.household_id)
+        )
+    ).one()
+    names: dict[int, str] = dict(
+        (
+            await conn.execute(
+                select(USERS.c.id, USERS.c.full_name).where(
+                    USERS.c.id.in_([i for i in (detail.submitted_by, detail.on_behalf_of) if i is not None])
+                )
+            )
+        ).all()
+    )
     corrects = (await conn.execute(select(VISITS.c.corrects).where(VISITS.c.id == detail.id))).scalar_one()
-    corrected_by = list((await conn.execute(select(VISITS.c.id).where(
-        VISITS.c.corrects == detail.id, area_path_filter(VISITS.c.area_path, actor)).order_by(VISITS.c.received_at)
-    )).scalars())
+    corrected_by = list(
+        (
+            await conn.execute(
+                select(VISITS.c.id)
+                .where(VISITS.c.corrects == detail.id, area_path_filter(VISITS.c.area_path, actor))
+                .order_by(VISITS.c.received_at)
+            )
+        ).scalars()
+    )
     location = (household.lat, household.lon) if household.lat is not None and household.lon is not None else None
     return VisitContext(
-        household_name=household.head_name or "—", household_address=household.address,
-        household_location=location, village=household.name, member=names.get(detail.submitted_by, "?"),
+        household_name=household.head_name or "—",
+        household_address=household.address,
+        household_location=location,
+        village=household.name,
+        member=names.get(detail.submitted_by, "?"),
         on_behalf_of=names.get(detail.on_behalf_of) if detail.on_behalf_of else None,
-        corrects=corrects, corrected_by=corrected_by,
+        corrects=corrects,
+        corrected_by=corrected_by,
     )

@@ -95,23 +95,38 @@ def flag_explanation(code: str, value: float | None, detail: str | None, lang: s
     """A sentence saying what the check saw and why it is worth a look."""
     vi = lang == "vi"
     if code == "gps.far_from_household" and value is not None:
-        return (f"Vị trí GPS lúc thăm cách vị trí đã biết của hộ {distance(value, lang)}: có thể không thăm tại nhà."
-                if vi else f"The visit's GPS position is {distance(value, lang)} from the household's known "
-                           "location: the visit may not have happened at the house.")
+        return (
+            f"Vị trí GPS lúc thăm cách vị trí đã biết của hộ {distance(value, lang)}: có thể không thăm tại nhà."
+            if vi
+            else f"The visit's GPS position is {distance(value, lang)} from the household's known "
+            "location: the visit may not have happened at the house."
+        )
     if code == "gps.low_accuracy" and value is not None:
-        return (f"Điện thoại báo sai số GPS {distance(value, lang)}, lớn hơn ngưỡng của biểu mẫu: vị trí không chắc."
-                if vi else f"The phone reported a GPS accuracy of {distance(value, lang)}, worse than the form's "
-                           "threshold: the position is uncertain.")
+        return (
+            f"Điện thoại báo sai số GPS {distance(value, lang)}, lớn hơn ngưỡng của biểu mẫu: vị trí không chắc."
+            if vi
+            else f"The phone reported a GPS accuracy of {distance(value, lang)}, worse than the form's "
+            "threshold: the position is uncertain."
+        )
     if code == "gps.impossible_travel" and value is not None:
         speed = number(value, lang, 0)
-        return (f"Từ lượt thăm trước đến lượt này phải đi {speed} km/h: không thể đi nhanh như vậy giữa hai nhà."
-                if vi else f"Getting here from the member's previous visit needs {speed} km/h: too fast to be real.")
+        return (
+            f"Từ lượt thăm trước đến lượt này phải đi {speed} km/h: không thể đi nhanh như vậy giữa hai nhà."
+            if vi
+            else f"Getting here from the member's previous visit needs {speed} km/h: too fast to be real."
+        )
     if code == "gps.mock":
-        return ("Điện thoại báo vị trí đến từ ứng dụng giả lập vị trí." if vi
-                else "The phone reported the position as coming from a mock-location app.")
+        return (
+            "Điện thoại báo vị trí đến từ ứng dụng giả lập vị trí."
+            if vi
+            else "The phone reported the position as coming from a mock-location app."
+        )
     if code == "photo.location_mismatch" and value is not None:
-        return (f"Ảnh {_slot(detail)} có vị trí chụp cách nơi thăm {distance(value, lang)}." if vi
-                else f"Photo {_slot(detail)} was taken {distance(value, lang)} from where the visit was recorded.")
+        return (
+            f"Ảnh {_slot(detail)} có vị trí chụp cách nơi thăm {distance(value, lang)}."
+            if vi
+            else f"Photo {_slot(detail)} was taken {distance(value, lang)} from where the visit was recorded."
+        )
     if code == "photo.time_mismatch" and value is not None:
         before = "before" in (detail or "")
         if vi:
@@ -119,8 +134,11 @@ def flag_explanation(code: str, value: float | None, detail: str | None, lang: s
         return f"Photo {_slot(detail)} was taken {_minutes(value, lang)} {'before' if before else 'after'} the visit."
     if code == "photo.reused":
         count = int(value or 0)
-        return (f"Ảnh {_slot(detail)} đã dùng ở lượt thăm khác ({count} hộ khác)." if vi
-                else f"Photo {_slot(detail)} was already used in a visit to {count} other household(s).")
+        return (
+            f"Ảnh {_slot(detail)} đã dùng ở lượt thăm khác ({count} hộ khác)."
+            if vi
+            else f"Photo {_slot(detail)} was already used in a visit to {count} other household(s)."
+        )
     return f"{code} {detail or ''}".strip()
 
 

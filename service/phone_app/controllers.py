@@ -22,8 +22,20 @@ from service import errors
 from service.phone_app.icons import ICON_SIZES, icon_png
 
 STATIC = Path(__file__).resolve().parent / "static"
-SHELL_FILES = ("index.html", "app.css", "app.js", "expr.js", "visit.js", "store.js", "api.js", "i18n.js",
-               "form.js", "photo.js", "screens.js", "manifest.webmanifest")
+SHELL_FILES = (
+    "index.html",
+    "app.css",
+    "app.js",
+    "expr.js",
+    "visit.js",
+    "store.js",
+    "api.js",
+    "i18n.js",
+    "form.js",
+    "photo.js",
+    "screens.js",
+    "manifest.webmanifest",
+)
 # Litestar adds "; charset=utf-8" to the text types itself.
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -33,9 +45,11 @@ CONTENT_TYPES = {
     ".png": "image/png",
 }
 # The app loads nothing from another host; its pages may show camera photos (blob:) and the QR video.
-CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; "
-       "script-src 'self'; style-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; "
+    "script-src 'self'; style-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +61,12 @@ class AppFile:
 
 
 def _file(body: bytes, content_type: str) -> AppFile:
-    return AppFile(body=body, gzipped=gzip.compress(body, compresslevel=9, mtime=0), content_type=content_type,
-                   etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    return AppFile(
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=9, mtime=0),
+        content_type=content_type,
+        etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+    )
 
 
 def _load() -> dict[str, AppFile]:

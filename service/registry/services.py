@@ -39,11 +39,22 @@ _COLUMN_LIMITS = (("id", 100), ("version", 50), ("title.vi", 300), ("title.en", 
 
 
 def _fits_columns(definition: forms.FormDefinition) -> list[forms.FormError]:
-    values = {"id": definition.id, "version": definition.version, "title.vi": definition.title.vi,
-              "title.en": definition.title.en}
-    return [forms.FormError(path=path, code="form.too_long",
-                            message_vi=f"Dài quá {limit} ký tự.", message_en=f"Longer than {limit} characters.")
-            for path, limit in _COLUMN_LIMITS if len(values[path] or "") > limit]
+    values = {
+        "id": definition.id,
+        "version": definition.version,
+        "title.vi": definition.title.vi,
+        "title.en": definition.title.en,
+    }
+    return [
+        forms.FormError(
+            path=path,
+            code="form.too_long",
+            message_vi=f"Dài quá {limit} ký tự.",
+            message_en=f"Longer than {limit} characters.",
+        )
+        for path, limit in _COLUMN_LIMITS
+        if len(values[path] or "") > limit
+    ]
 
 
 def _stored_definition(definition: forms.FormDefinition, kind: errors.ErrorKind) -> forms.FormDefinition:
@@ -55,9 +66,17 @@ def _stored_definition(definition: forms.FormDefinition, kind: errors.ErrorKind)
 
 def parse_definition(data: bytes | dict[str, Any]) -> forms.FormDefinition:
     if isinstance(data, bytes) and json_has_nul(data):
-        raise errors.DomainError(errors.FORM_INVALID, errors=[{
-            "path": "", "code": "form.nul_character", "message_vi": "Biểu mẫu chứa ký tự NUL.",
-            "message_en": "The form contains a NUL character."}])
+        raise errors.DomainError(
+            errors.FORM_INVALID,
+            errors=[
+                {
+                    "path": "",
+                    "code": "form.nul_character",
+                    "message_vi": "Biểu mẫu chứa ký tự NUL.",
+                    "message_en": "The form contains a NUL character.",
+                }
+            ],
+        )
     try:
         return _stored_definition(forms.load_definition(data), errors.FORM_INVALID)
     except forms.FormDefinitionError as exc:

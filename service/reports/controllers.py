@@ -26,31 +26,53 @@ def _period_query(start: date | None, end: date | None) -> str:
 
 @get("/api/v1/reports/summary", tags=["reports"], summary="The periodic report of an area, as JSON")
 async def report_summary(
-    db_session: DbSession, actor: CurrentActor, area: FromQuery[str], form: FromQuery[str | None] = None,
-    from_: FromDate = None, to: ToDate = None,
+    db_session: DbSession,
+    actor: CurrentActor,
+    area: FromQuery[str],
+    form: FromQuery[str | None] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
 ) -> ReportOut:
     return await services.summary(db_session, actor, area, from_, to, form)
 
 
 @get("/api/v1/reports/summary.xlsx", tags=["reports"], summary="The periodic report's tables as XLSX")
 async def report_xlsx(
-    db_session: DbSession, actor: CurrentActor, area: FromQuery[str], form: FromQuery[str | None] = None,
-    from_: FromDate = None, to: ToDate = None, lang: FromQuery[str] = "vi",
+    db_session: DbSession,
+    actor: CurrentActor,
+    area: FromQuery[str],
+    form: FromQuery[str | None] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
+    lang: FromQuery[str] = "vi",
 ) -> Stream:
     report = await services.summary(db_session, actor, area, from_, to, form)
     name = f"bao-cao_{report.tally.area.code}_{report.generated_at.date().isoformat()}.xlsx"
-    return Stream(services.xlsx(report, _lang(lang)), media_type=MEDIA_TYPES["xlsx"],
-                  headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-                           "Cache-Control": "no-store"})
+    return Stream(
+        services.xlsx(report, _lang(lang)),
+        media_type=MEDIA_TYPES["xlsx"],
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @get("/reports/{area:str}", include_in_schema=False)
 async def report_page(
-    db_session: DbSession, actor: CurrentActor, area: FromPath[str], form: FromQuery[str | None] = None,
-    from_: FromDate = None, to: ToDate = None, lang: FromQuery[str] = "vi",
+    db_session: DbSession,
+    actor: CurrentActor,
+    area: FromPath[str],
+    form: FromQuery[str | None] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
+    lang: FromQuery[str] = "vi",
 ) -> Template:
     report = await services.summary(db_session, actor, area, from_, to, form)
     language = _lang(lang)
     context = services.page_context(report, language, _period_query(from_, to))
-    return Template(template_name="reports/summary.html.j2", context=context,
-                    headers={"Cache-Control": "no-store", "Content-Language": language})
+    return Template(
+        template_name="reports/summary.html.j2",
+        context=context,
+        headers={"Cache-Control": "no-store", "Content-Language": language},
+    )

@@ -18,10 +18,15 @@ class BulkReviewController(Controller):
     path = "/api/v1/visits/review"
     tags = ["visits"]  # noqa: RUF012 (Litestar reads a plain list)
 
-    @post("/", status_code=HTTP_200_OK, request_max_body_size=64_000,
-          summary="Decide on several visits at once; each decision recorded on its own, failures reported per id")
-    async def review_many(self, db_session: DbSession, actor: CurrentActor,
-                          data: JSONBody[BulkReviewRequest]) -> BulkReviewOut:
+    @post(
+        "/",
+        status_code=HTTP_200_OK,
+        request_max_body_size=64_000,
+        summary="Decide on several visits at once; each decision recorded on its own, failures reported per id",
+    )
+    async def review_many(
+        self, db_session: DbSession, actor: CurrentActor, data: JSONBody[BulkReviewRequest]
+    ) -> BulkReviewOut:
         return await services.decide_many(db_session, actor, data.ids, data.decision, data.comment)
 
 
@@ -31,9 +36,14 @@ class MyVisitsController(Controller):
 
     @get("/", summary="My own visits with the latest review decision and comment, newest first")
     async def list_my_visits(
-        self, db_session: DbSession, actor: CurrentActor, review_status: FromQuery[str | None] = None,
-        since: FromQuery[datetime | None] = None, cursor: FromQuery[str | None] = None,
+        self,
+        db_session: DbSession,
+        actor: CurrentActor,
+        review_status: FromQuery[str | None] = None,
+        since: FromQuery[datetime | None] = None,
+        cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
     ) -> Page[MyVisit]:
-        return await services.my_visits(db_session, actor, review_status=review_status, since=since,
-                                        cursor=cursor, limit=limit)
+        return await services.my_visits(
+            db_session, actor, review_status=review_status, since=since, cursor=cursor, limit=limit
+        )

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
+from service.assessments.services import apply_review
 from service.audit import services as audit
 from service.auth.actor import Actor, Role
 from service.db.engine import as_utc, utcnow
@@ -22,17 +23,21 @@ from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.people.models import User
 from service.reviews.models import VisitReview
 from service.reviews.schemas import BulkReviewItem, BulkReviewOut, MyVisit, ReviewEntry
-from service.assessments.services import apply_review
 from service.visits.models import FLAGS, VISITS
+from service.visits.schemas import ReviewOut
 from service.visits.stored import connection, utc
 from service.visits.visibility import visible_to
-from service.visits.schemas import ReviewOut
 
 REVIEWS = VisitReview.__table__
 USERS = User.__table__
 HOUSEHOLDS = Household.__table__
-DECISIONS = {"approve": "approved", "approved": "approved", "has_issues": "has_issues",
-             "reject": "rejected", "rejected": "rejected"}
+DECISIONS = {
+    "approve": "approved",
+    "approved": "approved",
+    "has_issues": "has_issues",
+    "reject": "rejected",
+    "rejected": "rejected",
+}
 REVIEW_STATUSES = ("pending", "approved", "has_issues", "rejected")
 NEEDS_COMMENT = frozenset({"has_issues", "rejected"})
 
@@ -40,19 +45,28 @@ NEEDS_COMMENT = frozenset({"has_issues", "rejected"})
 def decision_status(word: str) -> str:
     status = DECISIONS.get(word)
     if status is None:
-        raise errors.DomainError(errors.BAD_BODY, "decision phải là approved, has_issues hoặc rejected.",
-                                 "decision must be approved, has_issues or rejected.")
+        raise errors.DomainError(
+            errors.BAD_BODY,
+            "decision phải là approved, has_issues hoặc rejected.",
+            "decision must be approved, has_issues or rejected.",
+        )
     return status
 
 
 async def decide(
-    session: AsyncSession, actor: Actor, visit_id: uuid.UUID, decision: str, comment: str | None,
+    session: AsyncSession,
+    actor: Actor,
+    visit_id: uuid.UUID,
+    decision: str,
+    comment: str | None,
 ) -> ReviewOut:
     """Records one decision. Out of scope → 404 (before the role check, so ids do not leak)."""
     conn = await connection(session)
-    row = (await conn.execute(
-        select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
-    )).first()
+    row = (
+        await conn.execute(
+            select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
+        )
+    ).first()
     if row is None or not visible_to(actor, row):
         raise errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy phiếu {visit_id}.", f"No visit {visit_id}.")
     actor.require_role(Role.SUPERVISOR)
@@ -61,17 +75,25 @@ async def decide(
     if status in NEEDS_COMMENT and note is None:
         raise errors.DomainError(errors.VISIT_REVIEW_NOTE_REQUIRED)
     now = utcnow()
-    await conn.execute(REVIEWS.insert().values(visit_id=visit_id, reviewer_id=actor.user_id, at=now,
-                                               decision=status, comment=note))
-    await conn.execute(update(VISITS).where(VISITS.c.id == visit_id)
-                       .values(review_status=status, reviewed_by=actor.user_id, reviewed_at=now, review_note=note))
+    await conn.execute(
+        REVIEWS.insert().values(visit_id=visit_id, reviewer_id=actor.user_id, at=now, decision=status, comment=note)
+    )
+    await conn.execute(
+        update(VISITS)
+        .where(VISITS.c.id == visit_id)
+        .values(review_status=status, reviewed_by=actor.user_id, reviewed_at=now, review_note=note)
+    )
     await apply_review(conn, visit_id)  # the household's assessment follows the decision, in this transaction
     audit.record(session, actor, "review", "visit", visit_id)
     return ReviewOut(status=status, reviewed_by=actor.user_id, reviewed_at=now, note=note)  # type: ignore[arg-type]
 
 
 async def decide_many(
-    session: AsyncSession, actor: Actor, ids: list[uuid.UUID], decision: str, comment: str | None,
+    session: AsyncSession,
+    actor: Actor,
+    ids: list[uuid.UUID],
+    decision: str,
+    comment: str | None,
 ) -> BulkReviewOut:
     """Each visit decided on its own (a savepoint each): one visit out of scope does not undo the others."""
     actor.require_role(Role.SUPERVISOR)
@@ -92,34 +114,65 @@ async def decide_many(
 async def history(session: AsyncSession, visit_id: uuid.UUID) -> list[ReviewEntry]:
     """Oldest first. Callers have already checked the visit is visible."""
     conn = await connection(session)
-    rows = (await conn.execute(
-        select(REVIEWS.c.decision, REVIEWS.c.comment, REVIEWS.c.at, REVIEWS.c.reviewer_id, USERS.c.full_name)
-        .join(USERS, USERS.c.id == REVIEWS.c.reviewer_id)
-        .where(REVIEWS.c.visit_id == visit_id).order_by(REVIEWS.c.at, REVIEWS.c.id)
-    )).all()
-    return [ReviewEntry(decision=r.decision, comment=r.comment, at=as_utc(r.at),  # type: ignore[arg-type]
-                        reviewer_id=r.reviewer_id, reviewer_name=r.full_name) for r in rows]
+    rows = (
+        await conn.execute(
+            select(REVIEWS.c.decision, REVIEWS.c.comment, REVIEWS.c.at, REVIEWS.c.reviewer_id, USERS.c.full_name)
+            .join(USERS, USERS.c.id == REVIEWS.c.reviewer_id)
+            .where(REVIEWS.c.visit_id == visit_id)
+            .order_by(REVIEWS.c.at, REVIEWS.c.id)
+        )
+    ).all()
+    return [
+        ReviewEntry(
+            decision=r.decision,
+            comment=r.comment,
+            at=as_utc(r.at),  # type: ignore[arg-type]
+            reviewer_id=r.reviewer_id,
+            reviewer_name=r.full_name,
+        )
+        for r in rows
+    ]
 
 
 def _bad_review_status() -> errors.DomainError:
-    return errors.DomainError(errors.BAD_QUERY, f"review_status phải là một trong: {', '.join(REVIEW_STATUSES)}.",
-                              f"review_status must be one of: {', '.join(REVIEW_STATUSES)}.")
+    return errors.DomainError(
+        errors.BAD_QUERY,
+        f"review_status phải là một trong: {', '.join(REVIEW_STATUSES)}.",
+        f"review_status must be one of: {', '.join(REVIEW_STATUSES)}.",
+    )
 
 
 async def my_visits(
-    session: AsyncSession, actor: Actor, *, review_status: str | None = None, since: datetime | None = None,
-    cursor: str | None = None, limit: int | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    review_status: str | None = None,
+    since: datetime | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
 ) -> Page[MyVisit]:
     """The caller's own visits (made by them or in their name), newest arrival first. `since` keeps the visits
     that arrived or were reviewed at or after it, so a phone polling with its last poll time sees new feedback."""
     size = clamp_limit(limit)
     mine = or_(VISITS.c.submitted_by == actor.user_id, VISITS.c.on_behalf_of == actor.user_id)
     query = (
-        select(VISITS.c.id, VISITS.c.form_id, VISITS.c.household_id, HOUSEHOLDS.c.head_name, VISITS.c.finished_at,
-               VISITS.c.received_at, VISITS.c.status, VISITS.c.review_status, VISITS.c.review_note,
-               VISITS.c.reviewed_at, VISITS.c.corrects)
+        select(
+            VISITS.c.id,
+            VISITS.c.form_id,
+            VISITS.c.household_id,
+            HOUSEHOLDS.c.head_name,
+            VISITS.c.finished_at,
+            VISITS.c.received_at,
+            VISITS.c.status,
+            VISITS.c.review_status,
+            VISITS.c.review_note,
+            VISITS.c.reviewed_at,
+            VISITS.c.corrects,
+        )
         .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
-        .where(mine).order_by(VISITS.c.received_at.desc(), VISITS.c.id.desc()).limit(size + 1)
+        .where(mine)
+        .order_by(VISITS.c.received_at.desc(), VISITS.c.id.desc())
+        .limit(size + 1)
     )
     if review_status is not None:
         if review_status not in REVIEW_STATUSES:
@@ -131,8 +184,9 @@ async def my_visits(
     after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
     if after is not None:
         received, last_id = utc(after[0]), after[1]
-        query = query.where(or_(VISITS.c.received_at < received,
-                                and_(VISITS.c.received_at == received, VISITS.c.id < last_id)))
+        query = query.where(
+            or_(VISITS.c.received_at < received, and_(VISITS.c.received_at == received, VISITS.c.id < last_id))
+        )
     conn = await connection(session)
     rows = (await conn.execute(query)).all()
     page = rows[:size]
@@ -140,24 +194,41 @@ async def my_visits(
     codes: dict[uuid.UUID, set[str]] = {visit_id: set() for visit_id in ids}
     corrected_by: dict[uuid.UUID, list[uuid.UUID]] = {visit_id: [] for visit_id in ids}
     if ids:
-        for visit_id, code in (await conn.execute(
-                select(FLAGS.c.visit_id, FLAGS.c.code).where(FLAGS.c.visit_id.in_(ids)))).all():
+        for visit_id, code in (
+            await conn.execute(select(FLAGS.c.visit_id, FLAGS.c.code).where(FLAGS.c.visit_id.in_(ids)))
+        ).all():
             codes[visit_id].add(code)
-        for later, corrected in (await conn.execute(
-                select(VISITS.c.id, VISITS.c.corrects).where(VISITS.c.corrects.in_(ids), mine)
-                .order_by(VISITS.c.received_at))).all():
+        for later, corrected in (
+            await conn.execute(
+                select(VISITS.c.id, VISITS.c.corrects)
+                .where(VISITS.c.corrects.in_(ids), mine)
+                .order_by(VISITS.c.received_at)
+            )
+        ).all():
             corrected_by[corrected].append(later)
     items = [_my_visit(row, sorted(codes[row.id]), corrected_by[row.id]) for row in page]
     last = page[-1] if page else None
-    following = (encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])  # type: ignore[union-attr]
-                 if last is not None and len(rows) > size else None)
+    following = (
+        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])  # type: ignore[union-attr]
+        if last is not None and len(rows) > size
+        else None
+    )
     return Page(items=items, next=following)
 
 
 def _my_visit(row: Any, codes: list[str], corrected_by: list[uuid.UUID]) -> MyVisit:
     return MyVisit(
-        id=row.id, form_id=row.form_id, household_id=row.household_id, household_name=row.head_name,
-        finished_at=as_utc(row.finished_at), received_at=as_utc(row.received_at),  # type: ignore[arg-type]
-        status=row.status, review_status=row.review_status, review_comment=row.review_note,
-        reviewed_at=as_utc(row.reviewed_at), flag_codes=codes, corrects=row.corrects, corrected_by=corrected_by,
+        id=row.id,
+        form_id=row.form_id,
+        household_id=row.household_id,
+        household_name=row.head_name,
+        finished_at=as_utc(row.finished_at),
+        received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+        status=row.status,
+        review_status=row.review_status,
+        review_comment=row.review_note,
+        reviewed_at=as_utc(row.reviewed_at),
+        flag_codes=codes,
+        corrects=row.corrects,
+        corrected_by=corrected_by,
     )

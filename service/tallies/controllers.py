@@ -16,10 +16,17 @@ FromDate = Annotated[date | None, QueryParameter(name="from", description="first
 ToDate = Annotated[date | None, QueryParameter(name="to", description="last local date, inclusive")]
 
 
-@get("/api/v1/tallies", tags=["tallies"],
-     summary="An area and each of its children: coverage, levels, indicator rates, visits, teams, flags")
+@get(
+    "/api/v1/tallies",
+    tags=["tallies"],
+    summary="An area and each of its children: coverage, levels, indicator rates, visits, teams, flags",
+)
 async def get_tallies(
-    db_session: DbSession, actor: CurrentActor, area: FromQuery[str], form: FromQuery[str | None] = None,
-    from_: FromDate = None, to: ToDate = None,
+    db_session: DbSession,
+    actor: CurrentActor,
+    area: FromQuery[str],
+    form: FromQuery[str | None] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
 ) -> TallyOut:
     return await services.get_tally(db_session, actor, area, form, from_, to)

@@ -9,6 +9,9 @@ from service.visits.models import Visit
 # "Members active in the period" probes each member's visits made through their leader; such visits are rare,
 # so a partial index keeps the probe cheap at almost no cost to the write path.
 VISITS_ON_BEHALF = Index(
-    "ix_visits_on_behalf_of_finished_at", Visit.__table__.c.on_behalf_of, Visit.__table__.c.finished_at,
-    postgresql_where=text("on_behalf_of IS NOT NULL"), sqlite_where=text("on_behalf_of IS NOT NULL"),
+    "ix_visits_on_behalf_of_finished_at",
+    Visit.__table__.c.on_behalf_of,
+    Visit.__table__.c.finished_at,
+    postgresql_where=text("on_behalf_of IS NOT NULL"),
+    sqlite_where=text("on_behalf_of IS NOT NULL"),
 )

@@ -72,7 +72,8 @@ class FormInfo:
 async def resolve_form(session: AsyncSession, form_id: str | None) -> FormInfo | None:
     """The asked form (404 if unknown); by default the newest published form with a rubric."""
     query = select(FORM_VERSIONS.c.form_id, FORM_VERSIONS.c.version, FORM_VERSIONS.c.definition).order_by(
-        FORM_VERSIONS.c.id.desc())
+        FORM_VERSIONS.c.id.desc()
+    )
     if form_id is not None:
         query = query.where(FORM_VERSIONS.c.form_id == form_id)
     rows = (await session.execute(query)).all()
@@ -83,11 +84,16 @@ async def resolve_form(session: AsyncSession, form_id: str | None) -> FormInfo |
     definitions = [(row.form_id, row.version, load_stored(row.definition)) for row in rows]
     chosen = next((d for d in definitions if d[2].rubric is not None), definitions[0])
     latest = chosen[2]
-    names_by_version = {version: [i.name for i in d.rubric.indicators] if d.rubric else []
-                        for fid, version, d in definitions if fid == chosen[0]}
+    names_by_version = {
+        version: [i.name for i in d.rubric.indicators] if d.rubric else []
+        for fid, version, d in definitions
+        if fid == chosen[0]
+    }
     rubric = latest.rubric
     return FormInfo(
-        id=chosen[0], version=chosen[1], title=latest.title,
+        id=chosen[0],
+        version=chosen[1],
+        title=latest.title,
         indicators=[(i.name, i.label) for i in rubric.indicators] if rubric else [],
         levels=[(level.value, level.name) for level in rubric.levels] if rubric else [],
         names_by_version=names_by_version,
@@ -117,9 +123,20 @@ class Tally:
     members_without_smartphone: int = 0
 
     def add(self, other: Tally) -> None:
-        for name in ("households", "visited", "elderly", "elderly_visited", "temporary", "temporary_visited",
-                     "assessed", "no_smartphone", "teams", "members", "active_members",
-                     "members_without_smartphone"):
+        for name in (
+            "households",
+            "visited",
+            "elderly",
+            "elderly_visited",
+            "temporary",
+            "temporary_visited",
+            "assessed",
+            "no_smartphone",
+            "teams",
+            "members",
+            "active_members",
+            "members_without_smartphone",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("levels", "numerators", "denominators", "visits", "flags"):
             mine: dict[Any, int] = getattr(self, name)
@@ -128,8 +145,11 @@ class Tally:
 
 
 def _counts(elderly: Any, temporary: Any) -> list[Any]:
-    return [func.count().label("n"), func.sum(cast(elderly, Integer)).label("elderly"),
-            func.sum(cast(temporary, Integer)).label("temporary")]
+    return [
+        func.count().label("n"),
+        func.sum(cast(elderly, Integer)).label("elderly"),
+        func.sum(cast(temporary, Integer)).label("temporary"),
+    ]
 
 
 def _households_query(tree: Subtree, form: FormInfo | None, start: datetime | None, end: datetime | None) -> Any:
@@ -142,9 +162,18 @@ def _households_query(tree: Subtree, form: FormInfo | None, start: datetime | No
     in_subtree = h.c.area_id.in_(select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path)))
     counts = _counts(h.c.elderly_only, h.c.temporary_resident)
     if form is None:
-        return (select(h.c.area_id, literal(None).label("form_version"), literal(None).label("level"),
-                       literal(None).label("indicator_bits"), literal(False).label("visited"), *counts)
-                .where(h.c.status != "merged", in_subtree).group_by(h.c.area_id))
+        return (
+            select(
+                h.c.area_id,
+                literal(None).label("form_version"),
+                literal(None).label("level"),
+                literal(None).label("indicator_bits"),
+                literal(False).label("visited"),
+                *counts,
+            )
+            .where(h.c.status != "merged", in_subtree)
+            .group_by(h.c.area_id)
+        )
     joined = [a.c.household_id == h.c.id, a.c.form_id == form.id]
     if start is not None:
         joined.append(a.c.assessed_at >= start)
@@ -183,20 +212,39 @@ def _current_queries(tree: Subtree, form: FormInfo) -> list[Any]:
     flags), so no million-row join is needed."""
     h, a = HOUSEHOLDS, ASSESSMENTS
     in_subtree = select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path))
-    households = (select(h.c.area_id, literal(None).label("form_version"), literal(None).label("level"),
-                         literal(None).label("indicator_bits"), literal(False).label("visited"),
-                         *_counts(h.c.elderly_only, h.c.temporary_resident))
-                  .where(h.c.status != "merged", h.c.area_id.in_(in_subtree)).group_by(h.c.area_id))
+    households = (
+        select(
+            h.c.area_id,
+            literal(None).label("form_version"),
+            literal(None).label("level"),
+            literal(None).label("indicator_bits"),
+            literal(False).label("visited"),
+            *_counts(h.c.elderly_only, h.c.temporary_resident),
+        )
+        .where(h.c.status != "merged", h.c.area_id.in_(in_subtree))
+        .group_by(h.c.area_id)
+    )
     keys = [a.c.area_id, a.c.form_version, a.c.level, a.c.indicator_bits]
-    assessed = (select(*keys, literal(True).label("visited"), *_counts(a.c.elderly_only, a.c.temporary_resident))
-                .where(a.c.form_id == form.id, a.c.area_id.in_(in_subtree)).group_by(*keys))
+    assessed = (
+        select(*keys, literal(True).label("visited"), *_counts(a.c.elderly_only, a.c.temporary_resident))
+        .where(a.c.form_id == form.id, a.c.area_id.in_(in_subtree))
+        .group_by(*keys)
+    )
     return [households, assessed]
 
 
-async def _add_households(session: AsyncSession, tree: Subtree, form: FormInfo | None, start: datetime | None,
-                          end: datetime | None, buckets: dict[int, Tally]) -> None:
-    bit_names = {version: list(enumerate(names[:MAX_INDICATOR_BITS]))
-                 for version, names in (form.names_by_version.items() if form else [])}
+async def _add_households(
+    session: AsyncSession,
+    tree: Subtree,
+    form: FormInfo | None,
+    start: datetime | None,
+    end: datetime | None,
+    buckets: dict[int, Tally],
+) -> None:
+    bit_names = {
+        version: list(enumerate(names[:MAX_INDICATOR_BITS]))
+        for version, names in (form.names_by_version.items() if form else [])
+    }
     # (row, whether it counts households): the join's rows all do; of the two plain queries, the first.
     rows: list[tuple[Any, bool]] = []
     if form is not None and start is None and end is None:
@@ -231,52 +279,85 @@ async def _add_households(session: AsyncSession, tree: Subtree, form: FormInfo |
                 bucket.no_smartphone += n
 
 
-async def _add_visits(session: AsyncSession, tree: Subtree, form: FormInfo | None, start: datetime | None,
-                      end: datetime | None, buckets: dict[int, Tally]) -> None:
+async def _add_visits(
+    session: AsyncSession,
+    tree: Subtree,
+    form: FormInfo | None,
+    start: datetime | None,
+    end: datetime | None,
+    buckets: dict[int, Tally],
+) -> None:
     """Visits by review status."""
-    query = (select(VISITS.c.area_id, VISITS.c.review_status, func.count().label("n"))
-             .where(*_visit_filters(tree, form, start, end))
-             .group_by(VISITS.c.area_id, VISITS.c.review_status))
+    query = (
+        select(VISITS.c.area_id, VISITS.c.review_status, func.count().label("n"))
+        .where(*_visit_filters(tree, form, start, end))
+        .group_by(VISITS.c.area_id, VISITS.c.review_status)
+    )
     for row in await session.execute(query):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
             bucket.visits[row.review_status] = bucket.visits.get(row.review_status, 0) + row.n
 
 
-async def _add_flags(session: AsyncSession, tree: Subtree, form: FormInfo | None, start: datetime | None,
-                     end: datetime | None, buckets: dict[int, Tally]) -> None:
-    query = (select(VISITS.c.area_id, FLAGS.c.code, func.count().label("n"))
-             .select_from(FLAGS.join(VISITS, VISITS.c.id == FLAGS.c.visit_id))
-             .where(*_visit_filters(tree, form, start, end), VISITS.c.review_status.in_(OPEN_REVIEW))
-             .group_by(VISITS.c.area_id, FLAGS.c.code))
+async def _add_flags(
+    session: AsyncSession,
+    tree: Subtree,
+    form: FormInfo | None,
+    start: datetime | None,
+    end: datetime | None,
+    buckets: dict[int, Tally],
+) -> None:
+    query = (
+        select(VISITS.c.area_id, FLAGS.c.code, func.count().label("n"))
+        .select_from(FLAGS.join(VISITS, VISITS.c.id == FLAGS.c.visit_id))
+        .where(*_visit_filters(tree, form, start, end), VISITS.c.review_status.in_(OPEN_REVIEW))
+        .group_by(VISITS.c.area_id, FLAGS.c.code)
+    )
     for row in await session.execute(query):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
             bucket.flags[row.code] = bucket.flags.get(row.code, 0) + row.n
 
 
-def _made_a_visit(member: Any, column: Any, tree: Subtree, form: FormInfo | None, start: datetime | None,
-                  end: datetime | None) -> Any:
+def _made_a_visit(
+    member: Any, column: Any, tree: Subtree, form: FormInfo | None, start: datetime | None, end: datetime | None
+) -> Any:
     # A probe per member down the (submitted_by, finished_at) index, not a pass over every visit.
     return exists(select(literal(1)).where(column == member, *_visit_filters(tree, form, start, end)))
 
 
-async def _add_people(session: AsyncSession, tree: Subtree, form: FormInfo | None, start: datetime | None,
-                      end: datetime | None, buckets: dict[int, Tally]) -> None:
+async def _add_people(
+    session: AsyncSession,
+    tree: Subtree,
+    form: FormInfo | None,
+    start: datetime | None,
+    end: datetime | None,
+    buckets: dict[int, Tally],
+) -> None:
     """Teams, members, members without a smartphone, and members active in the period: who made a visit in
     the area, themselves or through their leader (`on_behalf_of`)."""
     in_subtree = select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path))
-    teams = select(TEAMS.c.area_id, func.count().label("n")).where(TEAMS.c.area_id.in_(in_subtree)).group_by(
-        TEAMS.c.area_id)
+    teams = (
+        select(TEAMS.c.area_id, func.count().label("n"))
+        .where(TEAMS.c.area_id.in_(in_subtree))
+        .group_by(TEAMS.c.area_id)
+    )
     for row in await session.execute(teams):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
             bucket.teams += row.n
-    active = (_made_a_visit(USERS.c.id, VISITS.c.submitted_by, tree, form, start, end)
-              | _made_a_visit(USERS.c.id, VISITS.c.on_behalf_of, tree, form, start, end))
-    members = select(USERS.c.area_id, USERS.c.has_smartphone, active.label("active"), func.count().label("n")).where(
-        USERS.c.role.in_(("member", "leader")), USERS.c.active.is_(True), USERS.c.area_id.in_(in_subtree),
-    ).group_by(USERS.c.area_id, USERS.c.has_smartphone, active)
+    active = _made_a_visit(USERS.c.id, VISITS.c.submitted_by, tree, form, start, end) | _made_a_visit(
+        USERS.c.id, VISITS.c.on_behalf_of, tree, form, start, end
+    )
+    members = (
+        select(USERS.c.area_id, USERS.c.has_smartphone, active.label("active"), func.count().label("n"))
+        .where(
+            USERS.c.role.in_(("member", "leader")),
+            USERS.c.active.is_(True),
+            USERS.c.area_id.in_(in_subtree),
+        )
+        .group_by(USERS.c.area_id, USERS.c.has_smartphone, active)
+    )
     for row in await session.execute(members):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is None:
@@ -298,22 +379,44 @@ def area_tally(node: Node, tally: Tally, form: FormInfo | None) -> AreaTally:
     level_names = dict(form.levels) if form else {}
     values: list[int | None] = [value for value, _ in form.levels] if form else []
     values += sorted((v for v in tally.levels if v not in level_names), key=lambda v: (v is None, v or 0))
-    levels = [LevelCount(value=value, name=level_names.get(value) if value is not None else None,
-                         households=tally.levels.get(value, 0), share=_ratio(tally.levels.get(value, 0), tally.assessed))
-              for value in values]
-    indicators = [IndicatorRate(name=name, label=label, numerator=tally.numerators.get(name, 0),
-                                denominator=tally.denominators.get(name, 0),
-                                rate=_ratio(tally.numerators.get(name, 0), tally.denominators.get(name, 0)))
-                  for name, label in (form.indicators if form else [])]
+    levels = [
+        LevelCount(
+            value=value,
+            name=level_names.get(value) if value is not None else None,
+            households=tally.levels.get(value, 0),
+            share=_ratio(tally.levels.get(value, 0), tally.assessed),
+        )
+        for value in values
+    ]
+    indicators = [
+        IndicatorRate(
+            name=name,
+            label=label,
+            numerator=tally.numerators.get(name, 0),
+            denominator=tally.denominators.get(name, 0),
+            rate=_ratio(tally.numerators.get(name, 0), tally.denominators.get(name, 0)),
+        )
+        for name, label in (form.indicators if form else [])
+    ]
     visits = tally.visits
     return AreaTally(
-        code=node.code, name=node.name, level=node.level,
-        households=_coverage(tally.households, tally.visited), assessed=tally.assessed, levels=levels,
+        code=node.code,
+        name=node.name,
+        level=node.level,
+        households=_coverage(tally.households, tally.visited),
+        assessed=tally.assessed,
+        levels=levels,
         indicators=indicators,
-        visits=VisitCounts(total=sum(visits.values()), approved=visits.get("approved", 0),
-                           rejected=visits.get("rejected", 0), unreviewed=visits.get("pending", 0),
-                           has_issues=visits.get("has_issues", 0)),
-        teams=tally.teams, members=tally.members, active_members=tally.active_members,
+        visits=VisitCounts(
+            total=sum(visits.values()),
+            approved=visits.get("approved", 0),
+            rejected=visits.get("rejected", 0),
+            unreviewed=visits.get("pending", 0),
+            has_issues=visits.get("has_issues", 0),
+        ),
+        teams=tally.teams,
+        members=tally.members,
+        active_members=tally.active_members,
         open_flags=dict(sorted(tally.flags.items())),
         hard_to_reach=HardToReach(
             elderly_only=_coverage(tally.elderly, tally.elderly_visited),
@@ -333,8 +436,14 @@ class Computed:
     period: Period
 
 
-async def compute(session: AsyncSession, actor: Actor, area: str, form_id: str | None = None,
-                  start: date | None = None, end: date | None = None) -> Computed:
+async def compute(
+    session: AsyncSession,
+    actor: Actor,
+    area: str,
+    form_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> Computed:
     root = await area_in_scope(session, actor, area)  # 404 outside the caller's scope
     lower, upper = period_bounds(start, end)
     tree = await load_subtree(session, root)
@@ -352,8 +461,13 @@ async def compute(session: AsyncSession, actor: Actor, area: str, form_id: str |
     total = Tally()
     for bucket in buckets.values():
         total.add(bucket)
-    return Computed(tree=tree, form=form, total=total, period=Period(from_=start, to=end),
-                    children=[(child, buckets[child.id]) for child in tree.children])
+    return Computed(
+        tree=tree,
+        form=form,
+        total=total,
+        period=Period(from_=start, to=end),
+        children=[(child, buckets[child.id]) for child in tree.children],
+    )
 
 
 def tally_out(computed: Computed) -> TallyOut:
@@ -366,6 +480,12 @@ def tally_out(computed: Computed) -> TallyOut:
     )
 
 
-async def get_tally(session: AsyncSession, actor: Actor, area: str, form_id: str | None = None,
-                    start: date | None = None, end: date | None = None) -> TallyOut:
+async def get_tally(
+    session: AsyncSession,
+    actor: Actor,
+    area: str,
+    form_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> TallyOut:
     return tally_out(await compute(session, actor, area, form_id, start, end))

@@ -40,11 +40,19 @@ class Subtree:
 
 
 async def load_subtree(session: AsyncSession, root: Area) -> Subtree:
-    rows = (await session.execute(
-        select(AREAS.c.id, AREAS.c.code, AREAS.c.name, AREAS.c.level, AREAS.c.path, AREAS.c.closed_at,
-               AREAS.c.parent_id)
-        .where(path_prefix_filter(AREAS.c.path, root.path))
-    )).all()
+    rows = (
+        await session.execute(
+            select(
+                AREAS.c.id,
+                AREAS.c.code,
+                AREAS.c.name,
+                AREAS.c.level,
+                AREAS.c.path,
+                AREAS.c.closed_at,
+                AREAS.c.parent_id,
+            ).where(path_prefix_filter(AREAS.c.path, root.path))
+        )
+    ).all()
     assert root.id is not None
     tree = Subtree(root=Node(root.id, root.code, root.name, root.level, root.path), children=[])
     closed = {row.id for row in rows if row.closed_at is not None and row.id != root.id}
@@ -63,8 +71,9 @@ async def load_subtree(session: AsyncSession, root: Area) -> Subtree:
 def period_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Local (Vietnam) dates, both inclusive → UTC instants [from, to)."""
     if start is not None and end is not None and end < start:
-        raise errors.DomainError(errors.BAD_QUERY, "Ngày kết thúc phải sau ngày bắt đầu.",
-                                 "'to' must not be before 'from'.")
+        raise errors.DomainError(
+            errors.BAD_QUERY, "Ngày kết thúc phải sau ngày bắt đầu.", "'to' must not be before 'from'."
+        )
 
     def instant(day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=VIETNAM).astimezone(UTC)

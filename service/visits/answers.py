@@ -33,8 +33,12 @@ def evaluate(form: forms.CompiledForm, answers: Mapping[str, Any]) -> Evaluation
         for name, item in form.questions.items():
             question = item.question
             if isinstance(question, forms.PhotoQuestion) and state.visible.get(name):
-                rules[name] = forms.PhotoRule(min_count=question.min_count or 0, max_count=question.max_count,
-                                              max_pixels=question.max_pixels, max_bytes=question.max_bytes)
+                rules[name] = forms.PhotoRule(
+                    min_count=question.min_count or 0,
+                    max_count=question.max_count,
+                    max_pixels=question.max_pixels,
+                    max_bytes=question.max_bytes,
+                )
     level = None
     if form.levels:
         answer_ctx = EvalContext(state.effective)

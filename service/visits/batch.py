@@ -68,7 +68,8 @@ class VisitBatcher:
         self.stats = BatchStats()
         settings = writer.settings
         self._coalescer: Coalescer[PendingVisit, Any] = Coalescer(
-            self._write_batch, max_batch=settings.visit_batch_max, linger_s=settings.visit_batch_linger_ms / 1000)
+            self._write_batch, max_batch=settings.visit_batch_max, linger_s=settings.visit_batch_linger_ms / 1000
+        )
 
     async def submit(self, item: PendingVisit) -> VisitReceipt | object:
         """The receipt once committed, or FALLBACK for the single-visit path."""
@@ -101,8 +102,13 @@ class VisitBatcher:
                 continue
             seen_visits.add(item.submission.id)
             placed[index] = VisitToWrite(
-                actor=item.actor, submission=item.submission, digest=item.digest, rules=item.rules,
-                skill_level=item.skill_level, fix=item.fix, accuracy_threshold_m=item.accuracy_threshold_m,
+                actor=item.actor,
+                submission=item.submission,
+                digest=item.digest,
+                rules=item.rules,
+                skill_level=item.skill_level,
+                fix=item.fix,
+                accuracy_threshold_m=item.accuracy_threshold_m,
                 destination=Destination(row.id, row.lat, row.lon, row.area_id, row.path),
             )
         return placed

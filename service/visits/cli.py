@@ -41,10 +41,14 @@ def cmd_storage_sweep(args: argparse.Namespace) -> int:
 
 def register(commands: argparse._SubParsersAction) -> None:
     storage = commands.add_parser("storage", help="the photo object store").add_subparsers(
-        dest="storage_command", required=True)
+        dest="storage_command", required=True
+    )
     sweep_cmd = storage.add_parser("sweep", help="remove photo objects that no visit references")
-    sweep_cmd.add_argument("--older-than-hours", type=float, default=DEFAULT_OLDER_THAN_HOURS,
-                           help=f"only objects older than this (default {DEFAULT_OLDER_THAN_HOURS:g}, minimum 1)")
+    sweep_cmd.add_argument(
+        "--older-than-hours",
+        type=float,
+        default=DEFAULT_OLDER_THAN_HOURS,
+        help=f"only objects older than this (default {DEFAULT_OLDER_THAN_HOURS:g}, minimum 1)",
+    )
     sweep_cmd.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
     sweep_cmd.set_defaults(handler=cmd_storage_sweep)
-

@@ -12,12 +12,12 @@ from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.http import limits
 from service import errors
 from service.auth.actor import Actor
-from service.http.ids import QueryId
 from service.auth.authn import authenticate, raw_header
+from service.http import limits
 from service.http.deps import AppSettings, CurrentActor, DbSession, Store
+from service.http.ids import QueryId
 from service.http.paging import Page
 from service.http.problems import Problem
 from service.settings import Settings
@@ -26,7 +26,6 @@ from service.visits.multipart import PhotoPart, read_parts, split_parts
 from service.visits.openapi import PutPhotoOperation, SubmitVisitOperation
 from service.visits.schemas import ReviewOut, ReviewRequest, VisitDetail, VisitReceipt, VisitSummary
 from storage import ObjectStore
-
 
 # A photo slot within a question (forms allow a handful of photos per question).
 SlotIndex = Annotated[int, PathParameter(ge=0, le=999)]
@@ -37,11 +36,14 @@ def _problem(description: str) -> ResponseSpec:
 
 
 SUBMIT_RESPONSES = {
-    200: ResponseSpec(data_container=VisitReceipt, description="A retry of a stored visit: the same receipt, "
-                                                                "with photos added since"),
+    200: ResponseSpec(
+        data_container=VisitReceipt, description="A retry of a stored visit: the same receipt, with photos added since"
+    ),
     409: _problem("visit.conflict: this id was submitted with other content; photo.slot_taken"),
-    422: _problem("visit.invalid (errors: [{question, code, message_vi, message_en}]), visit.unknown_form, "
-                  "photo.corrupt, photo.too_many_pixels, photo.exif_too_large"),
+    422: _problem(
+        "visit.invalid (errors: [{question, code, message_vi, message_en}]), visit.unknown_form, "
+        "photo.corrupt, photo.too_many_pixels, photo.exif_too_large"
+    ),
     503: _problem("storage.unavailable: the object store is down; nothing was recorded, retry after Retry-After"),
 }
 PHOTO_RESPONSES = {
@@ -61,15 +63,21 @@ def _media_type(request: Request) -> str:
 
 
 async def _put_photo(
-    request: Request, db_session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore,
-    visit_id: uuid.UUID, question: str, index: int,
+    request: Request,
+    db_session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    store: ObjectStore,
+    visit_id: uuid.UUID,
+    question: str,
+    index: int,
 ) -> Response[VisitReceipt]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     photos_service.require_image_content_type(content_type)  # before reading a body we would refuse
     data = await request.body()
     body, created = await photos_service.put_photo(
-        db_session, actor, settings, store, visit_id, question, index, data, content_type,
-        request.app.state.photo_pool)
+        db_session, actor, settings, store, visit_id, question, index, data, content_type, request.app.state.photo_pool
+    )
     return _receipt_response(body, created)
 
 
@@ -78,9 +86,14 @@ class VisitController(Controller):
     request_max_body_size = limits.RECORD_BYTES
     tags = ["visits"]
 
-    @post("/", status_code=HTTP_201_CREATED, operation_class=SubmitVisitOperation, responses=SUBMIT_RESPONSES,
-          request_max_body_size=limits.PHOTO_ROUTE_BYTES,
-          summary="Submit a visit (JSON, or multipart with photo parts); 201 new, 200 the same visit again")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        operation_class=SubmitVisitOperation,
+        responses=SUBMIT_RESPONSES,
+        request_max_body_size=limits.PHOTO_ROUTE_BYTES,
+        summary="Submit a visit (JSON, or multipart with photo parts); 201 new, 200 the same visit again",
+    )
     async def submit_visit(self, request: Request) -> Response[VisitReceipt]:
         # The busiest route takes no injected dependencies (injecting a session and the caller was ~11 % of the
         # server's CPU under a JSON visit load): `services.receive` opens a session only when it needs one.
@@ -93,65 +106,123 @@ class VisitController(Controller):
         elif media_type == "multipart/form-data":
             raw, parts = split_parts(await read_parts(request))
         else:
-            raise errors.DomainError(errors.UNSUPPORTED_MEDIA, errors.UNSUPPORTED_MEDIA.title_vi,
-                                     "Send application/json or multipart/form-data.")
-        body, created = await services.receive(actor, raw, parts, batcher=state.visit_batcher,
-                                               sessions=state.sessions, settings=state.settings,
-                                               store=state.store, photo_pool=state.photo_pool)
+            raise errors.DomainError(
+                errors.UNSUPPORTED_MEDIA,
+                errors.UNSUPPORTED_MEDIA.title_vi,
+                "Send application/json or multipart/form-data.",
+            )
+        body, created = await services.receive(
+            actor,
+            raw,
+            parts,
+            batcher=state.visit_batcher,
+            sessions=state.sessions,
+            settings=state.settings,
+            store=state.store,
+            photo_pool=state.photo_pool,
+        )
         return _receipt_response(body, created)
 
-    @put("/{visit_id:uuid}/photos/{question:str}", operation_class=PutPhotoOperation, responses=PHOTO_RESPONSES,
-         request_max_body_size=limits.PHOTO_ROUTE_BYTES,
-         summary="Attach a photo to slot 0 of a photo question; 201 attached, 200 the same photo again",
-         status_code=HTTP_201_CREATED)
+    @put(
+        "/{visit_id:uuid}/photos/{question:str}",
+        operation_class=PutPhotoOperation,
+        responses=PHOTO_RESPONSES,
+        request_max_body_size=limits.PHOTO_ROUTE_BYTES,
+        summary="Attach a photo to slot 0 of a photo question; 201 attached, 200 the same photo again",
+        status_code=HTTP_201_CREATED,
+    )
     async def put_first_photo(
-        self, request: Request, db_session: DbSession, actor: CurrentActor, settings: AppSettings, store: Store,
-        visit_id: FromPath[uuid.UUID], question: FromPath[str],
+        self,
+        request: Request,
+        db_session: DbSession,
+        actor: CurrentActor,
+        settings: AppSettings,
+        store: Store,
+        visit_id: FromPath[uuid.UUID],
+        question: FromPath[str],
     ) -> Response[VisitReceipt]:
         return await _put_photo(request, db_session, actor, settings, store, visit_id, question, 0)
 
-    @put("/{visit_id:uuid}/photos/{question:str}/{index:int}", operation_class=PutPhotoOperation,
-         responses=PHOTO_RESPONSES, status_code=HTTP_201_CREATED, request_max_body_size=limits.PHOTO_ROUTE_BYTES,
-         summary="Attach a photo to slot `index` of a photo question; 201 attached, 200 the same photo again")
+    @put(
+        "/{visit_id:uuid}/photos/{question:str}/{index:int}",
+        operation_class=PutPhotoOperation,
+        responses=PHOTO_RESPONSES,
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=limits.PHOTO_ROUTE_BYTES,
+        summary="Attach a photo to slot `index` of a photo question; 201 attached, 200 the same photo again",
+    )
     async def put_photo(
-        self, request: Request, db_session: DbSession, actor: CurrentActor, settings: AppSettings, store: Store,
-        visit_id: FromPath[uuid.UUID], question: FromPath[str], index: SlotIndex,
+        self,
+        request: Request,
+        db_session: DbSession,
+        actor: CurrentActor,
+        settings: AppSettings,
+        store: Store,
+        visit_id: FromPath[uuid.UUID],
+        question: FromPath[str],
+        index: SlotIndex,
     ) -> Response[VisitReceipt]:
         return await _put_photo(request, db_session, actor, settings, store, visit_id, question, index)
 
     @get("/", summary="Visits in the caller's scope, newest first; members see their own")
     async def list_visits(
-        self, db_session: DbSession, actor: CurrentActor,
-        area: FromQuery[str | None] = None, member: QueryId = None,
-        flag: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
-        review_status: FromQuery[str | None] = None, since: FromQuery[datetime | None] = None,
-        cursor: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
+        self,
+        db_session: DbSession,
+        actor: CurrentActor,
+        area: FromQuery[str | None] = None,
+        member: QueryId = None,
+        flag: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        review_status: FromQuery[str | None] = None,
+        since: FromQuery[datetime | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
     ) -> Page[VisitSummary]:
         return await reads.list_visits(
-            db_session, actor, area=area, member=member, flag=flag, status=status, review_status=review_status,
-            since=since, cursor=cursor, limit=limit,
+            db_session,
+            actor,
+            area=area,
+            member=member,
+            flag=flag,
+            status=status,
+            review_status=review_status,
+            since=since,
+            cursor=cursor,
+            limit=limit,
         )
 
     @get("/{visit_id:uuid}", summary="One visit with its answers, photos (links) and flags")
     async def get_visit(self, db_session: DbSession, actor: CurrentActor, visit_id: FromPath[uuid.UUID]) -> VisitDetail:
         return await reads.get_visit(db_session, actor, visit_id)
 
-    @get("/{visit_id:uuid}/photos/{question:str}/{index:int}/{variant:str}",
-         summary="A photo: `thumb` (320 px) or `large` (960-1280 px) JPEG, no metadata; `original` for admins",
-         media_type="image/jpeg")
+    @get(
+        "/{visit_id:uuid}/photos/{question:str}/{index:int}/{variant:str}",
+        summary="A photo: `thumb` (320 px) or `large` (960-1280 px) JPEG, no metadata; `original` for admins",
+        media_type="image/jpeg",
+    )
     async def get_photo(
-        self, db_session: DbSession, actor: CurrentActor, store: Store, visit_id: FromPath[uuid.UUID],
-        question: FromPath[str], index: SlotIndex, variant: FromPath[str],
+        self,
+        db_session: DbSession,
+        actor: CurrentActor,
+        store: Store,
+        visit_id: FromPath[uuid.UUID],
+        question: FromPath[str],
+        index: SlotIndex,
+        variant: FromPath[str],
     ) -> Response[bytes]:
-        data, content_type, etag = await reads.photo_bytes(db_session, actor, store, visit_id, question, index,
-                                                             variant)
-        return Response(data, media_type=content_type,
-                        headers={"ETag": etag, "Cache-Control": "private, max-age=86400"})
+        data, content_type, etag = await reads.photo_bytes(db_session, actor, store, visit_id, question, index, variant)
+        return Response(
+            data, media_type=content_type, headers={"ETag": etag, "Cache-Control": "private, max-age=86400"}
+        )
 
-    @post("/{visit_id:uuid}/review", status_code=HTTP_200_OK,
-          summary="Supervisor review: approve, or reject with a note")
+    @post(
+        "/{visit_id:uuid}/review", status_code=HTTP_200_OK, summary="Supervisor review: approve, or reject with a note"
+    )
     async def review_visit(
-        self, db_session: DbSession, actor: CurrentActor, visit_id: FromPath[uuid.UUID],
+        self,
+        db_session: DbSession,
+        actor: CurrentActor,
+        visit_id: FromPath[uuid.UUID],
         data: JSONBody[ReviewRequest],
     ) -> ReviewOut:
         return await review.review_visit(db_session, actor, visit_id, data)

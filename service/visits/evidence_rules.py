@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from geopy.distance import great_circle
 
@@ -22,8 +22,15 @@ GPS_MOCK = "gps.mock"
 PHOTO_LOCATION_MISMATCH = "photo.location_mismatch"
 PHOTO_TIME_MISMATCH = "photo.time_mismatch"
 PHOTO_REUSED = "photo.reused"
-FLAG_CODES = (GPS_LOW_ACCURACY, GPS_FAR_FROM_HOUSEHOLD, GPS_IMPOSSIBLE_TRAVEL, GPS_MOCK,
-              PHOTO_LOCATION_MISMATCH, PHOTO_TIME_MISMATCH, PHOTO_REUSED)
+FLAG_CODES = (
+    GPS_LOW_ACCURACY,
+    GPS_FAR_FROM_HOUSEHOLD,
+    GPS_IMPOSSIBLE_TRAVEL,
+    GPS_MOCK,
+    PHOTO_LOCATION_MISMATCH,
+    PHOTO_TIME_MISMATCH,
+    PHOTO_REUSED,
+)
 
 # EXIF times are the phone's wall clock without a zone; the teams work in Vietnam.
 VIETNAM = timezone(timedelta(hours=7))
@@ -114,8 +121,11 @@ def gps_flags(
         elapsed = max(finished_at - previous.finished_at, min_travel_time)
         hours = elapsed.total_seconds() / 3600
         there = (previous.lat, previous.lon)
-        speed_kmh = 0.0 if surely_within(here, there, impossible_travel_kmh * hours * 1000) else (
-            metres(here, there) / 1000 / hours)
+        speed_kmh = (
+            0.0
+            if surely_within(here, there, impossible_travel_kmh * hours * 1000)
+            else (metres(here, there) / 1000 / hours)
+        )
         if speed_kmh > impossible_travel_kmh:
             flags.append(Flag(GPS_IMPOSSIBLE_TRAVEL, _figure(speed_kmh), "km/h", f"since visit {previous.id}"))
     if fix.is_mock:
@@ -129,7 +139,7 @@ def exif_moment(taken_at: datetime | None, offset: timezone | None) -> datetime 
         return None
     if taken_at.tzinfo is None:
         taken_at = taken_at.replace(tzinfo=offset or VIETNAM)
-    return taken_at.astimezone(timezone.utc)
+    return taken_at.astimezone(UTC)
 
 
 def photo_flags(
@@ -157,8 +167,11 @@ def photo_flags(
         after = exif_time - max(moments)
         outside, side = (before, "before") if before > after else (after, "after")
         if outside > time_slack:
-            flags.append(Flag(PHOTO_TIME_MISMATCH, _figure(outside.total_seconds() / 60), "min",
-                              f"{slot}: taken {side} the visit"))
+            flags.append(
+                Flag(
+                    PHOTO_TIME_MISMATCH, _figure(outside.total_seconds() / 60), "min", f"{slot}: taken {side} the visit"
+                )
+            )
     return flags
 
 

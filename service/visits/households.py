@@ -15,21 +15,24 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
-from service.households import services as households_service
-from service.auth.actor import Actor
-from service.households.schemas import HouseholdCreate
 from service.areas.models import Area
+from service.auth.actor import Actor
+from service.households import services as households_service
 from service.households.models import Household
+from service.households.schemas import HouseholdCreate
 
 HOUSEHOLDS = Household.__table__
 AREAS = Area.__table__
 
 # A household with its village: what a visit needs to be filed and checked.
-DESTINATIONS = (
-    select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon, HOUSEHOLDS.c.merged_into_id,
-           AREAS.c.id.label("area_id"), AREAS.c.path)
-    .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
-)
+DESTINATIONS = select(
+    HOUSEHOLDS.c.id,
+    HOUSEHOLDS.c.lat,
+    HOUSEHOLDS.c.lon,
+    HOUSEHOLDS.c.merged_into_id,
+    AREAS.c.id.label("area_id"),
+    AREAS.c.path,
+).join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
 _LOOKUP = DESTINATIONS.where(HOUSEHOLDS.c.id == bindparam("household_id"))
 
 
@@ -54,7 +57,9 @@ async def _from_orm(session: AsyncSession, household: Household) -> Destination:
 async def existing_household(session: AsyncSession, actor: Actor, household_id: uuid.UUID) -> Destination:
     row = (await (await session.connection()).execute(_LOOKUP, {"household_id": household_id})).first()
     if row is None or not actor.sees_path(row.path):
-        raise errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy hộ {household_id}.", f"No household {household_id}.")
+        raise errors.DomainError(
+            errors.NOT_FOUND, f"Không tìm thấy hộ {household_id}.", f"No household {household_id}."
+        )
     if row.merged_into_id is not None:  # merged while the phone was offline: the visit follows the survivor
         survivor = await households_service.get_household_for_visit(session, actor, household_id)
         return await _from_orm(session, survivor)

@@ -76,16 +76,20 @@ def split_parts(parts: list[Part]) -> tuple[bytes, list[PhotoPart]]:
     for part in parts:
         if part.name == VISIT_PART:
             if visit is not None:
-                raise errors.DomainError(errors.VISIT_MALFORMED, "Chỉ được gửi một phần 'visit'.",
-                                         "Send exactly one 'visit' part.")
+                raise errors.DomainError(
+                    errors.VISIT_MALFORMED, "Chỉ được gửi một phần 'visit'.", "Send exactly one 'visit' part."
+                )
             if len(part.data) > MAX_VISIT_JSON_BYTES:
                 raise errors.DomainError(errors.TOO_LARGE)
             visit = part.data
             continue
         match = _SLOT_NAME.fullmatch(part.name)
         if match is None:
-            raise errors.DomainError(errors.VISIT_BAD_MULTIPART, f"Tên phần không hợp lệ: {part.name!r}.",
-                                     f"Bad part name {part.name!r}: use `question` or `question[i]`.")
+            raise errors.DomainError(
+                errors.VISIT_BAD_MULTIPART,
+                f"Tên phần không hợp lệ: {part.name!r}.",
+                f"Bad part name {part.name!r}: use `question` or `question[i]`.",
+            )
         if not part.filename:
             raise errors.DomainError(
                 errors.PHOTO_MISSING_FILENAME,

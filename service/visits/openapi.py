@@ -13,9 +13,16 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Requ
 from service.visits.schemas import VisitSubmission
 
 _KEYS = {
-    "anyOf": "any_of", "oneOf": "one_of", "allOf": "all_of", "additionalProperties": "additional_properties",
-    "minLength": "min_length", "maxLength": "max_length", "minItems": "min_items", "maxItems": "max_items",
-    "exclusiveMinimum": "exclusive_minimum", "exclusiveMaximum": "exclusive_maximum",
+    "anyOf": "any_of",
+    "oneOf": "one_of",
+    "allOf": "all_of",
+    "additionalProperties": "additional_properties",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
 }
 _PASS = {"type", "format", "description", "title", "enum", "minimum", "maximum", "default", "required", "pattern"}
 
@@ -54,13 +61,17 @@ def _multipart_schema() -> Schema:
         type=OpenAPIType.OBJECT,
         required=["visit"],
         properties={
-            "visit": Schema(type=OpenAPIType.STRING, content_media_type="application/json",
-                            description="The visit JSON (same shape as the application/json body)."),
+            "visit": Schema(
+                type=OpenAPIType.STRING,
+                content_media_type="application/json",
+                description="The visit JSON (same shape as the application/json body).",
+            ),
         },
         additional_properties=Schema(
-            type=OpenAPIType.STRING, format="binary",
+            type=OpenAPIType.STRING,
+            format="binary",
             description="One file part per photo, named by its photo question: `name` (next free slot) or "
-                        "`name[i]` (slot i). JPEG, PNG or WebP; a part must carry a filename.",
+            "`name[i]` (slot i). JPEG, PNG or WebP; a part must carry a filename.",
         ),
     )
 
@@ -85,6 +96,7 @@ class PutPhotoOperation(Operation):
     def __post_init__(self) -> None:
         binary = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format="binary"))
         self.request_body = RequestBody(
-            required=True, description="The image bytes (JPEG, PNG or WebP).",
+            required=True,
+            description="The image bytes (JPEG, PNG or WebP).",
             content={"image/jpeg": binary, "image/png": binary, "image/webp": binary},
         )

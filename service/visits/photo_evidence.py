@@ -16,7 +16,9 @@ from service.visits.stored import utc
 
 
 async def other_households_by_photo(
-    connection: AsyncConnection, digests: list[str], household_id: uuid.UUID,
+    connection: AsyncConnection,
+    digests: list[str],
+    household_id: uuid.UUID,
 ) -> dict[str, int]:
     """For each photo hash: in how many other households' visits it already appears."""
     if not digests:
@@ -31,9 +33,15 @@ async def other_households_by_photo(
 
 
 async def photo_evidence(
-    connection: AsyncConnection, settings: Settings, visit_id: uuid.UUID, household_id: uuid.UUID,
-    fix: evidence_rules.Fix | None, started_at: datetime | None, finished_at: datetime | None,
-    photos: list[SlotPhoto], now: datetime,
+    connection: AsyncConnection,
+    settings: Settings,
+    visit_id: uuid.UUID,
+    household_id: uuid.UUID,
+    fix: evidence_rules.Fix | None,
+    started_at: datetime | None,
+    finished_at: datetime | None,
+    photos: list[SlotPhoto],
+    now: datetime,
 ) -> tuple[list[dict], list[evidence_rules.Flag]]:
     """(visit_photos rows, flags) for photos entering a visit."""
     if not photos:
@@ -44,11 +52,18 @@ async def photo_evidence(
     for item in photos:
         taken_at = evidence_rules.exif_moment(item.processed.exif_time, item.processed.exif_offset)
         rows.append(photo_row(visit_id, item, taken_at, now))
-        found.extend(evidence_rules.photo_flags(
-            item.slot, exif_time=taken_at, exif_gps=item.processed.exif_gps, fix=fix,
-            started_at=utc(started_at), finished_at=utc(finished_at), far_m=settings.far_from_household_m,
-            time_slack=timedelta(minutes=settings.photo_time_slack_min),
-        ))
+        found.extend(
+            evidence_rules.photo_flags(
+                item.slot,
+                exif_time=taken_at,
+                exif_gps=item.processed.exif_gps,
+                fix=fix,
+                started_at=utc(started_at),
+                finished_at=utc(finished_at),
+                far_m=settings.far_from_household_m,
+                time_slack=timedelta(minutes=settings.photo_time_slack_min),
+            )
+        )
         flag = evidence_rules.reused_flag(item.slot, reused.get(item.processed.sha256, 0))
         if flag is not None:
             found.append(flag)

@@ -15,16 +15,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import anyio
-import forms
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import forms
 from service import errors
-from storage import (
-    ObjectStore, PhotoKeys, PhotoPool, PhotoRejected, ProcessedPhoto, StoreError, StoreUnavailable, photo_keys,
-    process_photo_async, sweep_orphans,
-)
 from service.visits.models import VisitPhoto
+from storage import (
+    ObjectStore,
+    PhotoKeys,
+    PhotoPool,
+    PhotoRejected,
+    ProcessedPhoto,
+    StoreError,
+    StoreUnavailable,
+    photo_keys,
+    process_photo_async,
+    sweep_orphans,
+)
 
 log = logging.getLogger("gocua")
 
@@ -66,21 +74,31 @@ def slot_name(question: str, index: int) -> str:
 
 def rejection(exc: PhotoRejected, question: str, index: int) -> errors.DomainError:
     kind = errors.for_code(exc.code, errors.PHOTO_CORRUPT)
-    problem = {"question": question, "index": index, "code": exc.code, "message_vi": exc.message_vi,
-               "message_en": exc.message_en}
+    problem = {
+        "question": question,
+        "index": index,
+        "code": exc.code,
+        "message_vi": exc.message_vi,
+        "message_en": exc.message_en,
+    }
     return errors.DomainError(kind, exc.message_vi, exc.message_en, errors=[problem])
 
 
 def require_image_content_type(content_type: str) -> None:
     if content_type.lower() not in _ALLOWED_CONTENT_TYPES:
         raise errors.DomainError(
-            errors.PHOTO_WRONG_CONTENT_TYPE, errors.PHOTO_WRONG_CONTENT_TYPE.title_vi,
+            errors.PHOTO_WRONG_CONTENT_TYPE,
+            errors.PHOTO_WRONG_CONTENT_TYPE.title_vi,
             f"Content-Type {content_type or '(none)'} is not accepted: send image/jpeg, image/png or image/webp.",
         )
 
 
 async def process(
-    data: bytes, rule: forms.PhotoRule, question: str, index: int, pool: PhotoPool | None = None,
+    data: bytes,
+    rule: forms.PhotoRule,
+    question: str,
+    index: int,
+    pool: PhotoPool | None = None,
 ) -> ProcessedPhoto:
     """Checks and derivatives in a worker process (or thread, without a pool); a bad photo raises its own 4xx."""
     try:
@@ -99,8 +117,9 @@ async def store_photo(store: ObjectStore, photo: ProcessedPhoto) -> PhotoKeys:
         found = await store.stat(keys.original)
         if found is not None and datetime.now(UTC) - found.last_modified < REFRESH_AFTER:
             return keys
-        await asyncio.gather(store.put(keys.large, photo.large_jpeg, "image/jpeg"),
-                             store.put(keys.thumb, photo.thumb_jpeg, "image/jpeg"))
+        await asyncio.gather(
+            store.put(keys.large, photo.large_jpeg, "image/jpeg"), store.put(keys.thumb, photo.thumb_jpeg, "image/jpeg")
+        )
         await store.put(keys.original, photo.original, photo.content_type)
     except StoreUnavailable:
         raise
@@ -111,7 +130,9 @@ async def store_photo(store: ObjectStore, photo: ProcessedPhoto) -> PhotoKeys:
 
 
 async def prepare_photos(
-    store: ObjectStore, items: list[tuple[str, int, bytes]], rules: dict[str, forms.PhotoRule],
+    store: ObjectStore,
+    items: list[tuple[str, int, bytes]],
+    rules: dict[str, forms.PhotoRule],
     photo_pool: PhotoPool | None = None,
 ) -> list[SlotPhoto]:
     """Processes every photo (all are checked before any is uploaded), then uploads them."""
@@ -124,15 +145,26 @@ def photo_row(visit_id: object, item: SlotPhoto, exif_time: datetime | None, now
     photo = item.processed
     lat_lon = photo.exif_gps or (None, None)
     return {
-        "visit_id": visit_id, "question": item.question, "idx": item.index, "sha256": photo.sha256,
-        "original_key": item.keys.original, "large_key": item.keys.large, "thumb_key": item.keys.thumb,
-        "content_type": photo.content_type, "width": photo.width, "height": photo.height,
-        "size_bytes": len(photo.original), "exif_time": exif_time, "exif_lat": lat_lon[0], "exif_lon": lat_lon[1],
+        "visit_id": visit_id,
+        "question": item.question,
+        "idx": item.index,
+        "sha256": photo.sha256,
+        "original_key": item.keys.original,
+        "large_key": item.keys.large,
+        "thumb_key": item.keys.thumb,
+        "content_type": photo.content_type,
+        "width": photo.width,
+        "height": photo.height,
+        "size_bytes": len(photo.original),
+        "exif_time": exif_time,
+        "exif_lat": lat_lon[0],
+        "exif_lon": lat_lon[1],
         "created_at": now,
     }
 
 
 # ---- sweeping ------------------------------------------------------------------------------------------------
+
 
 def digest_of_key(key: str) -> str | None:
     match = _KEY_DIGEST.search(key)
@@ -147,13 +179,15 @@ async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     used: set[str] = set()
     connection = await session.connection()
     for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+        chunk = wanted[start : start + 500]
         query = select(VisitPhoto.__table__.c.sha256).where(VisitPhoto.__table__.c.sha256.in_(chunk)).distinct()
         used.update((await connection.execute(query)).scalars())
     return {key for key, digest in digests.items() if digest is None or digest in used}
 
 
-async def sweep(session: AsyncSession, store: ObjectStore, older_than: timedelta, *, dry_run: bool = False) -> list[str]:
+async def sweep(
+    session: AsyncSession, store: ObjectStore, older_than: timedelta, *, dry_run: bool = False
+) -> list[str]:
     async def in_use(batch: list[str]) -> set[str]:
         return await referenced_keys(session, batch)
 

@@ -47,7 +47,9 @@ def _problem(question: str, code: str, vi: str, en: str) -> dict[str, str]:
 
 
 def photo_slots(
-    form: forms.CompiledForm, rules: dict[str, forms.PhotoRule], parts: list[PhotoPart],
+    form: forms.CompiledForm,
+    rules: dict[str, forms.PhotoRule],
+    parts: list[PhotoPart],
 ) -> tuple[list[tuple[str, int, bytes]], list[dict[str, Any]]]:
     """(question, index, bytes) for each photo part, and the problems; parts without `[i]` take the lowest free
     indexes in the order they came."""
@@ -58,20 +60,30 @@ def photo_slots(
         rule = rules.get(part.question)
         if rule is None:
             known = part.question in form.questions and form.questions[part.question].kind == "photo"
-            problems.append(_problem(
-                part.question, "photo.not_relevant" if known else "photo.unknown_question",
-                "Câu hỏi ảnh này đang bị ẩn nên không nhận ảnh." if known else "Không có câu hỏi ảnh nào tên như vậy.",
-                "This photo question is hidden by its conditions." if known else "The form has no such photo question.",
-            ))
+            problems.append(
+                _problem(
+                    part.question,
+                    "photo.not_relevant" if known else "photo.unknown_question",
+                    "Câu hỏi ảnh này đang bị ẩn nên không nhận ảnh."
+                    if known
+                    else "Không có câu hỏi ảnh nào tên như vậy.",
+                    "This photo question is hidden by its conditions."
+                    if known
+                    else "The form has no such photo question.",
+                )
+            )
             continue
         used = taken.setdefault(part.question, set())
         index = part.index if part.index is not None else min(set(range(len(used) + 1)) - used)
         if index >= rule.max_count or index in used:
-            problems.append(_problem(
-                slot_name(part.question, index), "photo.too_many",
-                f"Câu hỏi này nhận tối đa {rule.max_count} ảnh (vị trí 0–{rule.max_count - 1}, mỗi vị trí một ảnh).",
-                f"This question takes at most {rule.max_count} photos (slots 0–{rule.max_count - 1}, one each).",
-            ))
+            problems.append(
+                _problem(
+                    slot_name(part.question, index),
+                    "photo.too_many",
+                    f"Câu hỏi này nhận tối đa {rule.max_count} ảnh (vị trí 0–{rule.max_count - 1}, mỗi vị trí một ảnh).",
+                    f"This question takes at most {rule.max_count} photos (slots 0–{rule.max_count - 1}, one each).",
+                )
+            )
             continue
         used.add(index)
         items.append((part.question, index, part.data))
@@ -80,14 +92,20 @@ def photo_slots(
 
 def _slot_taken(question: str, index: int) -> errors.DomainError:
     return errors.DomainError(
-        errors.PHOTO_SLOT_TAKEN, f"Vị trí ảnh {slot_name(question, index)} đã có một ảnh khác.",
+        errors.PHOTO_SLOT_TAKEN,
+        f"Vị trí ảnh {slot_name(question, index)} đã có một ảnh khác.",
         f"The slot {slot_name(question, index)} already holds a different photo.",
     )
 
 
 async def attach(
-    session: AsyncSession, settings: Settings, store: ObjectStore, visit: StoredVisit, form: forms.CompiledForm,
-    items: list[tuple[str, int, bytes]], photo_pool: PhotoPool | None = None,
+    session: AsyncSession,
+    settings: Settings,
+    store: ObjectStore,
+    visit: StoredVisit,
+    form: forms.CompiledForm,
+    items: list[tuple[str, int, bytes]],
+    photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """(receipt, whether any photo was added). Objects are written before the rows, as everywhere."""
     stored = {(s.question, s.index): s.sha256 for s in await stored_slots(session, visit.id)}
@@ -124,8 +142,15 @@ async def attach(
 
     conn = await connection(session)
     rows, flags = await photo_evidence(
-        conn, settings, visit.id, visit.household_id, locked.fix, locked.started_at, locked.finished_at,
-        fresh, utcnow(),
+        conn,
+        settings,
+        visit.id,
+        visit.household_id,
+        locked.fix,
+        locked.started_at,
+        locked.finished_at,
+        fresh,
+        utcnow(),
     )
     await conn.execute(PHOTOS.insert(), rows)
     await insert_flags(conn, flag_rows(visit.id, flags))
@@ -139,15 +164,26 @@ async def attach(
 
 
 async def put_photo(
-    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, visit_id: uuid.UUID,
-    question: str, index: int, data: bytes, content_type: str, photo_pool: PhotoPool | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    store: ObjectStore,
+    visit_id: uuid.UUID,
+    question: str,
+    index: int,
+    data: bytes,
+    content_type: str,
+    photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """A photo sent after its visit: only by whoever submitted the visit (or an admin)."""
     require_image_content_type(content_type)
     visit = require_visible(actor, await load_visit(session, visit_id), visit_id)
     if visit.submitted_by != actor.user_id and not actor.is_admin:
-        raise errors.DomainError(errors.FORBIDDEN, "Chỉ người gửi phiếu mới thêm được ảnh.",
-                                 "Only whoever submitted the visit may add its photos.")
+        raise errors.DomainError(
+            errors.FORBIDDEN,
+            "Chỉ người gửi phiếu mới thêm được ảnh.",
+            "Only whoever submitted the visit may add its photos.",
+        )
     form = await form_of(session, visit.form_id, visit.form_version)
     items, problems = photo_slots(form, forms.required_photos(form, visit.answers), [PhotoPart(question, index, data)])
     if problems:

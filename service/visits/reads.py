@@ -14,7 +14,6 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
-from service.common.text import nfc
 from service import errors
 from service.areas.models import Area
 from service.areas.services import area_in_scope
@@ -44,8 +43,11 @@ VARIANTS = ("thumb", "large", "original")
 
 
 def _bad_parameter(name: str, allowed: tuple[str, ...]) -> errors.DomainError:
-    return errors.DomainError(errors.BAD_QUERY, f"{name} phải là một trong: {', '.join(allowed)}.",
-                              f"{name} must be one of: {', '.join(allowed)}.")
+    return errors.DomainError(
+        errors.BAD_QUERY,
+        f"{name} phải là một trong: {', '.join(allowed)}.",
+        f"{name} must be one of: {', '.join(allowed)}.",
+    )
 
 
 def _scope(actor: Actor) -> Any:
@@ -55,16 +57,35 @@ def _scope(actor: Actor) -> Any:
 
 
 async def list_visits(
-    session: AsyncSession, actor: Actor, *, area: str | None = None, member: int | None = None,
-    flag: str | None = None, status: str | None = None, review_status: str | None = None,
-    since: datetime | None = None, cursor: str | None = None, limit: int | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    area: str | None = None,
+    member: int | None = None,
+    flag: str | None = None,
+    status: str | None = None,
+    review_status: str | None = None,
+    since: datetime | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
 ) -> Page[VisitSummary]:
     """Newest first (by arrival); the cursor is the last (received_at, id) seen."""
     size = clamp_limit(limit)
     query = (
-        select(VISITS.c.id, VISITS.c.form_id, VISITS.c.form_version, VISITS.c.household_id, AREAS.c.code,
-               VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.finished_at, VISITS.c.received_at,
-               VISITS.c.status, VISITS.c.skill_level, VISITS.c.review_status)
+        select(
+            VISITS.c.id,
+            VISITS.c.form_id,
+            VISITS.c.form_version,
+            VISITS.c.household_id,
+            AREAS.c.code,
+            VISITS.c.submitted_by,
+            VISITS.c.on_behalf_of,
+            VISITS.c.finished_at,
+            VISITS.c.received_at,
+            VISITS.c.status,
+            VISITS.c.skill_level,
+            VISITS.c.review_status,
+        )
         .join(AREAS, AREAS.c.id == VISITS.c.area_id)
         .where(_scope(actor))
         .order_by(VISITS.c.received_at.desc(), VISITS.c.id.desc())
@@ -92,8 +113,9 @@ async def list_visits(
     after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
     if after is not None:
         received, last_id = utc(after[0]), after[1]
-        query = query.where(or_(VISITS.c.received_at < received,
-                                and_(VISITS.c.received_at == received, VISITS.c.id < last_id)))
+        query = query.where(
+            or_(VISITS.c.received_at < received, and_(VISITS.c.received_at == received, VISITS.c.id < last_id))
+        )
     conn = await connection(session)
     rows = (await conn.execute(query)).all()
     page = rows[:size]
@@ -104,17 +126,27 @@ async def list_visits(
             codes[visit_id].add(code)
     items = [
         VisitSummary(
-            id=row.id, form_id=row.form_id, form_version=row.form_version, household_id=row.household_id,
-            area_code=row.code, submitted_by=row.submitted_by, on_behalf_of=row.on_behalf_of,
-            finished_at=as_utc(row.finished_at), received_at=as_utc(row.received_at),  # type: ignore[arg-type]
-            status=row.status, skill_level=row.skill_level, review_status=row.review_status,
+            id=row.id,
+            form_id=row.form_id,
+            form_version=row.form_version,
+            household_id=row.household_id,
+            area_code=row.code,
+            submitted_by=row.submitted_by,
+            on_behalf_of=row.on_behalf_of,
+            finished_at=as_utc(row.finished_at),
+            received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+            status=row.status,
+            skill_level=row.skill_level,
+            review_status=row.review_status,
             flag_codes=sorted(codes[row.id]),
         )
         for row in page
     ]
     audit.record(session, actor, "list", "visits", area or "*")
     last = page[-1] if page else None
-    following = encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)]) if last and len(rows) > size else None
+    following = (
+        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)]) if last and len(rows) > size else None
+    )
     return Page(items=items, next=following)
 
 
@@ -124,67 +156,112 @@ def photo_url(visit_id: uuid.UUID, question: str, index: int, variant: str) -> s
 
 async def get_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID) -> VisitDetail:
     conn = await connection(session)
-    row = (await conn.execute(
-        select(VISITS, AREAS.c.code.label("area_code")).join(AREAS, AREAS.c.id == VISITS.c.area_id)
-        .where(VISITS.c.id == visit_id)
-    )).first()
+    row = (
+        await conn.execute(
+            select(VISITS, AREAS.c.code.label("area_code"))
+            .join(AREAS, AREAS.c.id == VISITS.c.area_id)
+            .where(VISITS.c.id == visit_id)
+        )
+    ).first()
     visit = require_visible(actor, StoredVisit.from_row(row) if row is not None else None, visit_id)
     assert row is not None
     form = await form_of(session, visit.form_id, visit.form_version)
-    photo_rows = (await conn.execute(
-        select(PHOTOS).where(PHOTOS.c.visit_id == visit_id).order_by(PHOTOS.c.question, PHOTOS.c.idx)
-    )).all()
+    photo_rows = (
+        await conn.execute(
+            select(PHOTOS).where(PHOTOS.c.visit_id == visit_id).order_by(PHOTOS.c.question, PHOTOS.c.idx)
+        )
+    ).all()
     counts: dict[str, int] = {}
     photos = []
     for p in photo_rows:
         counts[p.question] = counts.get(p.question, 0) + 1
-        photos.append(PhotoOut(
-            question=p.question, index=p.idx, content_type=p.content_type, width=p.width, height=p.height,
-            size_bytes=p.size_bytes, taken_at=as_utc(p.exif_time),
-            thumb_url=photo_url(visit_id, p.question, p.idx, "thumb"),
-            large_url=photo_url(visit_id, p.question, p.idx, "large"),
-            original_url=photo_url(visit_id, p.question, p.idx, "original") if actor.is_admin else None,
-        ))
+        photos.append(
+            PhotoOut(
+                question=p.question,
+                index=p.idx,
+                content_type=p.content_type,
+                width=p.width,
+                height=p.height,
+                size_bytes=p.size_bytes,
+                taken_at=as_utc(p.exif_time),
+                thumb_url=photo_url(visit_id, p.question, p.idx, "thumb"),
+                large_url=photo_url(visit_id, p.question, p.idx, "large"),
+                original_url=photo_url(visit_id, p.question, p.idx, "original") if actor.is_admin else None,
+            )
+        )
     location = None
     if row.lat is not None and row.lon is not None:
-        location = LocationOut(lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m,
-                               captured_at=as_utc(row.location_captured_at), is_mock=bool(row.is_mock))
+        location = LocationOut(
+            lat=row.lat,
+            lon=row.lon,
+            accuracy_m=row.accuracy_m,
+            captured_at=as_utc(row.location_captured_at),
+            is_mock=bool(row.is_mock),
+        )
     audit.record(session, actor, "view", "visit", visit_id)
     return VisitDetail(
-        id=row.id, form_id=row.form_id, form_version=row.form_version, household_id=row.household_id,
-        area_code=row.area_code, submitted_by=row.submitted_by, on_behalf_of=row.on_behalf_of, team_id=row.team_id,
-        started_at=as_utc(row.started_at), finished_at=as_utc(row.finished_at),
+        id=row.id,
+        form_id=row.form_id,
+        form_version=row.form_version,
+        household_id=row.household_id,
+        area_code=row.area_code,
+        submitted_by=row.submitted_by,
+        on_behalf_of=row.on_behalf_of,
+        team_id=row.team_id,
+        started_at=as_utc(row.started_at),
+        finished_at=as_utc(row.finished_at),
         received_at=as_utc(row.received_at),  # type: ignore[arg-type]
-        location=location, answers=row.answers, app_name=row.app_name, app_version=row.app_version,
-        status=row.status, skill_level=row.skill_level,
+        location=location,
+        answers=row.answers,
+        app_name=row.app_name,
+        app_version=row.app_version,
+        status=row.status,
+        skill_level=row.skill_level,
         missing_photos=missing_photos(forms.required_photos(form, visit.answers), counts),
-        photos=photos, flags=await stored_flags(session, visit_id),
-        review=ReviewOut(status=row.review_status, reviewed_by=row.reviewed_by,
-                         reviewed_at=as_utc(row.reviewed_at), note=row.review_note),
+        photos=photos,
+        flags=await stored_flags(session, visit_id),
+        review=ReviewOut(
+            status=row.review_status,
+            reviewed_by=row.reviewed_by,
+            reviewed_at=as_utc(row.reviewed_at),
+            note=row.review_note,
+        ),
     )
 
 
 async def photo_bytes(
-    session: AsyncSession, actor: Actor, store: ObjectStore, visit_id: uuid.UUID, question: str, index: int,
+    session: AsyncSession,
+    actor: Actor,
+    store: ObjectStore,
+    visit_id: uuid.UUID,
+    question: str,
+    index: int,
     variant: str,
 ) -> tuple[bytes, str, str]:
     """(bytes, content type, ETag) of a photo slot's thumbnail, large view or (admins only) original."""
     if variant not in VARIANTS or len(question) > 100 or "\x00" in question:
         raise errors.DomainError(errors.ROUTE_NOT_FOUND)
     conn = await connection(session)
-    visit_row = (await conn.execute(
-        select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
-    )).first()
+    visit_row = (
+        await conn.execute(
+            select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
+        )
+    ).first()
     if visit_row is None or not visible_to(actor, visit_row):
         raise errors.DomainError(errors.NOT_FOUND)
     if variant == "original" and not actor.is_admin:
-        raise errors.DomainError(errors.FORBIDDEN, "Ảnh gốc (còn vị trí GPS) chỉ quản trị viên được xem.",
-                                 "Only admins may see an original photo (it keeps its GPS position).")
-    photo = (await conn.execute(
-        select(PHOTOS.c.sha256, PHOTOS.c.content_type, PHOTOS.c.original_key, PHOTOS.c.large_key,
-               PHOTOS.c.thumb_key)
-        .where(PHOTOS.c.visit_id == visit_id, PHOTOS.c.question == question, PHOTOS.c.idx == index)
-    )).first()
+        raise errors.DomainError(
+            errors.FORBIDDEN,
+            "Ảnh gốc (còn vị trí GPS) chỉ quản trị viên được xem.",
+            "Only admins may see an original photo (it keeps its GPS position).",
+        )
+    photo = (
+        await conn.execute(
+            select(
+                PHOTOS.c.sha256, PHOTOS.c.content_type, PHOTOS.c.original_key, PHOTOS.c.large_key, PHOTOS.c.thumb_key
+            ).where(PHOTOS.c.visit_id == visit_id, PHOTOS.c.question == question, PHOTOS.c.idx == index)
+        )
+    ).first()
     if photo is None:
         raise errors.DomainError(errors.NOT_FOUND, "Chưa có ảnh ở vị trí này.", "No photo in this slot yet.")
     key = {"thumb": photo.thumb_key, "large": photo.large_key, "original": photo.original_key}[variant]

@@ -28,8 +28,7 @@ def flag_out(flag: Flag) -> FlagOut:
 
 def missing_photos(rules: Mapping[str, forms.PhotoRule], counts: Mapping[str, int]) -> list[MissingPhotos]:
     return [
-        MissingPhotos(question=name, min_count=rule.min_count, max_count=rule.max_count,
-                      received=counts.get(name, 0))
+        MissingPhotos(question=name, min_count=rule.min_count, max_count=rule.max_count, received=counts.get(name, 0))
         for name, rule in rules.items()
         if counts.get(name, 0) < rule.min_count
     ]
@@ -40,23 +39,40 @@ def status_of(missing: list[MissingPhotos]) -> str:
 
 
 def receipt(
-    *, visit_id: uuid.UUID, household_id: uuid.UUID, status: str, rules: Mapping[str, forms.PhotoRule],
-    slots: Iterable[PhotoSlotOut], flags: Iterable[FlagOut], skill_level: int | None, received_at: datetime,
+    *,
+    visit_id: uuid.UUID,
+    household_id: uuid.UUID,
+    status: str,
+    rules: Mapping[str, forms.PhotoRule],
+    slots: Iterable[PhotoSlotOut],
+    flags: Iterable[FlagOut],
+    skill_level: int | None,
+    received_at: datetime,
 ) -> VisitReceipt:
     photos = sorted(slots, key=lambda slot: (slot.question, slot.index))
     counts: dict[str, int] = {}
     for slot in photos:
         counts[slot.question] = counts.get(slot.question, 0) + 1
     return VisitReceipt(
-        id=visit_id, household_id=household_id, status=status,  # type: ignore[arg-type]
-        missing_photos=missing_photos(rules, counts), photos=photos, flags=list(flags),
-        skill_level=skill_level, received_at=received_at,
+        id=visit_id,
+        household_id=household_id,
+        status=status,  # type: ignore[arg-type]
+        missing_photos=missing_photos(rules, counts),
+        photos=photos,
+        flags=list(flags),
+        skill_level=skill_level,
+        received_at=received_at,
     )
 
 
 async def stored_receipt(session: AsyncSession, visit: StoredVisit, form: forms.CompiledForm) -> VisitReceipt:
     return receipt(
-        visit_id=visit.id, household_id=visit.household_id, status=visit.status,
-        rules=forms.required_photos(form, visit.answers), slots=await stored_slots(session, visit.id),
-        flags=await stored_flags(session, visit.id), skill_level=visit.skill_level, received_at=visit.received_at,
+        visit_id=visit.id,
+        household_id=visit.household_id,
+        status=visit.status,
+        rules=forms.required_photos(form, visit.answers),
+        slots=await stored_slots(session, visit.id),
+        flags=await stored_flags(session, visit.id),
+        skill_level=visit.skill_level,
+        received_at=visit.received_at,
     )

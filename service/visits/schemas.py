@@ -55,7 +55,7 @@ class VisitSubmission(msgspec.Struct, kw_only=True):
     app: AppInfo | None = None
     # Appended last: the id of an earlier visit this one corrects. UNSET when absent, so msgspec leaves it out of
     # the encoding and the content identity (payload_hash) of visits sent without it stays what it was.
-    corrects: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    corrects: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class FlagOut(msgspec.Struct, kw_only=True):

@@ -61,11 +61,15 @@ def decode_submission(raw: bytes) -> tuple[VisitSubmission, str]:
     except msgspec.ValidationError as exc:
         raise errors.DomainError(errors.VISIT_MALFORMED, f"Phiếu có trường sai kiểu: {exc}", str(exc)) from None
     except msgspec.DecodeError as exc:
-        raise errors.DomainError(errors.VISIT_MALFORMED, "Dữ liệu phiếu không phải JSON hợp lệ.",
-                                 f"The visit is not valid JSON: {exc}") from None
+        raise errors.DomainError(
+            errors.VISIT_MALFORMED, "Dữ liệu phiếu không phải JSON hợp lệ.", f"The visit is not valid JSON: {exc}"
+        ) from None
     if b"\\u0000" in raw and _has_nul(submission):  # PostgreSQL text and JSONB cannot hold NUL
-        raise errors.DomainError(errors.VISIT_MALFORMED, "Văn bản không được chứa ký tự NUL.",
-                                 "Text must not contain NUL characters (\\u0000).")
+        raise errors.DomainError(
+            errors.VISIT_MALFORMED,
+            "Văn bản không được chứa ký tự NUL.",
+            "Text must not contain NUL characters (\\u0000).",
+        )
     digest = hashlib.sha256(msgspec.json.encode(submission, order="sorted")).hexdigest()
     return submission, digest
 
@@ -85,19 +89,31 @@ def _has_nul(value: Any) -> bool:
 def _time_problems(submission: VisitSubmission) -> list[dict[str, Any]]:
     """Device clocks can be wrong, but not by centuries: such a time is a broken client, not a visit."""
     location = submission.location
-    times = {"started_at": submission.started_at, "finished_at": submission.finished_at,
-             "location.captured_at": location.captured_at if location else None}
+    times = {
+        "started_at": submission.started_at,
+        "finished_at": submission.finished_at,
+        "location.captured_at": location.captured_at if location else None,
+    }
     problems = [
-        _field(name, "visit.bad_time", "Thời điểm này không hợp lý (ngoài khoảng 2000–2100).",
-               "This time is implausible (outside 2000–2100).")
+        _field(
+            name,
+            "visit.bad_time",
+            "Thời điểm này không hợp lý (ngoài khoảng 2000–2100).",
+            "This time is implausible (outside 2000–2100).",
+        )
         for name, moment in times.items()
         if moment is not None and not EARLIEST <= moment < LATEST
     ]
     started, finished = submission.started_at, submission.finished_at
     if started is not None and finished is not None and started - finished > CLOCK_SLACK:
-        problems.append(_field("finished_at", "visit.finished_before_started",
-                               "Thời điểm kết thúc sớm hơn thời điểm bắt đầu.",
-                               "finished_at is earlier than started_at."))
+        problems.append(
+            _field(
+                "finished_at",
+                "visit.finished_before_started",
+                "Thời điểm kết thúc sớm hơn thời điểm bắt đầu.",
+                "finished_at is earlier than started_at.",
+            )
+        )
     return problems
 
 
@@ -117,8 +133,15 @@ class Plan:
 
 
 async def receive(
-    actor: Actor, raw: bytes, photo_parts: list[PhotoPart] | None, *, batcher: VisitBatcher,
-    sessions: Callable[[], AsyncSession], settings: Settings, store: ObjectStore, photo_pool: PhotoPool | None,
+    actor: Actor,
+    raw: bytes,
+    photo_parts: list[PhotoPart] | None,
+    *,
+    batcher: VisitBatcher,
+    sessions: Callable[[], AsyncSession],
+    settings: Settings,
+    store: ObjectStore,
+    photo_pool: PhotoPool | None,
 ) -> tuple[VisitReceipt, bool]:
     """`POST /api/v1/visits`: a JSON visit goes to the group-commit batcher when it can take it (no request
     session: injecting one cost ~11 % of the server's CPU under a JSON load); anything else, and whatever the
@@ -132,14 +155,19 @@ async def receive(
 
 
 async def submit_batched(
-    actor: Actor, raw: bytes, batcher: VisitBatcher,
+    actor: Actor,
+    raw: bytes,
+    batcher: VisitBatcher,
 ) -> VisitReceipt | None:
     """The common case without a request session: a valid JSON visit to a known household, written by the
     batcher. None hands the visit to `submit`, which knows every rule, error and retry answer."""
     actor.require_role(Role.MEMBER, Role.LEADER)
     submission, digest = decode_submission(raw)
-    if (submission.household_id is None or submission.new_household is not None
-            or submission.on_behalf_of not in (None, actor.user_id)):
+    if (
+        submission.household_id is None
+        or submission.new_household is not None
+        or submission.on_behalf_of not in (None, actor.user_id)
+    ):
         return None
     form = cached_version(batcher.database_key, submission.form_id, submission.form_version)
     if form is None:
@@ -147,15 +175,28 @@ async def submit_batched(
     evaluation, _, problems = _check(form, submission, [])
     if problems:
         return None
-    pending = PendingVisit(actor, submission, digest, evaluation.photo_rules, evaluation.level,
-                           _fix(form, submission), form.geopoint_threshold)
+    pending = PendingVisit(
+        actor,
+        submission,
+        digest,
+        evaluation.photo_rules,
+        evaluation.level,
+        _fix(form, submission),
+        form.geopoint_threshold,
+    )
     written = await batcher.submit(pending)
     return written if isinstance(written, VisitReceipt) else None
 
 
 async def submit(
-    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, raw: bytes,
-    photo_parts: list[PhotoPart] | None = None, photo_pool: PhotoPool | None = None, *,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    store: ObjectStore,
+    raw: bytes,
+    photo_parts: list[PhotoPart] | None = None,
+    photo_pool: PhotoPool | None = None,
+    *,
     writer: VisitWriter | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """(receipt, created). 201 when created, 200 for a retry of a stored visit. `writer` carries the app's
@@ -182,8 +223,14 @@ async def submit(
 
 
 async def _answer_stored(
-    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, existing: StoredVisit,
-    digest: str, parts: list[PhotoPart], photo_pool: PhotoPool | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    store: ObjectStore,
+    existing: StoredVisit,
+    digest: str,
+    parts: list[PhotoPart],
+    photo_pool: PhotoPool | None = None,
 ) -> VisitReceipt:
     if existing.submitted_by != actor.user_id or existing.payload_hash != digest:
         raise errors.DomainError(errors.VISIT_CONFLICT)
@@ -197,8 +244,15 @@ async def _answer_stored(
 
 
 async def _submit_new(
-    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, submission: VisitSubmission,
-    digest: str, parts: list[PhotoPart], photo_pool: PhotoPool | None, writer: VisitWriter,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    store: ObjectStore,
+    submission: VisitSubmission,
+    digest: str,
+    parts: list[PhotoPart],
+    photo_pool: PhotoPool | None,
+    writer: VisitWriter,
 ) -> tuple[VisitReceipt, bool]:
     plan = await _plan(session, actor, submission, digest, parts)
     slot_photos: list[SlotPhoto] = []
@@ -212,7 +266,9 @@ async def _submit_new(
 
 
 def _check(
-    form: forms.CompiledForm, submission: VisitSubmission, parts: list[PhotoPart],
+    form: forms.CompiledForm,
+    submission: VisitSubmission,
+    parts: list[PhotoPart],
 ) -> tuple[Evaluation, list[tuple[str, int, bytes]], list[dict[str, Any]]]:
     """Everything about a submission that needs no database: (evaluation, photo slots, problems)."""
     evaluation = evaluate(form, submission.answers)
@@ -221,43 +277,70 @@ def _check(
     problems: list[dict[str, Any]] = [msgspec.to_builtins(e) for e in evaluation.errors]
     problems.extend(_time_problems(submission))
     if (submission.household_id is None) == (submission.new_household is None):
-        problems.append(_field("household_id", "visit.household_required",
-                               "Cần đúng một trong hai: household_id hoặc new_household.",
-                               "Give exactly one of household_id and new_household."))
+        problems.append(
+            _field(
+                "household_id",
+                "visit.household_required",
+                "Cần đúng một trong hai: household_id hoặc new_household.",
+                "Give exactly one of household_id and new_household.",
+            )
+        )
     items, photo_problems = photos_service.photo_slots(form, evaluation.photo_rules, parts)
     problems.extend(photo_problems)
     return evaluation, items, problems
 
 
 async def _plan(
-    session: AsyncSession, actor: Actor, submission: VisitSubmission, digest: str, parts: list[PhotoPart],
+    session: AsyncSession,
+    actor: Actor,
+    submission: VisitSubmission,
+    digest: str,
+    parts: list[PhotoPart],
 ) -> Plan:
     form = await form_of(session, submission.form_id, submission.form_version)
     evaluation, items, problems = _check(form, submission, parts)
     on_behalf_of = await _on_behalf_of(session, actor, submission.on_behalf_of, problems)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    plan = Plan(submission=submission, digest=digest, form=form, rules=evaluation.photo_rules, photos=items,
-                skill_level=evaluation.level, fix=_fix(form, submission), on_behalf_of=on_behalf_of)
+    plan = Plan(
+        submission=submission,
+        digest=digest,
+        form=form,
+        rules=evaluation.photo_rules,
+        photos=items,
+        skill_level=evaluation.level,
+        fix=_fix(form, submission),
+        on_behalf_of=on_behalf_of,
+    )
     if submission.household_id is not None:
         plan.destination = await existing_household(session, actor, submission.household_id)
     return plan
 
 
-async def _on_behalf_of(session: AsyncSession, actor: Actor, user_id: int | None,
-                        problems: list[dict[str, Any]]) -> int | None:
+async def _on_behalf_of(
+    session: AsyncSession, actor: Actor, user_id: int | None, problems: list[dict[str, Any]]
+) -> int | None:
     if user_id is None or user_id == actor.user_id:
         return None
     if actor.role != Role.LEADER:
         raise errors.DomainError(errors.VISIT_ON_BEHALF_FORBIDDEN)
     connection_ = await connection(session)
-    row = (await connection_.execute(
-        select(User.__table__.c.team_id, User.__table__.c.role, User.__table__.c.active)
-        .where(User.__table__.c.id == user_id)
-    )).first()
+    row = (
+        await connection_.execute(
+            select(User.__table__.c.team_id, User.__table__.c.role, User.__table__.c.active).where(
+                User.__table__.c.id == user_id
+            )
+        )
+    ).first()
     if row is None or not row.active or row.team_id != actor.team_id or row.role not in (Role.MEMBER, Role.LEADER):
-        problems.append(_field("on_behalf_of", "visit.not_team_member", "Người này không thuộc tổ của bạn.",
-                               "This person is not a member of your team."))
+        problems.append(
+            _field(
+                "on_behalf_of",
+                "visit.not_team_member",
+                "Người này không thuộc tổ của bạn.",
+                "This person is not a member of your team.",
+            )
+        )
         return None
     return user_id
 
@@ -275,15 +358,28 @@ def _fix(form: forms.CompiledForm, submission: VisitSubmission) -> evidence_rule
 
 
 async def _write(
-    session: AsyncSession, actor: Actor, settings: Settings, store: ObjectStore, plan: Plan,
-    slot_photos: list[SlotPhoto], photo_pool: PhotoPool | None, writer: VisitWriter,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    store: ObjectStore,
+    plan: Plan,
+    slot_photos: list[SlotPhoto],
+    photo_pool: PhotoPool | None,
+    writer: VisitWriter,
 ) -> tuple[VisitReceipt, bool]:
     """The visit as a batch of one, through the write path every visit takes."""
     assert plan.destination is not None
     item = VisitToWrite(
-        actor=actor, submission=plan.submission, digest=plan.digest, rules=plan.rules, skill_level=plan.skill_level,
-        fix=plan.fix, accuracy_threshold_m=plan.form.geopoint_threshold, destination=plan.destination,
-        on_behalf_of=plan.on_behalf_of, photos=slot_photos,
+        actor=actor,
+        submission=plan.submission,
+        digest=plan.digest,
+        rules=plan.rules,
+        skill_level=plan.skill_level,
+        fix=plan.fix,
+        accuracy_threshold_m=plan.form.geopoint_threshold,
+        destination=plan.destination,
+        on_behalf_of=plan.on_behalf_of,
+        photos=slot_photos,
     )
     (written,) = await writer.write(await connection(session), [item])
     if written is None:  # a concurrent duplicate won: answer as its retry

@@ -23,10 +23,24 @@ from service.visits.schemas import FlagOut, PhotoSlotOut
 
 # The visit columns the submission and photo paths need (not the review or app fields).
 _STATE_COLUMNS = (
-    VISITS.c.id, VISITS.c.form_id, VISITS.c.form_version, VISITS.c.household_id, VISITS.c.submitted_by,
-    VISITS.c.on_behalf_of, VISITS.c.area_path, VISITS.c.started_at, VISITS.c.finished_at, VISITS.c.received_at,
-    VISITS.c.lat, VISITS.c.lon, VISITS.c.accuracy_m, VISITS.c.is_mock, VISITS.c.answers, VISITS.c.payload_hash,
-    VISITS.c.status, VISITS.c.skill_level,
+    VISITS.c.id,
+    VISITS.c.form_id,
+    VISITS.c.form_version,
+    VISITS.c.household_id,
+    VISITS.c.submitted_by,
+    VISITS.c.on_behalf_of,
+    VISITS.c.area_path,
+    VISITS.c.started_at,
+    VISITS.c.finished_at,
+    VISITS.c.received_at,
+    VISITS.c.lat,
+    VISITS.c.lon,
+    VISITS.c.accuracy_m,
+    VISITS.c.is_mock,
+    VISITS.c.answers,
+    VISITS.c.payload_hash,
+    VISITS.c.status,
+    VISITS.c.skill_level,
 )
 
 
@@ -52,11 +66,21 @@ class StoredVisit:
     def from_row(cls, row: Row) -> StoredVisit:
         fix = Fix(row.lat, row.lon, row.accuracy_m, bool(row.is_mock)) if row.lat is not None else None
         return cls(
-            id=row.id, form_id=row.form_id, form_version=row.form_version, household_id=row.household_id,
-            submitted_by=row.submitted_by, on_behalf_of=row.on_behalf_of, area_path=row.area_path,
-            started_at=as_utc(row.started_at), finished_at=as_utc(row.finished_at),
-            received_at=as_utc(row.received_at), fix=fix, answers=row.answers,  # type: ignore[arg-type]
-            payload_hash=row.payload_hash, status=row.status, skill_level=row.skill_level,
+            id=row.id,
+            form_id=row.form_id,
+            form_version=row.form_version,
+            household_id=row.household_id,
+            submitted_by=row.submitted_by,
+            on_behalf_of=row.on_behalf_of,
+            area_path=row.area_path,
+            started_at=as_utc(row.started_at),
+            finished_at=as_utc(row.finished_at),
+            received_at=as_utc(row.received_at),
+            fix=fix,
+            answers=row.answers,  # type: ignore[arg-type]
+            payload_hash=row.payload_hash,
+            status=row.status,
+            skill_level=row.skill_level,
         )
 
 
@@ -83,21 +107,29 @@ async def load_visit(session: AsyncSession, visit_id: uuid.UUID, *, lock: bool =
 async def form_of(session: AsyncSession, form_id: str, version: str) -> forms.CompiledForm:
     form = await compiled_version(session, form_id, version)
     if form is None:
-        raise errors.DomainError(errors.VISIT_UNKNOWN_FORM, f"Không có biểu mẫu {form_id} phiên bản {version}.",
-                                 f"No form {form_id} version {version}.")
+        raise errors.DomainError(
+            errors.VISIT_UNKNOWN_FORM,
+            f"Không có biểu mẫu {form_id} phiên bản {version}.",
+            f"No form {form_id} version {version}.",
+        )
     return form
 
 
 async def stored_slots(session: AsyncSession, visit_id: uuid.UUID) -> list[PhotoSlotOut]:
-    query = (select(PHOTOS.c.question, PHOTOS.c.idx, PHOTOS.c.sha256).where(PHOTOS.c.visit_id == visit_id)
-             .order_by(PHOTOS.c.question, PHOTOS.c.idx))
+    query = (
+        select(PHOTOS.c.question, PHOTOS.c.idx, PHOTOS.c.sha256)
+        .where(PHOTOS.c.visit_id == visit_id)
+        .order_by(PHOTOS.c.question, PHOTOS.c.idx)
+    )
     rows = (await (await connection(session)).execute(query)).all()
     return [PhotoSlotOut(question=r.question, index=r.idx, sha256=r.sha256) for r in rows]
 
 
 async def stored_flags(session: AsyncSession, visit_id: uuid.UUID) -> list[FlagOut]:
-    query = (select(FLAGS.c.code, FLAGS.c.value, FLAGS.c.unit, FLAGS.c.detail).where(FLAGS.c.visit_id == visit_id)
-             .order_by(FLAGS.c.id))
+    query = (
+        select(FLAGS.c.code, FLAGS.c.value, FLAGS.c.unit, FLAGS.c.detail)
+        .where(FLAGS.c.visit_id == visit_id)
+        .order_by(FLAGS.c.id)
+    )
     rows = (await (await connection(session)).execute(query)).all()
     return [FlagOut(code=r.code, value=r.value, unit=r.unit, detail=r.detail) for r in rows]
-

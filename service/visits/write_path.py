@@ -93,8 +93,12 @@ class WrittenVisit:
     def receipt(self) -> VisitReceipt:
         item = self.item
         return receipt(
-            visit_id=item.submission.id, household_id=item.destination.household_id, status=self.row["status"],
-            rules=item.rules, flags=[flag_out(f) for f in self.flags], skill_level=item.skill_level,
+            visit_id=item.submission.id,
+            household_id=item.destination.household_id,
+            status=self.row["status"],
+            rules=item.rules,
+            flags=[flag_out(f) for f in self.flags],
+            skill_level=item.skill_level,
             slots=[PhotoSlotOut(question=p.question, index=p.index, sha256=p.processed.sha256) for p in item.photos],
             received_at=self.row["received_at"],
         )
@@ -134,22 +138,36 @@ class VisitWriter:
             member = item.actor.user_id
             previous = _latest(stored, fixes_so_far.get(member, ()), finished)
             flags = gps_flags(
-                item.fix, accuracy_threshold_m=item.accuracy_threshold_m, household_location=location,
-                far_from_household_m=settings.far_from_household_m, previous=previous, finished_at=finished,
-                impossible_travel_kmh=settings.impossible_travel_kmh, min_travel_time=self._min_travel_time,
+                item.fix,
+                accuracy_threshold_m=item.accuracy_threshold_m,
+                household_location=location,
+                far_from_household_m=settings.far_from_household_m,
+                previous=previous,
+                finished_at=finished,
+                impossible_travel_kmh=settings.impossible_travel_kmh,
+                min_travel_time=self._min_travel_time,
             )
             if item.fix is not None and finished is not None:
                 fixes_so_far.setdefault(member, []).append(
-                    PreviousVisit(str(visit_id), item.fix.lat, item.fix.lon, finished))
+                    PreviousVisit(str(visit_id), item.fix.lat, item.fix.lon, finished)
+                )
             if item.photos:
                 photo_rows, photo_flags = await photo_evidence(
-                    connection, settings, visit_id, household_id, item.fix, item.submission.started_at,
-                    item.submission.finished_at, item.photos, now,
+                    connection,
+                    settings,
+                    visit_id,
+                    household_id,
+                    item.fix,
+                    item.submission.started_at,
+                    item.submission.finished_at,
+                    item.photos,
+                    now,
                 )
                 await connection.execute(_INSERT_PHOTOS, photo_rows)  # seen by the next visit's reuse check
                 flags.extend(photo_flags)
-            if await locate_household_by_first_fix(connection, household_id, location, item.fix,
-                                                   item.accuracy_threshold_m):
+            if await locate_household_by_first_fix(
+                connection, household_id, location, item.fix, item.accuracy_threshold_m
+            ):
                 location = (item.fix.lat, item.fix.lon)  # type: ignore[union-attr]
             located[household_id] = location
             results.append(WrittenVisit(item, row, flags))
@@ -169,6 +187,7 @@ def service_writer(settings: Settings) -> VisitWriter:
 
 # ---- the row builder and the inserts ---------------------------------------------------------------------------
 
+
 def visit_row(item: VisitToWrite, received_at: datetime) -> dict[str, Any]:
     """The `visits` row for a submission; every column named, so rows of a batch share one shape."""
     submission, fix, destination = item.submission, item.fix, item.destination
@@ -177,27 +196,39 @@ def visit_row(item: VisitToWrite, received_at: datetime) -> dict[str, Any]:
     for photo in item.photos:
         counts[photo.question] = counts.get(photo.question, 0) + 1
     return {
-        "id": submission.id, "form_id": submission.form_id, "form_version": submission.form_version,
-        "household_id": destination.household_id, "submitted_by": item.actor.user_id,
-        "on_behalf_of": item.on_behalf_of, "team_id": item.actor.team_id, "area_id": destination.area_id,
+        "id": submission.id,
+        "form_id": submission.form_id,
+        "form_version": submission.form_version,
+        "household_id": destination.household_id,
+        "submitted_by": item.actor.user_id,
+        "on_behalf_of": item.on_behalf_of,
+        "team_id": item.actor.team_id,
+        "area_id": destination.area_id,
         "area_path": destination.area_path,
-        "started_at": utc(submission.started_at), "finished_at": utc(submission.finished_at),
+        "started_at": utc(submission.started_at),
+        "finished_at": utc(submission.finished_at),
         "received_at": received_at,
-        "lat": fix.lat if fix else None, "lon": fix.lon if fix else None,
+        "lat": fix.lat if fix else None,
+        "lon": fix.lon if fix else None,
         "accuracy_m": fix.accuracy_m if fix else None,
         "location_captured_at": utc(location.captured_at) if location else None,
-        "is_mock": bool(fix and fix.is_mock), "answers": submission.answers,
+        "is_mock": bool(fix and fix.is_mock),
+        "answers": submission.answers,
         "app_name": (app.name or "")[:100] or None if app else None,
-        "app_version": (app.version or "")[:50] or None if app else None, "payload_hash": item.digest,
-        "status": status_of(missing_photos(item.rules, counts)), "skill_level": item.skill_level,
-        "review_status": "pending", "reviewed_by": None, "reviewed_at": None, "review_note": None,
+        "app_version": (app.version or "")[:50] or None if app else None,
+        "payload_hash": item.digest,
+        "status": status_of(missing_photos(item.rules, counts)),
+        "skill_level": item.skill_level,
+        "review_status": "pending",
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "review_note": None,
         "corrects": submission.corrects or None,
     }
 
 
 def flag_rows(visit_id: uuid.UUID, flags: Iterable[Flag]) -> list[dict[str, Any]]:
-    return [{"visit_id": visit_id, "code": f.code, "value": f.value, "unit": f.unit, "detail": f.detail}
-            for f in flags]
+    return [{"visit_id": visit_id, "code": f.code, "value": f.value, "unit": f.unit, "detail": f.detail} for f in flags]
 
 
 def _unnest_insert(table: Any, columns: list[str], suffix: str = "") -> str:
@@ -273,8 +304,11 @@ def _latest_fixes(members: ColumnElement[bool]) -> Select:
         VISITS.c.id.in_(
             select(
                 select(_EARLIER.c.id)
-                .where(_EARLIER.c.submitted_by == USERS.c.id, _EARLIER.c.finished_at < bindparam("cut"),
-                       _EARLIER.c.lat.is_not(None))
+                .where(
+                    _EARLIER.c.submitted_by == USERS.c.id,
+                    _EARLIER.c.finished_at < bindparam("cut"),
+                    _EARLIER.c.lat.is_not(None),
+                )
                 .order_by(_EARLIER.c.finished_at.desc())
                 .limit(literal_column("1", Integer))  # a constant, not a bound parameter
                 .scalar_subquery()
@@ -284,8 +318,9 @@ def _latest_fixes(members: ColumnElement[bool]) -> Select:
 
 
 _LATEST_FIXES = _latest_fixes(USERS.c.id.in_(bindparam("members", expanding=True)))
-_PG_LATEST_FIXES = asyncpg_sql(_latest_fixes(USERS.c.id == any_(bindparam("members", type_=ARRAY(Integer)))),
-                               ["cut", "members"])
+_PG_LATEST_FIXES = asyncpg_sql(
+    _latest_fixes(USERS.c.id == any_(bindparam("members", type_=ARRAY(Integer)))), ["cut", "members"]
+)
 
 
 async def _latest_stored(connection: AsyncConnection, members: list[int], cut: datetime) -> dict[int, PreviousVisit]:
@@ -293,8 +328,10 @@ async def _latest_stored(connection: AsyncConnection, members: list[int], cut: d
         rows: Any = map(RecordRow, await (await _driver(connection)).fetch(_PG_LATEST_FIXES, cut, members))
     else:
         rows = await connection.execute(_LATEST_FIXES, {"members": members, "cut": cut})
-    return {row.submitted_by: PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))  # type: ignore[arg-type]
-            for row in rows}
+    return {
+        row.submitted_by: PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))  # type: ignore[arg-type]
+        for row in rows
+    }
 
 
 async def _stored_predecessors(connection: AsyncConnection, items: list[VisitToWrite]) -> list[PreviousVisit | None]:
@@ -302,8 +339,11 @@ async def _stored_predecessors(connection: AsyncConnection, items: list[VisitToW
 
     One query at the latest finish time of the call answers every visit that finished after its member's last
     stored fix (the usual case); a visit sent out of order (offline for days) asks again at its own time."""
-    timed = [(index, item.actor.user_id, utc(item.submission.finished_at)) for index, item in enumerate(items)
-             if item.fix is not None and item.submission.finished_at is not None]
+    timed = [
+        (index, item.actor.user_id, utc(item.submission.finished_at))
+        for index, item in enumerate(items)
+        if item.fix is not None and item.submission.finished_at is not None
+    ]
     found: list[PreviousVisit | None] = [None] * len(items)
     if not timed:
         return found
@@ -317,8 +357,9 @@ async def _stored_predecessors(connection: AsyncConnection, items: list[VisitToW
     return found
 
 
-def _latest(stored: PreviousVisit | None, earlier: Iterable[PreviousVisit],
-            finished: datetime | None) -> PreviousVisit | None:
+def _latest(
+    stored: PreviousVisit | None, earlier: Iterable[PreviousVisit], finished: datetime | None
+) -> PreviousVisit | None:
     """The member's fix that finished last before `finished`: stored, or written earlier in the same call."""
     if finished is None:
         return None
@@ -331,15 +372,20 @@ def _latest(stored: PreviousVisit | None, earlier: Iterable[PreviousVisit],
 
 # ---- the first-fix rule ---------------------------------------------------------------------------------------
 
-def is_first_fix(known_location: tuple[float, float] | None, fix: Fix | None,
-                 accuracy_threshold_m: float | None) -> bool:
+
+def is_first_fix(
+    known_location: tuple[float, float] | None, fix: Fix | None, accuracy_threshold_m: float | None
+) -> bool:
     """Whether this fix would become the household's location (cheap: callers skip the write otherwise)."""
     return known_location is None and is_good_fix(fix, accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M)
 
 
 async def locate_household_by_first_fix(
-    connection: AsyncConnection, household_id: uuid.UUID, known_location: tuple[float, float] | None,
-    fix: Fix | None, accuracy_threshold_m: float | None,
+    connection: AsyncConnection,
+    household_id: uuid.UUID,
+    known_location: tuple[float, float] | None,
+    fix: Fix | None,
+    accuracy_threshold_m: float | None,
 ) -> bool:
     """A household without a location takes the first good fix of a visit to it (the households domain's write,
     in the caller's transaction)."""

@@ -29,9 +29,16 @@ async def test_each_person_sees_their_own_part_of_the_tree(client, world):
 async def test_an_area_outside_my_scope_does_not_exist_for_me(client, world):
     mine = await client.get("/api/v1/areas/38-A-1", headers=world["supervisor_a"].headers)
     assert mine.status_code == 200
-    assert mine.json() | {"closed_at": None} == {"code": "38-A-1", "name": "Thôn Một", "level": "village",
-                                                 "parent_code": "38-A", "depth": 2, "lat": None, "lon": None,
-                                                 "closed_at": None}
+    assert mine.json() | {"closed_at": None} == {
+        "code": "38-A-1",
+        "name": "Thôn Một",
+        "level": "village",
+        "parent_code": "38-A",
+        "depth": 2,
+        "lat": None,
+        "lon": None,
+        "closed_at": None,
+    }
     other = await client.get("/api/v1/areas/38-B-1", headers=world["supervisor_a"].headers)
     missing = await client.get("/api/v1/areas/nowhere", headers=world["supervisor_a"].headers)
     assert other.status_code == missing.status_code == 404
@@ -58,8 +65,11 @@ async def test_listing_pages_with_a_cursor(client, world):
 
 async def test_admin_creates_and_closes_areas(client, world):
     admin = world["admin"].headers
-    created = await client.post("/api/v1/areas", headers=admin, json={
-        "code": "38-A-3", "name": "Thôn  Bốn ", "parent": "38-A", "lat": 19.9, "lon": 105.5})
+    created = await client.post(
+        "/api/v1/areas",
+        headers=admin,
+        json={"code": "38-A-3", "name": "Thôn  Bốn ", "parent": "38-A", "lat": 19.9, "lon": 105.5},
+    )
     assert created.status_code == 201
     assert created.json()["name"] == "Thôn Bốn" and created.json()["depth"] == 2
     again = await client.post("/api/v1/areas", headers=admin, json={"code": "38-A-3", "name": "x", "parent": "38-A"})
@@ -71,8 +81,11 @@ async def test_admin_creates_and_closes_areas(client, world):
     assert await codes(client, admin) == ["38", "38-B", "38-B-1"]
     assert "38-A-3" in await codes(client, admin, include_closed="true")
     assert (await client.get("/api/v1/areas/38-A-1", headers=admin)).json()["closed_at"]
-    household = await client.post("/api/v1/households", headers=world["member_a1"].headers,
-                                  json={"id": str(uuid.uuid4()), "head_name": "Lê Văn Tám"})
+    household = await client.post(
+        "/api/v1/households",
+        headers=world["member_a1"].headers,
+        json={"id": str(uuid.uuid4()), "head_name": "Lê Văn Tám"},
+    )
     assert household.status_code == 409 and household.json()["code"] == "area.closed"
     child = await client.post("/api/v1/areas", headers=admin, json={"code": "38-A-9", "name": "y", "parent": "38-A"})
     assert child.status_code == 409 and child.json()["code"] == "area.closed"
@@ -87,15 +100,18 @@ async def test_bad_area_input_is_refused_with_its_field(client, world):
     assert unknown_parent.status_code == 422
     extra = await client.post("/api/v1/areas", headers=admin, json={"code": "X2", "name": "x", "colour": "red"})
     assert extra.status_code == 400
-    assert (await client.post("/api/v1/areas", headers=world["supervisor_a"].headers,
-                              json={"code": "X3", "name": "x"})).status_code == 403
+    assert (
+        await client.post("/api/v1/areas", headers=world["supervisor_a"].headers, json={"code": "X3", "name": "x"})
+    ).status_code == 403
 
 
 async def test_village_csv_import_is_all_or_nothing_and_repeatable(db, world):
-    content = ("code,name,parent_code,lat,lon\n"
-               "38-A-1-X,Xóm Đông,38-A-1,19.91,105.51\n"
-               "38-A-NEW,Thôn Mới,38-A,,\n"
-               "38-A-NEW-1,Xóm Trong,38-A-NEW,,\n").encode()
+    content = (
+        "code,name,parent_code,lat,lon\n"
+        "38-A-1-X,Xóm Đông,38-A-1,19.91,105.51\n"
+        "38-A-NEW,Thôn Mới,38-A,,\n"
+        "38-A-NEW-1,Xóm Trong,38-A-NEW,,\n"
+    ).encode()
     report = await import_areas_csv(db, content)
     await db.commit()
     assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
@@ -107,11 +123,13 @@ async def test_village_csv_import_is_all_or_nothing_and_repeatable(db, world):
     await db.commit()
 
     before = (await db.execute(select(func.count()).select_from(Area))).scalar_one()
-    broken = ("code,name,parent_code,lat,lon\n"
-              "38-B-2,Thôn Năm,38-B,,\n"
-              "38-B-3,Thôn Sáu,nowhere,,\n"
-              "38-A-1,Thôn Một,38-B,,\n"
-              "38-B-4,,38-B,abc,\n").encode()
+    broken = (
+        "code,name,parent_code,lat,lon\n"
+        "38-B-2,Thôn Năm,38-B,,\n"
+        "38-B-3,Thôn Sáu,nowhere,,\n"
+        "38-A-1,Thôn Một,38-B,,\n"
+        "38-B-4,,38-B,abc,\n"
+    ).encode()
     with pytest.raises(DomainError) as caught:
         await import_areas_csv(db, broken)
     await db.rollback()
@@ -122,7 +140,11 @@ async def test_village_csv_import_is_all_or_nothing_and_repeatable(db, world):
 
 
 async def test_csv_with_wrong_header_or_encoding_is_refused(db, world):
-    for content in (b"code,name\nA,B\n", b"code,name,parent_code,colour\nA,B,,red\n", "code,name,parent_code\nA,Thôn,\n".encode("cp1258")):
+    for content in (
+        b"code,name\nA,B\n",
+        b"code,name,parent_code,colour\nA,B,,red\n",
+        "code,name,parent_code\nA,Thôn,\n".encode("cp1258"),
+    ):
         with pytest.raises(DomainError) as caught:
             await import_areas_csv(db, content)
         assert caught.value.kind.code == "csv.invalid"

@@ -110,8 +110,11 @@ async def test_logout_revokes_the_session_at_once(client, world):
 
 async def test_expired_session_is_refused(client, world, db):
     admin = world["admin"]
-    await db.execute(update(LoginSession).where(LoginSession.token_hash == token_hash(admin.token))
-                     .values(expires_at=utcnow() - timedelta(seconds=1)))
+    await db.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == token_hash(admin.token))
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
     await db.commit()
     response = await client.get("/api/v1/me", headers=admin.headers)
     assert response.status_code == 401 and response.json()["code"] == "auth.invalid_token"
@@ -120,11 +123,15 @@ async def test_expired_session_is_refused(client, world, db):
 async def test_revoked_device_token_is_refused_on_the_next_request(client, world, db):
     member = world["member_a1"]
     assert (await client.get("/api/v1/me", headers=member.headers)).status_code == 200
-    token_id = (await db.execute(
-        DeviceToken.__table__.select().where(DeviceToken.token_hash == token_hash(member.token)))).one().id
+    token_id = (
+        (await db.execute(DeviceToken.__table__.select().where(DeviceToken.token_hash == token_hash(member.token))))
+        .one()
+        .id
+    )
     await db.commit()  # end the read: SQLite lets one transaction at a time hold the database
-    revoked = await client.delete(f"/api/v1/members/{member.user.id}/device-tokens/{token_id}",
-                                  headers=world["leader_a1"].headers)
+    revoked = await client.delete(
+        f"/api/v1/members/{member.user.id}/device-tokens/{token_id}", headers=world["leader_a1"].headers
+    )
     assert revoked.status_code == 204
     response = await client.get("/api/v1/me", headers=member.headers)
     assert response.status_code == 401 and response.json()["code"] == "auth.invalid_token"
@@ -147,9 +154,17 @@ async def test_deactivated_person_loses_access_at_once(client, world):
 
 
 async def test_vietnamese_usernames_log_in_however_the_keyboard_composed_them(client, world):
-    created = await client.post("/api/v1/members", headers=world["admin"].headers, json={
-        "username": "Nguyễn.Thị.Hoa", "full_name": "Nguyễn Thị Hoa", "role": "supervisor", "area": "38-B",
-        "password": "mật khẩu dài đủ"})
+    created = await client.post(
+        "/api/v1/members",
+        headers=world["admin"].headers,
+        json={
+            "username": "Nguyễn.Thị.Hoa",
+            "full_name": "Nguyễn Thị Hoa",
+            "role": "supervisor",
+            "area": "38-B",
+            "password": "mật khẩu dài đủ",
+        },
+    )
     assert created.status_code == 201
     assert created.json()["username"] == "nguyễn.thị.hoa"
     decomposed = unicodedata.normalize("NFD", "NGUYỄN.THỊ.HOA")
@@ -160,14 +175,20 @@ async def test_vietnamese_usernames_log_in_however_the_keyboard_composed_them(cl
 async def test_changing_my_password_ends_my_other_sessions(client, world):
     first = (await login(client, "admin")).json()["token"]
     second = (await login(client, "admin")).json()["token"]
-    changed = await client.post("/api/v1/me/password", headers={"Authorization": f"Bearer {second}"},
-                                json={"current_password": PASSWORD, "new_password": "một mật khẩu mới"})
+    changed = await client.post(
+        "/api/v1/me/password",
+        headers={"Authorization": f"Bearer {second}"},
+        json={"current_password": PASSWORD, "new_password": "một mật khẩu mới"},
+    )
     assert changed.status_code == 204
     assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"})).status_code == 401
     assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"})).status_code == 200
     assert (await login(client, "admin", "một mật khẩu mới")).status_code == 200
-    wrong = await client.post("/api/v1/me/password", headers={"Authorization": f"Bearer {second}"},
-                              json={"current_password": "nope", "new_password": "another long one"})
+    wrong = await client.post(
+        "/api/v1/me/password",
+        headers={"Authorization": f"Bearer {second}"},
+        json={"current_password": "nope", "new_password": "another long one"},
+    )
     assert wrong.status_code == 422 and wrong.json()["code"] == "auth.wrong_current_password"
 
 
@@ -178,7 +199,6 @@ async def test_bad_login_bodies_are_problems_not_crashes(client, world):
         assert response.json()["code"] == "request.invalid_body"
     raw = await client.post("/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"})
     assert raw.status_code == 400
-
 
 
 def test_passwords_are_stored_as_memory_hard_argon2id():

@@ -26,8 +26,7 @@ def test_loading_a_province_villages_people_and_households(gocua, tmp_path, caps
     villages.write_text("code,name,parent_code,lat,lon\n14797-01,Tổ dân phố 1,14797,19.8,105.77\n", encoding="utf-8")
     assert gocua("areas", "import", str(villages)) == 0
     people = tmp_path / "people.csv"
-    people.write_text("username,full_name,area_code,role\nlê.văn.tám,Lê Văn Tám,14797-01,leader\n",
-                      encoding="utf-8")
+    people.write_text("username,full_name,area_code,role\nlê.văn.tám,Lê Văn Tám,14797-01,leader\n", encoding="utf-8")
     assert gocua("members", "import", str(people)) == 0
     assert "teams_created 1" in capsys.readouterr().out
     households = tmp_path / "households.csv"

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from service.areas.models import Area
 from service.auth.models import DeviceToken
+from service.cli.demo import prepare_demo
+from service.demo.seed import SCALES, household_rows, plan_areas, plan_people, seed
+from service.errors import DomainError
 from service.households.models import Household
 from service.people.models import Team, User
-from service.demo.seed import SCALES, household_rows, plan_areas, plan_people, seed
-from service.cli.demo import prepare_demo
-from service.errors import DomainError
 
 
 def test_the_same_scale_always_gives_the_same_world():
@@ -43,8 +43,10 @@ def test_households_are_near_their_village():
 async def test_small_seed_fills_an_empty_database_and_its_credentials_work(client, db):
     result = await seed(db, "small")
     await db.commit()
-    counts = {model.__tablename__: (await db.execute(select(func.count()).select_from(model))).scalar_one()
-              for model in (Area, Team, User, Household, DeviceToken)}
+    counts = {
+        model.__tablename__: (await db.execute(select(func.count()).select_from(model))).scalar_one()
+        for model in (Area, Team, User, Household, DeviceToken)
+    }
     await db.commit()  # end the read: SQLite lets one transaction at a time hold the database
     assert counts == {"areas": 10, "teams": 6, "users": 29, "households": 600, "device_tokens": 24}
     creds = result.credentials
@@ -56,15 +58,24 @@ async def test_small_seed_fills_an_empty_database_and_its_credentials_work(clien
     assert login.status_code == 200
     phone = next(m for m in creds["members"] if m["token"] and m["role"] == "member")
     headers = {"Authorization": f"Bearer {phone['token']}"}
-    expected = (await db.execute(select(func.count()).select_from(Household).join(Area, Area.id == Household.area_id)
-                                 .where(Area.code == phone["area_code"]))).scalar_one()
+    expected = (
+        await db.execute(
+            select(func.count())
+            .select_from(Household)
+            .join(Area, Area.id == Household.area_id)
+            .where(Area.code == phone["area_code"])
+        )
+    ).scalar_one()
     await db.commit()
     synced = (await client.get("/api/v1/households", params={"limit": 1000}, headers=headers)).json()
     assert 60 <= len(synced["items"]) == expected <= 140
     assert {h["area_code"] for h in synced["items"]} == {phone["area_code"]}
     # New changes continue above the seeded sequence.
-    created = await client.post("/api/v1/households", headers=headers,
-                                json={"id": "0b5a7c1e-0000-4000-8000-000000000001", "head_name": "Hộ mới"})
+    created = await client.post(
+        "/api/v1/households",
+        headers=headers,
+        json={"id": "0b5a7c1e-0000-4000-8000-000000000001", "head_name": "Hộ mới"},
+    )
     assert created.json()["seq"] == 601
 
     with pytest.raises(DomainError) as refused:

@@ -44,8 +44,12 @@ class OwnPostgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
     def _ctl(self, *args: str) -> None:
-        subprocess.run(_as_postgres([str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *args]),
-                       check=True, capture_output=True, timeout=90)
+        subprocess.run(
+            _as_postgres([str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *args]),
+            check=True,
+            capture_output=True,
+            timeout=90,
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=100"
@@ -78,8 +82,14 @@ def start_own_postgres() -> OwnPostgres:
     root = Path(tempfile.mkdtemp(prefix="gocua-pg-"))
     os.chmod(root, 0o777)  # the postgres account writes its socket and log here
     server = OwnPostgres(root=root, port=free_port())
-    subprocess.run(_as_postgres([str(BIN / "initdb"), "-D", str(server.data), "-A", "trust", "-U", "postgres",
-                                 "--no-sync", "-E", "UTF8"]), check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        _as_postgres(
+            [str(BIN / "initdb"), "-D", str(server.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]
+        ),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     server.start()
     return server
 

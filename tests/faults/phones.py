@@ -22,8 +22,9 @@ def photo_visit(form: tuple[str, str], household_id: uuid.UUID, seed: int) -> tu
     return visit(form, household_id), jpeg(seed)
 
 
-def post_with_photo(client: httpx.Client, url: str, headers: dict[str, str], body: dict, photo: bytes
-                    ) -> httpx.Response:
+def post_with_photo(
+    client: httpx.Client, url: str, headers: dict[str, str], body: dict, photo: bytes
+) -> httpx.Response:
     return client.post(url + "/api/v1/visits", headers=headers, **multipart(body, [(PHOTO_QUESTION, photo)]))
 
 
@@ -52,12 +53,22 @@ class PhoneFleet:
     Like the app: a 503 or a broken connection is retried after a pause; any 4xx/500 is a test failure.
     """
 
-    def __init__(self, target: Target, headers: dict[str, str], form: tuple[str, str],
-                 household_id: uuid.UUID, phones: int, visits_each: int, first_seed: int = 100) -> None:
+    def __init__(
+        self,
+        target: Target,
+        headers: dict[str, str],
+        form: tuple[str, str],
+        household_id: uuid.UUID,
+        phones: int,
+        visits_each: int,
+        first_seed: int = 100,
+    ) -> None:
         self.target = target
         self.headers = headers
-        self.queues = [[photo_visit(form, household_id, first_seed + p * visits_each + i) for i in range(visits_each)]
-                       for p in range(phones)]
+        self.queues = [
+            [photo_visit(form, household_id, first_seed + p * visits_each + i) for i in range(visits_each)]
+            for p in range(phones)
+        ]
         self.acknowledged: dict[str, int] = {}  # visit id → status of the 2xx that acknowledged it
         self.retries = 0
         self.errors: list[str] = []
@@ -122,8 +133,9 @@ async def check_durability(database_url: str, store: ObjectStore, acknowledged: 
     try:
         async with engine.connect() as connection:
             stored = {str(v) for v in (await connection.execute(select(Visit.id))).scalars()}
-            rows = (await connection.execute(select(VisitPhoto.original_key, VisitPhoto.large_key,
-                                                    VisitPhoto.thumb_key))).all()
+            rows = (
+                await connection.execute(select(VisitPhoto.original_key, VisitPhoto.large_key, VisitPhoto.thumb_key))
+            ).all()
         missing_visits = acknowledged - stored
         assert not missing_visits, f"{len(missing_visits)} acknowledged visits lost: {sorted(missing_visits)[:5]}"
         referenced = {key for row in rows for key in row}
@@ -140,7 +152,11 @@ async def check_durability(database_url: str, store: ObjectStore, acknowledged: 
         after = set(await store.list_keys("photos/"))
         assert planted in swept
         assert after == referenced, (len(after), len(referenced))
-        return {"visits": len(stored), "photo_rows": len(rows), "objects_before_sweep": len(before),
-                "orphans_swept": len(swept)}
+        return {
+            "visits": len(stored),
+            "photo_rows": len(rows),
+            "objects_before_sweep": len(before),
+            "orphans_swept": len(swept),
+        }
     finally:
         await engine.dispose()

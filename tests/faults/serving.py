@@ -14,8 +14,18 @@ from tests.support.live_server import LiveServer, free_port, settings_env, wait_
 
 
 def serve_command(port: int, workers: int) -> list[str]:
-    return [sys.executable, "-m", "service.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers)]
+    return [
+        sys.executable,
+        "-m",
+        "service.cli.main",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
 
 
 def serve_env(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -27,13 +37,20 @@ def serve_env(settings: Settings, extra: Mapping[str, str] | None = None) -> dic
 
 
 @contextmanager
-def gocua_serve(settings: Settings, log_dir: Path, *, workers: int = 1, port: int | None = None,
-                extra_env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+def gocua_serve(
+    settings: Settings,
+    log_dir: Path,
+    *,
+    workers: int = 1,
+    port: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Iterator[LiveServer]:
     port = port or free_port()
     log = log_dir / f"gocua-serve-{port}.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(serve_command(port, workers), env=serve_env(settings, extra_env),
-                                   stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            serve_command(port, workers), env=serve_env(settings, extra_env), stdout=output, stderr=subprocess.STDOUT
+        )
     server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log=log)
     try:
         wait_until_up(server.url, process, log)

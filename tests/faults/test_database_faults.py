@@ -34,8 +34,9 @@ def database_url(own_postgres: OwnPostgres) -> str:
 
 async def test_postgres_crashed_and_restarted_under_load(settings, world, form, homes, own_postgres, tmp_path: Path):
     with live_server(settings, tmp_path) as server:
-        fleet = PhoneFleet(Target(server.url), world["member_a1"].headers, form, homes.located.id,
-                           phones=6, visits_each=5).start()
+        fleet = PhoneFleet(
+            Target(server.url), world["member_a1"].headers, form, homes.located.id, phones=6, visits_each=5
+        ).start()
         while fleet.sent() < 8:
             assert time.monotonic() < fleet.deadline, fleet.errors
             time.sleep(0.05)

@@ -20,8 +20,9 @@ from tests.support.s3server import RunningS3, _s3_answers, start_seaweedfs
 from tests.visits.conftest import s3_settings
 
 
-def test_a_frozen_object_store_answers_503_in_seconds_and_recovers(settings, world, form, homes, s3_server,
-                                                                   s3_bucket_name, tmp_path):
+def test_a_frozen_object_store_answers_503_in_seconds_and_recovers(
+    settings, world, form, homes, s3_server, s3_bucket_name, tmp_path
+):
     store_settings = s3_settings(settings, s3_server, s3_bucket_name)  # the default timeouts
     phone = world["member_a1"].headers
     with live_server(store_settings, tmp_path) as server, httpx.Client(timeout=60) as client:
@@ -56,8 +57,14 @@ def _restart(server: RunningS3) -> None:
     os.killpg(server.process.pid, signal.SIGKILL)
     server.process.wait(timeout=10)
     with open(server.log_path, "ab") as log:
-        server.process = subprocess.Popen(server.process.args, stdout=log, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, cwd=server.workdir, start_new_session=True)
+        server.process = subprocess.Popen(
+            server.process.args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=server.workdir,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while not _s3_answers(server.endpoint, server.access_key, server.secret_key):
         assert server.process.poll() is None and time.monotonic() < deadline, server.log_tail()
@@ -74,12 +81,12 @@ def own_s3_server() -> Iterator[RunningS3]:
         server.stop()
 
 
-async def test_the_object_store_killed_mid_upload_and_restarted(settings, world, form, homes, own_s3_server,
-                                                                tmp_path):
+async def test_the_object_store_killed_mid_upload_and_restarted(settings, world, form, homes, own_s3_server, tmp_path):
     store_settings = s3_settings(settings, own_s3_server, "gocua-faults")
     with live_server(store_settings, tmp_path) as server:
-        fleet = PhoneFleet(Target(server.url), world["member_a1"].headers, form, homes.located.id,
-                           phones=6, visits_each=4).start()
+        fleet = PhoneFleet(
+            Target(server.url), world["member_a1"].headers, form, homes.located.id, phones=6, visits_each=4
+        ).start()
         while fleet.sent() < 6:  # uploads are under way
             assert time.monotonic() < fleet.deadline, fleet.errors
             time.sleep(0.05)

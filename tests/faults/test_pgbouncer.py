@@ -52,8 +52,9 @@ pidfile = {root}/pgbouncer.pid
         deadline = time.monotonic() + 20
         while True:
             try:
-                psycopg.connect(f"postgresql://{upstream.username}@127.0.0.1:{port}{upstream.path}",
-                                connect_timeout=2).close()
+                psycopg.connect(
+                    f"postgresql://{upstream.username}@127.0.0.1:{port}{upstream.path}", connect_timeout=2
+                ).close()
                 break
             except psycopg.OperationalError:
                 assert process.poll() is None and time.monotonic() < deadline, (root / "pgbouncer.log").read_text()
@@ -71,21 +72,21 @@ def _through(settings, port: int, prepared: bool):  # type: ignore[no-untyped-de
     return msgspec.structs.replace(settings, database_url=url, db_prepared_statements=prepared, db_pool_size=8)
 
 
-def test_transaction_pooling_works_with_prepared_statements_off(settings, world, form, homes, pgbouncer,
-                                                                tmp_path):
+def test_transaction_pooling_works_with_prepared_statements_off(settings, world, form, homes, pgbouncer, tmp_path):
     with live_server(_through(settings, pgbouncer, prepared=False), tmp_path) as server:
-        fleet = PhoneFleet(Target(server.url), world["member_a1"].headers, form, homes.located.id,
-                           phones=6, visits_each=4).start()
+        fleet = PhoneFleet(
+            Target(server.url), world["member_a1"].headers, form, homes.located.id, phones=6, visits_each=4
+        ).start()
         fleet.join()
     assert not fleet.errors, fleet.errors
     assert fleet.max_in_flight >= 2 and len(fleet.acknowledged) == 24
 
 
-def test_asyncpg_statement_cache_breaks_behind_transaction_pooling(settings, world, form, homes, pgbouncer,
-                                                                   tmp_path):
+def test_asyncpg_statement_cache_breaks_behind_transaction_pooling(settings, world, form, homes, pgbouncer, tmp_path):
     with live_server(_through(settings, pgbouncer, prepared=True), tmp_path) as server:
-        fleet = PhoneFleet(Target(server.url), world["member_a1"].headers, form, homes.located.id,
-                           phones=6, visits_each=4).start()
+        fleet = PhoneFleet(
+            Target(server.url), world["member_a1"].headers, form, homes.located.id, phones=6, visits_each=4
+        ).start()
         fleet.join()
         log = server.output()
     assert fleet.errors, "expected prepared-statement errors through PgBouncer with the cache on"

@@ -24,16 +24,16 @@ def _kill_hard(pid: int) -> None:
             pass
 
 
-async def test_sigkill_under_concurrent_phones_loses_nothing_acknowledged(settings, world, form, homes, s3_server,
-                                                                         s3_bucket_name, tmp_path: Path):
+async def test_sigkill_under_concurrent_phones_loses_nothing_acknowledged(
+    settings, world, form, homes, s3_server, s3_bucket_name, tmp_path: Path
+):
     store_settings = s3_settings(settings, s3_server, s3_bucket_name)
     first_log, second_log = tmp_path / "first", tmp_path / "second"
     first_log.mkdir()
     second_log.mkdir()
     with live_server(store_settings, first_log, workers=2) as first:
         target = Target(first.url)
-        fleet = PhoneFleet(target, world["member_a1"].headers, form, homes.located.id,
-                           phones=6, visits_each=5).start()
+        fleet = PhoneFleet(target, world["member_a1"].headers, form, homes.located.id, phones=6, visits_each=5).start()
         while fleet.sent() < 10:
             assert time.monotonic() < fleet.deadline, fleet.errors
             time.sleep(0.02)

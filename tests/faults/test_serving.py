@@ -26,8 +26,9 @@ def plain_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="module")
 def one_server(plain_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One `gocua serve` shared by the tests that only need it running (start-up costs seconds here)."""
-    with gocua_serve(plain_settings, tmp_path_factory.mktemp("logs"),
-                     extra_env={"GOCUA_HTTP_HEADER_TIMEOUT_S": "2"}) as server:
+    with gocua_serve(
+        plain_settings, tmp_path_factory.mktemp("logs"), extra_env={"GOCUA_HTTP_HEADER_TIMEOUT_S": "2"}
+    ) as server:
         yield server
 
 
@@ -66,8 +67,9 @@ def test_a_killed_worker_is_respawned_and_the_service_keeps_answering(plain_sett
 def test_a_second_instance_on_a_busy_port_refuses_to_start(plain_settings, one_server):
     server = one_server
     port = int(server.url.rsplit(":", 1)[1])
-    second = subprocess.run(serve_command(port, 1), env=serve_env(plain_settings), capture_output=True,
-                            text=True, timeout=60)
+    second = subprocess.run(
+        serve_command(port, 1), env=serve_env(plain_settings), capture_output=True, text=True, timeout=60
+    )
     assert second.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
     assert httpx.get(server.url + "/health", timeout=5).status_code == 200

@@ -15,9 +15,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_fifty_phones_for_twenty_seconds_without_an_error(database_url: str, tmp_path: Path):
     out = tmp_path / "soak.json"
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "soak.py"), "--minutes", "0.33", "--phones", "50",
-                           "--database-url", database_url, "--json", str(out)],
-                          capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "soak.py"),
+            "--minutes",
+            "0.33",
+            "--phones",
+            "50",
+            "--database-url",
+            database_url,
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert out.exists(), done.stdout + done.stderr
     result = json.loads(out.read_text())
     assert result["error_count"] == 0, result["errors"]

@@ -10,18 +10,20 @@ def problems(definition, answers):
 
 @pytest.fixture(scope="module")
 def every_type():
-    return load_definition(form(
-        question("text", "comment", max_length=10),
-        question("integer", "members", min=1, max=30),
-        question("decimal", "income", min=0),
-        question("select_one", "vneid", choices=choices("none", "level1", "level2")),
-        question("select_multiple", "apps", choices=choices("zalo", "vneid", "vnedu")),
-        question("boolean", "smart"),
-        question("date", "visited_on"),
-        question("geopoint", "where"),
-        question("note", "reminder"),
-        question("photo", "pictures"),
-    ))
+    return load_definition(
+        form(
+            question("text", "comment", max_length=10),
+            question("integer", "members", min=1, max=30),
+            question("decimal", "income", min=0),
+            question("select_one", "vneid", choices=choices("none", "level1", "level2")),
+            question("select_multiple", "apps", choices=choices("zalo", "vneid", "vnedu")),
+            question("boolean", "smart"),
+            question("date", "visited_on"),
+            question("geopoint", "where"),
+            question("note", "reminder"),
+            question("photo", "pictures"),
+        )
+    )
 
 
 def test_well_formed_answers_of_every_type_pass(every_type):
@@ -93,15 +95,22 @@ def test_every_error_is_listed_not_just_the_first(every_type):
 
 @pytest.fixture(scope="module")
 def follow_up_form():
-    return load_definition(form(
-        question("boolean", "follow_up", required=True),
-        question("text", "reason", required=True, relevant="${follow_up} = true()"),
-        question("integer", "school_children", required=True, min=0),
-        question("group", "school", relevant="${school_children} > 0", questions=[
-            question("boolean", "school_app", required=True),
-            question("photo", "report_card", required=True, max_count=2),
-        ]),
-    ))
+    return load_definition(
+        form(
+            question("boolean", "follow_up", required=True),
+            question("text", "reason", required=True, relevant="${follow_up} = true()"),
+            question("integer", "school_children", required=True, min=0),
+            question(
+                "group",
+                "school",
+                relevant="${school_children} > 0",
+                questions=[
+                    question("boolean", "school_app", required=True),
+                    question("photo", "report_card", required=True, max_count=2),
+                ],
+            ),
+        )
+    )
 
 
 def test_required_only_counts_when_the_question_is_shown(follow_up_form):
@@ -134,14 +143,18 @@ def test_groups_do_not_nest_answers(follow_up_form):
 
 
 def test_failed_constraint_shows_the_forms_message():
-    definition = load_definition(form(
-        question("integer", "members"),
-        question(
-            "integer", "school_children", constraint=". <= ${members}",
-            constraint_message=label("Không thể nhiều hơn số người trong hộ.", "Cannot exceed members."),
-        ),
-        question("text", "phone", constraint="regex(., '0[0-9]{9}')"),
-    ))
+    definition = load_definition(
+        form(
+            question("integer", "members"),
+            question(
+                "integer",
+                "school_children",
+                constraint=". <= ${members}",
+                constraint_message=label("Không thể nhiều hơn số người trong hộ.", "Cannot exceed members."),
+            ),
+            question("text", "phone", constraint="regex(., '0[0-9]{9}')"),
+        )
+    )
     errors = validate_answers(definition, {"members": 2, "school_children": 3, "phone": "12345"})
     by_question = {error.question: error for error in errors}
     assert by_question["school_children"].code == "answer.constraint_failed"
@@ -162,10 +175,12 @@ def test_required_photos_follow_relevance(follow_up_form):
 
 def test_geopoint_threshold_is_the_strictest():
     assert geopoint_threshold(load_definition(form(question("text", "t")))) is None
-    two = load_definition(form(
-        question("geopoint", "house"),
-        question("geopoint", "field", accuracy_threshold_m=20),
-    ))
+    two = load_definition(
+        form(
+            question("geopoint", "house"),
+            question("geopoint", "field", accuracy_threshold_m=20),
+        )
+    )
     assert geopoint_threshold(two) == 20
 
 

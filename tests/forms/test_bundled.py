@@ -115,8 +115,14 @@ def test_household_using_services_with_help_can_use(household_form):
 
 
 def test_self_sufficient_household_is_proficient(household_form):
-    answers = visit(vneid_level="level2", public_services="self", cashless=True, has_email=True,
-                    has_mobile_data=True, ecommerce="sell")
+    answers = visit(
+        vneid_level="level2",
+        public_services="self",
+        cashless=True,
+        has_email=True,
+        has_mobile_data=True,
+        ecommerce="sell",
+    )
     result = score(household_form, answers)
     assert (result.level, result.level_name["en"]) == (3, "Proficient")
     assert all(result.indicators[name] for name in ("email", "ecommerce", "mobile_data", "cashless"))

@@ -135,9 +135,22 @@ def test_parse_is_cached():
 @pytest.mark.parametrize("value", [None, True, 3, 2.5, "text", ["a", "b"], {"lat": 1.0, "lon": 2.0}, 10**30])
 def test_evaluation_never_crashes_on_any_answer_shape(value):
     expressions = [
-        "${v} + 1", "${v} div 0", "${v} mod 2", "-${v}", "${v} = 'a'", "${v} < 3", "string-length(${v})",
-        "selected(${v}, 'a')", "count-selected(${v})", "regex(${v}, '[a-z]+')", "int(${v})", "number(${v}) * 2.5",
-        "if(${v}, ${v}, 0)", "coalesce(${v}, 1)", "not(${v})", "${v} = ${v}",
+        "${v} + 1",
+        "${v} div 0",
+        "${v} mod 2",
+        "-${v}",
+        "${v} = 'a'",
+        "${v} < 3",
+        "string-length(${v})",
+        "selected(${v}, 'a')",
+        "count-selected(${v})",
+        "regex(${v}, '[a-z]+')",
+        "int(${v})",
+        "number(${v}) * 2.5",
+        "if(${v}, ${v}, 0)",
+        "coalesce(${v}, 1)",
+        "not(${v})",
+        "${v} = ${v}",
     ]
     for source in expressions:
         evaluate(source, {"v": value})

@@ -29,12 +29,14 @@ def test_minimal_form_loads_from_dict_bytes_and_text():
 
 
 def test_defaults_are_filled_in():
-    loaded = load_definition(form(
-        question("text", "comment"),
-        question("photo", "required_photo", required=True),
-        question("photo", "optional_photo"),
-        question("geopoint", "where"),
-    ))
+    loaded = load_definition(
+        form(
+            question("text", "comment"),
+            question("photo", "required_photo", required=True),
+            question("photo", "optional_photo"),
+            question("geopoint", "where"),
+        )
+    )
     text, required_photo, optional_photo, where = loaded.questions
     assert text.max_length == 500
     assert (required_photo.min_count, required_photo.max_count) == (1, 1)
@@ -105,12 +107,14 @@ def test_structure_errors_and_meaning_errors_come_together():
 
 
 def test_forward_references_are_refused():
-    found, _ = errors_of(form(
-        question("boolean", "has_phone", relevant="${has_data} = true()"),
-        question("boolean", "has_data"),
-        question("group", "extra", relevant="${inside} > 1", questions=[question("integer", "inside")]),
-        question("integer", "own", relevant="${own} > 1"),
-    ))
+    found, _ = errors_of(
+        form(
+            question("boolean", "has_phone", relevant="${has_data} = true()"),
+            question("boolean", "has_data"),
+            question("group", "extra", relevant="${inside} > 1", questions=[question("integer", "inside")]),
+            question("integer", "own", relevant="${own} > 1"),
+        )
+    )
     assert found == {
         ("questions[0].relevant", "form.forward_reference"),
         ("questions[2].relevant", "form.forward_reference"),
@@ -125,26 +129,30 @@ def test_constraint_may_use_dot_and_its_own_name_but_relevant_may_not_use_dot():
 
 
 def test_expressions_cannot_read_notes_photos_or_groups():
-    found, _ = errors_of(form(
-        question("note", "intro"),
-        question("photo", "pic"),
-        question("group", "grp", questions=[question("text", "inner")]),
-        question("text", "t", relevant="${intro} = '' or ${pic} = '' or ${grp} = ''"),
-    ))
+    found, _ = errors_of(
+        form(
+            question("note", "intro"),
+            question("photo", "pic"),
+            question("group", "grp", questions=[question("text", "inner")]),
+            question("text", "t", relevant="${intro} = '' or ${pic} = '' or ${grp} = ''"),
+        )
+    )
     assert found == {("questions[3].relevant", "form.unanswerable_reference")}
 
 
 def test_rubric_indicators_must_name_questions_and_be_unique():
-    found, _ = errors_of(form(
-        question("boolean", "smart"),
-        rubric={
-            "indicators": [
-                {"name": "a", "label": label("A"), "condition": "${smart} and ${ghost}"},
-                {"name": "a", "label": label("A"), "condition": "${smart}"},
-            ],
-            "levels": [{"value": 0, "name": label("0"), "condition": "smart"}],
-        },
-    ))
+    found, _ = errors_of(
+        form(
+            question("boolean", "smart"),
+            rubric={
+                "indicators": [
+                    {"name": "a", "label": label("A"), "condition": "${smart} and ${ghost}"},
+                    {"name": "a", "label": label("A"), "condition": "${smart}"},
+                ],
+                "levels": [{"value": 0, "name": label("0"), "condition": "smart"}],
+            },
+        )
+    )
     assert found == {
         ("rubric.indicators[0].condition", "form.unknown_reference"),
         ("rubric.indicators[1].name", "form.duplicate_name"),
@@ -171,19 +179,27 @@ def test_canonical_json_and_hash_ignore_key_order_and_spelled_out_defaults():
 
 
 def test_retyping_a_question_between_versions_is_refused():
-    previous = load_definition(form(
-        question("integer", "members"),
-        question("group", "grp", questions=[question("boolean", "smart")]),
-        question("text", "removed_later"),
-    ))
-    new = load_definition(form(
-        question("integer", "members"),
-        question("group", "grp", questions=[
-            question("select_one", "smart", choices=choices("yes", "no")),
-        ]),
-        question("text", "added_now"),
-        version="2",
-    ))
+    previous = load_definition(
+        form(
+            question("integer", "members"),
+            question("group", "grp", questions=[question("boolean", "smart")]),
+            question("text", "removed_later"),
+        )
+    )
+    new = load_definition(
+        form(
+            question("integer", "members"),
+            question(
+                "group",
+                "grp",
+                questions=[
+                    question("select_one", "smart", choices=choices("yes", "no")),
+                ],
+            ),
+            question("text", "added_now"),
+            version="2",
+        )
+    )
     errors = check_compatible(previous, new)
     assert [(error.path, error.code) for error in errors] == [("questions[1].questions[0]", "form.retyped_question")]
     assert check_compatible(previous, previous) == []
@@ -206,17 +222,22 @@ def test_a_definition_stored_by_the_first_release_keeps_its_exact_bytes_and_hash
 
 
 def test_labels_take_any_language_and_old_phones_still_find_vi_and_en():
-    definition = load_definition(form(
-        {"type": "integer", "name": "members", "label": {"vi": "Số người", "fr": "Nombre", "zh-Hans": "人数"}},
-        title={"vi": "Mẫu thử"},
-    ))
+    definition = load_definition(
+        form(
+            {"type": "integer", "name": "members", "label": {"vi": "Số người", "fr": "Nombre", "zh-Hans": "人数"}},
+            title={"vi": "Mẫu thử"},
+        )
+    )
     assert definition.questions[0].label == {"vi": "Số người", "fr": "Nombre", "zh-Hans": "人数", "en": "Số người"}
     assert definition.title == {"vi": "Mẫu thử", "en": "Mẫu thử"}
-    found, _ = errors_of(form(
-        {"type": "integer", "name": "members", "label": {"en": "Members", "Français": "Nombre", "fr": " "}}))
-    assert found == {("questions[0].label.vi", "form.missing_vietnamese"),
-                     ("questions[0].label.Français", "form.invalid_language"),
-                     ("questions[0].label.fr", "form.empty_label")}
+    found, _ = errors_of(
+        form({"type": "integer", "name": "members", "label": {"en": "Members", "Français": "Nombre", "fr": " "}})
+    )
+    assert found == {
+        ("questions[0].label.vi", "form.missing_vietnamese"),
+        ("questions[0].label.Français", "form.invalid_language"),
+        ("questions[0].label.fr", "form.empty_label"),
+    }
 
 
 def test_version_may_be_left_out_and_is_then_derived_from_the_content():

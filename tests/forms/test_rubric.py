@@ -8,19 +8,21 @@ def test_a_form_without_rubric_has_no_level():
 
 
 def test_highest_holding_level_wins_and_none_when_nothing_holds():
-    definition = load_definition(form(
-        question("integer", "apps_used", min=0),
-        rubric={
-            "indicators": [
-                {"name": "some", "label": label("Có dùng"), "condition": "${apps_used} >= 1"},
-                {"name": "many", "label": label("Dùng nhiều"), "condition": "${apps_used} >= 3"},
-            ],
-            "levels": [
-                {"value": 1, "name": label("Một"), "condition": "some"},
-                {"value": 2, "name": label("Hai"), "condition": "many"},
-            ],
-        },
-    ))
+    definition = load_definition(
+        form(
+            question("integer", "apps_used", min=0),
+            rubric={
+                "indicators": [
+                    {"name": "some", "label": label("Có dùng"), "condition": "${apps_used} >= 1"},
+                    {"name": "many", "label": label("Dùng nhiều"), "condition": "${apps_used} >= 3"},
+                ],
+                "levels": [
+                    {"value": 1, "name": label("Một"), "condition": "some"},
+                    {"value": 2, "name": label("Hai"), "condition": "many"},
+                ],
+            },
+        )
+    )
     assert score(definition, {"apps_used": 0}).level is None
     assert score(definition, {"apps_used": 1}).level == 1
     high = score(definition, {"apps_used": 5})

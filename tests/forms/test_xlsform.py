@@ -7,8 +7,15 @@ from forms import FormDefinitionError, convert_xlsform, load_definition
 from tests.forms.builders import label
 
 SURVEY_HEADER = [
-    "type", "name", "label::Vietnamese (vi)", "label::English (en)", "required", "relevant", "constraint",
-    "constraint_message::Vietnamese (vi)", "constraint_message::English (en)",
+    "type",
+    "name",
+    "label::Vietnamese (vi)",
+    "label::English (en)",
+    "required",
+    "relevant",
+    "constraint",
+    "constraint_message::Vietnamese (vi)",
+    "constraint_message::English (en)",
 ]
 CHOICES = [
     ["list_name", "name", "label::Vietnamese (vi)", "label::English (en)"],
@@ -43,20 +50,22 @@ def unsupported(data):
 
 
 def test_supported_xlsform_imports_to_the_same_definition_as_hand_written_json():
-    data = workbook([
-        ["integer", "members", "Số người", "Members", "yes", "", ". > 0 and . <= 30", "Từ 1 đến 30", "1 to 30"],
-        ["select_one vneid", "vneid", "VNeID", "VNeID", "true()", "", "", "", ""],
-        ["begin group", "phone", "Điện thoại", "Phone", "", "${members} > 1", "", "", ""],
-        ["select_multiple apps", "apps", "Ứng dụng", "Apps", "", "selected(${vneid}, 'level2')", "", "", ""],
-        ["end group", "", "", "", "", "", "", "", ""],
-        ["geopoint", "location", "Vị trí", "Location", "yes", "", "", "", ""],
-        ["image", "evidence", "Ảnh", "Photo", "yes", "", "", "", ""],
-        ["note", "thanks", "Cảm ơn", "Thank you", "", "", "", "", ""],
-        ["date", "visited_on", "Ngày", "Date", "", "", ". <= today()", "", ""],
-        ["decimal", "income", "Thu nhập", "Income", "no", "", "", "", ""],
-        ["text", "comment", "Ghi chú", "Comment", "", "", "", "", ""],
-        ["acknowledge", "consent", "Đồng ý", "Consent", "yes", "", "", "", ""],
-    ])
+    data = workbook(
+        [
+            ["integer", "members", "Số người", "Members", "yes", "", ". > 0 and . <= 30", "Từ 1 đến 30", "1 to 30"],
+            ["select_one vneid", "vneid", "VNeID", "VNeID", "true()", "", "", "", ""],
+            ["begin group", "phone", "Điện thoại", "Phone", "", "${members} > 1", "", "", ""],
+            ["select_multiple apps", "apps", "Ứng dụng", "Apps", "", "selected(${vneid}, 'level2')", "", "", ""],
+            ["end group", "", "", "", "", "", "", "", ""],
+            ["geopoint", "location", "Vị trí", "Location", "yes", "", "", "", ""],
+            ["image", "evidence", "Ảnh", "Photo", "yes", "", "", "", ""],
+            ["note", "thanks", "Cảm ơn", "Thank you", "", "", "", "", ""],
+            ["date", "visited_on", "Ngày", "Date", "", "", ". <= today()", "", ""],
+            ["decimal", "income", "Thu nhập", "Income", "no", "", "", "", ""],
+            ["text", "comment", "Ghi chú", "Comment", "", "", "", "", ""],
+            ["acknowledge", "consent", "Đồng ý", "Consent", "yes", "", "", "", ""],
+        ]
+    )
     converted = convert_xlsform(data, "khao-sat.xlsx")
     expected = {
         "id": "imported-form",
@@ -64,20 +73,51 @@ def test_supported_xlsform_imports_to_the_same_definition_as_hand_written_json()
         "title": label("Khảo sát"),
         "default_language": "vi",
         "questions": [
-            {"type": "integer", "name": "members", "label": label("Số người", "Members"), "required": True,
-             "constraint": ". > 0 and . <= 30", "constraint_message": label("Từ 1 đến 30", "1 to 30")},
-            {"type": "select_one", "name": "vneid", "label": label("VNeID"), "required": True,
-             "choices": [{"value": "none", "label": label("Chưa có", "None")},
-                         {"value": "level2", "label": label("Mức 2", "Level 2")}]},
-            {"type": "group", "name": "phone", "label": label("Điện thoại", "Phone"), "relevant": "${members} > 1",
-             "questions": [
-                 {"type": "select_multiple", "name": "apps", "label": label("Ứng dụng", "Apps"),
-                  "relevant": "selected(${vneid}, 'level2')",
-                  "choices": [{"value": "zalo", "label": label("Zalo")}, {"value": "vnedu", "label": label("vnEdu")}]},
-             ]},
+            {
+                "type": "integer",
+                "name": "members",
+                "label": label("Số người", "Members"),
+                "required": True,
+                "constraint": ". > 0 and . <= 30",
+                "constraint_message": label("Từ 1 đến 30", "1 to 30"),
+            },
+            {
+                "type": "select_one",
+                "name": "vneid",
+                "label": label("VNeID"),
+                "required": True,
+                "choices": [
+                    {"value": "none", "label": label("Chưa có", "None")},
+                    {"value": "level2", "label": label("Mức 2", "Level 2")},
+                ],
+            },
+            {
+                "type": "group",
+                "name": "phone",
+                "label": label("Điện thoại", "Phone"),
+                "relevant": "${members} > 1",
+                "questions": [
+                    {
+                        "type": "select_multiple",
+                        "name": "apps",
+                        "label": label("Ứng dụng", "Apps"),
+                        "relevant": "selected(${vneid}, 'level2')",
+                        "choices": [
+                            {"value": "zalo", "label": label("Zalo")},
+                            {"value": "vnedu", "label": label("vnEdu")},
+                        ],
+                    },
+                ],
+            },
             {"type": "geopoint", "name": "location", "label": label("Vị trí", "Location"), "required": True},
-            {"type": "photo", "name": "evidence", "label": label("Ảnh", "Photo"), "required": True,
-             "min_count": 1, "max_count": 1},
+            {
+                "type": "photo",
+                "name": "evidence",
+                "label": label("Ảnh", "Photo"),
+                "required": True,
+                "min_count": 1,
+                "max_count": 1,
+            },
             {"type": "note", "name": "thanks", "label": label("Cảm ơn", "Thank you")},
             {"type": "date", "name": "visited_on", "label": label("Ngày", "Date"), "constraint": ". <= today()"},
             {"type": "decimal", "name": "income", "label": label("Thu nhập", "Income")},
@@ -100,31 +140,53 @@ def test_single_label_column_is_used_for_both_languages():
 
 
 def test_repeat_and_calculate_become_a_repeat_and_a_calculate():
-    data = workbook([
-        ["integer", "members", "Số người", "Members", "yes", "", "", "", "", ""],
-        ["begin repeat", "person", "Thành viên", "Member", "", "", "", "", "", ""],
-        ["text", "person_name", "Tên", "Name", "", "", "", "", "", ""],
-        ["end repeat", "", "", "", "", "", "", "", "", ""],
-        ["calculate", "double_members", "", "", "", "", "", "", "", "${members} * 2"],
-    ], header=[*SURVEY_HEADER, "calculation"])
+    data = workbook(
+        [
+            ["integer", "members", "Số người", "Members", "yes", "", "", "", "", ""],
+            ["begin repeat", "person", "Thành viên", "Member", "", "", "", "", "", ""],
+            ["text", "person_name", "Tên", "Name", "", "", "", "", "", ""],
+            ["end repeat", "", "", "", "", "", "", "", "", ""],
+            ["calculate", "double_members", "", "", "", "", "", "", "", "${members} * 2"],
+        ],
+        header=[*SURVEY_HEADER, "calculation"],
+    )
     questions = convert_xlsform(data)["questions"]
     assert [(q["type"], q["name"]) for q in questions] == [
-        ("integer", "members"), ("repeat", "person"), ("calculate", "double_members")]
+        ("integer", "members"),
+        ("repeat", "person"),
+        ("calculate", "double_members"),
+    ]
     assert questions[1]["questions"][0]["name"] == "person_name"
     assert questions[2] == {"type": "calculate", "name": "double_members", "calculation": "${members} * 2"}
 
 
 def test_each_unsupported_column_and_expression_is_listed():
     header = [*SURVEY_HEADER, "choice_filter", "default", "parameters"]
-    data = workbook([
-        ["select_one vneid", "vneid", "VNeID", "VNeID", "", "", "", "", "", "", "", ""],
-        ["select_one apps", "app", "Ứng dụng", "App", "", "", "", "", "", "${vneid} = 'level2'", "", ""],
-        ["text", "comment", "Ghi chú", "Comment", "${vneid} = 'none'", "", "", "", "", "", "không", ""],
-        ["text", "where_from", "Quê", "Home", "", "jr:choice-name(${vneid}, '${vneid}') = 'x'", "", "", "", "", "", ""],
-        ["select_one vneid", "shuffled", "Xáo", "Shuffled", "", "", "", "", "", "", "", "randomize=true"],
-        ["range", "rating", "Điểm", "Rating", "", "", "", "", "", "", "", "start=1 end=5 step=1"],
-        ["audio", "voice", "Ghi âm", "Voice", "", "", "", "", "", "", "", ""],
-    ], header=header)
+    data = workbook(
+        [
+            ["select_one vneid", "vneid", "VNeID", "VNeID", "", "", "", "", "", "", "", ""],
+            ["select_one apps", "app", "Ứng dụng", "App", "", "", "", "", "", "${vneid} = 'level2'", "", ""],
+            ["text", "comment", "Ghi chú", "Comment", "${vneid} = 'none'", "", "", "", "", "", "không", ""],
+            [
+                "text",
+                "where_from",
+                "Quê",
+                "Home",
+                "",
+                "jr:choice-name(${vneid}, '${vneid}') = 'x'",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            ["select_one vneid", "shuffled", "Xáo", "Shuffled", "", "", "", "", "", "", "", "randomize=true"],
+            ["range", "rating", "Điểm", "Rating", "", "", "", "", "", "", "", "start=1 end=5 step=1"],
+            ["audio", "voice", "Ghi âm", "Voice", "", "", "", "", "", "", "", ""],
+        ],
+        header=header,
+    )
     errors = unsupported(data)
     assert {error.path for error in errors} == {
         "survey[row=5,name=where_from].relevant",
@@ -155,13 +217,24 @@ def test_pyxform_errors_and_non_spreadsheets_become_invalid():
 
 
 def test_photo_size_gps_accuracy_hints_and_appearance_carry_over():
-    header = ["type", "name", "label::Vietnamese (vi)", "label::English (en)", "hint::Vietnamese (vi)",
-              "hint::English (en)", "parameters", "appearance"]
-    data = workbook([
-        ["image", "evidence", "Ảnh", "Photo", "Chụp rõ", "Clear", "max-pixels=1600", ""],
-        ["geopoint", "location", "Vị trí", "Location", "", "", "capture-accuracy=10 warning-accuracy=30", ""],
-        ["text", "comment", "Ghi chú", "Comment", "", "", "", "multiline"],
-    ], header=header)
+    header = [
+        "type",
+        "name",
+        "label::Vietnamese (vi)",
+        "label::English (en)",
+        "hint::Vietnamese (vi)",
+        "hint::English (en)",
+        "parameters",
+        "appearance",
+    ]
+    data = workbook(
+        [
+            ["image", "evidence", "Ảnh", "Photo", "Chụp rõ", "Clear", "max-pixels=1600", ""],
+            ["geopoint", "location", "Vị trí", "Location", "", "", "capture-accuracy=10 warning-accuracy=30", ""],
+            ["text", "comment", "Ghi chú", "Comment", "", "", "", "multiline"],
+        ],
+        header=header,
+    )
     evidence, location, comment = convert_xlsform(data)["questions"]
     assert evidence["max_pixels"] == 1600 * 1200
     assert evidence["hint"] == label("Chụp rõ", "Clear")
@@ -176,10 +249,12 @@ def test_labels_in_other_languages_are_kept():
 
 
 def test_select_one_or_other_is_kept_and_from_file_is_refused_with_what_to_use():
-    data = workbook([
-        ["select_one vneid or_other", "vneid", "VNeID", "VNeID", "", "", "", "", ""],
-        ["select_one_from_file villages.csv", "village", "Thôn", "Village", "", "", "", "", ""],
-    ])
+    data = workbook(
+        [
+            ["select_one vneid or_other", "vneid", "VNeID", "VNeID", "", "", "", "", ""],
+            ["select_one_from_file villages.csv", "village", "Thôn", "Village", "", "", "", "", ""],
+        ]
+    )
     (error,) = unsupported(data)
     assert error.path == "survey[row=3,name=village].type"
     assert "choices sheet" in error.message_en

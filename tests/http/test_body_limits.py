@@ -16,8 +16,9 @@ ANNOUNCED = 38_000_000  # what the attack sent, 32 times at once
 SLIVER = 64 * 1024
 
 
-def answer_before_body(server: LiveServer, path: str, headers: dict[str, str], *, chunked: bool = False,
-                       timeout_s: float = 10) -> tuple[int, bytes]:
+def answer_before_body(
+    server: LiveServer, path: str, headers: dict[str, str], *, chunked: bool = False, timeout_s: float = 10
+) -> tuple[int, bytes]:
     """Announces a 38 MB body, sends only its first 64 KB, then waits: a server that reads the whole body
     before answering never answers. Returns the answer's status and first bytes."""
     address = urlsplit(server.url)
@@ -51,7 +52,8 @@ def test_a_household_with_a_bad_token_is_refused_before_its_body_is_read(live):
     # Announced within the household route's ceiling is not the point: even 38 MB is answered 401 unread.
     for chunked in (False, True):
         status, answer = answer_before_body(
-            live, "/api/v1/households", {"Authorization": "Bearer gcd_not-a-real-token"}, chunked=chunked)
+            live, "/api/v1/households", {"Authorization": "Bearer gcd_not-a-real-token"}, chunked=chunked
+        )
         assert status == 401 and b"auth.invalid_token" in answer
 
 
@@ -73,6 +75,9 @@ async def test_each_route_takes_what_its_content_needs(client, world):
     login = await client.post("/api/v1/auth/login", json={"username": "admin", "password": "p" * 5_000})
     assert login.status_code == 413
     # A form definition may be far larger than a record: 200 KB is read (and judged on its content).
-    form = await client.post("/api/v1/forms", content=b'{"id": "' + b"f" * 200_000 + b'"}',
-                             headers={**admin, "Content-Type": "application/json"})
+    form = await client.post(
+        "/api/v1/forms",
+        content=b'{"id": "' + b"f" * 200_000 + b'"}',
+        headers={**admin, "Content-Type": "application/json"},
+    )
     assert form.status_code == 422

@@ -35,4 +35,4 @@ def test_an_unlisted_client_error_is_a_plain_bad_request_and_adds_nothing() -> N
     before = dict(errors.CATALOG)
     assert errors.for_http_status(418) is errors.BAD_REQUEST
     assert errors.for_code("photo.never_heard_of", errors.PHOTO_CORRUPT) is errors.PHOTO_CORRUPT
-    assert errors.CATALOG == before
+    assert before == errors.CATALOG

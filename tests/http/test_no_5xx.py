@@ -23,11 +23,17 @@ def _problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyp
     return body  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/teams/-99999999999999999999", "/api/v1/teams/-2147483649", "/api/v1/teams/2147483648",
-    "/api/v1/members/-2147483649", "/api/v1/members/99999999999999999999",
-    "/api/v1/members/1/device-tokens/-2147483649",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/teams/-99999999999999999999",
+        "/api/v1/teams/-2147483649",
+        "/api/v1/teams/2147483648",
+        "/api/v1/members/-2147483649",
+        "/api/v1/members/99999999999999999999",
+        "/api/v1/members/1/device-tokens/-2147483649",
+    ],
+)
 async def test_ids_past_the_columns_range_are_a_400(client, world, path):
     for method in ("GET", "DELETE") if "device-tokens" not in path else ("DELETE",):
         response = await client.request(method, path, headers=world["admin"].headers)
@@ -46,21 +52,26 @@ def _nested(depth: int) -> bytes:
 
 async def test_deeply_nested_json_is_a_400_even_anonymously(client, world):
     for depth in (1_000, 1_300):
-        response = await client.post("/api/v1/auth/login", content=_nested(depth),
-                                     headers={"Content-Type": "application/json"})
+        response = await client.post(
+            "/api/v1/auth/login", content=_nested(depth), headers={"Content-Type": "application/json"}
+        )
         _problem(response, 400, "request.too_deeply_nested")
     deep_household = b'{"id": "%s", "area_code": "38-A-1", "head_name": ' % str(uuid.uuid4()).encode()
     deep_household += b"[" * 1_000 + b"]" * 1_000 + b"}"
-    response = await client.post("/api/v1/households", content=deep_household,
-                                 headers={**world["member_a1"].headers, "Content-Type": "application/json"})
+    response = await client.post(
+        "/api/v1/households",
+        content=deep_household,
+        headers={**world["member_a1"].headers, "Content-Type": "application/json"},
+    )
     _problem(response, 400, "request.too_deeply_nested")
 
 
 async def test_a_nul_byte_in_a_url_is_a_400(client, world):
     admin, supervisor = world["admin"].headers, world["supervisor_a"].headers
     _problem(await client.get("/api/v1/forms/abc%00def", headers=admin), 400, "request.nul_character")
-    _problem(await client.get("/api/v1/visits", params={"area": "38\x00A"}, headers=supervisor),
-             400, "request.nul_character")
+    _problem(
+        await client.get("/api/v1/visits", params={"area": "38\x00A"}, headers=supervisor), 400, "request.nul_character"
+    )
     # Where no route matches (an int path segment), it is simply not found.
     _problem(await client.delete("/api/v1/teams/1%00", headers=admin), 404, "request.not_found")
 
@@ -73,8 +84,11 @@ async def test_a_nul_byte_in_a_review_note_is_dropped_and_the_review_stored(clie
     submitted = await client.post("/api/v1/visits", json=body, headers=world["member_a1"].headers)
     assert submitted.status_code == 201, submitted.text
     visit_id = body["id"]
-    note = await client.post(f"/api/v1/visits/{visit_id}/review",
-                             json={"decision": "reject", "note": "sai\x00 ảnh"}, headers=world["supervisor_a"].headers)
+    note = await client.post(
+        f"/api/v1/visits/{visit_id}/review",
+        json={"decision": "reject", "note": "sai\x00 ảnh"},
+        headers=world["supervisor_a"].headers,
+    )
     assert note.status_code == 200, note.text
     assert note.json()["note"] == "sai ảnh"
 
@@ -83,13 +97,19 @@ async def test_a_nul_byte_in_a_form_is_refused(client, world):
     admin = world["admin"].headers
     form = small_form()
     form["title"] = {"vi": "Phiếu\x00thử", "en": "Test"}
-    body = _problem(await client.post("/api/v1/forms", content=msgspec.json.encode(form),
-                                      headers={**admin, "Content-Type": "application/json"}), 422, "form.invalid")
+    body = _problem(
+        await client.post(
+            "/api/v1/forms", content=msgspec.json.encode(form), headers={**admin, "Content-Type": "application/json"}
+        ),
+        422,
+        "form.invalid",
+    )
     assert body["errors"][0]["code"] == "form.nul_character"
     # An escaped backslash followed by "u0000" is ordinary text, and is stored.
     form["title"] = {"vi": "Phiếu \\u0000 thử", "en": "Test"}
-    stored = await client.post("/api/v1/forms", content=msgspec.json.encode(form),
-                               headers={**admin, "Content-Type": "application/json"})
+    stored = await client.post(
+        "/api/v1/forms", content=msgspec.json.encode(form), headers={**admin, "Content-Type": "application/json"}
+    )
     assert stored.status_code == 201, stored.text
 
 
@@ -97,10 +117,12 @@ async def test_an_overlong_form_title_is_a_422_with_its_path(client, world):
     admin = {**world["admin"].headers, "Content-Type": "application/json"}
     form = small_form()
     form["title"] = {"vi": "T" * 500_000, "en": "Test"}
-    body = _problem(await client.post("/api/v1/forms", content=msgspec.json.encode(form), headers=admin),
-                    422, "form.invalid")
+    body = _problem(
+        await client.post("/api/v1/forms", content=msgspec.json.encode(form), headers=admin), 422, "form.invalid"
+    )
     assert [(e["path"], e["code"]) for e in body["errors"]] == [("title.vi", "form.too_long")]
     form["title"] = {"vi": "T" * 1_000_000, "en": "Test"}
-    _problem(await client.post("/api/v1/forms", content=msgspec.json.encode(form), headers=admin),
-             413, "request.too_large")
+    _problem(
+        await client.post("/api/v1/forms", content=msgspec.json.encode(form), headers=admin), 413, "request.too_large"
+    )
     assert (await client.get("/api/v1/forms/thu-nghiem", headers=admin)).status_code == 404

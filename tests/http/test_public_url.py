@@ -9,9 +9,11 @@ from service.app import create_app
 
 
 async def _issued_server(client, world) -> str:  # type: ignore[no-untyped-def]
-    response = await client.post(f"/api/v1/members/{world['member_a1'].user.id}/device-tokens",
-                                 json={"label": "Điện thoại mới"},
-                                 headers={**world["admin"].headers, "Host": "evil.example"})
+    response = await client.post(
+        f"/api/v1/members/{world['member_a1'].user.id}/device-tokens",
+        json={"label": "Điện thoại mới"},
+        headers={**world["admin"].headers, "Host": "evil.example"},
+    )
     assert response.status_code == 201, response.text
     payload = msgspec.json.decode(response.json()["qr_payload"])
     return payload["server"]

@@ -39,8 +39,10 @@ async def test_in_the_worker_that_revokes_the_token_it_stops_at_once(client, wor
     member = world["member_a1"]
     assert client.app.state.settings.token_cache_s > 0  # the row is cached, and still the revocation is seen
     assert (await client.get("/api/v1/me", headers=member.headers)).status_code == 200
-    tokens = (await client.get(f"/api/v1/members/{member.user.id}/device-tokens",
-                               headers=world["admin"].headers)).json()["items"]
-    await client.delete(f"/api/v1/members/{member.user.id}/device-tokens/{tokens[0]['id']}",
-                        headers=world["admin"].headers)
+    tokens = (
+        await client.get(f"/api/v1/members/{member.user.id}/device-tokens", headers=world["admin"].headers)
+    ).json()["items"]
+    await client.delete(
+        f"/api/v1/members/{member.user.id}/device-tokens/{tokens[0]['id']}", headers=world["admin"].headers
+    )
     assert (await client.get("/api/v1/me", headers=member.headers)).status_code == 401

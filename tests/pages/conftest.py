@@ -38,8 +38,9 @@ def hidden(html: str, name: str) -> str:
 async def sign_in(client: AsyncTestClient, username: str, password: str = PASSWORD) -> str:
     """Signs in through the page; returns the CSRF token of the signed-in pages."""
     page = await client.get("/")
-    response = await client.post("/login", data={"csrf": hidden(page.text, "csrf"), "username": username,
-                                                 "password": password, "next": "/"})
+    response = await client.post(
+        "/login", data={"csrf": hidden(page.text, "csrf"), "username": username, "password": password, "next": "/"}
+    )
     assert response.status_code == 303, response.text
     home = await client.get("/")
     assert home.status_code in (200, 403)  # 403: a member, whose tool is the phone

@@ -48,16 +48,19 @@ async def _seed(url: str) -> Seeded:
     try:
         async with session_factory(engine)() as session:
             world = await build_world(session)
-            published = await registry.publish(session, registry.parse_definition(
-                bundled_form_paths()[0].read_bytes()), None)
+            published = await registry.publish(
+                session, registry.parse_definition(bundled_form_paths()[0].read_bytes()), None
+            )
             await session.commit()
             a1, a2, b1 = (world.areas[k] for k in ("village_a1", "village_a2", "village_b1"))
             near = offset_point(HOME, north_m=150, east_m=-80)
             households = {
-                "lan": await add_household(session, a1, head_name="Nguyễn Thị Lan", address="Xóm Đông, số 12",
-                                           lat=HOME[0], lon=HOME[1]),
-                "hung": await add_household(session, a1, head_name="Lê Văn Hùng", address="Xóm Tây, số 3",
-                                            lat=near[0], lon=near[1]),
+                "lan": await add_household(
+                    session, a1, head_name="Nguyễn Thị Lan", address="Xóm Đông, số 12", lat=HOME[0], lon=HOME[1]
+                ),
+                "hung": await add_household(
+                    session, a1, head_name="Lê Văn Hùng", address="Xóm Tây, số 3", lat=near[0], lon=near[1]
+                ),
                 "mai": await add_household(session, a2, head_name="Phạm Thị Mai", address="Đội 4"),
                 "binh": await add_household(session, b1, head_name="Đỗ Văn Bình", address="Thôn Ba"),
             }
@@ -89,8 +92,12 @@ def house_photo(seed: int) -> bytes:
 
 def _submit(base: str, person, form, household, photo_seed: int, **fields) -> str:  # type: ignore[no-untyped-def]
     body = visit(form, household.id, **fields)
-    response = httpx.post(f"{base}/api/v1/visits", headers=person.headers, timeout=30,
-                          **multipart(body, [(PHOTO_QUESTION, house_photo(photo_seed))]))
+    response = httpx.post(
+        f"{base}/api/v1/visits",
+        headers=person.headers,
+        timeout=30,
+        **multipart(body, [(PHOTO_QUESTION, house_photo(photo_seed))]),
+    )
     assert response.status_code == 201, response.text
     return body["id"]
 
@@ -110,7 +117,9 @@ def shots(tmp_path: Path) -> Path:
 
 
 def test_supervisor_reviews_in_the_browser_and_the_member_hears_back(
-    database_url: str, tmp_path: Path, shots: Path,
+    database_url: str,
+    tmp_path: Path,
+    shots: Path,
 ) -> None:
     seeded = asyncio.run(_seed(database_url))
     world, form, homes = seeded.world, seeded.form, seeded.households
@@ -118,12 +127,29 @@ def test_supervisor_reviews_in_the_browser_and_the_member_hears_back(
     with live_server(settings, tmp_path) as server:
         base = server.url
         far = offset_point(HOME, north_m=1_150, east_m=300)  # ~1.2 km north-north-east of Nguyễn Thị Lan's house
-        flagged = _submit(base, world["member_a1"], form, homes["lan"], 11, lat=far[0], lon=far[1],
-                          finished_at=FINISHED + timedelta(hours=1))
-        plain = _submit(base, world["member_a1"], form, homes["hung"], 12, lat=HOME[0] + 0.0013, lon=HOME[1] - 0.0007,
-                        finished_at=FINISHED)
-        mai = _submit(base, world["member_a2"], form, homes["mai"], 13, accuracy_m=120,
-                      finished_at=FINISHED + timedelta(hours=2))
+        flagged = _submit(
+            base,
+            world["member_a1"],
+            form,
+            homes["lan"],
+            11,
+            lat=far[0],
+            lon=far[1],
+            finished_at=FINISHED + timedelta(hours=1),
+        )
+        plain = _submit(
+            base,
+            world["member_a1"],
+            form,
+            homes["hung"],
+            12,
+            lat=HOME[0] + 0.0013,
+            lon=HOME[1] - 0.0007,
+            finished_at=FINISHED,
+        )
+        mai = _submit(
+            base, world["member_a2"], form, homes["mai"], 13, accuracy_m=120, finished_at=FINISHED + timedelta(hours=2)
+        )
         foreign = _submit(base, world["member_b1"], form, homes["binh"], 14, finished_at=FINISHED)
 
         with chromium() as browser:
@@ -171,8 +197,9 @@ def test_supervisor_reviews_in_the_browser_and_the_member_hears_back(
             mine = httpx.get(f"{base}/api/v1/me/visits", headers=world["member_a1"].headers).json()["items"]
             decided = {item["id"]: item for item in mine}
             assert decided[flagged]["review_status"] == "rejected"
-            assert decided[flagged]["review_comment"] == ("Vị trí cách nhà 1,2 km: quay lại hộ và chụp lại ảnh "
-                                                          "trước cửa.")
+            assert decided[flagged]["review_comment"] == (
+                "Vị trí cách nhà 1,2 km: quay lại hộ và chụp lại ảnh trước cửa."
+            )
             assert decided[plain]["review_status"] == "pending"
 
             # Keyboard: j selects the first waiting visit of village 38-A-1, a approves it.
@@ -192,14 +219,20 @@ def test_supervisor_reviews_in_the_browser_and_the_member_hears_back(
             page.wait_for_url("**/review?**")
             theirs = httpx.get(f"{base}/api/v1/me/visits", headers=world["member_a2"].headers).json()["items"]
             assert [(v["review_status"], v["review_comment"]) for v in theirs] == [
-                ("has_issues", "Chụp thêm ảnh sổ sức khỏe điện tử")]
+                ("has_issues", "Chụp thêm ảnh sổ sức khỏe điện tử")
+            ]
 
             missing = page.goto(f"{base}/review/visits/{foreign}")
             assert missing is not None and missing.status == 404
             assert "Không tìm thấy" in page.content() and "Đỗ Văn Bình" not in page.content()
 
-            phone = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=2,
-                                        is_mobile=True, has_touch=True, locale="vi-VN")
+            phone = browser.new_context(
+                viewport={"width": 360, "height": 780},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+                locale="vi-VN",
+            )
             phone.add_cookies([{**cookie}])
             small = phone.new_page()
             small.goto(base + "/review?status=all")

@@ -22,15 +22,24 @@ async def _old_decision(url: str) -> tuple[uuid.UUID, int]:
             household = await add_household(session, village, head_name="Hộ cũ")
             visit_id, reviewer = uuid.uuid4(), world["supervisor_a"].user.id
             now = utcnow()
-            await session.execute(text(
-                "INSERT INTO visits (id, form_id, form_version, household_id, submitted_by, area_id, area_path, "
-                "received_at, is_mock, answers, payload_hash, status, review_status, reviewed_by, reviewed_at, "
-                "review_note) VALUES (:id, 'f', '1', :household, :member, :area, :path, :now, false, '{}', :hash, "
-                "'complete', 'rejected', :reviewer, :now, 'Ảnh mờ')"),
-                {"id": visit_id if engine.dialect.name == "postgresql" else visit_id.hex,
-                 "household": household.id if engine.dialect.name == "postgresql" else household.id.hex,
-                 "member": world["member_a1"].user.id, "area": village.id, "path": village.path, "now": now,
-                 "hash": "0" * 64, "reviewer": reviewer})
+            await session.execute(
+                text(
+                    "INSERT INTO visits (id, form_id, form_version, household_id, submitted_by, area_id, area_path, "
+                    "received_at, is_mock, answers, payload_hash, status, review_status, reviewed_by, reviewed_at, "
+                    "review_note) VALUES (:id, 'f', '1', :household, :member, :area, :path, :now, false, '{}', :hash, "
+                    "'complete', 'rejected', :reviewer, :now, 'Ảnh mờ')"
+                ),
+                {
+                    "id": visit_id if engine.dialect.name == "postgresql" else visit_id.hex,
+                    "household": household.id if engine.dialect.name == "postgresql" else household.id.hex,
+                    "member": world["member_a1"].user.id,
+                    "area": village.id,
+                    "path": village.path,
+                    "now": now,
+                    "hash": "0" * 64,
+                    "reviewer": reviewer,
+                },
+            )
             await session.commit()
         return visit_id, reviewer
     finally:

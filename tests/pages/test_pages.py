@@ -39,8 +39,9 @@ async def test_sign_in_page_and_home(client, world, form, homes):
 
 async def test_wrong_password_and_signed_out_pages(client, world):
     page = await client.get("/")
-    wrong = await client.post("/login", data={"csrf": hidden(page.text, "csrf"), "username": "giam_sat_a",
-                                              "password": "sai"})
+    wrong = await client.post(
+        "/login", data={"csrf": hidden(page.text, "csrf"), "username": "giam_sat_a", "password": "sai"}
+    )
     assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
     queue = await client.get("/review")
     assert (queue.status_code, queue.headers["location"]) == (303, "/?next=/review")
@@ -88,8 +89,15 @@ async def test_signing_in_again_ends_the_previous_page_session(client, world):
 
 
 async def test_another_communes_visit_and_photo_answer_404_pages(client, world, form, homes):
-    foreign = await _send(client, world, form, homes.other_commune, person="member_b1", with_location=False,
-                          photos=[(PHOTO_QUESTION, jpeg(5))])
+    foreign = await _send(
+        client,
+        world,
+        form,
+        homes.other_commune,
+        person="member_b1",
+        with_location=False,
+        photos=[(PHOTO_QUESTION, jpeg(5))],
+    )
     await sign_in(client, "giam_sat_a")
     page = await client.get(f"/review/visits/{foreign}")
     assert page.status_code == 404 and "text/html" in page.headers["content-type"]
@@ -97,8 +105,7 @@ async def test_another_communes_visit_and_photo_answer_404_pages(client, world, 
     photo = await client.get(f"/review/visits/{foreign}/photos/{PHOTO_QUESTION}/0/large")
     assert photo.status_code == 404 and not photo.headers["content-type"].startswith("image/")
     token = hidden((await client.get("/")).text, "csrf")
-    decided = await client.post(f"/review/visits/{foreign}/decision",
-                                data={"csrf": token, "decision": "approved"})
+    decided = await client.post(f"/review/visits/{foreign}/decision", data={"csrf": token, "decision": "approved"})
     assert decided.status_code == 404
     # Nor does the queue list it, whatever the filter says.
     assert "Đỗ Bốn" not in (await client.get("/review", params={"status": "all"})).text
@@ -120,8 +127,15 @@ async def test_members_get_no_pages(client, world):
 
 async def test_queue_filters_decide_and_go_on_to_the_next(client, world, form, homes):
     plain = await _send(client, world, form, homes.located, finished_at=FINISHED)
-    flagged = await _send(client, world, form, homes.located, accuracy_m=200, finished_at=FINISHED + timedelta(hours=1),
-                          photos=[(PHOTO_QUESTION, jpeg(9))])
+    flagged = await _send(
+        client,
+        world,
+        form,
+        homes.located,
+        accuracy_m=200,
+        finished_at=FINISHED + timedelta(hours=1),
+        photos=[(PHOTO_QUESTION, jpeg(9))],
+    )
     newest = await _send(client, world, form, homes.located, finished_at=FINISHED + timedelta(hours=2))
     token = await sign_in(client, "giam_sat_a")
     queue = await client.get("/review")
@@ -137,23 +151,30 @@ async def test_queue_filters_decide_and_go_on_to_the_next(client, world, form, h
     assert "Tài khoản định danh điện tử VNeID</dt><dd>" in detail.text and ">level2<" not in detail.text
     assert "Điểm GPS lúc thăm cách hộ 0 m" in detail.text
     photo = await client.get(f"/review/visits/{flagged}/photos/{PHOTO_QUESTION}/0/large")
-    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg" and photo.content[:2] == b"\xff\xd8"
+    assert (
+        photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg" and photo.content[:2] == b"\xff\xd8"
+    )
 
     missing = await client.post(f"/review/visits/{newest}/decision", data={"csrf": token, "decision": "rejected"})
     assert missing.status_code == 422 and "Cần ghi lý do" in missing.text
-    done = await client.post(f"/review/visits/{newest}/decision",
-                             data={"csrf": token, "decision": "rejected", "comment": "Ảnh không rõ", "q": "status=pending"})
+    done = await client.post(
+        f"/review/visits/{newest}/decision",
+        data={"csrf": token, "decision": "rejected", "comment": "Ảnh không rõ", "q": "status=pending"},
+    )
     assert done.status_code == 303 and done.headers["location"].startswith(f"/review/visits/{flagged}?")
     history = await client.get(f"/review/visits/{newest}")
     assert "Ảnh không rõ" in history.text and "Trả lại" in history.text
 
-    bulk = await client.post("/review/decide", data={"csrf": token, "decision": "approved", "q": "status=pending",
-                                                     "ids": [flagged, plain]})
+    bulk = await client.post(
+        "/review/decide", data={"csrf": token, "decision": "approved", "q": "status=pending", "ids": [flagged, plain]}
+    )
     assert bulk.status_code == 303
     after = await client.get(bulk.headers["location"])
     assert "Đã duyệt 2 phiếu." in after.text and "Không có phiếu nào" in after.text
-    statuses = {v["id"]: (v["review_status"], v["review_comment"]) for v in (await client.get(
-        "/api/v1/me/visits", headers=world["member_a1"].headers)).json()["items"]}
+    statuses = {
+        v["id"]: (v["review_status"], v["review_comment"])
+        for v in (await client.get("/api/v1/me/visits", headers=world["member_a1"].headers)).json()["items"]
+    }
     assert statuses == {newest: ("rejected", "Ảnh không rõ"), flagged: ("approved", None), plain: ("approved", None)}
 
 
@@ -175,8 +196,10 @@ async def test_queue_pages_with_its_cursor_and_filters_by_area_team_member_and_d
 
     from service.pages.queue import PAGE_SIZE
 
-    a1 = [await _send(client, world, form, homes.located, finished_at=FINISHED + timedelta(minutes=i))
-          for i in range(PAGE_SIZE + 1)]
+    a1 = [
+        await _send(client, world, form, homes.located, finished_at=FINISHED + timedelta(minutes=i))
+        for i in range(PAGE_SIZE + 1)
+    ]
     a2 = await _send(client, world, form, homes.other_village, person="member_a2", with_location=False)
     await sign_in(client, "giam_sat_a")
 

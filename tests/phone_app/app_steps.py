@@ -19,8 +19,11 @@ VIEWPORT = ViewportSize(width=360, height=740)
 HOME = Geolocation(latitude=19.9, longitude=105.4, accuracy=12)
 # The screenshots in docs/ are refreshed with GOCUA_DOCS_SCREENSHOTS=1; otherwise they go to a temporary folder,
 # so a test run leaves the working tree clean (the outbox shows the time of day).
-DOCS = (Path(__file__).resolve().parents[2] / "docs" if os.environ.get("GOCUA_DOCS_SCREENSHOTS") == "1"
-        else Path(tempfile.gettempdir()) / "gocua-app-screenshots")
+DOCS = (
+    Path(__file__).resolve().parents[2] / "docs"
+    if os.environ.get("GOCUA_DOCS_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "gocua-app-screenshots"
+)
 DOCS.mkdir(parents=True, exist_ok=True)
 
 
@@ -71,7 +74,8 @@ def fill_form(page: Page, photo: bytes, screenshot: bool = False) -> None:
     # A constraint with the form's own message: more schoolchildren than members.
     page.fill('[data-question="school_children"] input', "5")
     expect(page.locator('[data-question="school_children"] .error')).to_have_text(
-        "Số người đi học không thể nhiều hơn số người trong hộ.")
+        "Số người đi học không thể nhiều hơn số người trong hộ."
+    )
     if screenshot:
         page.locator('[data-question="school_children"]').evaluate("e => e.scrollIntoView({block: 'end'})")
         page.screenshot(path=str(DOCS / "app-form-360.png"))
@@ -104,8 +108,10 @@ def fill_form(page: Page, photo: bytes, screenshot: bool = False) -> None:
     expect(page.locator('[data-question="follow_up_reason"]')).to_be_hidden()
     page.click('[data-question="location"] button.big')
     expect(page.locator('[data-question="location"] .gps-status')).to_contain_text("± 12 m")
-    page.set_input_files('[data-question="evidence_photos"] input[type=file]',
-                         files=[FilePayload(name="IMG_0001.jpg", mimeType="image/jpeg", buffer=photo)])
+    page.set_input_files(
+        '[data-question="evidence_photos"] input[type=file]',
+        files=[FilePayload(name="IMG_0001.jpg", mimeType="image/jpeg", buffer=photo)],
+    )
     expect(page.locator('[data-question="evidence_photos"] img')).to_have_count(1, timeout=20000)
 
 

@@ -22,8 +22,9 @@ from tests.support.live_server import LiveServer, live_server
 @pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict]]:
     root = tmp_path_factory.mktemp("phone-app")
-    settings = Settings(data_dir=root / "data", database_url=f"sqlite+aiosqlite:///{root / 'gocua.sqlite3'}",
-                        photo_workers=0)
+    settings = Settings(
+        data_dir=root / "data", database_url=f"sqlite+aiosqlite:///{root / 'gocua.sqlite3'}", photo_workers=0
+    )
     # In a thread of its own: the test session's event loop is running in this one.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(prepare_demo, settings).result()
@@ -57,7 +58,13 @@ def member(demo: tuple[LiveServer, dict]) -> dict:
 
 @pytest.fixture
 def phone(browser: Browser, server: LiveServer) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=VIEWPORT, base_url=server.url, geolocation=HOME,
-                                  permissions=["geolocation"], locale="vi-VN", device_scale_factor=1)
+    context = browser.new_context(
+        viewport=VIEWPORT,
+        base_url=server.url,
+        geolocation=HOME,
+        permissions=["geolocation"],
+        locale="vi-VN",
+        device_scale_factor=1,
+    )
     yield context
     context.close()

@@ -14,8 +14,13 @@ from forms import vectors
 # EXIF orientation → the transpose that stores an upright picture sideways as a camera would (the inverse of
 # what makes it upright again).
 STORED_AS = {
-    1: None, 2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_270,
 }
 
@@ -41,7 +46,8 @@ def test_photos_come_out_upright_for_every_exif_orientation_with_or_without_the_
 ) -> None:
     page = phone.new_page()
     page.goto("/app")
-    results = page.evaluate("""async (stored) => {
+    results = page.evaluate(
+        """async (stored) => {
         const photo = await import("/app/photo.js");
         const out = [];
         for (const mode of [null, { native: false, option: false }]) {
@@ -61,7 +67,9 @@ def test_photos_come_out_upright_for_every_exif_orientation_with_or_without_the_
             }
         }
         return out;
-    }""", sideways_jpegs())
+    }""",
+        sideways_jpegs(),
+    )
     assert len(results) == 16
     for result in results:
         case = f"{result['mode']} rotation, EXIF orientation {result['orientation']}"
@@ -74,18 +82,33 @@ def test_photos_come_out_upright_for_every_exif_orientation_with_or_without_the_
 def test_the_renderer_takes_plain_or_mapped_labels_and_skips_question_types_it_does_not_know(
     phone: BrowserContext,
 ) -> None:
-    form = {"id": "f", "version": "2", "title": "Thử", "questions": [
-        {"type": "text", "name": "plain", "label": "Câu hỏi chữ thường", "required": True},
-        {"type": "integer", "name": "mapped", "label": {"vi": "Số người", "en": "People", "fr": "Personnes"},
-         "constraint": ". < 10", "constraint_message": {"vi": "Ít hơn 10.", "en": "Fewer than 10."}},
-        {"type": "calculate", "name": "total", "calculation": "${mapped} * 2"},
-        {"type": "repeat", "name": "people", "label": {"vi": "Từng người"}, "questions": [
-            {"type": "text", "name": "person_name", "label": "Tên"}]},
-        {"type": "note", "name": "end", "label": {"en": "Only English here"}},
-    ]}
+    form = {
+        "id": "f",
+        "version": "2",
+        "title": "Thử",
+        "questions": [
+            {"type": "text", "name": "plain", "label": "Câu hỏi chữ thường", "required": True},
+            {
+                "type": "integer",
+                "name": "mapped",
+                "label": {"vi": "Số người", "en": "People", "fr": "Personnes"},
+                "constraint": ". < 10",
+                "constraint_message": {"vi": "Ít hơn 10.", "en": "Fewer than 10."},
+            },
+            {"type": "calculate", "name": "total", "calculation": "${mapped} * 2"},
+            {
+                "type": "repeat",
+                "name": "people",
+                "label": {"vi": "Từng người"},
+                "questions": [{"type": "text", "name": "person_name", "label": "Tên"}],
+            },
+            {"type": "note", "name": "end", "label": {"en": "Only English here"}},
+        ],
+    }
     page = phone.new_page()
     page.goto("/app")
-    rendered = page.evaluate("""async (form) => {
+    rendered = page.evaluate(
+        """async (form) => {
         const { newDraft, renderForm } = await import("/app/form.js");
         const root = document.createElement("div");
         document.body.append(root);
@@ -99,7 +122,9 @@ def test_the_renderer_takes_plain_or_mapped_labels_and_skips_question_types_it_d
             error: root.querySelector('[data-question="mapped"] .error').textContent,
             collected: f.collect(),
         };
-    }""", form)
+    }""",
+        form,
+    )
     assert rendered["questions"] == ["plain", "mapped", "end"]
     assert rendered["labels"] == ["Câu hỏi chữ thường *", "Số người", "Only English here"]
     assert rendered["error"] == "Ít hơn 10."
@@ -111,7 +136,8 @@ def test_expression_vectors_hold_in_the_browser(phone: BrowserContext) -> None:
     page.goto("/app")
     data = json.loads(vectors.VECTORS_PATH.read_text(encoding="utf-8"))
     form = json.loads(vectors.bundled_form_path().read_text(encoding="utf-8"))
-    failures = page.evaluate("""async ([data, form]) => {
+    failures = page.evaluate(
+        """async ([data, form]) => {
         const { evaluate } = await import("/app/expr.js");
         const { runVisit } = await import("/app/visit.js");
         const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -129,6 +155,8 @@ def test_expression_vectors_hold_in_the_browser(phone: BrowserContext) -> None:
             if (!visible || !same(errors, c.errors)) failures.push(["form", c.answers, errors, c.errors]);
         }
         return [failures.slice(0, 5), data.expressions.length + data.forms.length];
-    }""", [data, form])
+    }""",
+        [data, form],
+    )
     assert failures[1] > 1800
     assert failures[0] == []

@@ -30,20 +30,27 @@ def test_a_wrong_or_revoked_code_says_so_plainly(phone: BrowserContext) -> None:
 
 
 def test_the_qr_payload_of_an_issued_token_signs_in_and_a_revocation_is_told_plainly(
-    phone: BrowserContext, server: LiveServer, credentials: dict,
+    phone: BrowserContext,
+    server: LiveServer,
+    credentials: dict,
 ) -> None:
     admin = admin_headers(server, credentials)
     someone = [m for m in credentials["members"] if m["token"]][-1]
     user_id = api(server, someone["token"], "/api/v1/me").json()["id"]
-    issued = httpx.post(f"{server.url}/api/v1/members/{user_id}/device-tokens", headers=admin,
-                        json={"label": "điện thoại thử"}, timeout=10).json()
+    issued = httpx.post(
+        f"{server.url}/api/v1/members/{user_id}/device-tokens",
+        headers=admin,
+        json={"label": "điện thoại thử"},
+        timeout=10,
+    ).json()
     page = phone.new_page()
     page.goto("/app")
     page.fill("#token", issued["qr_payload"])  # exactly what the QR code carries
     page.click("#signin")
     expect(page.locator("#search")).to_be_visible()
-    revoked = httpx.delete(f"{server.url}/api/v1/members/{user_id}/device-tokens/{issued['id']}", headers=admin,
-                           timeout=10)
+    revoked = httpx.delete(
+        f"{server.url}/api/v1/members/{user_id}/device-tokens/{issued['id']}", headers=admin, timeout=10
+    )
     assert revoked.status_code == 204
     page.reload()
     expect(page.locator("[role=alert]").first).to_contain_text("đã bị thu hồi", timeout=15000)
@@ -51,7 +58,9 @@ def test_the_qr_payload_of_an_issued_token_signs_in_and_a_revocation_is_told_pla
 
 
 def test_a_household_added_in_the_field_reaches_the_service_with_the_phones_uuid(
-    phone: BrowserContext, server: LiveServer, member: dict,
+    phone: BrowserContext,
+    server: LiveServer,
+    member: dict,
 ) -> None:
     page = phone.new_page()
     sign_in(page, member["token"])
@@ -89,7 +98,10 @@ def test_a_household_added_in_the_field_reaches_the_service_with_the_phones_uuid
 
 
 def test_households_show_their_kind_find_by_code_and_follow_changes_made_elsewhere(
-    phone: BrowserContext, server: LiveServer, member: dict, credentials: dict,
+    phone: BrowserContext,
+    server: LiveServer,
+    member: dict,
+    credentials: dict,
 ) -> None:
     households = api(server, member["token"], "/api/v1/households?limit=500").json()["items"]
     elderly = next(h for h in households if h["elderly_only"] and h["official_code"])
@@ -99,8 +111,12 @@ def test_households_show_their_kind_find_by_code_and_follow_changes_made_elsewhe
     row = page.locator(f'a.household[data-id="{elderly["id"]}"]')
     expect(row.locator(".tag.elderly")).to_have_text("Chỉ người già")
     # A supervisor records that the household moved away; the next incremental sync brings just that change.
-    changed = httpx.patch(f"{server.url}/api/v1/households/{elderly['id']}", json={"status": "moved"},
-                          headers=admin_headers(server, credentials), timeout=10)
+    changed = httpx.patch(
+        f"{server.url}/api/v1/households/{elderly['id']}",
+        json={"status": "moved"},
+        headers=admin_headers(server, credentials),
+        timeout=10,
+    )
     assert changed.status_code == 200, changed.text
     synced: list[str] = []
     page.on("request", lambda r: synced.append(r.url) if "/api/v1/households?" in r.url else None)
@@ -111,7 +127,9 @@ def test_households_show_their_kind_find_by_code_and_follow_changes_made_elsewhe
 
 
 def test_a_poor_gps_fix_waits_and_the_member_may_honestly_use_it(
-    phone: BrowserContext, server: LiveServer, member: dict,
+    phone: BrowserContext,
+    server: LiveServer,
+    member: dict,
 ) -> None:
     phone.set_geolocation({"latitude": 19.9, "longitude": 105.4, "accuracy": 180})
     page = phone.new_page()
@@ -126,7 +144,10 @@ def test_a_poor_gps_fix_waits_and_the_member_may_honestly_use_it(
 
 
 def test_a_visit_with_gps_and_a_12_mp_photo_arrives_downscaled_and_upright(
-    phone: BrowserContext, server: LiveServer, member: dict, credentials: dict,
+    phone: BrowserContext,
+    server: LiveServer,
+    member: dict,
+    credentials: dict,
 ) -> None:
     page = phone.new_page()
     sign_in(page, member["token"])
@@ -146,22 +167,35 @@ def test_a_visit_with_gps_and_a_12_mp_photo_arrives_downscaled_and_upright(
     assert photo["height"] > photo["width"], "the sideways sensor image was turned upright on the phone"
     assert photo["taken_at"].startswith("2026-11-30")
     # The supervisor sends it back with a comment; the member reads both on the phone.
-    review = httpx.post(f"{server.url}/api/v1/visits/{visit_id}/review", headers=admin_headers(server, credentials),
-                        json={"decision": "reject", "note": "Ảnh mờ, xin chụp lại."}, timeout=10)
+    review = httpx.post(
+        f"{server.url}/api/v1/visits/{visit_id}/review",
+        headers=admin_headers(server, credentials),
+        json={"decision": "reject", "note": "Ảnh mờ, xin chụp lại."},
+        timeout=10,
+    )
     assert review.status_code == 200, review.text
     page.reload()
     expect(page.locator(f'li.visit[data-visit="{visit_id}"] .review')).to_have_text(
-        "Bị trả lại — Ảnh mờ, xin chụp lại.", timeout=15000)
+        "Bị trả lại — Ảnh mờ, xin chụp lại.", timeout=15000
+    )
 
 
 def test_offline_visits_wait_survive_a_reload_and_arrive_once_each(
-    phone: BrowserContext, server: LiveServer, member: dict,
+    phone: BrowserContext,
+    server: LiveServer,
+    member: dict,
 ) -> None:
     page = phone.new_page()
     # What reached the server and was answered (attempts that failed offline never get a response).
     answered: list[tuple[str, str, int]] = []
-    phone.on("response", lambda r: answered.append((r.request.method, r.url, r.status))
-             if r.request.method in ("POST", "PUT") and "/api/v1/visits" in r.url else None)
+    phone.on(
+        "response",
+        lambda r: (
+            answered.append((r.request.method, r.url, r.status))
+            if r.request.method in ("POST", "PUT") and "/api/v1/visits" in r.url
+            else None
+        ),
+    )
     sign_in(page, member["token"])
     page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
     page.evaluate("navigator.serviceWorker.ready")
@@ -183,8 +217,9 @@ def test_offline_visits_wait_survive_a_reload_and_arrive_once_each(
     assert answered == []
     phone.set_offline(False)
     for visit_id in ids:
-        expect(page.locator(f'li.visit[data-visit="{visit_id}"]')).to_have_attribute("data-state", "sent",
-                                                                                     timeout=30000)
+        expect(page.locator(f'li.visit[data-visit="{visit_id}"]')).to_have_attribute(
+            "data-state", "sent", timeout=30000
+        )
     submits = [entry for entry in answered if entry[0] == "POST"]
     assert [status for _, _, status in submits] == [201, 201], "each visit was posted once, as a new visit"
     for visit_id in ids:
@@ -197,7 +232,9 @@ def test_offline_visits_wait_survive_a_reload_and_arrive_once_each(
 
 
 def test_a_team_leader_records_the_visit_of_a_member_without_a_smartphone(
-    phone: BrowserContext, server: LiveServer, credentials: dict,
+    phone: BrowserContext,
+    server: LiveServer,
+    credentials: dict,
 ) -> None:
     leader = next(m for m in credentials["members"] if m["role"] == "leader" and m["token"])
     page = phone.new_page()
@@ -219,7 +256,9 @@ def test_a_team_leader_records_the_visit_of_a_member_without_a_smartphone(
 
 
 def test_answers_lost_on_the_way_back_are_retried_and_the_visit_still_arrives_once(
-    phone: BrowserContext, server: LiveServer, member: dict,
+    phone: BrowserContext,
+    server: LiveServer,
+    member: dict,
 ) -> None:
     """2G: the service stored the visit (and then a photo) but the phone never heard back."""
     lost: list[str] = []
@@ -237,8 +276,14 @@ def test_answers_lost_on_the_way_back_are_retried_and_the_visit_still_arrives_on
     page = phone.new_page()
     sign_in(page, member["token"])
     answered: list[tuple[str, int]] = []
-    phone.on("response", lambda r: answered.append((r.request.method, r.status))
-             if "/api/v1/visits" in r.url and r.request.method in ("POST", "PUT") else None)
+    phone.on(
+        "response",
+        lambda r: (
+            answered.append((r.request.method, r.status))
+            if "/api/v1/visits" in r.url and r.request.method in ("POST", "PUT")
+            else None
+        ),
+    )
     page.route("**/api/v1/visits", drop_first_answer)
     page.route("**/api/v1/visits/*/photos/**", drop_first_answer)
     open_household(page, server, member)

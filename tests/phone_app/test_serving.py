@@ -23,8 +23,12 @@ async def test_the_app_opens_at_slash_app_with_its_types_and_revalidation(client
     assert (await client.get("/app/")).text == page.text  # the same page with a slash
     again = await client.get("/app", headers={"If-None-Match": page.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
-    for name, kind in [("app.js", "text/javascript"), ("app.css", "text/css"),
-                       ("manifest.webmanifest", "application/manifest+json"), ("icon-192.png", "image/png")]:
+    for name, kind in [
+        ("app.js", "text/javascript"),
+        ("app.css", "text/css"),
+        ("manifest.webmanifest", "application/manifest+json"),
+        ("icon-192.png", "image/png"),
+    ]:
         response = await client.get(f"/app/{name}")
         assert response.status_code == 200 and response.headers["content-type"].startswith(kind), name
     missing = await client.get("/app/nothing.js")

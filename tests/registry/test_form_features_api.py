@@ -51,16 +51,24 @@ async def test_a_json_form_without_version_is_published_under_a_derived_one(clie
 
 
 async def test_a_kobo_export_publishes_with_warnings_and_phones_get_vi_en_and_every_other_language(client, world):
-    survey = [row + [extra] for row, extra in zip(KOBO_SURVEY, ["label::Français (fr)", "", "", "Téléphone ?",
-                                                                 "Combien ?"], strict=True)]
+    survey = [
+        row + [extra]
+        for row, extra in zip(KOBO_SURVEY, ["label::Français (fr)", "", "", "Téléphone ?", "Combien ?"], strict=True)
+    ]
     workbook = xlsform(survey, KOBO_CHOICES, [["form_title", "form_id"], ["Khảo sát", "kobo-form"]])
-    response = await client.post("/api/v1/forms/xlsform", files={"file": ("kobo.xlsx", workbook)},
-                                 headers=world["admin"].headers)
+    response = await client.post(
+        "/api/v1/forms/xlsform", files={"file": ("kobo.xlsx", workbook)}, headers=world["admin"].headers
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["version_derived"] is True
-    assert {w["path"] for w in body["warnings"]} >= {"survey.$kuid", "survey.$autoname", "survey.$given_name",
-                                                     "choices.$autovalue", "survey.type"}
+    assert {w["path"] for w in body["warnings"]} >= {
+        "survey.$kuid",
+        "survey.$autoname",
+        "survey.$given_name",
+        "choices.$autovalue",
+        "survey.type",
+    }
     assert all(w["message_vi"] and w["message_en"] for w in body["warnings"])
     served = (await client.get("/api/v1/forms/kobo-form", headers=world["member_a1"].headers)).json()
     assert served["questions"][0]["label"] == {"vi": "Có điện thoại?", "en": "Has a phone?", "fr": "Téléphone ?"}
@@ -87,7 +95,9 @@ async def test_a_visit_with_the_households_people_stores_the_calculated_counts(c
     refused = await client.post("/api/v1/visits", json=broken, headers=world["member_a1"].headers)
     assert refused.status_code == 422
     assert {(e["question"], e["code"]) for e in refused.json()["errors"]} == {
-        ("people[2].person_age", "answer.above_max"), ("people[2].person_vneid", "answer.required")}
+        ("people[2].person_age", "answer.above_max"),
+        ("people[2].person_vneid", "answer.required"),
+    }
 
 
 def test_cli_imports_an_xlsform_and_prints_its_warnings(database_url, tmp_path, monkeypatch, capsys):

@@ -13,14 +13,16 @@ PROBLEM = "application/problem+json"
 
 
 async def publish(client, person, definition) -> object:
-    return await client.post("/api/v1/forms", content=json.dumps(definition),
-                             headers={**person.headers, "Content-Type": "application/json"})
+    return await client.post(
+        "/api/v1/forms", content=json.dumps(definition), headers={**person.headers, "Content-Type": "application/json"}
+    )
 
 
 async def test_phone_fetches_published_form_and_revalidates_with_etag(client, world):
     bundled = bundled_form_paths()[0].read_bytes()
-    created = await client.post("/api/v1/forms", content=bundled,
-                                headers={**world["admin"].headers, "Content-Type": "application/json"})
+    created = await client.post(
+        "/api/v1/forms", content=bundled, headers={**world["admin"].headers, "Content-Type": "application/json"}
+    )
     assert created.status_code == 201, created.text
     form_id = created.json()["id"]
 
@@ -73,7 +75,9 @@ async def test_new_version_becomes_latest_but_retyping_a_question_is_refused(cli
     admin = world["admin"]
     assert (await publish(client, admin, small_form(version="1"))).status_code == 201
     second = small_form(version="2")
-    second["questions"].append({"type": "boolean", "name": "has_phone", "label": {"vi": "Có điện thoại", "en": "Phone"}})
+    second["questions"].append(
+        {"type": "boolean", "name": "has_phone", "label": {"vi": "Có điện thoại", "en": "Phone"}}
+    )
     assert (await publish(client, admin, second)).status_code == 201
     latest = await client.get("/api/v1/forms/thu-nghiem", headers=admin.headers)
     assert latest.json()["version"] == "2"
@@ -88,11 +92,17 @@ async def test_new_version_becomes_latest_but_retyping_a_question_is_refused(cli
 async def test_broken_definition_lists_every_error_by_path(client, world):
     broken = small_form()
     broken["questions"].append({"type": "integer", "name": "members", "label": {"vi": "Lặp", "en": "Dup"}})
-    broken["questions"].append({
-        "type": "text", "name": "why", "label": {"vi": "Vì sao", "en": "Why"}, "relevant": "${later} > 1",
-    })
-    broken["questions"].append({"type": "select_one", "name": "later", "label": {"vi": "Sau", "en": "Later"},
-                                "choices": []})
+    broken["questions"].append(
+        {
+            "type": "text",
+            "name": "why",
+            "label": {"vi": "Vì sao", "en": "Why"},
+            "relevant": "${later} > 1",
+        }
+    )
+    broken["questions"].append(
+        {"type": "select_one", "name": "later", "label": {"vi": "Sau", "en": "Later"}, "choices": []}
+    )
     response = await publish(client, world["admin"], broken)
     assert response.status_code == 422
     body = response.json()
@@ -105,8 +115,9 @@ async def test_broken_definition_lists_every_error_by_path(client, world):
 
 
 async def test_malformed_json_is_a_problem_not_a_crash(client, world):
-    response = await client.post("/api/v1/forms", content=b'{"id": "x", ',
-                                 headers={**world["admin"].headers, "Content-Type": "application/json"})
+    response = await client.post(
+        "/api/v1/forms", content=b'{"id": "x", ', headers={**world["admin"].headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith(PROBLEM)
     assert response.json()["code"] == "form.invalid"
@@ -151,36 +162,52 @@ async def test_form_list_pages_with_a_cursor(client, world):
 
 
 async def test_xlsform_upload_publishes_a_form(client, world):
-    workbook = xlsx({
-        "survey": [
-            ["type", "name", "label::Vietnamese (vi)", "label::English (en)", "required", "relevant", "constraint"],
-            ["integer", "members", "Số người", "Members", "yes", "", ". > 0 and . < 30"],
-            ["select_one yn", "has_phone", "Có điện thoại?", "Has a phone?", "yes", "", ""],
-            ["select_multiple apps", "apps", "Ứng dụng", "Apps", "", "${has_phone} = 'yes'", ""],
-            ["geopoint", "gps", "Vị trí", "Location", "", "", ""],
-            ["image", "photo", "Ảnh", "Photo", "", "", ""],
-        ],
-        "choices": [
-            ["list_name", "name", "label::Vietnamese (vi)", "label::English (en)"],
-            ["yn", "yes", "Có", "Yes"], ["yn", "no", "Không", "No"],
-            ["apps", "vneid", "VNeID", "VNeID"], ["apps", "zalo", "Zalo", "Zalo"],
-        ],
-        "settings": [["form_id", "version", "form_title"], ["khao-sat-xls", "2026112901", "Khảo sát"]],
-    })
+    workbook = xlsx(
+        {
+            "survey": [
+                ["type", "name", "label::Vietnamese (vi)", "label::English (en)", "required", "relevant", "constraint"],
+                ["integer", "members", "Số người", "Members", "yes", "", ". > 0 and . < 30"],
+                ["select_one yn", "has_phone", "Có điện thoại?", "Has a phone?", "yes", "", ""],
+                ["select_multiple apps", "apps", "Ứng dụng", "Apps", "", "${has_phone} = 'yes'", ""],
+                ["geopoint", "gps", "Vị trí", "Location", "", "", ""],
+                ["image", "photo", "Ảnh", "Photo", "", "", ""],
+            ],
+            "choices": [
+                ["list_name", "name", "label::Vietnamese (vi)", "label::English (en)"],
+                ["yn", "yes", "Có", "Yes"],
+                ["yn", "no", "Không", "No"],
+                ["apps", "vneid", "VNeID", "VNeID"],
+                ["apps", "zalo", "Zalo", "Zalo"],
+            ],
+            "settings": [["form_id", "version", "form_title"], ["khao-sat-xls", "2026112901", "Khảo sát"]],
+        }
+    )
     response = await client.post(
         "/api/v1/forms/xlsform", files={"file": ("khao-sat.xlsx", workbook)}, headers=world["admin"].headers
     )
     assert response.status_code == 201, response.text
     served = (await client.get("/api/v1/forms/khao-sat-xls", headers=world["member_a1"].headers)).json()
     kinds = {q["name"]: q["type"] for q in served["questions"]}
-    assert kinds == {"members": "integer", "has_phone": "select_one", "apps": "select_multiple",
-                     "gps": "geopoint", "photo": "photo"}
+    assert kinds == {
+        "members": "integer",
+        "has_phone": "select_one",
+        "apps": "select_multiple",
+        "gps": "geopoint",
+        "photo": "photo",
+    }
 
-    unsupported = xlsx({
-        "survey": [["type", "name", "label"], ["begin loop over yn", "people", "Người"], ["text", "ten", "Tên"],
-                   ["end loop", "", ""], ["audio", "voice", "Giọng"]],
-        "choices": [["list_name", "name", "label"], ["yn", "yes", "Có"]],
-    })
+    unsupported = xlsx(
+        {
+            "survey": [
+                ["type", "name", "label"],
+                ["begin loop over yn", "people", "Người"],
+                ["text", "ten", "Tên"],
+                ["end loop", "", ""],
+                ["audio", "voice", "Giọng"],
+            ],
+            "choices": [["list_name", "name", "label"], ["yn", "yes", "Có"]],
+        }
+    )
     refused = await client.post(
         "/api/v1/forms/xlsform", files={"file": ("x.xlsx", unsupported)}, headers=world["admin"].headers
     )

@@ -53,9 +53,7 @@ def photo_pixels(width: int, height: int) -> Image.Image:
 @lru_cache(maxsize=4)
 def phone_jpeg(width: int = 4000, height: int = 3000, orientation: int = 6) -> bytes:
     buffer = io.BytesIO()
-    photo_pixels(width, height).save(
-        buffer, "JPEG", quality=90, exif=phone_exif(orientation=orientation)
-    )
+    photo_pixels(width, height).save(buffer, "JPEG", quality=90, exif=phone_exif(orientation=orientation))
     return buffer.getvalue()
 
 
@@ -77,10 +75,7 @@ def png_header_only(width: int, height: int) -> bytes:
 
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
     )
 
 

@@ -34,9 +34,7 @@ async def test_no_temporary_files_left_behind(store: LocalStore, tmp_path: Path)
 
 
 @pytest.mark.parametrize("bad_key", ["../outside", "a/../../outside", "/abs/path", "..", "a/.."])
-async def test_keys_cannot_escape_the_bucket_folder(
-    store: LocalStore, tmp_path: Path, bad_key: str
-) -> None:
+async def test_keys_cannot_escape_the_bucket_folder(store: LocalStore, tmp_path: Path, bad_key: str) -> None:
     with pytest.raises(ValueError):
         await store.put(bad_key, b"x", "text/plain")
     with pytest.raises(ValueError):

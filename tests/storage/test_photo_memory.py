@@ -79,8 +79,9 @@ def test_decodes_in_flight_times_the_ceiling_stay_within_photo_memory():
 async def test_a_file_past_the_pixel_checks_is_stopped_by_its_workers_ceiling(hostile, name):
     ceiling_mb = 256
     # Pixel limits raised far above the file, as if misconfigured: only the ceiling stands in the way.
-    pool = PhotoPool(1, worker_memory_bytes=ceiling_mb * 1024 * 1024, max_pixels_lossless=100_000_000,
-                     max_pixels_decode=100_000_000)
+    pool = PhotoPool(
+        1, worker_memory_bytes=ceiling_mb * 1024 * 1024, max_pixels_lossless=100_000_000, max_pixels_decode=100_000_000
+    )
     try:
         with pytest.raises(PhotoRejected) as refused:
             await pool.process(hostile[name])

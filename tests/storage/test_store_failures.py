@@ -70,9 +70,7 @@ async def test_wrong_secret_fails_at_ensure_ready(s3_server: RunningS3, s3_bucke
     await store.aclose()
 
 
-async def test_wrong_keys_fail_even_when_bucket_exists(
-    s3_server: RunningS3, s3_bucket_name: str
-) -> None:
+async def test_wrong_keys_fail_even_when_bucket_exists(s3_server: RunningS3, s3_bucket_name: str) -> None:
     good = make_s3_store(s3_server, s3_bucket_name)
     await good.ensure_ready()
     bad = make_s3_store(s3_server, s3_bucket_name, secret_key="wrong-secret")
@@ -124,9 +122,7 @@ async def test_closed_port_is_unavailable_within_seconds(s3_bucket_name: str) ->
 
 
 async def test_server_hanging_up_is_unavailable(hang_up_server: str, s3_bucket_name: str) -> None:
-    store = S3Store(
-        endpoint=hang_up_server, access_key="k", secret_key="s", bucket=s3_bucket_name, secure=False
-    )
+    store = S3Store(endpoint=hang_up_server, access_key="k", secret_key="s", bucket=s3_bucket_name, secure=False)
     started = time.monotonic()
     with pytest.raises(StoreUnavailable):
         await store.ensure_ready()
@@ -161,9 +157,7 @@ def test_parse_endpoint() -> None:
 
 
 def test_open_store_picks_the_backend(tmp_path: Path) -> None:
-    local = open_store(
-        data_dir=tmp_path, endpoint=None, access_key=None, secret_key=None, bucket="gocua", secure=False
-    )
+    local = open_store(data_dir=tmp_path, endpoint=None, access_key=None, secret_key=None, bucket="gocua", secure=False)
     assert isinstance(local, LocalStore)
     assert local.location.startswith("file://")
     remote = open_store(
@@ -182,9 +176,7 @@ def test_open_store_picks_the_backend(tmp_path: Path) -> None:
             data_dir=tmp_path, endpoint="127.0.0.1:9", access_key=None, secret_key=None, bucket="gocua", secure=False
         )
     with pytest.raises(ValueError, match="bucket"):
-        open_store(
-            data_dir=tmp_path, endpoint=None, access_key=None, secret_key=None, bucket="../up", secure=False
-        )
+        open_store(data_dir=tmp_path, endpoint=None, access_key=None, secret_key=None, bucket="../up", secure=False)
 
 
 async def test_local_store_unwritable_dir_fails_at_ensure_ready(tmp_path: Path) -> None:

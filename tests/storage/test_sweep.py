@@ -42,9 +42,7 @@ async def test_sweep_with_async_lookup_in_batches(object_store: ObjectStore) -> 
         return {key for key in batch if key in in_database}
 
     later = datetime.now(UTC) + timedelta(days=2)
-    deleted = await sweep_orphans(
-        object_store, referenced, older_than=timedelta(days=1), batch_size=10, now=later
-    )
+    deleted = await sweep_orphans(object_store, referenced, older_than=timedelta(days=1), batch_size=10, now=later)
     assert [len(batch) for batch in batches] == [10, 10, 5]
     assert sorted(deleted) == sorted(set(keys) - in_database)
     assert await object_store.list_keys("photos/") == sorted(in_database)
@@ -53,9 +51,7 @@ async def test_sweep_with_async_lookup_in_batches(object_store: ObjectStore) -> 
 async def test_dry_run_deletes_nothing(object_store: ObjectStore) -> None:
     await put_all(object_store, ["photos/a.jpg", "photos/b.jpg"])
     later = datetime.now(UTC) + timedelta(days=2)
-    would = await sweep_orphans(
-        object_store, set(), older_than=timedelta(days=1), dry_run=True, now=later
-    )
+    would = await sweep_orphans(object_store, set(), older_than=timedelta(days=1), dry_run=True, now=later)
     assert sorted(would) == ["photos/a.jpg", "photos/b.jpg"]
     assert await object_store.list_keys() == ["photos/a.jpg", "photos/b.jpg"]
 

@@ -42,8 +42,12 @@ CHECKS = [
     openapi_checks.response_headers_conformance,
 ]
 # Operations that may end the caller's session or change who the caller is: run after all the others.
-LAST = ("POST /api/v1/auth/logout", "POST /api/v1/me/password", "PATCH /api/v1/members/{user_id}",
-        "DELETE /api/v1/members/{user_id}")
+LAST = (
+    "POST /api/v1/auth/logout",
+    "POST /api/v1/me/password",
+    "PATCH /api/v1/members/{user_id}",
+    "DELETE /api/v1/members/{user_id}",
+)
 SPARE_TOKENS = 100  # logout alone ends about one token per 150 cases of a long run
 INT32 = range(-(2**31), 2**31)
 
@@ -90,8 +94,10 @@ class Finding:
 
     def line(self) -> str:
         known = f" (known: {self.known})" if self.known else ""
-        return (f"{self.check} {self.operation} → {self.status}: {self.title}{known} "
-                f"[{self.count}× as {','.join(sorted(self.roles))}]")
+        return (
+            f"{self.check} {self.operation} → {self.status}: {self.title}{known} "
+            f"[{self.count}× as {','.join(sorted(self.roles))}]"
+        )
 
 
 @dataclass
@@ -120,16 +126,28 @@ class FuzzResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "cases": self.cases, "seconds": round(self.seconds, 1), "per_role": self.per_role,
+            "cases": self.cases,
+            "seconds": round(self.seconds, 1),
+            "per_role": self.per_role,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "by_operation": {op: {str(k): v for k, v in sorted(counts.items())}
-                             for op, counts in sorted(self.by_operation.items())},
+            "by_operation": {
+                op: {str(k): v for k, v in sorted(counts.items())} for op, counts in sorted(self.by_operation.items())
+            },
             "replaced_tokens": self.replaced_tokens,
-            "seconds_by_operation": {op: round(t, 2) for op, t in sorted(self.seconds_by_operation.items(),
-                                                                         key=lambda item: -item[1])},
+            "seconds_by_operation": {
+                op: round(t, 2) for op, t in sorted(self.seconds_by_operation.items(), key=lambda item: -item[1])
+            },
             "findings": [
-                {"check": f.check, "operation": f.operation, "status": f.status, "title": f.title, "known": f.known,
-                 "roles": sorted(f.roles), "count": f.count, "example": f.example}
+                {
+                    "check": f.check,
+                    "operation": f.operation,
+                    "status": f.status,
+                    "title": f.title,
+                    "known": f.known,
+                    "roles": sorted(f.roles),
+                    "count": f.count,
+                    "example": f.example,
+                }
                 for f in sorted(self.findings.values(), key=lambda f: (f.check, f.operation))
             ],
         }
@@ -170,12 +188,19 @@ async def build_fuzz_world(database_url: str) -> FuzzWorld:
             world = await build_world(session)
             for path in bundled_form_paths():
                 await registry.publish(session, registry.parse_definition(path.read_bytes()), None)
-            households = [await add_household(session, world.areas["village_a1"], head_name=f"Hộ thử {index}",
-                                              commit=False) for index in range(3)]
+            households = [
+                await add_household(session, world.areas["village_a1"], head_name=f"Hộ thử {index}", commit=False)
+                for index in range(3)
+            ]
             await session.commit()
-            known = {"form_id": "household-digital-skills", "version": "1", "code": "38-A-1",
-                     "team_id": world.teams["a1"].id, "user_id": world["member_a1"].user.id,
-                     "household_id": str(households[0].id)}
+            known = {
+                "form_id": "household-digital-skills",
+                "version": "1",
+                "code": "38-A-1",
+                "team_id": world.teams["a1"].id,
+                "user_id": world["member_a1"].user.id,
+                "household_id": str(households[0].id),
+            }
             credentials: dict[str, Credentials] = {}
             for role, key in ROLES.items():
                 person = world[key]
@@ -202,8 +227,14 @@ async def _spare_token(session: Any, person: Person) -> str:
         session.add(DeviceToken(user_id=person.user.id, token_hash=token_hash(token), created_at=now))
     else:
         token = new_token(SESSION_PREFIX)
-        session.add(LoginSession(user_id=person.user.id, token_hash=token_hash(token), created_at=now,
-                                 expires_at=now + timedelta(hours=6)))
+        session.add(
+            LoginSession(
+                user_id=person.user.id,
+                token_hash=token_hash(token),
+                created_at=now,
+                expires_at=now + timedelta(hours=6),
+            )
+        )
     await session.flush()
     return token
 
@@ -221,8 +252,12 @@ def add_visit(base_url: str, world: FuzzWorld) -> None:
     form = (world.known["form_id"], world.known["version"])
     body = visit(form, uuid.UUID(world.known["household_id"]))
     token = world.credentials["member"].current
-    response = httpx.post(f"{base_url}/api/v1/visits", headers={"Authorization": f"Bearer {token}"},
-                          timeout=30, **multipart(body, [("evidence_photos", jpeg(1))]))
+    response = httpx.post(
+        f"{base_url}/api/v1/visits",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+        **multipart(body, [("evidence_photos", jpeg(1))]),
+    )
     assert response.status_code == 201, response.text
     world.known.update(visit_id=body["id"], question="evidence_photos", index=0, variant="thumb")
 
@@ -232,8 +267,9 @@ def _label(operation: Any) -> str:
 
 
 def _ordered(operations: Iterable[Any]) -> list[Any]:
-    return sorted(operations, key=lambda op: (_label(op) in LAST, LAST.index(_label(op)) if _label(op) in LAST
-                                              else 0, _label(op)))
+    return sorted(
+        operations, key=lambda op: (_label(op) in LAST, LAST.index(_label(op)) if _label(op) in LAST else 0, _label(op))
+    )
 
 
 def _title(failure: Any) -> str:
@@ -251,8 +287,16 @@ def _dead(response: requests.Response) -> bool:
         return False
 
 
-def fuzz(base_url: str, world: FuzzWorld, database_url: str, *, cases_per_operation: int, seed: int,
-         budget_s: float | None = None, progress: Callable[[str], None] | None = None) -> FuzzResult:
+def fuzz(
+    base_url: str,
+    world: FuzzWorld,
+    database_url: str,
+    *,
+    cases_per_operation: int,
+    seed: int,
+    budget_s: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> FuzzResult:
     """Run every operation about `cases_per_operation` times as each role: random positive and negative cases,
     and positive cases on real objects where the operation's path names only objects the world has."""
     schema = schemathesis.openapi.from_url(f"{base_url}/schema/openapi.json")
@@ -266,7 +310,9 @@ def fuzz(base_url: str, world: FuzzWorld, database_url: str, *, cases_per_operat
             names = [parameter.name for parameter in operation.path_parameters]
             fixed = {name: world.known[name] for name in names if name in world.known}
             plans: list[tuple[GenerationMode, dict[str, Any] | None]] = [
-                (GenerationMode.POSITIVE, None), (GenerationMode.NEGATIVE, None)]
+                (GenerationMode.POSITIVE, None),
+                (GenerationMode.NEGATIVE, None),
+            ]
             if names and len(fixed) == len(names):
                 plans.append((GenerationMode.POSITIVE, fixed))
             for mode, path_parameters in plans:
@@ -274,11 +320,23 @@ def fuzz(base_url: str, world: FuzzWorld, database_url: str, *, cases_per_operat
                 if budget_s is not None and time.monotonic() - started > budget_s:
                     break
                 began = time.monotonic()
-                role_cases += _run_operation(base_url, session, operation, mode, path_parameters, role, creds,
-                                             examples, seed, result, database_url)
+                role_cases += _run_operation(
+                    base_url,
+                    session,
+                    operation,
+                    mode,
+                    path_parameters,
+                    role,
+                    creds,
+                    examples,
+                    seed,
+                    result,
+                    database_url,
+                )
                 label = _label(operation)
-                result.seconds_by_operation[label] = (result.seconds_by_operation.get(label, 0.0)
-                                                      + time.monotonic() - began)
+                result.seconds_by_operation[label] = (
+                    result.seconds_by_operation.get(label, 0.0) + time.monotonic() - began
+                )
         result.per_role[role] = role_cases
         if progress:
             progress(f"{role}: {role_cases} cases, {len(result.findings)} failure classes so far")
@@ -287,14 +345,30 @@ def fuzz(base_url: str, world: FuzzWorld, database_url: str, *, cases_per_operat
     return result
 
 
-def _run_operation(base_url: str, session: requests.Session, operation: Any, mode: GenerationMode,
-                   path_parameters: dict[str, Any] | None, role: str, creds: Credentials, examples: int, seed: int,
-                   result: FuzzResult, database_url: str) -> int:
+def _run_operation(
+    base_url: str,
+    session: requests.Session,
+    operation: Any,
+    mode: GenerationMode,
+    path_parameters: dict[str, Any] | None,
+    role: str,
+    creds: Credentials,
+    examples: int,
+    seed: int,
+    result: FuzzResult,
+    database_url: str,
+) -> int:
     count = 0
     label = _label(operation)
 
-    @hypothesis.settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-                         suppress_health_check=list(HealthCheck), print_blob=False)
+    @hypothesis.settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
     @hypothesis.seed(seed)
     @hypothesis.given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     def run(case: Any) -> None:

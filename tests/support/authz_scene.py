@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.areas.models import Area
 from service.auth.models import DeviceToken, LoginSession
-from service.households.models import Household
-from service.people.models import Team, User
 from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
 from service.db.engine import utcnow
+from service.households.models import Household
+from service.people.models import Team, User
 from tests.support.world import PASSWORD, World, add_area, add_household, add_person
 
 __all__ = ["PASSWORD", "Call", "Scene"]
@@ -80,15 +80,15 @@ class Scene:
 
     async def fresh_member(self, scope: str, role: str = "member") -> User:
         async with self.sessions() as session:
-            person = await add_person(session, self.unique("matrix_user_"), role, self.village(scope),
-                                      self.team(scope))
+            person = await add_person(session, self.unique("matrix_user_"), role, self.village(scope), self.team(scope))
             await session.commit()
             return person.user
 
     async def fresh_village(self, scope: str) -> Area:
         async with self.sessions() as session:
-            area = await add_area(session, self.unique(f"{self.commune(scope).code}-m"), "Thôn thử", "village",
-                                  self.commune(scope))
+            area = await add_area(
+                session, self.unique(f"{self.commune(scope).code}-m"), "Thôn thử", "village", self.commune(scope)
+            )
             await session.commit()
             return area
 
@@ -117,8 +117,14 @@ class Scene:
             token = new_token(SESSION_PREFIX)
             async with self.sessions() as session:
                 now = utcnow()
-                session.add(LoginSession(user_id=user.id, token_hash=token_hash(token), created_at=now,
-                                         expires_at=now + timedelta(hours=1)))
+                session.add(
+                    LoginSession(
+                        user_id=user.id,
+                        token_hash=token_hash(token),
+                        created_at=now,
+                        expires_at=now + timedelta(hours=1),
+                    )
+                )
                 await session.commit()
         return {"Authorization": f"Bearer {token}"}
 

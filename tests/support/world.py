@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import uuid
-from functools import lru_cache
-
 from service.areas.models import Area
 from service.auth.models import DeviceToken, LoginSession
-from service.households.models import Household
-from service.people.models import Team, User
 from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
 from service.db.engine import utcnow
+from service.households.models import Household
+from service.people.models import Team, User
 
 # Every person of the world can also log in with this password (hashed once per test process: argon2 is slow
 # on purpose).
@@ -62,8 +61,14 @@ class World:
 
 
 async def add_area(session: AsyncSession, code: str, name: str, level: str, parent: Area | None) -> Area:
-    area = Area(code=code, name=name, level=level, parent_id=parent.id if parent else None, path="",
-                depth=(parent.depth + 1) if parent else 0)
+    area = Area(
+        code=code,
+        name=name,
+        level=level,
+        parent_id=parent.id if parent else None,
+        path="",
+        depth=(parent.depth + 1) if parent else 0,
+    )
     session.add(area)
     await session.flush()
     area.path = f"{parent.path if parent else '/'}{area.id}/"
@@ -72,13 +77,24 @@ async def add_area(session: AsyncSession, code: str, name: str, level: str, pare
 
 
 async def add_person(
-    session: AsyncSession, username: str, role: str, area: Area | None, team: Team | None = None,
-    *, device: bool | None = None,
+    session: AsyncSession,
+    username: str,
+    role: str,
+    area: Area | None,
+    team: Team | None = None,
+    *,
+    device: bool | None = None,
 ) -> Person:
     now = utcnow()
-    user = User(username=username, full_name=username.replace("_", " ").title(), role=role,
-                team_id=team.id if team else None, area_id=area.id if area else None, created_at=now,
-                password_hash=password_hash())
+    user = User(
+        username=username,
+        full_name=username.replace("_", " ").title(),
+        role=role,
+        team_id=team.id if team else None,
+        area_id=area.id if area else None,
+        created_at=now,
+        password_hash=password_hash(),
+    )
     session.add(user)
     await session.flush()
     use_device = role in ("member", "leader") if device is None else device
@@ -89,8 +105,11 @@ async def add_person(
         token = new_token(SESSION_PREFIX)
         from datetime import timedelta
 
-        session.add(LoginSession(user_id=user.id, token_hash=token_hash(token), created_at=now,
-                                 expires_at=now + timedelta(hours=1)))
+        session.add(
+            LoginSession(
+                user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=now + timedelta(hours=1)
+            )
+        )
     await session.flush()
     return Person(user, token)
 
@@ -103,8 +122,14 @@ async def build_world(session: AsyncSession) -> World:
     village_a1 = await add_area(session, "38-A-1", "Thôn Một", "village", commune_a)
     village_a2 = await add_area(session, "38-A-2", "Thôn Hai", "village", commune_a)
     village_b1 = await add_area(session, "38-B-1", "Thôn Ba", "village", commune_b)
-    world.areas.update(province=province, commune_a=commune_a, commune_b=commune_b,
-                       village_a1=village_a1, village_a2=village_a2, village_b1=village_b1)
+    world.areas.update(
+        province=province,
+        commune_a=commune_a,
+        commune_b=commune_b,
+        village_a1=village_a1,
+        village_a2=village_a2,
+        village_b1=village_b1,
+    )
     for key, village in (("a1", village_a1), ("a2", village_a2), ("b1", village_b1)):
         team = Team(area_id=village.id, name=f"Tổ CNSCĐ {village.name}", created_at=utcnow())
         session.add(team)
@@ -123,14 +148,26 @@ async def build_world(session: AsyncSession) -> World:
 
 
 async def add_household(
-    session: AsyncSession, village: Area, *, head_name: str | None = None, commit: bool = True, **fields: object,
+    session: AsyncSession,
+    village: Area,
+    *,
+    head_name: str | None = None,
+    commit: bool = True,
+    **fields: object,
 ) -> Household:
     """A household in `village`, numbered in the sync sequence like any other change."""
     from service.households import changes
 
     now = utcnow()
-    household = Household(id=uuid.uuid4(), area_id=village.id, head_name=head_name, created_at=now, updated_at=now,
-                          change_seq=await changes.bump(session), **fields)
+    household = Household(
+        id=uuid.uuid4(),
+        area_id=village.id,
+        head_name=head_name,
+        created_at=now,
+        updated_at=now,
+        change_seq=await changes.bump(session),
+        **fields,
+    )
     session.add(household)
     await session.flush()
     if commit:

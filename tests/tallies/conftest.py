@@ -42,8 +42,15 @@ class Scenario:
     member_b9: Person | None = None
 
 
-async def _submit(client: AsyncTestClient, person: Person, form: tuple[str, str], household: uuid.UUID,  # noqa: F811
-                  day: int, overrides: dict[str, Any], **fields: Any) -> str:
+async def _submit(
+    client: AsyncTestClient,
+    person: Person,
+    form: tuple[str, str],
+    household: uuid.UUID,
+    day: int,
+    overrides: dict[str, Any],
+    **fields: Any,
+) -> str:
     finished = FINISHED.replace(day=day)
     body = visit(form, household, finished_at=finished, **fields)
     body["answers"] = answers(**overrides, location=body["answers"]["location"])
@@ -75,7 +82,7 @@ async def scenario(client: AsyncTestClient, db: AsyncSession, world: World, form
     h["H3"] = (await add_household(db, a1, head_name="Phạm Ba", temporary_resident=True)).id
     h["H4"] = (await add_household(db, a1, head_name="Trần Văn Hai (trùng)")).id
     h["H5"] = (await add_household(db, a2, head_name="Đỗ Thị Năm")).id
-    h["H6"] = (await add_household(db, a2, head_name="=HYPERLINK(\"http://evil.example\",\"bấm\")")).id
+    h["H6"] = (await add_household(db, a2, head_name='=HYPERLINK("http://evil.example","bấm")')).id
     h["H7"] = (await add_household(db, b1, head_name="Vũ Bảy")).id
     h["H8"] = (await add_household(db, b1, head_name="Ngô Tám", elderly_only=True)).id
     h["H9"] = (await add_household(db, village_b9, head_name="Hộ Chín")).id
@@ -96,8 +103,9 @@ async def scenario(client: AsyncTestClient, db: AsyncSession, world: World, form
     await _review(client, sup_a, v["v4"], "reject")
     await _review(client, sup_a, v["v6"], "approve")
     await _review(client, sup_b, v["v8"], "reject")
-    merged = await client.post(f"/api/v1/households/{h['H4']}/merge", json={"into": str(h["H2"])},
-                               headers=sup_a.headers)
+    merged = await client.post(
+        f"/api/v1/households/{h['H4']}/merge", json={"into": str(h["H2"])}, headers=sup_a.headers
+    )
     assert merged.status_code == 200, merged.text
     closed = await client.post("/api/v1/areas/38-B-9/close", headers=admin.headers)
     assert closed.status_code == 200, closed.text

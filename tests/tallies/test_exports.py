@@ -25,7 +25,9 @@ async def _get(client: AsyncTestClient, path: str, who: object, **params: str): 
 
 
 async def test_coverage_csv_opens_with_vietnamese_text_and_inert_formulas(
-    client: AsyncTestClient, db: AsyncSession, scenario: Scenario,
+    client: AsyncTestClient,
+    db: AsyncSession,
+    scenario: Scenario,
 ) -> None:
     supervisor = scenario.world["supervisor_a"]
     response = await _get(client, "/api/v1/exports/households.csv", supervisor, area="38-A")
@@ -72,14 +74,17 @@ async def test_coverage_xlsx_and_geojson(client: AsyncTestClient, scenario: Scen
 
 async def test_exports_are_for_supervisors_in_scope(client: AsyncTestClient, scenario: Scenario) -> None:
     world = scenario.world
-    outside = await client.get("/api/v1/exports/households.csv", params={"area": "38"},
-                               headers=world["supervisor_a"].headers)
+    outside = await client.get(
+        "/api/v1/exports/households.csv", params={"area": "38"}, headers=world["supervisor_a"].headers
+    )
     assert outside.status_code == 404
-    member = await client.get("/api/v1/exports/households.csv", params={"area": "38-A-1"},
-                              headers=world["member_a1"].headers)
+    member = await client.get(
+        "/api/v1/exports/households.csv", params={"area": "38-A-1"}, headers=world["member_a1"].headers
+    )
     assert member.status_code == 403
-    bad = await client.get("/api/v1/exports/households.csv", params={"area": "38", "visited": "maybe"},
-                           headers=world["admin"].headers)
+    bad = await client.get(
+        "/api/v1/exports/households.csv", params={"area": "38", "visited": "maybe"}, headers=world["admin"].headers
+    )
     assert bad.status_code == 400 and bad.json()["code"] == "request.invalid_parameter"
 
 
@@ -96,5 +101,6 @@ async def test_visits_export_has_a_column_per_question_and_choice(client: AsyncT
     vi = await _get(client, "/api/v1/exports/visits.xlsx", admin, area="38-A", labels="vi")
     sheet = openpyxl.load_workbook(io.BytesIO(vi.content), read_only=True).active
     header = next(sheet.iter_rows(values_only=True))
-    assert "Mã phiếu" in header and any(str(title).endswith("/VNeID mức 2") or "Lừa đảo" in str(title)
-                                         or "/" in str(title) for title in header)
+    assert "Mã phiếu" in header and any(
+        str(title).endswith("/VNeID mức 2") or "Lừa đảo" in str(title) or "/" in str(title) for title in header
+    )

@@ -33,8 +33,9 @@ async def test_summary_json_is_the_tally_with_a_timestamp(client: AsyncTestClien
 
 
 async def test_report_xlsx_has_the_same_tables(client: AsyncTestClient, scenario: Scenario) -> None:
-    response = await client.get("/api/v1/reports/summary.xlsx", params={"area": "38", "lang": "vi"},
-                                headers=scenario.world["admin"].headers)
+    response = await client.get(
+        "/api/v1/reports/summary.xlsx", params={"area": "38", "lang": "vi"}, headers=scenario.world["admin"].headers
+    )
     assert response.status_code == 200, response.text
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
     assert book.sheetnames == ["Bao phủ", "Mức kỹ năng", "Chỉ tiêu", "Khó tiếp cận", "Cảnh báo"]
@@ -43,8 +44,12 @@ async def test_report_xlsx_has_the_same_tables(client: AsyncTestClient, scenario
     assert [row[:2] for row in coverage[1:]] == [("38-A", "Xã Xuân Lập"), ("38-B", "Xã Thọ Lập"), ("38", "Thanh Hóa")]
     assert coverage[-1][5:] == (7, 4, 4 / 7)
     levels = list(book["Mức kỹ năng"].iter_rows(values_only=True))
-    assert levels[1:] == [(0, "Chưa tiếp cận", 1, 0.25), (1, "Cơ bản", 1, 0.25), (2, "Sử dụng được", 2, 0.5),
-                          (3, "Thành thạo", 0, 0.0)]
+    assert levels[1:] == [
+        (0, "Chưa tiếp cận", 1, 0.25),
+        (1, "Cơ bản", 1, 0.25),
+        (2, "Sử dụng được", 2, 0.5),
+        (3, "Thành thạo", 0, 0.0),
+    ]
     flags = list(book["Cảnh báo"].iter_rows(values_only=True))
     assert flags[1:] == [("Vị trí giả lập", 1)]
 
@@ -65,8 +70,10 @@ def _look(url: str, token: str, shot: Path) -> dict[str, object]:
         result = {
             "title": page.locator("h1").inner_text(),
             "bars": bars.count(),
-            "bars_visible": all(bars.nth(i).is_visible() and bars.nth(i).bounding_box()["width"] > 0  # type: ignore[index]
-                                for i in range(bars.count())),
+            "bars_visible": all(
+                bars.nth(i).is_visible() and bars.nth(i).bounding_box()["width"] > 0  # type: ignore[index]
+                for i in range(bars.count())
+            ),
             "levels_visible": page.locator("#level-chart svg rect.bar").first.is_visible(),
             "rows": page.locator("#coverage tbody tr").count(),
             "text": page.locator("body").inner_text(),
@@ -83,8 +90,9 @@ def _look(url: str, token: str, shot: Path) -> dict[str, object]:
         return result
 
 
-async def test_report_page_renders_with_charts_in_chromium(settings: Settings, tmp_path: Path,
-                                                           scenario: Scenario) -> None:
+async def test_report_page_renders_with_charts_in_chromium(
+    settings: Settings, tmp_path: Path, scenario: Scenario
+) -> None:
     supervisor = scenario.world["supervisor_a"]
     shot = tmp_path / "report.png"
     with live_server(settings, tmp_path) as server:

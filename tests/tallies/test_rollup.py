@@ -25,16 +25,23 @@ from service.visits.models import Visit
 from tests.tallies.conftest import LEVEL_0, LEVEL_1, LEVEL_3
 from tests.visits.support import answers
 
-ADMIN = Actor(user_id=0, username="t", full_name="t", role=Role.ADMIN, team_id=None, area_id=None, area_path=None,
-              via="session")
+ADMIN = Actor(
+    user_id=0, username="t", full_name="t", role=Role.ADMIN, team_id=None, area_id=None, area_path=None, via="session"
+)
 
 
 def _sums(entry: dict[str, Any]) -> dict[str, Any]:
     """Everything additive in an area's tally, flattened."""
-    flat: dict[str, Any] = {"total": entry["households"]["total"], "visited": entry["households"]["visited"],
-                            "assessed": entry["assessed"], "teams": entry["teams"], "members": entry["members"],
-                            "active": entry["active_members"], **{f"visits.{k}": v for k, v in entry["visits"].items()},
-                            **{f"flag.{k}": v for k, v in entry["open_flags"].items()}}
+    flat: dict[str, Any] = {
+        "total": entry["households"]["total"],
+        "visited": entry["households"]["visited"],
+        "assessed": entry["assessed"],
+        "teams": entry["teams"],
+        "members": entry["members"],
+        "active": entry["active_members"],
+        **{f"visits.{k}": v for k, v in entry["visits"].items()},
+        **{f"flag.{k}": v for k, v in entry["open_flags"].items()},
+    }
     flat.update({f"level.{item['value']}": item["households"] for item in entry["levels"]})
     for item in entry["indicators"]:
         flat[f"{item['name']}.num"], flat[f"{item['name']}.den"] = item["numerator"], item["denominator"]
@@ -72,21 +79,41 @@ async def test_every_parent_is_the_sum_of_its_children(db: AsyncSession) -> None
             continue
         for _ in range(rng.randrange(1, 3)):
             finished = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(80_000))
-            rows.append({
-                "id": uuid.uuid4(), "form_id": published.form_id, "form_version": published.version,
-                "household_id": home.id, "submitted_by": member.id, "on_behalf_of": None, "team_id": member.team_id,
-                "area_id": home.area_id, "area_path": paths[home.area_id], "started_at": None,
-                "finished_at": finished, "received_at": finished, "lat": None, "lon": None, "accuracy_m": None,
-                "location_captured_at": None, "is_mock": False,
-                "answers": answers(**rng.choice([{}, LEVEL_0, LEVEL_1, LEVEL_3])), "app_name": None,
-                "app_version": None, "payload_hash": uuid.uuid4().hex * 2, "status": "complete", "skill_level": None,
-                "review_status": rng.choice(["pending", "approved", "approved", "rejected"]), "reviewed_by": None,
-                "reviewed_at": None, "review_note": None,
-            })
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "form_id": published.form_id,
+                    "form_version": published.version,
+                    "household_id": home.id,
+                    "submitted_by": member.id,
+                    "on_behalf_of": None,
+                    "team_id": member.team_id,
+                    "area_id": home.area_id,
+                    "area_path": paths[home.area_id],
+                    "started_at": None,
+                    "finished_at": finished,
+                    "received_at": finished,
+                    "lat": None,
+                    "lon": None,
+                    "accuracy_m": None,
+                    "location_captured_at": None,
+                    "is_mock": False,
+                    "answers": answers(**rng.choice([{}, LEVEL_0, LEVEL_1, LEVEL_3])),
+                    "app_name": None,
+                    "app_version": None,
+                    "payload_hash": uuid.uuid4().hex * 2,
+                    "status": "complete",
+                    "skill_level": None,
+                    "review_status": rng.choice(["pending", "approved", "approved", "rejected"]),
+                    "reviewed_by": None,
+                    "reviewed_at": None,
+                    "review_note": None,
+                }
+            )
     connection = await db.connection()
     for start in range(0, len(rows), 50):
-        await connection.execute(Visit.__table__.insert(), rows[start:start + 50])
-        await apply_visits(connection, rows[start:start + 50])
+        await connection.execute(Visit.__table__.insert(), rows[start : start + 50])
+        await apply_visits(connection, rows[start : start + 50])
     await db.commit()
     root = (await db.execute(select(Area).where(Area.parent_id.is_(None)))).scalars().one()
     checked = 0

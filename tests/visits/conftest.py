@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forms.bundled import bundled_form_paths
-from service.households.models import Household
 from service.app import create_app
+from service.households.models import Household
 from service.registry import services as registry
 from service.settings import Settings
 from service.visits.models import Visit, VisitFlag, VisitPhoto
@@ -51,8 +51,13 @@ async def homes(db: AsyncSession, world: World) -> Homes:
 
 
 def s3_settings(settings: Settings, server: RunningS3, bucket: str, **overrides: str) -> Settings:
-    values = {"s3_endpoint": server.endpoint, "s3_access_key": server.access_key,
-              "s3_secret_key": server.secret_key, "s3_bucket": bucket, "s3_secure": False}
+    values = {
+        "s3_endpoint": server.endpoint,
+        "s3_access_key": server.access_key,
+        "s3_secret_key": server.secret_key,
+        "s3_bucket": bucket,
+        "s3_secure": False,
+    }
     values.update(overrides)
     return msgspec.structs.replace(settings, **values)
 

@@ -29,8 +29,16 @@ def actor_of(world: World, key: str) -> Actor:
     user = person.user
     assert user.id is not None
     path = next(area.path for area in world.areas.values() if area.id == user.area_id)
-    return Actor(user_id=user.id, username=user.username, full_name=user.full_name, role=Role(user.role),
-                 team_id=user.team_id, area_id=user.area_id, area_path=path, via="device")
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=Role(user.role),
+        team_id=user.team_id,
+        area_id=user.area_id,
+        area_path=path,
+        via="device",
+    )
 
 
 @dataclass
@@ -51,16 +59,28 @@ class Service:
     async def submit(self, actor: Actor, body: dict[str, Any]) -> tuple[VisitReceipt, bool]:
         """As `POST /api/v1/visits` with a JSON body: the batcher first, the single-visit path otherwise."""
         raw = json.dumps(body).encode()
-        return await services.receive(actor, raw, None, batcher=self.batcher, sessions=self.sessions,
-                                      settings=self.settings, store=self.store, photo_pool=None)
+        return await services.receive(
+            actor,
+            raw,
+            None,
+            batcher=self.batcher,
+            sessions=self.sessions,
+            settings=self.settings,
+            store=self.store,
+            photo_pool=None,
+        )
 
 
 @asynccontextmanager
 async def running_service(settings: Settings) -> AsyncIterator[Service]:
     engine = create_engine(settings.resolved_database_url, pool_size=20)
     try:
-        yield Service(settings, engine, session_factory(engine), VisitBatcher(engine, VisitWriter(settings)),
-                      build_store(settings))
+        yield Service(
+            settings,
+            engine,
+            session_factory(engine),
+            VisitBatcher(engine, VisitWriter(settings)),
+            build_store(settings),
+        )
     finally:
         await engine.dispose()
-

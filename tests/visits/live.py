@@ -27,6 +27,7 @@ class InFlight:
 async def socket_client(url: str) -> AsyncIterator[tuple[httpx.AsyncClient, InFlight]]:
     meter = InFlight()
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits,
-                                 event_hooks={"request": [meter.sent], "response": [meter.answered]}) as client:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60, limits=limits, event_hooks={"request": [meter.sent], "response": [meter.answered]}
+    ) as client:
         yield client, meter

@@ -19,10 +19,22 @@ FINISHED = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
 def answers(**overrides: Any) -> dict[str, Any]:
     """Valid answers to the bundled household digital-skill form (level 2: "can use")."""
     values: dict[str, Any] = {
-        "members": 4, "elderly_only": False, "temporary_resident": False, "school_children": 1,
-        "has_smartphone": True, "has_mobile_data": True, "has_email": False, "vneid_level": "level2",
-        "public_services": "with_help", "cashless": True, "health_book": False, "ecommerce": "buy",
-        "school_app": True, "data_worries": ["scam_calls"], "guided": ["email"], "follow_up": False,
+        "members": 4,
+        "elderly_only": False,
+        "temporary_resident": False,
+        "school_children": 1,
+        "has_smartphone": True,
+        "has_mobile_data": True,
+        "has_email": False,
+        "vneid_level": "level2",
+        "public_services": "with_help",
+        "cashless": True,
+        "health_book": False,
+        "ecommerce": "buy",
+        "school_app": True,
+        "data_worries": ["scam_calls"],
+        "guided": ["email"],
+        "follow_up": False,
         "location": {"lat": HOME[0], "lon": HOME[1], "accuracy_m": 8.0},
     }
     values.update(overrides)
@@ -30,9 +42,17 @@ def answers(**overrides: Any) -> dict[str, Any]:
 
 
 def visit(
-    form: tuple[str, str], household_id: uuid.UUID | None, *, lat: float = HOME[0], lon: float = HOME[1],
-    accuracy_m: float | None = 8.0, is_mock: bool = False, finished_at: datetime = FINISHED,
-    minutes: int = 15, with_location: bool = True, **fields: Any,
+    form: tuple[str, str],
+    household_id: uuid.UUID | None,
+    *,
+    lat: float = HOME[0],
+    lon: float = HOME[1],
+    accuracy_m: float | None = 8.0,
+    is_mock: bool = False,
+    finished_at: datetime = FINISHED,
+    minutes: int = 15,
+    with_location: bool = True,
+    **fields: Any,
 ) -> dict[str, Any]:
     """A visit's JSON; `fields` override or add top-level keys."""
     body: dict[str, Any] = {
@@ -47,8 +67,13 @@ def visit(
     if household_id is not None:
         body["household_id"] = str(household_id)
     if with_location:
-        body["location"] = {"lat": lat, "lon": lon, "accuracy_m": accuracy_m, "is_mock": is_mock,
-                            "captured_at": finished_at.isoformat()}
+        body["location"] = {
+            "lat": lat,
+            "lon": lon,
+            "accuracy_m": accuracy_m,
+            "is_mock": is_mock,
+            "captured_at": finished_at.isoformat(),
+        }
     body.update(fields)
     return body
 
@@ -56,14 +81,19 @@ def visit(
 def multipart(body: dict[str, Any], photos: list[tuple[str, bytes]]) -> dict[str, Any]:
     """httpx `files=` for a multipart submission: the `visit` part and one file part per (name, bytes)."""
     files: list[tuple[str, tuple[str | None, bytes, str]]] = [
-        ("visit", (None, json.dumps(body).encode(), "application/json"))]
+        ("visit", (None, json.dumps(body).encode(), "application/json"))
+    ]
     files += [(name, (f"photo{i}.jpg", data, "image/jpeg")) for i, (name, data) in enumerate(photos)]
     return {"files": files}
 
 
 def jpeg(
-    seed: int = 0, *, size: tuple[int, int] = (96, 64), taken_at: datetime | None = None,
-    offset: str | None = None, gps: tuple[float, float] | None = None,
+    seed: int = 0,
+    *,
+    size: tuple[int, int] = (96, 64),
+    taken_at: datetime | None = None,
+    offset: str | None = None,
+    gps: tuple[float, float] | None = None,
 ) -> bytes:
     """A small JPEG; `seed` changes its pixels (and so its SHA-256). `taken_at` is written as EXIF wall time."""
     image = Image.new("RGB", size, ((seed * 37) % 256, (seed * 91) % 256, (seed * 53 + 40) % 256))

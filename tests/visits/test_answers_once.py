@@ -15,8 +15,19 @@ SMALL = forms.compile_form(forms.load_definition(small_form()))
 
 CASES = [
     (BUNDLED, answers()),
-    (BUNDLED, answers(has_smartphone=False, has_mobile_data=None, public_services="never", cashless=False,
-                      ecommerce="no", vneid_level="none", school_children=0, school_app=None)),
+    (
+        BUNDLED,
+        answers(
+            has_smartphone=False,
+            has_mobile_data=None,
+            public_services="never",
+            cashless=False,
+            ecommerce="no",
+            vneid_level="none",
+            school_children=0,
+            school_app=None,
+        ),
+    ),
     (BUNDLED, answers(public_services="self", has_email=True, health_book=True)),
     (BUNDLED, answers(members="many", follow_up_reason="hidden", unknown=1)),
     (BUNDLED, {}),

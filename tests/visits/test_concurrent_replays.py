@@ -38,8 +38,9 @@ async def test_twenty_identical_json_visits_at_once_store_one(live, world, form,
     body = visit(form, homes.located.id)
     phone = world["member_a1"].headers
     async with socket_client(live.url) as (client, in_flight):
-        responses = await asyncio.gather(*(client.post("/api/v1/visits", json=body, headers=phone)
-                                           for _ in range(COPIES)))
+        responses = await asyncio.gather(
+            *(client.post("/api/v1/visits", json=body, headers=phone) for _ in range(COPIES))
+        )
     assert in_flight.most > 1
     one_created_same_body(responses)
     assert (await count_rows(db))["visits"] == 1
@@ -47,12 +48,14 @@ async def test_twenty_identical_json_visits_at_once_store_one(live, world, form,
 
 async def test_twenty_identical_visits_to_a_new_household_at_once(live, world, form, db):
     household_id = uuid.uuid4()
-    body = visit(form, None, new_household={"id": str(household_id), "head_name": "Nguyễn Văn Mới",
-                                            "temporary_resident": True})
+    body = visit(
+        form, None, new_household={"id": str(household_id), "head_name": "Nguyễn Văn Mới", "temporary_resident": True}
+    )
     phone = world["member_a1"].headers
     async with socket_client(live.url) as (client, in_flight):
-        responses = await asyncio.gather(*(client.post("/api/v1/visits", json=body, headers=phone)
-                                           for _ in range(COPIES)))
+        responses = await asyncio.gather(
+            *(client.post("/api/v1/visits", json=body, headers=phone) for _ in range(COPIES))
+        )
     assert in_flight.most > 1
     one_created_same_body(responses)
     assert responses[0].json()["household_id"] == str(household_id)
@@ -68,8 +71,9 @@ async def test_twenty_identical_multipart_visits_with_a_photo_at_once(live, sett
     parts = multipart(body, [(PHOTO_QUESTION, jpeg(6))])
     phone = world["member_a1"].headers
     async with socket_client(live.url) as (client, in_flight):
-        responses = await asyncio.gather(*(client.post("/api/v1/visits", headers=phone, **parts)
-                                           for _ in range(COPIES)))
+        responses = await asyncio.gather(
+            *(client.post("/api/v1/visits", headers=phone, **parts) for _ in range(COPIES))
+        )
     assert in_flight.most > 1
     one_created_same_body(responses)
     assert len(await build_store(settings).list_keys("photos/")) == 3  # original, large, thumbnail
@@ -112,11 +116,21 @@ async def test_rival_photos_for_one_slot_at_once_one_wins(live, world, form, hom
 
 
 async def test_twenty_identical_household_creations_at_once_make_one(live, world, db):
-    payload = {"id": str(uuid.uuid4()), "head_name": "Nguyễn Văn An", "address": "Xóm Chùa", "member_count": 4,
-               "lat": 19.91, "lon": 105.51}
+    payload = {
+        "id": str(uuid.uuid4()),
+        "head_name": "Nguyễn Văn An",
+        "address": "Xóm Chùa",
+        "member_count": 4,
+        "lat": 19.91,
+        "lon": 105.51,
+    }
     async with socket_client(live.url) as (client, in_flight):
-        responses = await asyncio.gather(*(client.post("/api/v1/households", json=payload,
-                                                       headers=world["member_a1"].headers) for _ in range(COPIES)))
+        responses = await asyncio.gather(
+            *(
+                client.post("/api/v1/households", json=payload, headers=world["member_a1"].headers)
+                for _ in range(COPIES)
+            )
+        )
     assert in_flight.most > 1
     one_created_same_body(responses)
     assert len(await fetch(db, select(Household).where(Household.id == uuid.UUID(payload["id"])))) == 1

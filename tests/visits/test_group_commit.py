@@ -37,8 +37,9 @@ async def test_a_burst_is_stored_whole_in_shared_batches_and_a_bad_visit_fails_a
     async with socket_client(live.url) as (client, in_flight):
         warm_up = visit(form, homes.located.id, finished_at=FINISHED - timedelta(days=1))
         await client.post("/api/v1/visits", json=warm_up, headers=phone)  # the server compiles the form once
-        answers = await asyncio.gather(*(client.post("/api/v1/visits", json=b, headers=phone)
-                                         for b in [*bodies[:12], outsider, *bodies[12:]]))
+        answers = await asyncio.gather(
+            *(client.post("/api/v1/visits", json=b, headers=phone) for b in [*bodies[:12], outsider, *bodies[12:]])
+        )
     assert in_flight.most > 1
     statuses = [a.status_code for a in answers]
     assert statuses == [201] * 12 + [404] + [201] * 12
@@ -49,4 +50,3 @@ async def test_a_burst_is_stored_whole_in_shared_batches_and_a_bad_visit_fails_a
     stored = (await db.execute(select(func.count()).select_from(Visit))).scalar_one()
     await db.commit()
     assert stored == 25
-

@@ -10,7 +10,6 @@ from sqlalchemy import event
 
 from tests.visits.support import FINISHED, visit
 
-
 # asyncpg's once-per-connection introspection of a type it has not met yet (the group commit's arrays).
 _DRIVER_INTERNALS = ("typeinfo_tree", "set_config('jit'", "current_setting('jit')")
 

@@ -31,20 +31,20 @@ async def test_visit_with_photos_through_worker_processes(pooled_client, world, 
     assert pooled_client.app.state.photo_pool is not None
     body = visit(form, homes.located.id)
     photos = [(PHOTO_QUESTION, jpeg(11)), (f"{PHOTO_QUESTION}[1]", b"\xff\xd8\xff\xe0 not a real jpeg")]
-    refused = await pooled_client.post("/api/v1/visits", headers=world["member_a1"].headers,
-                                       **multipart(body, photos))
+    refused = await pooled_client.post("/api/v1/visits", headers=world["member_a1"].headers, **multipart(body, photos))
     # A photo refused in a worker arrives as its own code, and nothing is stored.
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "photo.corrupt"
     assert await object_keys(pooled_client) == []
 
     photos[1] = (f"{PHOTO_QUESTION}[1]", jpeg(12))
-    response = await pooled_client.post("/api/v1/visits", headers=world["member_a1"].headers,
-                                        **multipart(body, photos))
+    response = await pooled_client.post("/api/v1/visits", headers=world["member_a1"].headers, **multipart(body, photos))
     assert response.status_code == 201, response.text
     rows = await fetch(db, select(VisitPhoto).order_by(VisitPhoto.idx))
     assert [(r.idx, r.width, r.height, r.size_bytes) for r in rows] == [
-        (0, 96, 64, len(jpeg(11))), (1, 96, 64, len(jpeg(12)))]
+        (0, 96, 64, len(jpeg(11))),
+        (1, 96, 64, len(jpeg(12))),
+    ]
     assert len(await object_keys(pooled_client)) == 6
 
 

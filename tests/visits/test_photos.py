@@ -30,8 +30,7 @@ JPEG = {"content-type": "image/jpeg"}
 async def test_visit_with_its_photos_is_complete_and_each_photo_is_three_objects(photo_client, world, form, homes, db):
     body = visit(form, homes.located.id)
     photos = [(PHOTO_QUESTION, jpeg(1)), (f"{PHOTO_QUESTION}[2]", jpeg(2))]
-    response = await photo_client.post("/api/v1/visits", headers=world["member_a1"].headers,
-                                       **multipart(body, photos))
+    response = await photo_client.post("/api/v1/visits", headers=world["member_a1"].headers, **multipart(body, photos))
     assert response.status_code == 201, response.text
     receipt = response.json()
     assert receipt["status"] == "complete"
@@ -42,7 +41,9 @@ async def test_visit_with_its_photos_is_complete_and_each_photo_is_three_objects
     assert {key.split("/")[1] for key in keys} == {"original", "large", "thumb"}
     rows = await fetch(db, select(VisitPhoto).order_by(VisitPhoto.idx))
     assert [(r.question, r.idx, r.width, r.height, r.content_type) for r in rows] == [
-        (PHOTO_QUESTION, 0, 96, 64, "image/jpeg"), (PHOTO_QUESTION, 2, 96, 64, "image/jpeg")]
+        (PHOTO_QUESTION, 0, 96, 64, "image/jpeg"),
+        (PHOTO_QUESTION, 2, 96, 64, "image/jpeg"),
+    ]
     assert {r.original_key for r in rows} <= set(keys)
 
 
@@ -100,8 +101,9 @@ async def test_photo_slots_follow_the_form(client, world, form, homes):
     beyond = await client.put(put_url(body["id"], 3), content=jpeg(8), headers={**phone, **JPEG})
     assert beyond.status_code == 422
     assert beyond.json()["errors"][0]["code"] == "photo.too_many"
-    unknown = await client.put(f"/api/v1/visits/{body['id']}/photos/members", content=jpeg(8),
-                               headers={**phone, **JPEG})
+    unknown = await client.put(
+        f"/api/v1/visits/{body['id']}/photos/members", content=jpeg(8), headers={**phone, **JPEG}
+    )
     assert unknown.json()["errors"][0]["code"] == "photo.unknown_question"
 
 
@@ -115,8 +117,9 @@ async def test_supervisors_see_thumbnails_and_large_views_only_admins_the_origin
 
     body = visit(form, homes.located.id)
     original = jpeg(9, size=(1600, 1200), taken_at=datetime(2026, 11, 20, 9, 55), gps=(19.93, 105.45))
-    await photo_client.post("/api/v1/visits", headers=world["member_a1"].headers,
-                            **multipart(body, [(PHOTO_QUESTION, original)]))
+    await photo_client.post(
+        "/api/v1/visits", headers=world["member_a1"].headers, **multipart(body, [(PHOTO_QUESTION, original)])
+    )
     base = f"/api/v1/visits/{body['id']}/photos/{PHOTO_QUESTION}/0"
     supervisor = world["supervisor_a"].headers
     thumb = await photo_client.get(f"{base}/thumb", headers=supervisor)
@@ -134,10 +137,13 @@ async def test_supervisors_see_thumbnails_and_large_views_only_admins_the_origin
     detail = (await photo_client.get(f"/api/v1/visits/{body['id']}", headers=supervisor)).json()
     assert detail["photos"][0]["thumb_url"] == f"{base}/thumb"
     assert detail["photos"][0]["original_url"] is None
-    assert detail["photos"][0]["taken_at"] == datetime(2026, 11, 20, 2, 55, tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    assert detail["photos"][0]["taken_at"] == datetime(2026, 11, 20, 2, 55, tzinfo=UTC).isoformat().replace(
+        "+00:00", "Z"
+    )
 
 
 # ---- the object store failing ------------------------------------------------------------------------------------
+
 
 class UnreachableStore(LocalStore):
     """The local store with its disk gone: every call fails the way an unreachable S3 does."""
@@ -159,11 +165,15 @@ def closed_port() -> int:
 
 
 async def test_store_down_answers_503_records_nothing_and_a_retry_succeeds(
-    photo_client, world, form, homes, db, tmp_path,
+    photo_client,
+    world,
+    form,
+    homes,
+    db,
+    tmp_path,
 ):
     real = photo_client.app.state.store
-    down = (make_s3_store_at(real, f"127.0.0.1:{closed_port()}") if isinstance(real, S3Store)
-            else unreachable(tmp_path))
+    down = make_s3_store_at(real, f"127.0.0.1:{closed_port()}") if isinstance(real, S3Store) else unreachable(tmp_path)
     body = visit(form, homes.located.id)
     parts = multipart(body, [(PHOTO_QUESTION, jpeg(10))])
     phone = world["member_a1"].headers
@@ -184,8 +194,7 @@ async def test_store_down_answers_503_records_nothing_and_a_retry_succeeds(
 
 
 def make_s3_store_at(real: S3Store, endpoint: str) -> S3Store:
-    return S3Store(endpoint=endpoint, access_key="gocua", secret_key="gocua-secret", bucket="unreachable",
-                   secure=False)
+    return S3Store(endpoint=endpoint, access_key="gocua", secret_key="gocua-secret", bucket="unreachable", secure=False)
 
 
 async def test_put_photo_while_the_store_is_down(client, world, form, homes, db, tmp_path):
@@ -229,14 +238,14 @@ async def test_a_twelve_megapixel_photo_from_an_old_app_is_accepted_and_scaled(c
     # takes it (its own limit only refuses decompression bombs) and makes the usual derivatives.
     original = jpeg(12, size=(4000, 3000))
     body = visit(form, homes.located.id)
-    response = await client.post("/api/v1/visits", headers=world["member_a1"].headers,
-                                 **multipart(body, [(PHOTO_QUESTION, original)]))
+    response = await client.post(
+        "/api/v1/visits", headers=world["member_a1"].headers, **multipart(body, [(PHOTO_QUESTION, original)])
+    )
     assert response.status_code == 201, response.text
     row = (await fetch(db, select(VisitPhoto)))[0]
     assert (row.width, row.height, row.size_bytes) == (4000, 3000, len(original))
-    large = await client.get(f"/api/v1/visits/{body['id']}/photos/{PHOTO_QUESTION}/0/large",
-                             headers=world["supervisor_a"].headers)
+    large = await client.get(
+        f"/api/v1/visits/{body['id']}/photos/{PHOTO_QUESTION}/0/large", headers=world["supervisor_a"].headers
+    )
     width, height = Image.open(io.BytesIO(large.content)).size
     assert 960 <= width <= 1280 and width * 3 == height * 4  # libjpeg's DCT scaling picks the exact size
-
-

@@ -37,8 +37,9 @@ async def visits(client, world, form, homes) -> Visits:  # type: ignore[no-untyp
     return Visits(
         a1_plain=await send("member_a1", homes.located, finished_at=FINISHED),
         a1_flagged=await send("member_a1", homes.located, accuracy_m=200, finished_at=FINISHED + timedelta(hours=1)),
-        a1_complete=await send("member_a1", homes.located, photos=[(PHOTO_QUESTION, jpeg(70))],
-                               finished_at=FINISHED + timedelta(hours=2)),
+        a1_complete=await send(
+            "member_a1", homes.located, photos=[(PHOTO_QUESTION, jpeg(70))], finished_at=FINISHED + timedelta(hours=2)
+        ),
         a2=await send("member_a2", homes.other_village, with_location=False),
         b1=await send("member_b1", homes.other_commune, with_location=False),
     )
@@ -72,13 +73,16 @@ async def test_filters(client, world, visits):
     far_future = "2100-01-01T00:00:00Z"
     assert await ids(client, supervisor, since=far_future) == []
     assert len(await ids(client, supervisor, since="2000-01-01T00:00:00+07:00")) == 4
-    item = (await client.get("/api/v1/visits", params={"flag": "gps.low_accuracy"},
-                             headers=supervisor.headers)).json()["items"][0]
+    item = (await client.get("/api/v1/visits", params={"flag": "gps.low_accuracy"}, headers=supervisor.headers)).json()[
+        "items"
+    ][0]
     assert item["flag_codes"] == ["gps.low_accuracy"]
     assert item["area_code"] == "38-A-1"
     assert item["skill_level"] == 2
     # Another commune's village is not the supervisor's to filter on; nonsense values are refused.
-    assert (await client.get("/api/v1/visits", params={"area": "38-B-1"}, headers=supervisor.headers)).status_code == 404
+    assert (
+        await client.get("/api/v1/visits", params={"area": "38-B-1"}, headers=supervisor.headers)
+    ).status_code == 404
     bad = await client.get("/api/v1/visits", params={"status": "done"}, headers=supervisor.headers)
     assert (bad.status_code, bad.json()["code"]) == (400, "request.invalid_parameter")
 
@@ -114,10 +118,13 @@ async def test_one_visit_in_full_and_the_view_is_logged(client, world, visits, d
     assert flagged["missing_photos"][0]["question"] == PHOTO_QUESTION
     for person in ("supervisor_b", "member_a2", "leader_a1"):
         assert (await client.get(f"/api/v1/visits/{visits.a1_plain}", headers=world[person].headers)).status_code == 404
-    logged = await fetch(db, select(AccessLog).where(AccessLog.object_type == "visit", AccessLog.action == "view")
-                         .order_by(AccessLog.id))
+    logged = await fetch(
+        db, select(AccessLog).where(AccessLog.object_type == "visit", AccessLog.action == "view").order_by(AccessLog.id)
+    )
     assert [(row.user_id, row.object_id) for row in logged] == [
-        (world["supervisor_a"].user.id, visits.a1_complete), (world["member_a1"].user.id, visits.a1_flagged)]
+        (world["supervisor_a"].user.id, visits.a1_complete),
+        (world["member_a1"].user.id, visits.a1_flagged),
+    ]
 
 
 async def test_review(client, world, visits):
@@ -135,6 +142,8 @@ async def test_review(client, world, visits):
     detail = (await client.get(f"/api/v1/visits/{visits.a1_plain}", headers=world["member_a1"].headers)).json()
     assert detail["review"]["note"] == "Ảnh không rõ hộ nào"
     assert (await client.post(url, json={"decision": "approve"}, headers=world["member_a1"].headers)).status_code == 403
-    assert (await client.post(url, json={"decision": "approve"}, headers=world["supervisor_b"].headers)).status_code == 404
+    assert (
+        await client.post(url, json={"decision": "approve"}, headers=world["supervisor_b"].headers)
+    ).status_code == 404
     odd = await client.post(url, json={"decision": "maybe"}, headers=supervisor)
     assert odd.status_code == 400

@@ -23,8 +23,7 @@ async def test_first_submission_creates_the_visit_awaiting_its_photos(client, wo
     assert receipt["id"] == body["id"]
     assert receipt["household_id"] == str(homes.located.id)
     assert receipt["status"] == "awaiting_photos"
-    assert receipt["missing_photos"] == [
-        {"question": "evidence_photos", "min_count": 1, "max_count": 3, "received": 0}]
+    assert receipt["missing_photos"] == [{"question": "evidence_photos", "min_count": 1, "max_count": 3, "received": 0}]
     assert receipt["flags"] == []
     assert receipt["skill_level"] == 2
     stored = (await fetch(db, select(Visit).where(Visit.id == uuid.UUID(body["id"]))))[0]
@@ -40,7 +39,9 @@ async def test_same_visit_again_gets_the_same_body(client, world, form, homes):
     first = await client.post("/api/v1/visits", json=body, headers=phone)
     # The phone re-serialises its queue: other key order and whitespace, same content.
     reordered = json.dumps(dict(reversed(list(body.items()))), indent=2)
-    again = await client.post("/api/v1/visits", content=reordered, headers={**phone, "content-type": "application/json"})
+    again = await client.post(
+        "/api/v1/visits", content=reordered, headers={**phone, "content-type": "application/json"}
+    )
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.content == first.content
 
@@ -68,8 +69,12 @@ async def test_invalid_answers_are_listed_by_question(client, world, form, homes
     problem = response.json()
     assert problem["code"] == "visit.invalid"
     codes = {(e["question"], e["code"]) for e in problem["errors"]}
-    assert {("members", "answer.wrong_type"), ("vneid_level", "answer.unknown_choice"),
-            ("cashless", "answer.required"), ("nonsense", "answer.unknown_question")} <= codes
+    assert {
+        ("members", "answer.wrong_type"),
+        ("vneid_level", "answer.unknown_choice"),
+        ("cashless", "answer.required"),
+        ("nonsense", "answer.unknown_question"),
+    } <= codes
     assert all(e["message_vi"] and e["message_en"] for e in problem["errors"])
     assert (await count_rows(db))["visits"] == 0
 
@@ -79,7 +84,9 @@ async def test_answering_a_hidden_question_is_an_error(client, world, form, home
     body["answers"]["follow_up_reason"] = "không cần"  # shown only when follow_up is true
     response = await client.post("/api/v1/visits", json=body, headers=world["member_a1"].headers)
     assert response.status_code == 422
-    assert {"question": "follow_up_reason", "code": "answer.not_relevant"}.items() <= response.json()["errors"][0].items()
+    assert {"question": "follow_up_reason", "code": "answer.not_relevant"}.items() <= response.json()["errors"][
+        0
+    ].items()
 
 
 async def test_unknown_form_or_version(client, world, form, homes):
@@ -103,8 +110,9 @@ async def test_households_outside_the_village_are_not_found(client, world, form,
 async def test_exactly_one_of_household_id_and_new_household(client, world, form, homes):
     phone = world["member_a1"].headers
     neither = await client.post("/api/v1/visits", json=visit(form, None), headers=phone)
-    both = await client.post("/api/v1/visits", headers=phone, json=visit(
-        form, homes.located.id, new_household={"id": str(uuid.uuid4())}))
+    both = await client.post(
+        "/api/v1/visits", headers=phone, json=visit(form, homes.located.id, new_household={"id": str(uuid.uuid4())})
+    )
     for response in (neither, both):
         assert response.status_code == 422
         assert response.json()["errors"][0]["code"] == "visit.household_required"
@@ -140,15 +148,21 @@ async def test_only_leaders_submit_on_behalf_and_only_for_their_team(client, wor
         body = visit(form, homes.located.id, on_behalf_of=stranger)
         response = await client.post("/api/v1/visits", json=body, headers=world["leader_a1"].headers)
         assert response.status_code == 422
-        assert response.json()["errors"] == [{"question": "on_behalf_of", "code": "visit.not_team_member",
-                                              "message_vi": "Người này không thuộc tổ của bạn.",
-                                              "message_en": "This person is not a member of your team."}]
+        assert response.json()["errors"] == [
+            {
+                "question": "on_behalf_of",
+                "code": "visit.not_team_member",
+                "message_vi": "Người này không thuộc tổ của bạn.",
+                "message_en": "This person is not a member of your team.",
+            }
+        ]
     assert (await count_rows(db))["visits"] == 0
 
 
 async def test_supervisors_do_not_submit_visits(client, world, form, homes):
-    response = await client.post("/api/v1/visits", json=visit(form, homes.located.id),
-                                 headers=world["supervisor_a"].headers)
+    response = await client.post(
+        "/api/v1/visits", json=visit(form, homes.located.id), headers=world["supervisor_a"].headers
+    )
     assert response.status_code == 403
 
 
@@ -156,8 +170,11 @@ async def test_a_retry_is_answered_from_storage_after_the_household_was_merged_a
     phone = world["member_a1"].headers
     body = visit(form, homes.unlocated.id)
     first = await client.post("/api/v1/visits", json=body, headers=phone)
-    merged = await client.post(f"/api/v1/households/{homes.unlocated.id}/merge",
-                               json={"into": str(homes.other_commune.id)}, headers=world["admin"].headers)
+    merged = await client.post(
+        f"/api/v1/households/{homes.unlocated.id}/merge",
+        json={"into": str(homes.other_commune.id)},
+        headers=world["admin"].headers,
+    )
     assert merged.status_code == 200, merged.text
     again = await client.post("/api/v1/visits", json=body, headers=phone)
     assert again.status_code == 200

@@ -27,8 +27,11 @@ async def orphan(store, seed: int) -> set[str]:  # type: ignore[no-untyped-def]
 
 async def test_sweep_keeps_referenced_objects(photo_client, world, form, homes, settings):
     store = photo_client.app.state.store
-    response = await photo_client.post("/api/v1/visits", headers=world["member_a1"].headers,
-                                       **multipart(visit(form, homes.located.id), [(PHOTO_QUESTION, jpeg(60))]))
+    response = await photo_client.post(
+        "/api/v1/visits",
+        headers=world["member_a1"].headers,
+        **multipart(visit(form, homes.located.id), [(PHOTO_QUESTION, jpeg(60))]),
+    )
     assert response.status_code == 201
     referenced = set(await object_keys(photo_client))
     orphans = await orphan(store, 61)
@@ -51,8 +54,11 @@ def age(root, keys: set[str], hours: float) -> None:  # type: ignore[no-untyped-
 
 async def test_sweep_command(client, world, form, homes, settings, monkeypatch, capsys):
     store = client.app.state.store
-    await client.post("/api/v1/visits", headers=world["member_a1"].headers,
-                      **multipart(visit(form, homes.located.id), [(PHOTO_QUESTION, jpeg(62))]))
+    await client.post(
+        "/api/v1/visits",
+        headers=world["member_a1"].headers,
+        **multipart(visit(form, homes.located.id), [(PHOTO_QUESTION, jpeg(62))]),
+    )
     referenced = set(await object_keys(client))
     old_orphans, new_orphans = await orphan(store, 63), await orphan(store, 64)
     root = settings.data_dir / "objects" / settings.s3_bucket
@@ -61,8 +67,12 @@ async def test_sweep_command(client, world, form, homes, settings, monkeypatch, 
     data_dir = str(settings.data_dir)
 
     assert await asyncio.to_thread(main, ["--data-dir", data_dir, "storage", "sweep", "--older-than-hours", "0.5"]) == 2
-    assert await asyncio.to_thread(main, ["--data-dir", data_dir, "storage", "sweep", "--older-than-hours", "1",
-                                          "--dry-run"]) == 0
+    assert (
+        await asyncio.to_thread(
+            main, ["--data-dir", data_dir, "storage", "sweep", "--older-than-hours", "1", "--dry-run"]
+        )
+        == 0
+    )
     assert set(await object_keys(client)) == referenced | old_orphans | new_orphans
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["--data-dir", data_dir, "storage", "sweep", "--older-than-hours", "1"]) == 0

@@ -19,7 +19,9 @@ async def test_started_after_finished_is_refused_with_its_path(client, world, fo
         assert response.headers["content-type"].startswith("application/problem+json")
         problem = response.json()
         assert problem["code"] == "visit.invalid"
-        assert {"question": "finished_at", "code": "visit.finished_before_started"}.items() <= problem["errors"][0].items()
+        assert {"question": "finished_at", "code": "visit.finished_before_started"}.items() <= problem["errors"][
+            0
+        ].items()
     assert await count_rows(db) == {"visits": 0, "photos": 0, "flags": 0}
 
 

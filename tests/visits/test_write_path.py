@@ -36,8 +36,9 @@ async def test_a_late_visit_in_the_batch_does_not_hide_a_stored_closer_predecess
         await service.submit(member, visit(form, homes.located.id, finished_at=FINISHED + timedelta(minutes=5)))
         late = visit(form, homes.located.id, lat=far[0], lon=far[1], finished_at=FINISHED + timedelta(minutes=3))
         now = visit(form, homes.located.id, finished_at=FINISHED + timedelta(minutes=10))
-        (late_receipt, _), (now_receipt, _) = await asyncio.gather(service.submit(member, late),
-                                                                   service.submit(member, now))
+        (late_receipt, _), (now_receipt, _) = await asyncio.gather(
+            service.submit(member, late), service.submit(member, now)
+        )
     assert late_receipt.received_at == now_receipt.received_at  # written in one batch
     # One at a time, t=10 follows the stored t=5 at the same place: no travel at all.
     assert "gps.impossible_travel" not in codes(now_receipt)
@@ -51,8 +52,9 @@ async def test_two_visits_to_a_household_without_location_in_one_batch(settings,
     async with running_service(settings) as service:
         await service.load_form(form)
         first = visit(form, homes.unlocated.id, finished_at=FINISHED)
-        second = visit(form, homes.unlocated.id, lat=nine_km[0], lon=nine_km[1],
-                       finished_at=FINISHED + timedelta(hours=3))
+        second = visit(
+            form, homes.unlocated.id, lat=nine_km[0], lon=nine_km[1], finished_at=FINISHED + timedelta(hours=3)
+        )
         (one, _), (two, _) = await asyncio.gather(service.submit(member, first), service.submit(member, second))
     assert one.received_at == two.received_at  # written in one batch
     # The first visit's fix became the household's location, so the second is 9 km from it, as one at a time.
@@ -65,8 +67,9 @@ async def test_travel_speed_is_checked_between_visits_written_in_one_batch(setti
     member = actor_of(world, "member_a1")
     fifty_km = offset_point(HOME, north_m=50_000)
     first = visit(form, homes.located.id, finished_at=FINISHED)
-    jump = visit(form, homes.unlocated.id, lat=fifty_km[0], lon=fifty_km[1],
-                 finished_at=FINISHED + timedelta(minutes=10))
+    jump = visit(
+        form, homes.unlocated.id, lat=fifty_km[0], lon=fifty_km[1], finished_at=FINISHED + timedelta(minutes=10)
+    )
     async with running_service(settings) as service:
         await service.load_form(form)
         (one, _), (two, _) = await asyncio.gather(service.submit(member, first), service.submit(member, jump))
@@ -78,12 +81,14 @@ async def test_travel_speed_is_checked_between_visits_written_in_one_batch(setti
 
 
 async def test_in_a_batch_as_one_at_a_time_a_visit_only_follows_those_that_reached_the_server_before_it(
-        settings, world, form, homes):
+    settings, world, form, homes
+):
     member = actor_of(world, "member_a1")
     fifty_km = offset_point(HOME, north_m=50_000)
     # Sent in this order: t=10 from 50 km away, then t=0 at home (offline, sent late).
-    jump = visit(form, homes.unlocated.id, lat=fifty_km[0], lon=fifty_km[1],
-                 finished_at=FINISHED + timedelta(minutes=10))
+    jump = visit(
+        form, homes.unlocated.id, lat=fifty_km[0], lon=fifty_km[1], finished_at=FINISHED + timedelta(minutes=10)
+    )
     late = visit(form, homes.located.id, finished_at=FINISHED)
     async with running_service(settings) as service:
         await service.load_form(form)
@@ -103,8 +108,13 @@ async def test_the_batch_size_and_the_travel_time_floor_come_from_settings(setti
         await asyncio.gather(*(service.submit(member, body) for body in bodies))
         assert service.batcher.stats.largest == 2 and service.batcher.stats.visits == 5
         # 5 km one minute after the last one: judged as if 10 minutes apart (30 km/h), so not impossible.
-        hop = visit(form, homes.unlocated.id, lat=five_km[0], lon=five_km[1],
-                    finished_at=FINISHED + timedelta(hours=4, minutes=1))
+        hop = visit(
+            form,
+            homes.unlocated.id,
+            lat=five_km[0],
+            lon=five_km[1],
+            finished_at=FINISHED + timedelta(hours=4, minutes=1),
+        )
         receipt, _ = await service.submit(member, hop)
     assert "gps.impossible_travel" not in codes(receipt)
     async with running_service(settings) as service:  # the default floor, one minute: back home at 300 km/h
@@ -120,7 +130,7 @@ async def test_after_write_hooks_see_the_written_visits_in_their_transaction(set
 
     async def hook(connection, written) -> None:  # type: ignore[no-untyped-def]
         ids = [w.row["id"] for w in written]
-        stored = (await connection.execute(select(func.count()).select_from(VISITS).where(VISITS.c.id.in_(ids))))
+        stored = await connection.execute(select(func.count()).select_from(VISITS).where(VISITS.c.id.in_(ids)))
         seen.append((sorted(str(i) for i in ids), stored.scalar_one()))
 
     async with running_service(settings) as service:
@@ -151,8 +161,15 @@ async def test_the_photo_time_slack_comes_from_settings(settings, world, form, h
         async with running_service(msgspec.structs.replace(settings, photo_time_slack_min=slack)) as service:
             body = visit(form, homes.located.id, finished_at=FINISHED)
             receipt, _ = await services.receive(
-                member, json.dumps(body).encode(), [PhotoPart(PHOTO_QUESTION, 0, photo)], batcher=service.batcher,
-                sessions=service.sessions, settings=service.settings, store=service.store, photo_pool=None)
+                member,
+                json.dumps(body).encode(),
+                [PhotoPart(PHOTO_QUESTION, 0, photo)],
+                batcher=service.batcher,
+                sessions=service.sessions,
+                settings=service.settings,
+                store=service.store,
+                photo_pool=None,
+            )
             found[slack] = codes(receipt)
     assert "photo.time_mismatch" in found[30.0]
     assert "photo.time_mismatch" not in found[60.0]

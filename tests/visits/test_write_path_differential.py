@@ -56,8 +56,13 @@ def stream(rng: random.Random, form: tuple[str, str], households: dict[str, list
         lat, lon = _place(rng)
         finished = FINISHED + timedelta(minutes=minutes[n])
         accuracy = rng.choice([5.0, 8.0, 8.0, 30.0, 150.0])
-        options: dict[str, Any] = {"lat": lat, "lon": lon, "accuracy_m": accuracy, "finished_at": finished,
-                                   "is_mock": rng.random() < 0.08}
+        options: dict[str, Any] = {
+            "lat": lat,
+            "lon": lon,
+            "accuracy_m": accuracy,
+            "finished_at": finished,
+            "is_mock": rng.random() < 0.08,
+        }
         if rng.random() < 0.1:
             options["with_location"] = False  # only the form's geopoint answer
         if rng.random() < 0.1:
@@ -85,8 +90,13 @@ async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> l
     answers: list[tuple] = []
     for item in (item for chunk in chunks for item in chunk):
         async with request_transaction(service.sessions) as session:
-            receipt, created = await services.submit(session, actor_of(world, item["member"]), service.settings,
-                                                     service.store, json.dumps(item["body"]).encode())
+            receipt, created = await services.submit(
+                session,
+                actor_of(world, item["member"]),
+                service.settings,
+                service.store,
+                json.dumps(item["body"]).encode(),
+            )
         answers.append(_answer(receipt, created))
     return answers
 
@@ -94,8 +104,9 @@ async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> l
 async def _concurrently(service: Service, world, chunks: list[list[dict]]) -> list[tuple]:  # type: ignore[no-untyped-def]
     answers: list[tuple] = []
     for chunk in chunks:
-        results = await asyncio.gather(*(service.submit(actor_of(world, item["member"]), item["body"])
-                                         for item in chunk))
+        results = await asyncio.gather(
+            *(service.submit(actor_of(world, item["member"]), item["body"]) for item in chunk)
+        )
         answers.extend(_answer(receipt, created) for receipt, created in results)
     return answers
 
@@ -110,10 +121,15 @@ _VISIT_COLUMNS = [c for c in VISITS.c if c.name != "received_at"]
 async def _stored(service: Service) -> dict[str, Any]:
     async with service.engine.connect() as connection:
         visits = sorted(tuple(row) for row in await connection.execute(select(*_VISIT_COLUMNS)))
-        flags = sorted(tuple(row) for row in await connection.execute(
-            select(FLAGS.c.visit_id, FLAGS.c.code, FLAGS.c.value, FLAGS.c.unit, FLAGS.c.detail)))
-        homes = sorted(tuple(row) for row in await connection.execute(
-            select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon)))
+        flags = sorted(
+            tuple(row)
+            for row in await connection.execute(
+                select(FLAGS.c.visit_id, FLAGS.c.code, FLAGS.c.value, FLAGS.c.unit, FLAGS.c.detail)
+            )
+        )
+        homes = sorted(
+            tuple(row) for row in await connection.execute(select(HOUSEHOLDS.c.id, HOUSEHOLDS.c.lat, HOUSEHOLDS.c.lon))
+        )
     return {"visits": visits, "flags": flags, "households": homes}
 
 
@@ -131,8 +147,14 @@ async def test_one_at_a_time_and_in_concurrent_batches_store_the_same(settings, 
     located_a2 = await add_household(db, world.areas["village_a2"], head_name="Hồ Sáu", lat=far[0], lon=far[1])
     a1 = [homes.located.id, homes.unlocated.id]
     households = {"member_a1": a1, "leader_a1": a1, "member_a2": [unlocated_a2.id, located_a2.id]}
-    keep = {homes.located.id, homes.unlocated.id, homes.other_village.id, homes.other_commune.id,
-            unlocated_a2.id, located_a2.id}
+    keep = {
+        homes.located.id,
+        homes.unlocated.id,
+        homes.other_village.id,
+        homes.other_commune.id,
+        unlocated_a2.id,
+        located_a2.id,
+    }
     unlocated = [homes.unlocated.id, unlocated_a2.id, homes.other_commune.id]
     batched = 0
     async with running_service(settings) as service:
