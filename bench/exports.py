@@ -121,7 +121,8 @@ def main() -> int:
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print(
-        f"coverage CSV {best_large['rows_per_s']:,} rows/s (floor {FLOOR_ROWS_S:,}: x{result['ratio_to_floor_rows_s']});"
+        f"coverage CSV {best_large['rows_per_s']:,} rows/s "
+        f"(floor {FLOOR_ROWS_S:,}: x{result['ratio_to_floor_rows_s']});"
         f" peak memory 1M vs 100k {growth:+.1%} (floor +{FLOOR_MEMORY_GROWTH:.0%}); machine shared, "
         f"load {result['load_before']}"
     )

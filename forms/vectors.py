@@ -346,8 +346,7 @@ def expression_cases() -> list[dict[str, Any]]:
     for expression in EXPRESSIONS:
         for index, answers in enumerate(ANSWER_SETS):
             cases.append(_evaluate_case(expression, answers, CURRENTS[index % len(CURRENTS)]))
-    for expression in BAD_EXPRESSIONS:
-        cases.append(_evaluate_case(expression, {}, None))
+    cases.extend(_evaluate_case(expression, {}, None) for expression in BAD_EXPRESSIONS)
     rng = random.Random(SEED)
     for _ in range(600):
         answers = rng.choice(ANSWER_SETS)

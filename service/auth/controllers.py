@@ -22,7 +22,7 @@ class AuthController(Controller):
     after_response = forget_recent_callers  # type: ignore[assignment]  # a logout is seen at once in this worker
     path = "/api/v1/auth"
     request_max_body_size = limits.LOGIN_BYTES
-    tags = ["auth"]
+    tags = ("auth",)
 
     @post(
         "/login",
@@ -70,7 +70,7 @@ class MeController(Controller):
     after_response = forget_recent_callers  # type: ignore[assignment]
     path = "/api/v1/me"
     request_max_body_size = limits.RECORD_BYTES
-    tags = ["auth"]
+    tags = ("auth",)
 
     @get("/", summary="Who am I: role, team, area")
     async def get_me(self, db_session: DbSession, actor: CurrentActor) -> Me:

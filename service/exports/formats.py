@@ -118,7 +118,7 @@ async def geojson_bytes(
         for row in chunk:
             location = point(row)
             geometry = {"type": "Point", "coordinates": [location[1], location[0]]} if location else None
-            feature = {"type": "Feature", "geometry": geometry, "properties": dict(zip(titles, row))}
+            feature = {"type": "Feature", "geometry": geometry, "properties": dict(zip(titles, row, strict=True))}
             parts.append(_encoder.encode(feature))
         if parts:
             yield (b"" if first else b",") + b",".join(parts)

@@ -29,7 +29,7 @@ from service.http.paging import Page
 class HouseholdController(Controller):
     path = "/api/v1/households"
     request_max_body_size = limits.RECORD_BYTES
-    tags = ["households"]
+    tags = ("households",)
 
     @get("/", summary="Sync: households changed after `updated_since`, oldest change first, merged/moved included")
     async def list_households(
@@ -100,7 +100,7 @@ class LocationProposalController(Controller):
     """Members' changes to a known household location, which supervisors confirm or reject (locations.py)."""
 
     path = "/api/v1/location-proposals"
-    tags = ["households"]
+    tags = ("households",)
 
     @get("/", summary="Location proposals, newest first: supervisors see their area's, members their own")
     async def list_proposals(

@@ -220,7 +220,8 @@ _CALLER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session_cookie
 
 class ProblemResponsesPlugin(ReceiveRoutePlugin):
     """Adds the problem responses (and the security requirement) to each HTTP route handler as the app registers
-    it, before the lazily built OpenAPI document reads them. A problem status the handler documents itself gets the handler's text too."""
+    it, before the lazily built OpenAPI document reads them. A problem status the handler documents itself gets
+    the handler's text too."""
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute):

@@ -37,7 +37,7 @@ CSV_MAX_BYTES = 5_000_000
 class TeamController(Controller):
     path = "/api/v1/teams"
     request_max_body_size = limits.RECORD_BYTES
-    tags = ["teams"]
+    tags = ("teams",)
 
     @get("/", summary="Teams I can see (members: their own; supervisors: their subtree)")
     async def list_teams(
@@ -85,7 +85,7 @@ class MemberController(Controller):
     after_response = forget_recent_callers  # type: ignore[assignment]
     path = "/api/v1/members"
     request_max_body_size = limits.RECORD_BYTES
-    tags = ["members"]
+    tags = ("members",)
 
     @get("/", summary="People I can see (members: themselves; leaders: their team; supervisors: subtree)")
     async def list_members(

@@ -123,7 +123,7 @@ class FormController(Controller):
     path = "/api/v1/forms"
     after_response = _forget_latest  # type: ignore[assignment]
     request_max_body_size = limits.FORM_BYTES
-    tags = ["forms"]
+    tags = ("forms",)
 
     @get("/", summary="Published forms, latest version of each")
     async def list_forms(

@@ -93,7 +93,10 @@ async def xlsx(report: ReportOut, lang: str) -> AsyncIterator[bytes]:
     t = TEXTS[lang]
     tally = report.tally
     area = tally.area
-    label = lambda value: value.vi if lang == "vi" else value.en
+
+    def label(value: Any) -> str:
+        return value.vi if lang == "vi" else value.en
+
     coverage = [
         t["col_code"],
         t["col_area"],

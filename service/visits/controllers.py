@@ -84,7 +84,7 @@ async def _put_photo(
 class VisitController(Controller):
     path = "/api/v1/visits"
     request_max_body_size = limits.RECORD_BYTES
-    tags = ["visits"]
+    tags = ("visits",)
 
     @post(
         "/",

@@ -80,7 +80,8 @@ def photo_slots(
                 _problem(
                     slot_name(part.question, index),
                     "photo.too_many",
-                    f"Câu hỏi này nhận tối đa {rule.max_count} ảnh (vị trí 0–{rule.max_count - 1}, mỗi vị trí một ảnh).",
+                    f"Câu hỏi này nhận tối đa {rule.max_count} ảnh "
+                    f"(vị trí 0–{rule.max_count - 1}, mỗi vị trí một ảnh).",
                     f"This question takes at most {rule.max_count} photos (slots 0–{rule.max_count - 1}, one each).",
                 )
             )

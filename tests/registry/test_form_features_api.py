@@ -52,7 +52,7 @@ async def test_a_json_form_without_version_is_published_under_a_derived_one(clie
 
 async def test_a_kobo_export_publishes_with_warnings_and_phones_get_vi_en_and_every_other_language(client, world):
     survey = [
-        row + [extra]
+        [*row, extra]
         for row, extra in zip(KOBO_SURVEY, ["label::Français (fr)", "", "", "Téléphone ?", "Combien ?"], strict=True)
     ]
     workbook = xlsform(survey, KOBO_CHOICES, [["form_title", "form_id"], ["Khảo sát", "kobo-form"]])

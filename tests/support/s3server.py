@@ -197,7 +197,7 @@ def _launch(weed: Path, workdir: Path, timeout_s: float) -> RunningS3:
     # One volume per collection, and room for many, fixes that; volumes are sparse files.
     (workdir / "master.toml").write_text("[master.volume_growth]\ncopy_1 = 1\ncopy_other = 1\n")
 
-    ports = dict(zip(_PORT_FLAGS, _reserve_free_ports(len(_PORT_FLAGS))))
+    ports = dict(zip(_PORT_FLAGS, _reserve_free_ports(len(_PORT_FLAGS)), strict=True))
     args = [
         str(weed),
         # Global flags: logs into our log file instead of glog files in /tmp; no toml config

@@ -66,7 +66,7 @@ async def _review(client: AsyncTestClient, person: Person, visit_id: str, decisi
 
 
 @pytest.fixture
-async def scenario(client: AsyncTestClient, db: AsyncSession, world: World, form: tuple[str, str]) -> Scenario:  # noqa: F811
+async def scenario(client: AsyncTestClient, db: AsyncSession, world: World, form: tuple[str, str]) -> Scenario:
     areas = world.areas
     village_b9 = await add_area(db, "38-B-9", "Thôn Chín", "village", areas["commune_b"])
     team_b9 = Team(area_id=village_b9.id, name="Tổ CNSCĐ Thôn Chín", created_at=utcnow())

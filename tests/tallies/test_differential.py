@@ -75,7 +75,7 @@ async def test_incremental_updates_agree_with_a_rebuild(
     client: AsyncTestClient,
     db: AsyncSession,
     world: World,
-    form: tuple[str, str],  # noqa: F811
+    form: tuple[str, str],
 ) -> None:
     rng = random.Random(20261201)
     villages = [world.areas["village_a1"], world.areas["village_a2"], world.areas["village_b1"]]
