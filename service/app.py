@@ -55,14 +55,16 @@ def build_photo_pool(settings: Settings) -> PhotoPool:
     )
 
 
-# Brotli when the client accepts it (phones on 2G), else gzip; JPEG photos are compressed already.
+# Brotli when the client accepts it (phones on 2G), else gzip.
 COMPRESSION = CompressionConfig(
     backend="brotli",
     brotli_quality=5,
     brotli_gzip_fallback=True,
     gzip_compress_level=6,
     minimum_size=500,
-    exclude=[r"^/api/v1/visits/[^/]+/photos/"],
+    # Photos are JPEG already; the phone app's files are gzipped once at start (service/phone_app) and would
+    # otherwise be compressed a second time inside the first.
+    exclude=[r"^/api/v1/visits/[^/]+/photos/", r"^/review/visits/[^/]+/photos/", r"^/app(/|$)"],
 )
 
 

@@ -13,7 +13,21 @@ const ARITY = {
   "not": [1, 1], "true": [0, 0], "false": [0, 0], "selected": [2, 2], "count-selected": [1, 1],
   "string-length": [1, 1], "today": [0, 0], "if": [3, 3], "coalesce": [2, 2], "contains": [2, 2],
   "starts-with": [2, 2], "number": [1, 1], "int": [1, 1], "string": [1, 1], "regex": [2, 2],
+  "count": [1, 1], "sum": [1, 1], "concat": [1, 50], "round": [1, 2],
 };
+
+/** A repeat's values read from outside it (Python's tuple): one per instance; a plain array is a multi-select. */
+export class Instances extends Array {}
+
+function roundHalfUp(value, digits) {
+  const number = toNumber(value), places = toNumber(digits);
+  if (number === null || places === null) return null;
+  const d = Math.max(-15, Math.min(15, Math.trunc(places)));
+  const scale = 10 ** d;
+  const magnitude = Math.floor(Math.abs(number) * scale + 0.5) / scale;
+  if (!Number.isFinite(magnitude)) return null;
+  return number < 0 ? -magnitude : magnitude;
+}
 
 export class ExpressionError extends Error {
   constructor(message, position) { super(`${message} (at position ${position})`); this.name = "ExpressionError"; this.position = position; }
@@ -351,6 +365,16 @@ const FUNCTIONS = {
   "number": (c, a) => toNumber(ev(a[0], c)),
   "int": (c, a) => { const n = toNumber(ev(a[0], c)); return n === null ? null : Math.trunc(n) || 0; },
   "string": (c, a) => toString(ev(a[0], c)),
+  // forms/expr_values.py count_of, sum_of, concat_of, round_half_up.
+  "count": (c, a) => { const v = ev(a[0], c); return v instanceof Instances ? v.length : (v === null ? 0 : 1); },
+  "sum": (c, a) => {
+    const v = ev(a[0], c);
+    let total = 0;
+    for (const item of (v instanceof Instances ? v : [v])) { const n = toNumber(item); if (n !== null) total += n; }
+    return Number.isFinite(total) ? total : null;
+  },
+  "concat": (c, a) => a.map((arg) => toString(ev(arg, c))).join(""),
+  "round": (c, a) => roundHalfUp(ev(a[0], c), a.length > 1 ? ev(a[1], c) : 0),
 };
 
 function ev(node, ctx) {

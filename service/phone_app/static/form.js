@@ -82,6 +82,7 @@ export function renderForm(root, form, draft) {
 
   let gi = 0;
   for (const step of steps) {
+    if (step.server) continue;
     const q = step.q;
     const into = step.parent < 0 ? root : groupBlocks[step.parent];
     if (step.group) {

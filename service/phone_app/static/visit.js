@@ -5,6 +5,9 @@ import { parse, test, toString } from "./expr.js";
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export const KNOWN_TYPES = new Set(["text", "integer", "decimal", "select_one", "select_multiple", "boolean", "date",
   "geopoint", "photo", "note", "group"]);
+// Shown or not like any question, but neither rendered nor checked here: the server computes calculations and
+// checks each repeat instance (the app does not collect repeats yet).
+export const SERVER_TYPES = new Set(["calculate", "repeat"]);
 
 /** A label as text in `lang`: accepts "text", {vi, en} or any {lang: text} mapping. */
 export function label(value, lang) {
@@ -21,6 +24,7 @@ export function flatten(form) {
   const steps = [];
   const walk = (questions, parent) => {
     for (const q of questions || []) {
+      if (q && SERVER_TYPES.has(q.type)) { steps.push({ group: false, q, parent, server: true }); continue; }
       if (!q || !KNOWN_TYPES.has(q.type)) continue;
       if (q.type === "group") {
         const index = steps.filter((s) => s.group).length;
@@ -125,6 +129,7 @@ export function runVisit(form, answers, today = null) {
     if (step.group) { groupVisible.push(shown); groups[q.name] = shown; continue; }
     const name = q.name;
     visible[name] = shown;
+    if (step.server) continue;
     const value = Object.prototype.hasOwnProperty.call(answers, name) ? answers[name] : null;
     if (q.type === "photo" || q.type === "note") continue;
     if (isBlank(value)) {
