@@ -11,6 +11,7 @@ import asyncio
 import sys
 import uuid
 
+from service.db.tables import table_of
 from service.settings import Settings
 
 BATCH = 2_000
@@ -28,7 +29,7 @@ async def rescore(
     from service.db.engine import create_engine
     from service.households.models import Household
 
-    households = Household.__table__
+    households = table_of(Household)
     engine = create_engine(url, pool_size=2)
     kept = 0
     try:

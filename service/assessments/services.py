@@ -24,22 +24,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import forms
 from service.assessments.models import Assessment
 from service.db.engine import utcnow
+from service.db.tables import table_of
 from service.households.models import Household
 from service.registry.models import FormVersion
 from service.registry.services import cached_version, load_stored
 from service.visits.models import Visit
 
-ASSESSMENTS = Assessment.__table__
-VISITS = Visit.__table__
-HOUSEHOLDS = Household.__table__
-FORM_VERSIONS = FormVersion.__table__
+ASSESSMENTS = table_of(Assessment)
+VISITS = table_of(Visit)
+HOUSEHOLDS = table_of(Household)
+FORM_VERSIONS = table_of(FormVersion)
 COUNTING = ("pending", "approved", "has_issues")
 MAX_INDICATOR_BITS = 63  # a BIGINT; indicators past the 63rd are kept in `indicators` only
 
@@ -262,7 +263,10 @@ async def after_merge(connection: AsyncConnection, source_id: uuid.UUID, survivo
 
 def _latest_counting(household_ids: list[uuid.UUID], form_id: str | None) -> Any:
     assessed_at = func.coalesce(VISITS.c.finished_at, VISITS.c.received_at)
-    conditions = [VISITS.c.household_id.in_(household_ids), VISITS.c.review_status.in_(COUNTING)]
+    conditions: list[ColumnElement[bool]] = [
+        VISITS.c.household_id.in_(household_ids),
+        VISITS.c.review_status.in_(COUNTING),
+    ]
     if form_id is not None:
         conditions.append(VISITS.c.form_id == form_id)
     ranked = (

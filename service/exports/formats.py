@@ -64,7 +64,7 @@ async def csv_bytes(
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl.cell import WriteOnlyCell
 
     if isinstance(value, str):
         value = _ILLEGAL_XML.sub("", value)
@@ -75,8 +75,8 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
 
 
 async def xlsx_bytes(titles: Sequence[str], rows: Rows, sheet_title: str = "Dữ liệu") -> AsyncIterator[bytes]:
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
@@ -129,8 +129,8 @@ async def geojson_bytes(
 async def xlsx_sheets(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]) -> AsyncIterator[bytes]:
     """A small workbook of several sheets (title, column titles, rows), e.g. the report's tables."""
 
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     def build() -> bytes:
         workbook = Workbook(write_only=True)

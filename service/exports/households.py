@@ -18,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from service.areas.models import Area
 from service.assessments.models import Assessment
 from service.auth.scope import path_prefix_filter
+from service.db.tables import table_of
 from service.exports.rows import stream_rows
 from service.households.models import Household
 from service.people.models import User
 from service.tallies.services import FormInfo
 
-HOUSEHOLDS = Household.__table__
-ASSESSMENTS = Assessment.__table__
-AREAS = Area.__table__
-USERS = User.__table__
+HOUSEHOLDS = table_of(Household)
+ASSESSMENTS = table_of(Assessment)
+AREAS = table_of(Area)
+USERS = table_of(User)
 VISITED_CHOICES = ("yes", "no", "all")
 VIETNAM_OFFSET = timedelta(hours=7)
 YES, NO = "Có", "Không"
@@ -78,7 +79,7 @@ async def lookups(connection: AsyncConnection, root_path: str) -> Lookups:
 
 
 def titles(form: FormInfo | None) -> list[str]:
-    indicators = [label.vi for _, label in form.indicators] if form else []
+    indicators = [label["vi"] for _, label in form.indicators] if form else []
     return BASE_TITLES + indicators + TAIL_TITLES
 
 
@@ -118,7 +119,7 @@ async def household_rows(
     engine: AsyncEngine, root_path: str, form: FormInfo | None, visited: str, found: Lookups
 ) -> AsyncIterator[Sequence[list[Any]]]:
     """Chunks of output rows (lists, in `titles` order)."""
-    level_names = {value: name.vi for value, name in form.levels} if form else {}
+    level_names = {value: name["vi"] for value, name in form.levels} if form else {}
     indicator_names = [name for name, _ in form.indicators] if form else []
     # Per form version: for each exported indicator, its bit in that version's assessments (None: not asked).
     bit_of = {

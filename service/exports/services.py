@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service import errors
+from service.areas.models import Area
 from service.areas.services import area_in_scope
 from service.audit import services as audit
 from service.auth.actor import Actor, Role
@@ -105,7 +106,7 @@ async def prepare_visits(
     return Export(f"phieu-tham_{root.code}_{_today()}.{fmt}", formats.MEDIA_TYPES[fmt], body)
 
 
-async def _area(session: AsyncSession, actor: Actor | None, code: str):  # type: ignore[no-untyped-def]
+async def _area(session: AsyncSession, actor: Actor | None, code: str) -> Area:
     if actor is None:
         from service.areas.services import find_area
 

@@ -16,16 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import forms
+from forms.labels import text as label_text
 from service.areas.models import Area
 from service.auth.scope import path_prefix_filter
+from service.db.tables import table_of
 from service.exports.households import REVIEW_VI, Lookups
 from service.exports.rows import stream_rows
 from service.households.models import Household
 from service.visits.models import Visit
 
-VISITS = Visit.__table__
-HOUSEHOLDS = Household.__table__
-AREAS = Area.__table__
+VISITS = table_of(Visit)
+HOUSEHOLDS = table_of(Household)
+AREAS = table_of(Area)
 LABELS = ("vi", "en", "codes")
 _FIXED = [  # (code, vi, en)
     ("visit_id", "Mã phiếu", "Visit id"),
@@ -45,8 +47,11 @@ _OFFSET = timedelta(hours=7)
 Cell = Callable[[Any], list[Any]]
 
 
-def _text(label: forms.Label, labels: str, code: str) -> str:
-    return code if labels == "codes" else (label.vi if labels == "vi" else label.en)
+def _text(label: forms.Label | msgspec.UnsetType, labels: str, code: str) -> str:
+    # A label is a dict (language → text); a calculate question may have none, and then its name stands in.
+    if labels == "codes" or isinstance(label, msgspec.UnsetType):
+        return code
+    return label_text(label, labels) or code
 
 
 def _geopoint(value: Any) -> list[Any]:

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from service import errors
 from service.audit import services as audit
 from service.auth import services as auth_service
-from service.auth.authn import SESSION_COOKIE, authenticate, presented_token
+from service.auth.authn import SESSION_COOKIE, authenticate, forget_recent_callers, presented_token
 from service.auth.schemas import LoginRequest
 from service.db.engine import utcnow
 from service.http.deps import AppSettings, DbSession, Store
@@ -126,7 +126,13 @@ class PageController(Controller):
         figures = await queue.home_figures(db_session, actor, utcnow())
         return _render(request, "home.html", actor=actor, figures=figures, csrf=guard.session_csrf(request))
 
-    @post("/login", request_max_body_size=16_000, status_code=HTTP_303_SEE_OTHER)
+    # Both end a page session; this worker's cache of recent callers must not keep it alive (as on the API).
+    @post(
+        "/login",
+        request_max_body_size=16_000,
+        status_code=HTTP_303_SEE_OTHER,
+        after_response=forget_recent_callers,
+    )
     async def sign_in(self, request: Request, db_session: DbSession, settings: AppSettings) -> Response[Any]:
         form = await _form(request)
         guard.check_login_csrf(request, form)
@@ -157,7 +163,12 @@ class PageController(Controller):
         )
         return _redirect(guard.safe_next(str(form.get("next") or "/")), cookies=[cookie])
 
-    @post("/logout", request_max_body_size=FORM_LIMIT, status_code=HTTP_303_SEE_OTHER)
+    @post(
+        "/logout",
+        request_max_body_size=FORM_LIMIT,
+        status_code=HTTP_303_SEE_OTHER,
+        after_response=forget_recent_callers,
+    )
     async def sign_out(self, request: Request, db_session: DbSession) -> Response[Any]:
         await authenticate(request, db_session, request.app.state.token_lookup)  # any role may sign out
         guard.check_csrf(request, await _form(request))

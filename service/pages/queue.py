@@ -21,6 +21,7 @@ from service.areas.services import area_in_scope as area_by_code_in_scope
 from service.auth.actor import Actor
 from service.auth.scope import area_in_scope, area_path_filter
 from service.db.engine import as_utc
+from service.db.tables import table_of
 from service.households.models import Household
 from service.http.paging import decode_cursor, encode_cursor
 from service.pages.words import VIETNAM
@@ -31,11 +32,11 @@ from service.visits.evidence_rules import FLAG_CODES
 from service.visits.models import FLAGS, PHOTOS, VISITS
 from service.visits.stored import connection
 
-AREAS = Area.__table__
-HOUSEHOLDS = Household.__table__
-USERS = User.__table__
-TEAMS = Team.__table__
-REVIEWS = VisitReview.__table__
+AREAS = table_of(Area)
+HOUSEHOLDS = table_of(Household)
+USERS = table_of(User)
+TEAMS = table_of(Team)
+REVIEWS = table_of(VisitReview)
 PAGE_SIZE = 25
 
 
@@ -185,7 +186,7 @@ async def queue(
     query = await _filtered(session, actor, f)
     after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
     if after is not None:
-        query = _after(query, as_utc(after[0]), after[1])  # type: ignore[arg-type]
+        query = _after(query, as_utc(after[0]), after[1])
     conn = await connection(session)
     rows = (await conn.execute(query.limit(size + 1))).all()
     page = rows[:size]
@@ -198,7 +199,7 @@ async def queue(
             member=row.member,
             on_behalf_of=row.behalf,
             finished_at=as_utc(row.finished_at),
-            received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+            received_at=as_utc(row.received_at),
             review_status=row.review_status,
             status=row.status,
         )
@@ -225,7 +226,7 @@ async def queue(
                 items[visit_id].thumb = f"/review/visits/{visit_id}/photos/{question}/{index}/thumb"
     last = page[-1] if page else None
     following = (
-        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])  # type: ignore[union-attr]
+        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])
         if last is not None and len(rows) > size
         else None
     )
@@ -238,7 +239,7 @@ async def next_in_queue(session: AsyncSession, actor: Actor, f: QueueFilter, vis
     current = (await conn.execute(select(VISITS.c.received_at).where(VISITS.c.id == visit_id))).scalar_one_or_none()
     if current is None:
         return None
-    query = _after(await _filtered(session, actor, f), as_utc(current), visit_id)  # type: ignore[arg-type]
+    query = _after(await _filtered(session, actor, f), as_utc(current), visit_id)
     row = (await conn.execute(query.limit(1))).first()
     return row.id if row is not None else None
 

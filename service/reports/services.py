@@ -9,6 +9,8 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forms import Label
+from forms.labels import text as label_text
 from service.auth.actor import Actor
 from service.reports import charts
 from service.reports.texts import TEXTS, flag_name
@@ -50,10 +52,7 @@ def page_context(report: ReportOut, lang: str, query: str) -> dict[str, Any]:
     t = TEXTS[lang]
     area = tally.area
     coverage_rows = [(child.name, child.households.coverage) for child in tally.children]
-    level_rows = [
-        ((level.name.vi if lang == "vi" else level.name.en) if level.name else t["unscored"], level.households)
-        for level in area.levels
-    ]
+    level_rows = [(label_text(level.name, lang) or t["unscored"], level.households) for level in area.levels]
     return {
         "t": t,
         "lang": lang,
@@ -63,7 +62,7 @@ def page_context(report: ReportOut, lang: str, query: str) -> dict[str, Any]:
         "area": area,
         "children": tally.children,
         "query": query,
-        "label": (lambda label: label.vi if lang == "vi" else label.en),
+        "label": (lambda label: label_text(label, lang) or ""),
         "n": (lambda value: number(value, lang)),
         "pct": (lambda value: percent(value, lang)),
         "flag_name": (lambda code: flag_name(code, lang)),
@@ -94,8 +93,8 @@ async def xlsx(report: ReportOut, lang: str) -> AsyncIterator[bytes]:
     tally = report.tally
     area = tally.area
 
-    def label(value: Any) -> str:
-        return value.vi if lang == "vi" else value.en
+    def label(value: Label) -> str:
+        return label_text(value, lang) or ""
 
     coverage = [
         t["col_code"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from service.assessments.services import apply_review
 from service.audit import services as audit
 from service.auth.actor import Actor, Role
 from service.db.engine import as_utc, utcnow
+from service.db.tables import table_of
 from service.households.models import Household
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.people.models import User
@@ -28,10 +29,12 @@ from service.visits.schemas import ReviewOut
 from service.visits.stored import connection, utc
 from service.visits.visibility import visible_to
 
-REVIEWS = VisitReview.__table__
-USERS = User.__table__
-HOUSEHOLDS = Household.__table__
-DECISIONS = {
+REVIEWS = table_of(VisitReview)
+USERS = table_of(User)
+HOUSEHOLDS = table_of(Household)
+# The statuses a decision can set ("pending" is only the state before any decision).
+Decided = Literal["approved", "has_issues", "rejected"]
+DECISIONS: dict[str, Decided] = {
     "approve": "approved",
     "approved": "approved",
     "has_issues": "has_issues",
@@ -42,7 +45,7 @@ REVIEW_STATUSES = ("pending", "approved", "has_issues", "rejected")
 NEEDS_COMMENT = frozenset({"has_issues", "rejected"})
 
 
-def decision_status(word: str) -> str:
+def decision_status(word: str) -> Decided:
     status = DECISIONS.get(word)
     if status is None:
         raise errors.DomainError(
@@ -85,7 +88,7 @@ async def decide(
     )
     await apply_review(conn, visit_id)  # the household's assessment follows the decision, in this transaction
     audit.record(session, actor, "review", "visit", visit_id)
-    return ReviewOut(status=status, reviewed_by=actor.user_id, reviewed_at=now, note=note)  # type: ignore[arg-type]
+    return ReviewOut(status=status, reviewed_by=actor.user_id, reviewed_at=now, note=note)
 
 
 async def decide_many(
@@ -126,7 +129,7 @@ async def history(session: AsyncSession, visit_id: uuid.UUID) -> list[ReviewEntr
         ReviewEntry(
             decision=r.decision,
             comment=r.comment,
-            at=as_utc(r.at),  # type: ignore[arg-type]
+            at=as_utc(r.at),
             reviewer_id=r.reviewer_id,
             reviewer_name=r.full_name,
         )
@@ -209,7 +212,7 @@ async def my_visits(
     items = [_my_visit(row, sorted(codes[row.id]), corrected_by[row.id]) for row in page]
     last = page[-1] if page else None
     following = (
-        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])  # type: ignore[union-attr]
+        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])
         if last is not None and len(rows) > size
         else None
     )
@@ -223,7 +226,7 @@ def _my_visit(row: Any, codes: list[str], corrected_by: list[uuid.UUID]) -> MyVi
         household_id=row.household_id,
         household_name=row.head_name,
         finished_at=as_utc(row.finished_at),
-        received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+        received_at=as_utc(row.received_at),
         status=row.status,
         review_status=row.review_status,
         review_comment=row.review_note,

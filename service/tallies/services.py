@@ -26,6 +26,7 @@ from service.assessments.models import Assessment
 from service.assessments.services import COUNTING, MAX_INDICATOR_BITS
 from service.auth.actor import Actor
 from service.auth.scope import path_prefix_filter
+from service.db.tables import table_of
 from service.households.models import Household
 from service.people.models import Team, User
 from service.registry.models import FormVersion
@@ -44,13 +45,13 @@ from service.tallies.schemas import (
 from service.tallies.tree import AREAS, Node, Subtree, load_subtree, period_bounds
 from service.visits.models import Visit, VisitFlag
 
-HOUSEHOLDS = Household.__table__
-ASSESSMENTS = Assessment.__table__
-VISITS = Visit.__table__
-FLAGS = VisitFlag.__table__
-TEAMS = Team.__table__
-USERS = User.__table__
-FORM_VERSIONS = FormVersion.__table__
+HOUSEHOLDS = table_of(Household)
+ASSESSMENTS = table_of(Assessment)
+VISITS = table_of(Visit)
+FLAGS = table_of(VisitFlag)
+TEAMS = table_of(Team)
+USERS = table_of(User)
+FORM_VERSIONS = table_of(FormVersion)
 OPEN_REVIEW = ("pending", "has_issues")  # flags on a visit nobody has decided on yet
 SMARTPHONE_INDICATOR = "has_smartphone"
 

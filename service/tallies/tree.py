@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import errors
 from service.areas.models import Area
 from service.auth.scope import path_prefix_filter
+from service.db.tables import table_of
 
-AREAS = Area.__table__
+AREAS = table_of(Area)
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # the report's dates are local dates
 
 
