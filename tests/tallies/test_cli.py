@@ -41,9 +41,13 @@ async def test_export_and_rescore_commands(
         )
         == 0
     )
-    sheet = openpyxl.load_workbook(xlsx, read_only=True).active
-    assert next(sheet.iter_rows(values_only=True))[0] == "Visit id"
-    assert len(list(sheet.iter_rows())) == 1 + 8  # v1-v8; v9's village is closed
+    workbook = openpyxl.load_workbook(xlsx, read_only=True)
+    try:
+        sheet = workbook.active
+        assert next(sheet.iter_rows(values_only=True))[0] == "Visit id"
+        assert len(list(sheet.iter_rows())) == 1 + 8  # v1-v8; v9's village is closed
+    finally:
+        workbook.close()  # read-only workbooks keep their file open until closed
     assert (
         await anyio.to_thread.run_sync(
             main, ["export", "households", "--area", "nowhere", "--format", "csv", "--out", str(out)]
