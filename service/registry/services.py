@@ -42,8 +42,8 @@ def _fits_columns(definition: forms.FormDefinition) -> list[forms.FormError]:
     values = {
         "id": definition.id,
         "version": definition.version,
-        "title.vi": definition.title.vi,
-        "title.en": definition.title.en,
+        "title.vi": definition.title.get("vi"),
+        "title.en": definition.title.get("en"),
     }
     return [
         forms.FormError(
