@@ -19,7 +19,7 @@ class PhotoRejected(Exception):
         self.message_vi = message_vi
         self.message_en = message_en
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self) -> tuple[type[PhotoRejected], tuple[str, str, str]]:
         # Raised in photo worker processes and re-raised here: pickle by the three fields, not by args.
         return (type(self), (self.code, self.message_vi, self.message_en))
 

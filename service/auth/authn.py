@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from sqlalchemy import Row, Select, String, any_, bindparam, select, update
+from sqlalchemy import Row, Select, String, Update, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
@@ -65,7 +65,7 @@ def presented_credential(request: Connection) -> tuple[str | None, bool]:
     return cookie, bool(cookie)
 
 
-def _caller_columns():  # type: ignore[no-untyped-def]
+def _caller_columns() -> tuple[Any, ...]:
     return (
         col(User.id),
         col(User.username),
@@ -78,7 +78,7 @@ def _caller_columns():  # type: ignore[no-untyped-def]
     )
 
 
-def _actor_from_row(row, via: str) -> Actor:  # type: ignore[no-untyped-def]
+def _actor_from_row(row: Row[Any] | RecordRow, via: str) -> Actor:
     if not row.active:
         raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
     role = Role(row.role)
@@ -235,28 +235,31 @@ async def forget_recent_callers(request: Request) -> None:
         request.app.state.token_lookup.forget_all()
 
 
-def _touch(token_id: int, moment: datetime):  # type: ignore[no-untyped-def]
+def _touch(token_id: int, moment: datetime) -> Update:
     return update(DeviceToken).where(col(DeviceToken.id) == token_id).values(last_used_at=moment)
 
 
-async def _device_row(session: AsyncSession, lookup: TokenLookup | None, digest: str) -> Row | None:
+async def _device_row(session: AsyncSession | None, lookup: TokenLookup | None, digest: str) -> Row | None:
     if lookup is not None:
         return await lookup.device.load(digest)
+    assert session is not None, "authenticate() needs a session or a lookup"
     return (await session.execute(_DEVICE_QUERY.where(col(DeviceToken.token_hash) == digest))).one_or_none()
 
 
-async def _session_row(session: AsyncSession, lookup: TokenLookup | None, digest: str) -> Row | None:
+async def _session_row(session: AsyncSession | None, lookup: TokenLookup | None, digest: str) -> Row | None:
     if lookup is not None:
         return await lookup.session.load(digest)
+    assert session is not None, "authenticate() needs a session or a lookup"
     return (await session.execute(_SESSION_QUERY.where(col(LoginSession.token_hash) == digest))).one_or_none()
 
 
 async def authenticate(request: Connection, session: AsyncSession | None, lookup: TokenLookup | None = None) -> Actor:
     """The caller. Without a `session` (a route that opens its own), `lookup` is required and records uses."""
+    # The ASGI scope is a TypedDict that does not list our key; the caller is cached under it per request.
     scope: dict[str, Any] = request.scope  # type: ignore[assignment]
-    known = scope.get(ACTOR_SCOPE_KEY)
+    known: Actor | None = scope.get(ACTOR_SCOPE_KEY)
     if known is not None:
-        return known  # type: ignore[no-any-return]
+        return known
     actor = await _authenticate(request, session, lookup)
     scope[ACTOR_SCOPE_KEY] = actor
     return actor

@@ -23,6 +23,7 @@ from service.auth.models import DeviceToken
 from service.auth.tokens import DEVICE_PREFIX, new_token, token_hash
 from service.common.text import clean_name
 from service.db.engine import as_utc, utcnow
+from service.db.tables import row_id
 from service.http.ids import cursor_int
 from service.http.paging import Page, clamp_limit, encode_cursor
 from service.people.models import User
@@ -52,7 +53,7 @@ def qr_png(payload: str) -> bytes:
 
 def device_token_out(row: DeviceToken) -> DeviceTokenOut:
     return DeviceTokenOut(
-        id=row.id,
+        id=row_id(row),
         label=row.label,
         created_at=as_utc(row.created_at),
         revoked_at=as_utc(row.revoked_at),
@@ -75,7 +76,7 @@ async def issue_device_token(
         raise errors.DomainError(errors.INVALID_DATA, errors=[{"field": "label", "code": "device_token.bad_label"}])
     token = new_token(DEVICE_PREFIX)
     row = DeviceToken(
-        user_id=user.id, token_hash=token_hash(token), label=label, created_at=utcnow(), created_by=actor.user_id
+        user_id=row_id(user), token_hash=token_hash(token), label=label, created_at=utcnow(), created_by=actor.user_id
     )
     session.add(row)
     await session.flush()
@@ -83,7 +84,7 @@ async def issue_device_token(
     payload = msgspec.json.encode({"server": server_url.rstrip("/"), "token": token}).decode()
     png = await anyio.to_thread.run_sync(qr_png, payload)
     return DeviceTokenIssued(
-        id=row.id,
+        id=row_id(row),
         token=token,
         qr_payload=payload,
         qr_png_base64=base64.b64encode(png).decode(),

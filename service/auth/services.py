@@ -23,6 +23,7 @@ from service.auth.schemas import AreaRef, LoginRequest, LoginResult, Me, Passwor
 from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
 from service.common.text import normalize_username
 from service.db.engine import utcnow
+from service.db.tables import row_id
 from service.people.models import Team, User
 from service.people.services import check_password
 from service.settings import Settings
@@ -40,11 +41,11 @@ async def me(session: AsyncSession, user_id: int, via: str) -> Me:
         )
     ).one()
     return Me(
-        id=user.id,
+        id=row_id(user),
         username=user.username,
         full_name=user.full_name,
         role=user.role,
-        team=TeamRef(id=team.id, name=team.name) if team else None,
+        team=TeamRef(id=row_id(team), name=team.name) if team else None,
         area=AreaRef(code=area.code, name=area.name, level=area.level) if area else None,
         has_smartphone=user.has_smartphone,
         via=via,
@@ -72,10 +73,10 @@ async def login(session: AsyncSession, settings: Settings, data: LoginRequest, i
     await throttle.forgive_check(session, settings, username, ip)
     token = new_token(SESSION_PREFIX)
     expires = now + timedelta(hours=settings.session_hours)
-    session.add(LoginSession(user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=expires))
+    session.add(LoginSession(user_id=row_id(user), token_hash=token_hash(token), created_at=now, expires_at=expires))
     await session.flush()
     return LoginResult(
-        token=token, expires_at=expires, user=await me(session, user.id, "session"), csrf_token=csrf_token(token)
+        token=token, expires_at=expires, user=await me(session, row_id(user), "session"), csrf_token=csrf_token(token)
     )
 
 

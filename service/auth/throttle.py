@@ -15,7 +15,9 @@ successful login forgives its claim. A counter forgets its failures after a quie
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -38,7 +40,7 @@ def throttle_keys(username: str, ip: str, settings: Settings) -> dict[str, int]:
     }
 
 
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+def _insert(session: AsyncSession) -> Callable[..., Any]:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 

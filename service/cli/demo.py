@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from service.cli.main import run_with_session
 from service.db.engine import migrate
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from service.demo.seed import SeedResult
 
 
 def prepare_demo(settings: Settings) -> None:
@@ -13,7 +20,7 @@ def prepare_demo(settings: Settings) -> None:
 
     migrate(settings.resolved_database_url)
 
-    async def publish_bundled(session):  # type: ignore[no-untyped-def]
+    async def publish_bundled(session: AsyncSession) -> None:
         for path in bundled_form_paths():
             await services.publish(session, services.parse_definition(path.read_bytes()), None)
 
@@ -26,7 +33,7 @@ def seed_small_if_empty(settings: Settings) -> None:
     from service.cli.people_places import write_credentials
     from service.demo.seed import database_is_empty, seed
 
-    async def seed_if_empty(session):  # type: ignore[no-untyped-def]
+    async def seed_if_empty(session: AsyncSession) -> SeedResult | None:
         return await seed(session, "small") if await database_is_empty(session) else None
 
     result = run_with_session(settings, seed_if_empty)

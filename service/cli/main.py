@@ -7,9 +7,14 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from service.registry.schemas import PublishWarning
 
 T = TypeVar("T")
 
@@ -122,13 +127,13 @@ def cmd_forms_publish(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     content = Path(args.file).read_bytes()
-    warnings = []
+    warnings: list[PublishWarning] = []
     if args.file.lower().endswith((".xlsx", ".xls")):
         definition, warnings = services.parse_xlsform(content, Path(args.file).name)
     else:
         definition = services.parse_definition(content)
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession) -> services.Published:
         return await services.publish(session, definition, None)
 
     published = run_with_session(settings, work)

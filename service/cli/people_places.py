@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(data_dir=getattr(args, "data_dir", None))
 
 
-def _run(args: argparse.Namespace, work):  # type: ignore[no-untyped-def]
+def _run(args: argparse.Namespace, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from service.cli.main import run_with_session
 
     return run_with_session(_settings(args), work)

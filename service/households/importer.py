@@ -20,6 +20,7 @@ from service.areas.models import Area
 from service.assessments.services import refresh_households
 from service.common.text import parse_bool, parse_float, read_csv
 from service.db.engine import utcnow
+from service.db.tables import row_id
 from service.households import changes
 from service.households.models import Household
 from service.households.schemas import HouseholdCreate, HouseholdImportReport
@@ -95,7 +96,7 @@ async def import_households_csv(
             problems.append(where | {"code": "csv.bad_value", "message": str(exc)})
             continue
         try:
-            content_row = normalized_content(data, area.id)
+            content_row = normalized_content(data, row_id(area))
         except errors.DomainError as exc:
             problems += [where | item for item in exc.errors or []]
             continue

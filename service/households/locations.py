@@ -57,7 +57,7 @@ def proposal_out(row: LocationProposal) -> LocationProposalOut:
         previous_lon=row.previous_lon,
         distance_m=row.distance_m,
         proposed_by=row.proposed_by,
-        proposed_at=as_utc(row.proposed_at).isoformat(),  # type: ignore[union-attr]
+        proposed_at=as_utc(row.proposed_at).isoformat(),
         status=row.status,
         decided_by=row.decided_by,
         decided_at=decided.isoformat() if decided else None,

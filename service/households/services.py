@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -33,6 +33,7 @@ from service.audit import services as audit
 from service.auth.actor import FIELD_ROLES, Actor, Role
 from service.common.text import clean_name, valid_lat_lon
 from service.db.engine import as_utc, utcnow
+from service.db.tables import row_id
 from service.households import changes, locations
 from service.households.models import Household
 from service.households.schemas import (
@@ -168,7 +169,7 @@ async def create_household(session: AsyncSession, actor: Actor, data: HouseholdC
 
 async def _create(session: AsyncSession, actor: Actor, data: HouseholdCreate) -> tuple[Household, Area, bool]:
     area = await _creation_area(session, actor, data.area)
-    content = normalized_content(data, area.id)
+    content = normalized_content(data, row_id(area))
     digest = content_hash(content)
     existing = await _load(session, data.id)
     if existing is None:
@@ -382,13 +383,15 @@ async def merge_households(
     survivor.temporary_resident = survivor.temporary_resident or source.temporary_resident
     survivor.updated_at, survivor.change_seq = now, next(seqs)
     await session.flush()
-    moved = (
+    # An UPDATE's result is a CursorResult (the only kind with a row count); execute() is typed as any Result.
+    moved = cast(
+        "CursorResult[Any]",
         await session.execute(
             update(Visit)
             .where(col(Visit.household_id) == source.id)
             .values(household_id=survivor.id, area_id=survivor_area.id, area_path=survivor_area.path)
             .execution_options(synchronize_session=False)
-        )
+        ),
     ).rowcount
     await after_merge(await session.connection(), source.id, survivor.id)
     audit.record(session, actor, "merge", "household", source.id)

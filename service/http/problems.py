@@ -14,6 +14,7 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 
 from service import errors
@@ -119,7 +120,7 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response[Prob
         if _wants_page(request):
             from service.pages.controllers import page_error  # pages import this module
 
-            return page_error(request, exc)  # type: ignore[return-value]
+            return page_error(request, exc)
         kind = errors.ROUTE_NOT_FOUND
     elif isinstance(exc, MethodNotAllowedException):
         kind = errors.METHOD_NOT_ALLOWED
@@ -177,7 +178,7 @@ def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
     return problem_response(request, kind, kind.title_vi, kind.title_en)
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     errors.DomainError: handle_domain_error,
     RecursionError: handle_recursion,
     DBAPIError: handle_database_error,

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 DEFAULT_OLDER_THAN_HOURS = 24.0
 
@@ -23,7 +27,7 @@ def cmd_storage_sweep(args: argparse.Namespace) -> int:
         return 2
     settings = Settings.from_env(data_dir=getattr(args, "data_dir", None))
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession) -> list[str]:
         store = build_store(settings)
         try:
             await store.ensure_ready()

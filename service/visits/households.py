@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import errors
 from service.areas.models import Area
 from service.auth.actor import Actor
+from service.db.tables import row_id, table_of
 from service.households import services as households_service
 from service.households.models import Household
 from service.households.schemas import HouseholdCreate
 
-HOUSEHOLDS = Household.__table__
-AREAS = Area.__table__
+HOUSEHOLDS = table_of(Household)
+AREAS = table_of(Area)
 
 # A household with its village: what a visit needs to be filed and checked.
 DESTINATIONS = select(
@@ -51,7 +52,7 @@ class Destination:
 
 async def _from_orm(session: AsyncSession, household: Household) -> Destination:
     village = await households_service.household_village(session, household)
-    return Destination(household.id, household.lat, household.lon, village.id, village.path)  # type: ignore[arg-type]
+    return Destination(household.id, household.lat, household.lon, row_id(village), village.path)
 
 
 async def existing_household(session: AsyncSession, actor: Actor, household_id: uuid.UUID) -> Destination:

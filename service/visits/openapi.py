@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 import msgspec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 
 from service.visits.schemas import VisitSubmission
 
@@ -69,7 +69,7 @@ def _multipart_schema() -> Schema:
         },
         additional_properties=Schema(
             type=OpenAPIType.STRING,
-            format="binary",
+            format=OpenAPIFormat.BINARY,
             description="One file part per photo, named by its photo question: `name` (next free slot) or "
             "`name[i]` (slot i). JPEG, PNG or WebP; a part must carry a filename.",
         ),
@@ -94,7 +94,7 @@ class SubmitVisitOperation(Operation):
 @dataclass
 class PutPhotoOperation(Operation):
     def __post_init__(self) -> None:
-        binary = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format="binary"))
+        binary = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
         self.request_body = RequestBody(
             required=True,
             description="The image bytes (JPEG, PNG or WebP).",

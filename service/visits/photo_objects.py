@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
-from service.visits.models import VisitPhoto
+from service.visits.models import PHOTOS
 from storage import (
     ObjectStore,
     PhotoKeys,
@@ -180,7 +180,7 @@ async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     connection = await session.connection()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        query = select(VisitPhoto.__table__.c.sha256).where(VisitPhoto.__table__.c.sha256.in_(chunk)).distinct()
+        query = select(PHOTOS.c.sha256).where(PHOTOS.c.sha256.in_(chunk)).distinct()
         used.update((await connection.execute(query)).scalars())
     return {key for key, digest in digests.items() if digest is None or digest in used}
 

@@ -21,6 +21,7 @@ from service.audit import services as audit
 from service.auth.actor import FIELD_ROLES, Actor
 from service.auth.scope import area_path_filter
 from service.db.engine import as_utc
+from service.db.tables import table_of
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
 from service.visits.evidence_rules import FLAG_CODES
 from service.visits.models import FLAGS, PHOTOS, VISITS
@@ -36,7 +37,7 @@ from service.visits.stored import StoredVisit, connection, form_of, stored_flags
 from service.visits.visibility import require_visible, visible_to
 from storage import ObjectNotFound, ObjectStore
 
-AREAS = Area.__table__
+AREAS = table_of(Area)
 STATUSES = ("complete", "awaiting_photos")
 REVIEW_STATUSES = ("pending", "approved", "has_issues", "rejected")
 VARIANTS = ("thumb", "large", "original")
@@ -134,7 +135,7 @@ async def list_visits(
             submitted_by=row.submitted_by,
             on_behalf_of=row.on_behalf_of,
             finished_at=as_utc(row.finished_at),
-            received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+            received_at=as_utc(row.received_at),
             status=row.status,
             skill_level=row.skill_level,
             review_status=row.review_status,
@@ -210,7 +211,7 @@ async def get_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID) ->
         team_id=row.team_id,
         started_at=as_utc(row.started_at),
         finished_at=as_utc(row.finished_at),
-        received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+        received_at=as_utc(row.received_at),
         location=location,
         answers=row.answers,
         app_name=row.app_name,

@@ -56,6 +56,8 @@ def receipt(
     return VisitReceipt(
         id=visit_id,
         household_id=household_id,
+        # ignore: `status` is a str here (status_of, or the stored column); it only ever holds the Literal's two
+        # values, and checking it per receipt would be work on the hot path for the type checker's sake.
         status=status,  # type: ignore[arg-type]
         missing_photos=missing_photos(rules, counts),
         photos=photos,

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import forms
 from service import errors
 from service.auth.actor import Actor, Role
+from service.db.tables import table_of
 from service.http.deps import request_transaction
 from service.people.models import User
 from service.registry.services import cached_version
@@ -43,6 +44,7 @@ from storage import ObjectStore, PhotoPool
 _decoder = msgspec.json.Decoder(VisitSubmission)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+USERS = table_of(User)
 # A phone may correct its clock (network time) during a visit: a finish this much before the start is still one.
 CLOCK_SLACK = timedelta(minutes=5)
 # Codes under which a retry of an already stored visit is still answered from storage.
@@ -326,11 +328,7 @@ async def _on_behalf_of(
         raise errors.DomainError(errors.VISIT_ON_BEHALF_FORBIDDEN)
     connection_ = await connection(session)
     row = (
-        await connection_.execute(
-            select(User.__table__.c.team_id, User.__table__.c.role, User.__table__.c.active).where(
-                User.__table__.c.id == user_id
-            )
-        )
+        await connection_.execute(select(USERS.c.team_id, USERS.c.role, USERS.c.active).where(USERS.c.id == user_id))
     ).first()
     if row is None or not row.active or row.team_id != actor.team_id or row.role not in (Role.MEMBER, Role.LEADER):
         problems.append(

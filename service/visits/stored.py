@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -77,13 +77,19 @@ class StoredVisit:
             finished_at=as_utc(row.finished_at),
             received_at=as_utc(row.received_at),
             fix=fix,
-            answers=row.answers,  # type: ignore[arg-type]
+            answers=row.answers,
             payload_hash=row.payload_hash,
             status=row.status,
             skill_level=row.skill_level,
         )
 
 
+@overload
+def utc(moment: datetime) -> datetime: ...
+@overload
+def utc(moment: None) -> None: ...
+@overload
+def utc(moment: datetime | None) -> datetime | None: ...
 def utc(moment: datetime | None) -> datetime | None:
     """Stored times are UTC (SQLite keeps no offset, so a +07:00 time must be converted before it is written)."""
     return moment.astimezone(UTC) if moment is not None else None

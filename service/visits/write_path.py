@@ -165,10 +165,10 @@ class VisitWriter:
                 )
                 await connection.execute(_INSERT_PHOTOS, photo_rows)  # seen by the next visit's reuse check
                 flags.extend(photo_flags)
-            if await locate_household_by_first_fix(
+            if item.fix is not None and await locate_household_by_first_fix(
                 connection, household_id, location, item.fix, item.accuracy_threshold_m
             ):
-                location = (item.fix.lat, item.fix.lon)  # type: ignore[union-attr]
+                location = (item.fix.lat, item.fix.lon)
             located[household_id] = location
             results.append(WrittenVisit(item, row, flags))
         written = [result for result in results if result is not None]
@@ -328,10 +328,7 @@ async def _latest_stored(connection: AsyncConnection, members: list[int], cut: d
         rows: Any = map(RecordRow, await (await _driver(connection)).fetch(_PG_LATEST_FIXES, cut, members))
     else:
         rows = await connection.execute(_LATEST_FIXES, {"members": members, "cut": cut})
-    return {
-        row.submitted_by: PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at))  # type: ignore[arg-type]
-        for row in rows
-    }
+    return {row.submitted_by: PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at)) for row in rows}
 
 
 async def _stored_predecessors(connection: AsyncConnection, items: list[VisitToWrite]) -> list[PreviousVisit | None]:
@@ -347,12 +344,12 @@ async def _stored_predecessors(connection: AsyncConnection, items: list[VisitToW
     found: list[PreviousVisit | None] = [None] * len(items)
     if not timed:
         return found
-    cut = max(finished for _, _, finished in timed)  # type: ignore[type-var]
-    latest = await _latest_stored(connection, list({member for _, member, _ in timed}), cut)  # type: ignore[arg-type]
+    cut = max(finished for _, _, finished in timed)
+    latest = await _latest_stored(connection, list({member for _, member, _ in timed}), cut)
     for index, member, finished in timed:
         stored = latest.get(member)
-        if stored is not None and stored.finished_at >= finished:  # type: ignore[operator]
-            stored = (await _latest_stored(connection, [member], finished)).get(member)  # type: ignore[arg-type]
+        if stored is not None and stored.finished_at >= finished:
+            stored = (await _latest_stored(connection, [member], finished)).get(member)
         found[index] = stored
     return found
 
