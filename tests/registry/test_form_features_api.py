@@ -3,7 +3,6 @@ languages beyond vi/en, and a visit whose calculated values are stored with it."
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
@@ -37,14 +36,14 @@ async def test_a_json_form_without_version_is_published_under_a_derived_one(clie
     definition = small_form(form_id="khong-phien-ban")
     del definition["version"]
     admin = world["admin"].headers
-    first = await client.post("/api/v1/forms", content=json.dumps(definition), headers=admin)
+    first = await client.post("/api/v1/forms", json=definition, headers=admin)
     assert first.status_code == 201, first.text
     body = first.json()
     assert body["version"].startswith("auto-") and body["version_derived"] is True and body["warnings"] == []
-    again = await client.post("/api/v1/forms", content=json.dumps(definition), headers=admin)
+    again = await client.post("/api/v1/forms", json=definition, headers=admin)
     assert (again.status_code, again.json()["version"], again.json()["created"]) == (200, body["version"], False)
     definition["questions"][0]["label"]["vi"] = "Họ tên chủ hộ"
-    changed = await client.post("/api/v1/forms", content=json.dumps(definition), headers=admin)
+    changed = await client.post("/api/v1/forms", json=definition, headers=admin)
     assert changed.status_code == 201 and changed.json()["version"] != body["version"]
     served = await client.get("/api/v1/forms/khong-phien-ban", headers=world["member_a1"].headers)
     assert served.json()["version"] == changed.json()["version"]

@@ -14,6 +14,7 @@ found dead is replaced by a spare minted beforehand, so one case cannot silence 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 import uuid
@@ -195,7 +196,7 @@ async def build_fuzz_world(database_url: str) -> FuzzWorld:
             await session.commit()
             known = {
                 "form_id": "household-digital-skills",
-                "version": "1",
+                "version": json.loads(bundled_form_paths()[0].read_text())["version"],
                 "code": "38-A-1",
                 "team_id": world.teams["a1"].id,
                 "user_id": world["member_a1"].user.id,

@@ -19,7 +19,7 @@ from service.settings import Settings
 from service.visits import services
 from service.visits.batch import VisitBatcher
 from service.visits.schemas import VisitReceipt
-from service.visits.write_path import VisitWriter
+from service.visits.write_path import service_writer
 from storage import ObjectStore
 from tests.support.world import Person, World
 
@@ -79,7 +79,7 @@ async def running_service(settings: Settings) -> AsyncIterator[Service]:
             settings,
             engine,
             session_factory(engine),
-            VisitBatcher(engine, VisitWriter(settings)),
+            VisitBatcher(engine, service_writer(settings)),
             build_store(settings),
         )
     finally:

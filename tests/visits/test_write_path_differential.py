@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from service.assessments.models import Assessment
 from service.http.deps import request_transaction
 from service.visits import services
 from service.visits.households import HOUSEHOLDS
@@ -135,6 +136,7 @@ async def _stored(service: Service) -> dict[str, Any]:
 
 async def _reset(service: Service, keep: set[uuid.UUID], unlocated: list[uuid.UUID]) -> None:
     async with service.engine.begin() as connection:
+        await connection.execute(delete(Assessment.__table__))  # the households' assessments follow their visits
         for table in (FLAGS, PHOTOS, VISITS):
             await connection.execute(delete(table))
         await connection.execute(delete(HOUSEHOLDS).where(HOUSEHOLDS.c.id.not_in(keep)))
