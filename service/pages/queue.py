@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
@@ -23,14 +23,13 @@ from service.auth.scope import area_in_scope, area_path_filter
 from service.db.engine import as_utc
 from service.db.tables import table_of
 from service.households.models import Household
-from service.http.paging import decode_cursor, encode_cursor
 from service.pages.words import VIETNAM
 from service.people.models import Team, User
 from service.reviews.models import VisitReview
 from service.reviews.services import REVIEW_STATUSES
 from service.visits.evidence_rules import FLAG_CODES
 from service.visits.models import FLAGS, PHOTOS, VISITS
-from service.visits.stored import connection
+from service.visits.stored import connection, newest_first_after, next_newest_cursor, older_than
 
 AREAS = table_of(Area)
 HOUSEHOLDS = table_of(Household)
@@ -174,19 +173,11 @@ async def _filtered(session: AsyncSession, actor: Actor, f: QueueFilter) -> Any:
     return query
 
 
-def _after(query: Any, received: datetime, last_id: uuid.UUID) -> Any:
-    return query.where(
-        or_(VISITS.c.received_at < received, and_(VISITS.c.received_at == received, VISITS.c.id < last_id))
-    )
-
-
 async def queue(
     session: AsyncSession, actor: Actor, f: QueueFilter, cursor: str | None, size: int = PAGE_SIZE
 ) -> QueuePage:
     query = await _filtered(session, actor, f)
-    after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
-    if after is not None:
-        query = _after(query, as_utc(after[0]), after[1])
+    query = newest_first_after(query, cursor)
     conn = await connection(session)
     rows = (await conn.execute(query.limit(size + 1))).all()
     page = rows[:size]
@@ -224,13 +215,7 @@ async def queue(
         ).all():
             if items[visit_id].thumb is None:
                 items[visit_id].thumb = f"/review/visits/{visit_id}/photos/{question}/{index}/thumb"
-    last = page[-1] if page else None
-    following = (
-        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])
-        if last is not None and len(rows) > size
-        else None
-    )
-    return QueuePage(items=list(items.values()), next=following)
+    return QueuePage(items=list(items.values()), next=next_newest_cursor(rows, size))
 
 
 async def next_in_queue(session: AsyncSession, actor: Actor, f: QueueFilter, visit_id: uuid.UUID) -> uuid.UUID | None:
@@ -239,7 +224,7 @@ async def next_in_queue(session: AsyncSession, actor: Actor, f: QueueFilter, vis
     current = (await conn.execute(select(VISITS.c.received_at).where(VISITS.c.id == visit_id))).scalar_one_or_none()
     if current is None:
         return None
-    query = _after(await _filtered(session, actor, f), as_utc(current), visit_id)
+    query = older_than(await _filtered(session, actor, f), as_utc(current), visit_id)
     row = (await conn.execute(query.limit(1))).first()
     return row.id if row is not None else None
 

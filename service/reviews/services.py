@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import errors
@@ -20,13 +20,13 @@ from service.auth.actor import Actor, Role
 from service.db.engine import as_utc, utcnow
 from service.db.tables import table_of
 from service.households.models import Household
-from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.http.paging import Page, clamp_limit
 from service.people.models import User
 from service.reviews.models import VisitReview
 from service.reviews.schemas import BulkReviewItem, BulkReviewOut, MyVisit, ReviewEntry
-from service.visits.models import FLAGS, VISITS
+from service.visits.models import VISITS
 from service.visits.schemas import ReviewOut
-from service.visits.stored import connection, utc
+from service.visits.stored import connection, flag_codes, newest_first_after, next_newest_cursor, utc
 from service.visits.visibility import visible_to
 
 REVIEWS = table_of(VisitReview)
@@ -184,23 +184,14 @@ async def my_visits(
     if since is not None:
         moment = utc(since)
         query = query.where(or_(VISITS.c.received_at >= moment, VISITS.c.reviewed_at >= moment))
-    after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
-    if after is not None:
-        received, last_id = utc(after[0]), after[1]
-        query = query.where(
-            or_(VISITS.c.received_at < received, and_(VISITS.c.received_at == received, VISITS.c.id < last_id))
-        )
+    query = newest_first_after(query, cursor)
     conn = await connection(session)
     rows = (await conn.execute(query)).all()
     page = rows[:size]
     ids = [row.id for row in page]
-    codes: dict[uuid.UUID, set[str]] = {visit_id: set() for visit_id in ids}
+    codes = await flag_codes(conn, ids)
     corrected_by: dict[uuid.UUID, list[uuid.UUID]] = {visit_id: [] for visit_id in ids}
     if ids:
-        for visit_id, code in (
-            await conn.execute(select(FLAGS.c.visit_id, FLAGS.c.code).where(FLAGS.c.visit_id.in_(ids)))
-        ).all():
-            codes[visit_id].add(code)
         for later, corrected in (
             await conn.execute(
                 select(VISITS.c.id, VISITS.c.corrects)
@@ -210,13 +201,7 @@ async def my_visits(
         ).all():
             corrected_by[corrected].append(later)
     items = [_my_visit(row, sorted(codes[row.id]), corrected_by[row.id]) for row in page]
-    last = page[-1] if page else None
-    following = (
-        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])
-        if last is not None and len(rows) > size
-        else None
-    )
-    return Page(items=items, next=following)
+    return Page(items=items, next=next_newest_cursor(rows, size))
 
 
 def _my_visit(row: Any, codes: list[str], corrected_by: list[uuid.UUID]) -> MyVisit:

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
@@ -22,7 +22,7 @@ from service.auth.actor import FIELD_ROLES, Actor
 from service.auth.scope import area_path_filter
 from service.db.engine import as_utc
 from service.db.tables import table_of
-from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.http.paging import Page, clamp_limit
 from service.visits.evidence_rules import FLAG_CODES
 from service.visits.models import FLAGS, PHOTOS, VISITS
 from service.visits.receipts import missing_photos
@@ -33,7 +33,16 @@ from service.visits.schemas import (
     VisitDetail,
     VisitSummary,
 )
-from service.visits.stored import StoredVisit, connection, form_of, stored_flags, utc
+from service.visits.stored import (
+    StoredVisit,
+    connection,
+    flag_codes,
+    form_of,
+    newest_first_after,
+    next_newest_cursor,
+    stored_flags,
+    utc,
+)
 from service.visits.visibility import require_visible, visible_to
 from storage import ObjectNotFound, ObjectStore
 
@@ -111,20 +120,11 @@ async def list_visits(
         query = query.where(VISITS.c.review_status == review_status)
     if since is not None:
         query = query.where(VISITS.c.received_at >= utc(since))
-    after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
-    if after is not None:
-        received, last_id = utc(after[0]), after[1]
-        query = query.where(
-            or_(VISITS.c.received_at < received, and_(VISITS.c.received_at == received, VISITS.c.id < last_id))
-        )
+    query = newest_first_after(query, cursor)
     conn = await connection(session)
     rows = (await conn.execute(query)).all()
     page = rows[:size]
-    codes: dict[uuid.UUID, set[str]] = {row.id: set() for row in page}
-    if page:
-        flagged = await conn.execute(select(FLAGS.c.visit_id, FLAGS.c.code).where(FLAGS.c.visit_id.in_(list(codes))))
-        for visit_id, code in flagged.all():
-            codes[visit_id].add(code)
+    codes = await flag_codes(conn, [row.id for row in page])
     items = [
         VisitSummary(
             id=row.id,
@@ -144,11 +144,7 @@ async def list_visits(
         for row in page
     ]
     audit.record(session, actor, "list", "visits", area or "*")
-    last = page[-1] if page else None
-    following = (
-        encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)]) if last and len(rows) > size else None
-    )
-    return Page(items=items, next=following)
+    return Page(items=items, next=next_newest_cursor(rows, size))
 
 
 def photo_url(visit_id: uuid.UUID, question: str, index: int, variant: str) -> str:

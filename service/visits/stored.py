@@ -6,16 +6,18 @@ All SQL here is Core: these run on the submission path.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, overload
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 import forms
 from service import errors
 from service.db.engine import as_utc
+from service.http.paging import decode_cursor, encode_cursor
 from service.registry.services import compiled_version
 from service.visits.evidence_rules import Fix
 from service.visits.models import FLAGS, PHOTOS, VISITS
@@ -139,3 +141,38 @@ async def stored_flags(session: AsyncSession, visit_id: uuid.UUID) -> list[FlagO
     )
     rows = (await (await connection(session)).execute(query)).all()
     return [FlagOut(code=r.code, value=r.value, unit=r.unit, detail=r.detail) for r in rows]
+
+
+# ---- lists of visits, newest first (the API's list, the member's own visits, the review queue) ----------------
+
+
+def newest_first_after(query: Select[Any], cursor: str | None) -> Select[Any]:
+    """`query` (ordered by received_at, id descending) continued after the cursor of the previous page."""
+    after = decode_cursor(cursor, tuple[datetime, uuid.UUID])
+    return query if after is None else older_than(query, utc(after[0]), after[1])
+
+
+def older_than(query: Select[Any], received: datetime, visit_id: uuid.UUID) -> Select[Any]:
+    """The visits after this one in newest-first order (received earlier, or at the same moment with a lower id)."""
+    return query.where(
+        or_(VISITS.c.received_at < received, and_(VISITS.c.received_at == received, VISITS.c.id < visit_id))
+    )
+
+
+def next_newest_cursor(rows: Sequence[Any], size: int) -> str | None:
+    """The cursor after a page of `size` taken from `rows` (fetched with size + 1), or None on the last page."""
+    if len(rows) <= size:
+        return None
+    last = rows[size - 1]
+    return encode_cursor([as_utc(last.received_at).isoformat(), str(last.id)])
+
+
+async def flag_codes(conn: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """Each visit's flag codes, for a page of visits, in one query."""
+    codes: dict[uuid.UUID, set[str]] = {visit_id: set() for visit_id in ids}
+    if ids:
+        for visit_id, code in (
+            await conn.execute(select(FLAGS.c.visit_id, FLAGS.c.code).where(FLAGS.c.visit_id.in_(ids)))
+        ).all():
+            codes[visit_id].add(code)
+    return codes
