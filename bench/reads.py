@@ -21,16 +21,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
+from harness import Server, pg_admin, run
 
 FORM_ID = "household-digital-skills"
 FLOORS = {"postgresql": 3000.0, "sqlite": 1500.0}
@@ -64,50 +62,6 @@ function done(summary, latency, requests)
     latency:percentile(90), latency:percentile(99), latency.max))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def pg_admin(sql: str) -> None:
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        connection.execute(sql)
-
-
-def run(cmd: list[str], env: dict[str, str]) -> str:
-    return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-
-
-class Server:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(Path(env["GOCUA_DATA_DIR"]) / "server.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            ["gocua", "serve", "--port", str(self.port), "--workers", "1"],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("server did not start; see server.log")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes, int]:

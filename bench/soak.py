@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from harness import free_port
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,12 +44,6 @@ FORM_ID = "household-digital-skills"
 PHOTO_QUESTION = "evidence_photos"
 RSS_GROWTH_LIMIT = 0.10
 EXPECTED = {"sync": {200}, "form": {200, 304}, "visit": {200, 201}, "photo": {200, 201}}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def phone_photo(seed: int) -> bytes:

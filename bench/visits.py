@@ -36,19 +36,18 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import psycopg
+from harness import Server, pg_admin, run
 from PIL import Image
 
 FORM_ID = "household-digital-skills"
@@ -115,52 +114,6 @@ def answer_variants(count: int = 48, seed: int = 7) -> list[dict]:
             raise RuntimeError(f"bench answers refused by the form: {evaluate(form, checked).errors}")
         variants.append(answers)
     return variants
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def admin(sql: str) -> None:
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        connection.execute(sql)
-
-
-def run(cmd: list[str], env: dict[str, str]) -> str:
-    return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-
-
-class Server:
-    def __init__(self, env: dict[str, str], code: Path | None = None) -> None:
-        """`gocua serve` of the code in `code` (default: this checkout), through PYTHONPATH."""
-        env = {**env, "PYTHONPATH": str((code or Path(__file__).parent.parent).resolve())}
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(Path(env["GOCUA_DATA_DIR"]) / "server.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            ["gocua", "serve", "--port", str(self.port), "--workers", "1"],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("server did not start; see server.log")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 def lua_json_visits(pairs: list[tuple[str, str, float, float]], path: Path, variants: list[dict]) -> None:
@@ -553,8 +506,8 @@ def report(name: str, value: float, unit: str, floor: float, higher_is_better: b
 
 
 def prepare_database(database: str, scale: str, workdir: Path) -> tuple[dict[str, str], dict]:
-    admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-    admin(f"CREATE DATABASE {database}")
+    pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    pg_admin(f"CREATE DATABASE {database}")
     env = {
         **os.environ,
         "GOCUA_DATA_DIR": str(workdir / database),
@@ -746,7 +699,7 @@ def main() -> int:
             "requested": args.stored,
             **phase,
         }
-        admin(f"DROP DATABASE IF EXISTS {district} WITH (FORCE)")
+        pg_admin(f"DROP DATABASE IF EXISTS {district} WITH (FORCE)")
 
     if not args.skip_photos:
         photos = [phone_jpeg(0), phone_jpeg(7)]
@@ -792,7 +745,7 @@ def main() -> int:
         }
 
     shutil.rmtree(workdir, ignore_errors=True)
-    admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"visits-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
