@@ -28,9 +28,6 @@ from service.visits.batch import VisitBatcher
 from service.visits.write_path import service_writer
 from storage import ObjectStore, PhotoPool, open_store
 
-# Every domain that renders pages keeps its templates in its own folder and adds it here (names are looked up
-# in this order, so each domain prefixes its template names with its folder: "reports/summary.html.j2").
-
 
 def build_store(settings: Settings) -> ObjectStore:
     return open_store(
