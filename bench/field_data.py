@@ -102,6 +102,9 @@ ASSESSMENT_COLUMNS = [
     "assessed_at",
     "assessed_by",
     "review_status",
+    "area_id",
+    "elderly_only",
+    "temporary_resident",
     "updated_at",
 ]
 
@@ -124,14 +127,23 @@ async def load(database: str, total: int, seed: int = 7) -> dict[str, float]:
     connection = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}")
     rng = random.Random(seed)
     try:
-        form_id, version = "household-digital-skills", "1"
+        form_id = "household-digital-skills"
+        # The version the assessments must carry for the tally to read their bits: the one published.
+        version = await connection.fetchval(
+            "SELECT version FROM form_versions WHERE form_id = $1 ORDER BY id DESC LIMIT 1", form_id
+        )
+        if version is None:
+            raise SystemExit(f"publish {form_id} first")
         members = await connection.fetch(
             "SELECT u.id, u.team_id, u.area_id, a.path FROM users u JOIN areas a ON a.id = u.area_id "
             "WHERE u.role IN ('member', 'leader')"
         )
         households: dict[int, list[uuid.UUID]] = {}
-        for row in await connection.fetch("SELECT id, area_id FROM households"):
+        # What an assessment copies from its household (its village and flags), as the write path does.
+        copied: dict[uuid.UUID, tuple[int, bool, bool]] = {}
+        for row in await connection.fetch("SELECT id, area_id, elderly_only, temporary_resident FROM households"):
             households.setdefault(row["area_id"], []).append(row["id"])
+            copied[row["id"]] = (row["area_id"], row["elderly_only"], row["temporary_resident"])
         members = [m for m in members if households.get(m["area_id"])]
         kinds = variants()
         weights = [k[0] for k in kinds]
@@ -209,6 +221,7 @@ async def load(database: str, total: int, seed: int = 7) -> dict[str, float]:
                     finished,
                     member_id,
                     review,
+                    *copied[household],
                     now,
                 )
             )
