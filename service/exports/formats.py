@@ -20,14 +20,14 @@ import msgspec
 Rows = AsyncIterator[Sequence[Sequence[Any]]]
 BOM = "\ufeff"
 # OWASP's list: a spreadsheet reads a cell starting with one of these as a formula (tab and CR too).
-_FORMULA_START = frozenset("=+-@\t\r")
+FORMULA_START = frozenset("=+-@\t\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl refuses these characters
 CHUNK_BYTES = 1 << 16
 
 
 def inert(text: str | None) -> str | None:
     """A text cell a spreadsheet will show as text, never run: a leading ' before a formula character."""
-    if text and text[0] in _FORMULA_START:
+    if text and text[0] in FORMULA_START:
         return "'" + text
     return text
 
@@ -39,21 +39,40 @@ MEDIA_TYPES = {
 }
 
 
+def csv_head(titles: Sequence[str]) -> bytes:
+    """The BOM (Excel then reads Vietnamese right) and the title row."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    csv.writer(buffer, lineterminator="\r\n").writerow(titles)
+    return buffer.getvalue().encode()
+
+
+_LINE_BREAKS_AS_SPACES = str.maketrans("\r\n", "  ")
+
+
 async def csv_bytes(
-    titles: Sequence[str], rows: AsyncIterator[Sequence[list[Any]]], text_columns: Sequence[int]
+    titles: Sequence[str],
+    rows: AsyncIterator[Sequence[list[Any]]],
+    text_columns: Sequence[int],
+    *,
+    one_line: bool = False,
 ) -> AsyncIterator[bytes]:
-    """UTF-8 with a BOM (Excel then reads Vietnamese right) and CRLF line ends (RFC 4180). The cells of
-    `text_columns` (free text people typed; rows are lists) are made `inert`; numbers are left alone."""
+    """UTF-8 with a BOM and CRLF line ends (RFC 4180). The cells of `text_columns` (free text people typed;
+    rows are lists) are made `inert`; numbers are left alone. `one_line`: their line breaks become spaces first
+    (names and addresses, which are entered on one line; a visit's notes keep theirs)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write(BOM)
-    writer.writerow(titles)
-    starts = _FORMULA_START
+    buffer.write(csv_head(titles).decode())
+    starts = FORMULA_START
     async for chunk in rows:
         for row in chunk:
             for index in text_columns:
                 value = row[index]
-                if value and value.__class__ is str and value[0] in starts:
+                if not value or value.__class__ is not str:
+                    continue
+                if one_line and ("\n" in value or "\r" in value):
+                    value = row[index] = value.translate(_LINE_BREAKS_AS_SPACES)
+                if value[0] in starts:
                     row[index] = "'" + value
         writer.writerows(chunk)
         if buffer.tell() >= CHUNK_BYTES:

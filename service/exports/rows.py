@@ -2,10 +2,13 @@
 
 PostgreSQL: a server-side cursor straight through asyncpg (SQLAlchemy's per-row result processing would cost
 more than writing the CSV); the SQL is compiled from the same Core statement. SQLite: SQLAlchemy's stream.
+`copy_csv` goes further for a CSV whose every cell SQL can spell: the server writes the CSV.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -47,3 +50,60 @@ async def _pg_chunks(
         if not records:
             return
         yield records
+
+
+async def copy_csv(
+    engine: AsyncEngine, statement: Select, queued: int = 4, chunk_bytes: int = 1 << 18
+) -> AsyncIterator[bytes]:
+    """PostgreSQL only: `statement`'s rows as CSV written by the server itself (COPY … TO STDOUT), in chunks of
+    about `chunk_bytes`, at most `queued` of them held while the consumer is slower than the database.
+
+    PostgreSQL ends each row with LF and leaves line breaks inside quoted cells as they are: callers select only
+    cells without line breaks (and turn LF into CRLF on the way out). An empty text is written quoted (`""`),
+    NULL bare: callers wanting one spelling of "nothing" select NULLIF(cell, '').
+    """
+    compiled = statement.compile(dialect=asyncpg_dialect(), compile_kwargs={"render_postcompile": True})
+    parameters = [compiled.params[name] for name in (compiled.positiontup or [])]
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=queued)
+    failure: list[BaseException] = []
+    async with engine.connect() as connection, connection.begin():
+        driver = await driver_of(connection)
+        # The server spells dates and floats: ISO dates, and floats as the shortest text that reads back exactly.
+        for setting in ("jit = off", "DateStyle = 'ISO'", "extra_float_digits = 1"):
+            await connection.exec_driver_sql(f"SET LOCAL {setting}")
+
+        pending = bytearray()
+
+        async def collect(data: bytes) -> None:
+            # The driver hands on ~8 KB at a time; passing on ~256 KB instead saves four fifths of the
+            # per-chunk work downstream (queue, line ends, the response's sends).
+            pending.extend(data)
+            if len(pending) >= chunk_bytes:
+                await queue.put(bytes(pending))
+                pending.clear()
+
+        async def copy() -> None:
+            try:
+                await driver.copy_from_query(str(compiled), *parameters, output=collect, format="csv")
+                if pending:
+                    await queue.put(bytes(pending))
+            except asyncio.CancelledError:
+                raise  # the consumer went away: nobody reads the queue any more
+            except Exception as exc:  # handed to the consumer, which raises it
+                failure.append(exc)
+            await queue.put(None)
+
+        task = asyncio.create_task(copy())
+        try:
+            while (data := await queue.get()) is not None:
+                yield data
+            if failure:
+                raise failure[0]
+        finally:
+            if not task.done():  # the consumer left mid-COPY (a client that hung up)
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                # The driver is still winding the COPY down, so the connection cannot roll back yet: drop it
+                # instead (the server ends the COPY when its socket closes); the pool opens a new one.
+                await connection.invalidate()

@@ -61,16 +61,19 @@ async def prepare_households(
     _choice("visited", visited, households.VISITED_CHOICES)
     root = await _area(session, actor, area)
     form = await resolve_form(session, form_id)
-    found = await households.lookups(await session.connection(), root.path)
     audit.record(session, actor, f"export_households_{fmt}", "area", root.code)
     titles = households.titles(form)
-    rows = households.household_rows(engine, root.path, form, visited, found)
-    if fmt == "csv":
-        body = formats.csv_bytes(titles, rows, households.TEXT_COLUMNS)
-    elif fmt == "xlsx":
-        body = formats.xlsx_bytes(titles, rows, "Hộ gia đình")
+    if fmt == "csv" and engine.dialect.name == "postgresql":
+        body = households.copy_household_csv(engine, root.path, form, visited)  # PostgreSQL writes the CSV
     else:
-        body = formats.geojson_bytes(titles, rows, households.location_of)
+        found = await households.lookups(await session.connection(), root.path)
+        rows = households.household_rows(engine, root.path, form, visited, found)
+        if fmt == "csv":
+            body = formats.csv_bytes(titles, rows, households.TEXT_COLUMNS, one_line=True)
+        elif fmt == "xlsx":
+            body = formats.xlsx_bytes(titles, rows, "Hộ gia đình")
+        else:
+            body = formats.geojson_bytes(titles, rows, households.location_of)
     return Export(f"ho-gia-dinh_{root.code}_{_today()}.{fmt}", formats.MEDIA_TYPES[fmt], body)
 
 
