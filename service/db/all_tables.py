@@ -9,7 +9,7 @@ from service.households.models import ChangeCounter, Household, LocationProposal
 from service.people.models import Team, User  # noqa: F401
 from service.registry.models import FormVersion  # noqa: F401
 from service.reviews.models import VisitReview  # noqa: F401
-from service.tallies.models import VISITS_ON_BEHALF  # noqa: F401
+from service.tallies.models import VISITS_ON_BEHALF, TallyCell, TallyDirty  # noqa: F401
 from service.visits.models import Visit, VisitFlag, VisitPhoto  # noqa: F401
 
 __all__ = ["metadata"]

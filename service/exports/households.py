@@ -23,7 +23,7 @@ from service.exports import formats
 from service.exports.rows import copy_csv, stream_rows
 from service.households.models import Household
 from service.people.models import User
-from service.tallies.services import FormInfo
+from service.tallies.form_info import FormInfo
 
 HOUSEHOLDS = table_of(Household)
 ASSESSMENTS = table_of(Assessment)

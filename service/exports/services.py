@@ -18,7 +18,7 @@ from service.areas.services import area_in_scope
 from service.audit import services as audit
 from service.auth.actor import Actor, Role
 from service.exports import formats, households, visits
-from service.tallies.services import resolve_form
+from service.tallies.form_info import resolve_form
 from service.tallies.tree import VIETNAM
 
 FORMATS = ("csv", "xlsx", "geojson")

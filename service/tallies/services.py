@@ -1,8 +1,10 @@
 """Tallies rolled up the area tree: GET /api/v1/tallies?area=CODE[&form=&from=&to=].
 
-Four GROUP BY queries over the subtree, each grouped by area id (households with their assessments; visits;
-open flags; teams and members), added up in Python into the asked area's children (see tree.py). Every rate is
-a sum of numerators over a sum of denominators at every level, never an average of percentages.
+Four GROUP BY results per area id (households with their assessments; visits; open flags; teams and members),
+added up in Python into the asked area's children (see tree.py). Every rate is a sum of numerators over a sum
+of denominators at every level, never an average of percentages. Without a period the first three come from
+the per-village cells (cells.py), brought up to date first for the villages that changed; with a period they
+are grouped from the tables themselves. tests/tallies/test_differential.py holds the two ways to each other.
 
 Without a period, "visited" means the household has a current assessment (a counting visit). With `from`/`to`
 (local dates, inclusive), visited means a counting visit finished in the period, and levels and indicators come
@@ -12,15 +14,13 @@ the period too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Integer, and_, cast, exists, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import forms
-from service import errors
 from service.areas.services import area_in_scope
 from service.assessments.models import Assessment
 from service.assessments.services import COUNTING, MAX_INDICATOR_BITS
@@ -29,19 +29,10 @@ from service.auth.scope import path_prefix_filter
 from service.db.tables import table_of
 from service.households.models import Household
 from service.people.models import Team, User
-from service.registry.models import FormVersion
-from service.registry.services import load_stored
-from service.tallies.schemas import (
-    AreaTally,
-    Coverage,
-    FormRef,
-    HardToReach,
-    IndicatorRate,
-    LevelCount,
-    Period,
-    TallyOut,
-    VisitCounts,
-)
+from service.tallies import cells
+from service.tallies.form_info import FormInfo, resolve_form
+from service.tallies.schemas import FormRef, Period, TallyOut
+from service.tallies.shaping import Tally, area_tally
 from service.tallies.tree import AREAS, Node, Subtree, load_subtree, period_bounds
 from service.visits.models import Visit, VisitFlag
 
@@ -51,98 +42,8 @@ VISITS = table_of(Visit)
 FLAGS = table_of(VisitFlag)
 TEAMS = table_of(Team)
 USERS = table_of(User)
-FORM_VERSIONS = table_of(FormVersion)
-OPEN_REVIEW = ("pending", "has_issues")  # flags on a visit nobody has decided on yet
+OPEN_REVIEW = cells.OPEN_REVIEW  # flags on a visit nobody has decided on yet
 SMARTPHONE_INDICATOR = "has_smartphone"
-
-
-@dataclass(slots=True)
-class FormInfo:
-    id: str
-    version: str
-    title: forms.Label
-    indicators: list[tuple[str, forms.Label]]
-    levels: list[tuple[int, forms.Label]]
-    names_by_version: dict[str, list[str]]
-
-    @property
-    def bit_count(self) -> int:
-        return min(MAX_INDICATOR_BITS, max((len(names) for names in self.names_by_version.values()), default=0))
-
-
-async def resolve_form(session: AsyncSession, form_id: str | None) -> FormInfo | None:
-    """The asked form (404 if unknown); by default the newest published form with a rubric."""
-    query = select(FORM_VERSIONS.c.form_id, FORM_VERSIONS.c.version, FORM_VERSIONS.c.definition).order_by(
-        FORM_VERSIONS.c.id.desc()
-    )
-    if form_id is not None:
-        query = query.where(FORM_VERSIONS.c.form_id == form_id)
-    rows = (await session.execute(query)).all()
-    if not rows:
-        if form_id is not None:
-            raise errors.DomainError(errors.FORM_NOT_FOUND)
-        return None
-    definitions = [(row.form_id, row.version, load_stored(row.definition)) for row in rows]
-    chosen = next((d for d in definitions if d[2].rubric is not None), definitions[0])
-    latest = chosen[2]
-    names_by_version = {
-        version: [i.name for i in d.rubric.indicators] if d.rubric else []
-        for fid, version, d in definitions
-        if fid == chosen[0]
-    }
-    rubric = latest.rubric
-    return FormInfo(
-        id=chosen[0],
-        version=chosen[1],
-        title=latest.title,
-        indicators=[(i.name, i.label) for i in rubric.indicators] if rubric else [],
-        levels=[(level.value, level.name) for level in rubric.levels] if rubric else [],
-        names_by_version=names_by_version,
-    )
-
-
-@dataclass(slots=True)
-class Tally:
-    """Counts of one bucket; `add` sums another into it (the roll-up)."""
-
-    households: int = 0
-    visited: int = 0
-    elderly: int = 0
-    elderly_visited: int = 0
-    temporary: int = 0
-    temporary_visited: int = 0
-    assessed: int = 0
-    no_smartphone: int = 0
-    levels: dict[int | None, int] = field(default_factory=dict)
-    numerators: dict[str, int] = field(default_factory=dict)
-    denominators: dict[str, int] = field(default_factory=dict)
-    visits: dict[str, int] = field(default_factory=dict)
-    flags: dict[str, int] = field(default_factory=dict)
-    teams: int = 0
-    members: int = 0
-    active_members: int = 0
-    members_without_smartphone: int = 0
-
-    def add(self, other: Tally) -> None:
-        for name in (
-            "households",
-            "visited",
-            "elderly",
-            "elderly_visited",
-            "temporary",
-            "temporary_visited",
-            "assessed",
-            "no_smartphone",
-            "teams",
-            "members",
-            "active_members",
-            "members_without_smartphone",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("levels", "numerators", "denominators", "visits", "flags"):
-            mine: dict[Any, int] = getattr(self, name)
-            for key, value in getattr(other, name).items():
-                mine[key] = mine.get(key, 0) + value
 
 
 def _counts(elderly: Any, temporary: Any) -> list[Any]:
@@ -196,6 +97,10 @@ def _households_query(tree: Subtree, form: FormInfo | None, start: datetime | No
     )
 
 
+def _subtree_ids(tree: Subtree) -> Any:
+    return select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path))
+
+
 def _visit_filters(tree: Subtree, form: FormInfo | None, start: datetime | None, end: datetime | None) -> list[Any]:
     conditions = [path_prefix_filter(VISITS.c.area_path, tree.root.path)]
     if form is not None:
@@ -206,32 +111,6 @@ def _visit_filters(tree: Subtree, form: FormInfo | None, start: datetime | None,
     if end is not None:
         conditions.append(moment < end)
     return conditions
-
-
-def _current_queries(tree: Subtree, form: FormInfo) -> list[Any]:
-    """Without a period: households alone, then assessments alone (they carry their household's village and
-    flags), so no million-row join is needed."""
-    h, a = HOUSEHOLDS, ASSESSMENTS
-    in_subtree = select(AREAS.c.id).where(path_prefix_filter(AREAS.c.path, tree.root.path))
-    households = (
-        select(
-            h.c.area_id,
-            literal(None).label("form_version"),
-            literal(None).label("level"),
-            literal(None).label("indicator_bits"),
-            literal(False).label("visited"),
-            *_counts(h.c.elderly_only, h.c.temporary_resident),
-        )
-        .where(h.c.status != "merged", h.c.area_id.in_(in_subtree))
-        .group_by(h.c.area_id)
-    )
-    keys = [a.c.area_id, a.c.form_version, a.c.level, a.c.indicator_bits]
-    assessed = (
-        select(*keys, literal(True).label("visited"), *_counts(a.c.elderly_only, a.c.temporary_resident))
-        .where(a.c.form_id == form.id, a.c.area_id.in_(in_subtree))
-        .group_by(*keys)
-    )
-    return [households, assessed]
 
 
 async def _add_households(
@@ -246,34 +125,47 @@ async def _add_households(
         version: list(enumerate(names[:MAX_INDICATOR_BITS]))
         for version, names in (form.names_by_version.items() if form else [])
     }
-    # (row, whether it counts households): the join's rows all do; of the two plain queries, the first.
+    # (row, whether it counts households): the join's rows all do; of the cells, the households' (the assessed
+    # cells count the same households again, as visited).
     rows: list[tuple[Any, bool]] = []
-    if form is not None and start is None and end is None:
-        households, assessed = _current_queries(tree, form)
+    if start is None and end is None:
+        households, *assessed = cells.household_rows(_subtree_ids(tree), form.id if form else None)
         rows += [(row, True) for row in await session.execute(households)]
-        rows += [(row, False) for row in await session.execute(assessed)]
+        for query in assessed:
+            rows += [(row, False) for row in await session.execute(query)]
     else:
         rows += [(row, True) for row in await session.execute(_households_query(tree, form, start, end))]
+    # Summed per bucket and assessment pattern first (thousands of rows become a few hundred), then each
+    # pattern's indicator bits are spelt out once.
+    sums: dict[tuple[int, bool, bool, str | None, int | None, int | None], list[int]] = {}
+    bucket_of = tree.bucket_of
     for row, counts_households in rows:
-        bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
-        if bucket is None:
+        bucket_id = bucket_of.get(row.area_id)
+        if bucket_id is None:
             continue  # a closed area
-        n, elderly, temporary = row.n, row.elderly or 0, row.temporary or 0
+        key = (bucket_id, counts_households, row.visited, row.form_version, row.level, row.indicator_bits)
+        counts = sums.get(key)
+        if counts is None:
+            counts = sums[key] = [0, 0, 0]
+        counts[0] += row.n
+        counts[1] += row.elderly or 0
+        counts[2] += row.temporary or 0
+    for (bucket_id, counts_households, visited, version, level, bits), (n, elderly, temporary) in sums.items():
+        bucket = buckets[bucket_id]
         if counts_households:
             bucket.households += n
             bucket.elderly += elderly
             bucket.temporary += temporary
-        if row.visited:
+        if visited:
             bucket.visited += n
             bucket.elderly_visited += elderly
             bucket.temporary_visited += temporary
-        if row.form_version is None:
+        if version is None:
             continue  # not assessed (in the period)
         bucket.assessed += n
-        bucket.levels[row.level] = bucket.levels.get(row.level, 0) + n
-        bits = row.indicator_bits
-        for index, name in bit_names.get(row.form_version, ()):
-            met = n if bits >> index & 1 else 0
+        bucket.levels[level] = bucket.levels.get(level, 0) + n
+        for index, name in bit_names.get(version, ()):
+            met = n if (bits or 0) >> index & 1 else 0
             bucket.numerators[name] = bucket.numerators.get(name, 0) + met
             bucket.denominators[name] = bucket.denominators.get(name, 0) + n
             if name == SMARTPHONE_INDICATOR and not met:
@@ -294,6 +186,8 @@ async def _add_visits(
         .where(*_visit_filters(tree, form, start, end))
         .group_by(VISITS.c.area_id, VISITS.c.review_status)
     )
+    if start is None and end is None:
+        query = cells.counted("visits", "review_status", _subtree_ids(tree), form.id if form else None)
     for row in await session.execute(query):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
@@ -314,6 +208,8 @@ async def _add_flags(
         .where(*_visit_filters(tree, form, start, end), VISITS.c.review_status.in_(OPEN_REVIEW))
         .group_by(VISITS.c.area_id, FLAGS.c.code)
     )
+    if start is None and end is None:
+        query = cells.counted("flags", "code", _subtree_ids(tree), form.id if form else None)
     for row in await session.execute(query):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
@@ -368,66 +264,6 @@ async def _add_people(
         bucket.members_without_smartphone += 0 if row.has_smartphone else row.n
 
 
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
-
-
-def _coverage(total: int, visited: int) -> Coverage:
-    return Coverage(total=total, visited=visited, coverage=_ratio(visited, total))
-
-
-def area_tally(node: Node, tally: Tally, form: FormInfo | None) -> AreaTally:
-    level_names = dict(form.levels) if form else {}
-    values: list[int | None] = [value for value, _ in form.levels] if form else []
-    values += sorted((v for v in tally.levels if v not in level_names), key=lambda v: (v is None, v or 0))
-    levels = [
-        LevelCount(
-            value=value,
-            name=level_names.get(value) if value is not None else None,
-            households=tally.levels.get(value, 0),
-            share=_ratio(tally.levels.get(value, 0), tally.assessed),
-        )
-        for value in values
-    ]
-    indicators = [
-        IndicatorRate(
-            name=name,
-            label=label,
-            numerator=tally.numerators.get(name, 0),
-            denominator=tally.denominators.get(name, 0),
-            rate=_ratio(tally.numerators.get(name, 0), tally.denominators.get(name, 0)),
-        )
-        for name, label in (form.indicators if form else [])
-    ]
-    visits = tally.visits
-    return AreaTally(
-        code=node.code,
-        name=node.name,
-        level=node.level,
-        households=_coverage(tally.households, tally.visited),
-        assessed=tally.assessed,
-        levels=levels,
-        indicators=indicators,
-        visits=VisitCounts(
-            total=sum(visits.values()),
-            approved=visits.get("approved", 0),
-            rejected=visits.get("rejected", 0),
-            unreviewed=visits.get("pending", 0),
-            has_issues=visits.get("has_issues", 0),
-        ),
-        teams=tally.teams,
-        members=tally.members,
-        active_members=tally.active_members,
-        open_flags=dict(sorted(tally.flags.items())),
-        hard_to_reach=HardToReach(
-            elderly_only=_coverage(tally.elderly, tally.elderly_visited),
-            temporary_resident=_coverage(tally.temporary, tally.temporary_visited),
-            no_smartphone_households=tally.no_smartphone,
-            members_without_smartphone=tally.members_without_smartphone,
-        ),
-    )
-
-
 @dataclass(slots=True)
 class Computed:
     tree: Subtree
@@ -447,6 +283,8 @@ async def compute(
 ) -> Computed:
     root = await area_in_scope(session, actor, area)  # 404 outside the caller's scope
     lower, upper = period_bounds(start, end)
+    if lower is None and upper is None:
+        await cells.refresh(session)  # the villages that changed since the last tally
     tree = await load_subtree(session, root)
     form = await resolve_form(session, form_id)
     buckets = {tree.root.id: Tally(), **{child.id: Tally() for child in tree.children}}

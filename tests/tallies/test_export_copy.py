@@ -24,7 +24,7 @@ from service.db.engine import utcnow
 from service.exports import formats, households
 from service.exports.rows import copy_csv
 from service.people.models import User
-from service.tallies.services import FormInfo, resolve_form
+from service.tallies.form_info import FormInfo, resolve_form
 from service.visits.models import Visit
 from tests.support.world import World, add_area, add_household
 from tests.visits.conftest import form  # noqa: F401

@@ -1,0 +1,199 @@
+"""Per-village tally cells: the tally's GROUP BY results kept per village, brought up to date for the villages
+that changed before a tally without a period reads them.
+
+Nothing on the write path calls this module: triggers (migration 0007) append the village of every row a
+statement inserts, updates or deletes in households, assessments, visits and visit_flags to `tally_dirty`.
+`refresh` deletes the cells of those villages and runs the same GROUP BYs restricted to them, in one snapshot,
+under a lock that one refresher at a time holds (readers of the cells are never blocked). A province's tally
+then reads ~50,000 cells instead of a million households, assessments and visits; its cost follows the
+villages that changed since the last tally, not the size of the province.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, cast, delete, func, insert, literal, null, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from service.areas.models import Area
+from service.assessments.models import Assessment
+from service.db.tables import table_of
+from service.households.models import Household
+from service.registry.models import FormVersion
+from service.tallies.models import TallyCell, TallyDirty
+from service.visits.models import Visit, VisitFlag
+
+CELLS = table_of(TallyCell)
+DIRTY = table_of(TallyDirty)
+HOUSEHOLDS = table_of(Household)
+ASSESSMENTS = table_of(Assessment)
+VISITS = table_of(Visit)
+FLAGS = table_of(VisitFlag)
+AREAS = table_of(Area)
+FORM_VERSIONS = table_of(FormVersion)
+OPEN_REVIEW = ("pending", "has_issues")  # flags on a visit nobody has decided on yet
+FEW = 500  # up to this many villages are recounted by their ids (bound parameters, far below drivers' limits)
+CELL_COLUMNS = [
+    "area_id",
+    "kind",
+    "form_id",
+    "form_version",
+    "level",
+    "indicator_bits",
+    "key",
+    "n",
+    "elderly",
+    "temporary",
+]
+
+
+def _sum(flag: Any) -> Any:
+    return func.coalesce(func.sum(cast(flag, Integer)), 0)
+
+
+def _recount(villages: Any, paths: Any, form_ids: Any) -> list[Any]:
+    """The cells of `villages` (ids, or a subquery of them) with their `paths`, one SELECT per kind, in
+    CELL_COLUMNS order. Given lists, each finds its rows through an index: households by area_id, assessments
+    by (form_id, area_id), visits by their village's path (counted under their area_id, the same village)."""
+    h, a, v, f = HOUSEHOLDS, ASSESSMENTS, VISITS, FLAGS
+    households = (
+        select(
+            h.c.area_id,
+            literal("households"),
+            literal(""),
+            null(),
+            null(),
+            null(),
+            null(),
+            func.count(),
+            _sum(h.c.elderly_only),
+            _sum(h.c.temporary_resident),
+        )
+        .where(h.c.status != "merged", h.c.area_id.in_(villages))
+        .group_by(h.c.area_id)
+    )
+    assessed = (
+        select(
+            a.c.area_id,
+            literal("assessed"),
+            a.c.form_id,
+            a.c.form_version,
+            a.c.level,
+            a.c.indicator_bits,
+            null(),
+            func.count(),
+            _sum(a.c.elderly_only),
+            _sum(a.c.temporary_resident),
+        )
+        .where(a.c.form_id.in_(form_ids), a.c.area_id.in_(villages))
+        .group_by(a.c.area_id, a.c.form_id, a.c.form_version, a.c.level, a.c.indicator_bits)
+    )
+    visits = (
+        select(
+            v.c.area_id,
+            literal("visits"),
+            v.c.form_id,
+            null(),
+            null(),
+            null(),
+            v.c.review_status,
+            func.count(),
+            literal(0),
+            literal(0),
+        )
+        .where(v.c.area_path.in_(paths))
+        .group_by(v.c.area_id, v.c.form_id, v.c.review_status)
+    )
+    flags = (
+        select(
+            v.c.area_id,
+            literal("flags"),
+            v.c.form_id,
+            null(),
+            null(),
+            null(),
+            f.c.code,
+            func.count(),
+            literal(0),
+            literal(0),
+        )
+        .select_from(f.join(v, v.c.id == f.c.visit_id))
+        .where(v.c.area_path.in_(paths), v.c.review_status.in_(OPEN_REVIEW))
+        .group_by(v.c.area_id, v.c.form_id, f.c.code)
+    )
+    return [households, assessed, visits, flags]
+
+
+async def recount(connection: AsyncConnection, villages: list[int]) -> list[Any]:
+    """`_recount`'s queries for these villages, ready to run (their paths and the forms looked up first)."""
+    paths = [row.path for row in await connection.execute(select(AREAS.c.path).where(AREAS.c.id.in_(villages)))]
+    form_ids = [row.form_id for row in await connection.execute(select(FORM_VERSIONS.c.form_id).distinct())]
+    return _recount(villages, paths, form_ids)
+
+
+async def _refresh(connection: AsyncConnection) -> int:
+    newest = (await connection.execute(select(func.max(DIRTY.c.id)))).scalar()
+    if newest is None:
+        return 0
+    marked = select(DIRTY.c.area_id).where(DIRTY.c.id <= newest)
+    villages = sorted(row.area_id for row in await connection.execute(marked.distinct()))
+    if len(villages) <= FEW:
+        # Few villages (the usual case between two tallies): their ids and paths spelt out, so every count
+        # goes down an index.
+        await connection.execute(delete(CELLS).where(CELLS.c.area_id.in_(villages)))
+        queries = await recount(connection, villages)
+    else:
+        # Many (after a bulk load, or a busy day unread): one pass over each table, joined to the marks.
+        paths = select(AREAS.c.path).where(AREAS.c.id.in_(marked))
+        form_ids = select(FORM_VERSIONS.c.form_id)
+        await connection.execute(delete(CELLS).where(CELLS.c.area_id.in_(marked)))
+        queries = _recount(marked, paths, form_ids)
+    for query in queries:
+        await connection.execute(insert(CELLS).from_select(CELL_COLUMNS, query))
+    await connection.execute(delete(DIRTY).where(DIRTY.c.id <= newest))
+    return len(villages)
+
+
+async def refresh(session: AsyncSession) -> int:
+    """Brings the cells of every village marked out of date up to date; returns how many villages that was.
+
+    PostgreSQL: its own REPEATABLE READ transaction, so the four kinds are counted in one snapshot, taken after
+    the lock (LOCK TABLE takes none; a refresher that waited on another then sees its work). A mark committed
+    after the snapshot stays for the next refresh; counting a village again is harmless.
+    SQLite: in the session's own transaction, which already holds the database's one write lock (a second
+    connection would wait on it) and so sees no other writer's changes until it ends.
+    """
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine)
+    if bind.dialect.name != "postgresql":
+        return await _refresh(await session.connection())
+    async with bind.connect() as plain:
+        connection = await plain.execution_options(isolation_level="REPEATABLE READ")
+        async with connection.begin():
+            await connection.execute(text("LOCK TABLE tally_cells IN SHARE ROW EXCLUSIVE MODE"))
+            await connection.execute(text("SET LOCAL work_mem = '64MB'"))
+            await connection.execute(text("SET LOCAL jit = off"))
+            return await _refresh(connection)
+
+
+def household_rows(subtree_ids: Any, form_id: str | None) -> list[Any]:
+    """The rows `_add_households` adds up, from the cells: households (counted, not visited), then, for a form,
+    its assessed households (visited)."""
+
+    def cells_of(kind: str, visited: bool) -> Any:
+        c = CELLS.c
+        columns = (c.area_id, c.form_version, c.level, c.indicator_bits, literal(visited).label("visited"))
+        return select(*columns, c.n, c.elderly, c.temporary).where(c.kind == kind, c.area_id.in_(subtree_ids))
+
+    households = cells_of("households", visited=False)
+    if form_id is None:
+        return [households]
+    return [households, cells_of("assessed", visited=True).where(CELLS.c.form_id == form_id)]
+
+
+def counted(kind: str, label: str, subtree_ids: Any, form_id: str | None) -> Any:
+    """Visits by review status, or open flags by code, from the cells: rows of (area_id, `label`, n)."""
+    c = CELLS.c
+    query = select(c.area_id, c.key.label(label), c.n).where(c.kind == kind, c.area_id.in_(subtree_ids))
+    return query.where(c.form_id == form_id) if form_id is not None else query
