@@ -232,6 +232,9 @@ async def apply_visits(connection: AsyncConnection, visit_rows: Sequence[Mapping
     assessment for its form unless a later counting visit already is. One upsert for the whole batch."""
     rows = await _assessment_rows(connection, visit_rows)
     if rows:
+        # In one order (household, form) in every transaction, so two batches upserting the same households'
+        # rows queue on them instead of each holding one the other wants.
+        rows.sort(key=lambda row: (str(row["household_id"]), row["form_id"]))
         await connection.execute(_UPSERTS[(connection.dialect.name, True)], rows)
 
 

@@ -118,7 +118,7 @@ async def import_households_csv(
                 for h in (
                     await session.execute(
                         # Rows first, then the change counter: the same lock order as every other household writer.
-                        select(Household).where(col(Household.id).in_(chunk)).with_for_update()
+                        select(Household).where(col(Household.id).in_(chunk)).with_for_update(key_share=True)
                     )
                 ).scalars()
             }

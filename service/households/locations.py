@@ -146,7 +146,7 @@ async def decide(session: AsyncSession, actor: Actor, proposal_id: int, *, confi
             await session.execute(
                 select(Household)
                 .where(col(Household.id) == proposal.household_id)
-                .with_for_update()
+                .with_for_update(key_share=True)
                 .execution_options(populate_existing=True)
             )
         ).scalar_one()

@@ -85,7 +85,7 @@ async def _load(session: AsyncSession, household_id: uuid.UUID, *, lock: bool = 
         .execution_options(populate_existing=True)
     )
     if lock:
-        query = query.with_for_update(of=Household)
+        query = query.with_for_update(of=Household, key_share=True)
     row = (await session.execute(query)).one_or_none()
     return (row[0], row[1]) if row else None
 
@@ -243,12 +243,17 @@ async def set_household_location_if_missing(
 ) -> bool:
     """A household without a known location takes this one (a visit's first good GPS fix). Returns whether it
     did. Takes a new change number, so phones re-sync the location; locks the row before the counter, the
-    order every household writer uses."""
+    order every household writer uses.
+
+    Household rows are locked FOR NO KEY UPDATE everywhere (`key_share=True`): no writer changes a household's
+    id, and a plain FOR UPDATE would wait on the KEY SHARE locks that inserting a visit or an assessment takes
+    on its household (the foreign key) — two visits to one unlocated household in flight together then
+    deadlocked, each holding the key lock the other's FOR UPDATE waited for."""
     row = (
         await session.execute(
             select(Household)
             .where(col(Household.id) == household_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
@@ -366,7 +371,9 @@ async def merge_households(
 
     earlier = list(
         (
-            await session.execute(select(Household).where(col(Household.merged_into_id) == source.id).with_for_update())
+            await session.execute(
+                select(Household).where(col(Household.merged_into_id) == source.id).with_for_update(key_share=True)
+            )
         ).scalars()
     )
     now = utcnow()

@@ -45,7 +45,9 @@ from service.assessments.services import after_visits_written
 from service.auth.actor import Actor
 from service.db.engine import as_utc, json_text, utcnow
 from service.db.pg_raw import RecordRow, asyncpg_sql, driver_of
+from service.db.tables import table_of
 from service.households import services as households_service
+from service.households.models import Household
 from service.people.models import User
 from service.settings import Settings
 from service.visits.evidence_rules import (
@@ -62,6 +64,8 @@ from service.visits.photo_objects import SlotPhoto
 from service.visits.receipts import flag_out, missing_photos, receipt, status_of
 from service.visits.schemas import PhotoSlotOut, VisitReceipt
 from service.visits.stored import utc
+
+HOUSEHOLDS = table_of(Household)
 
 USERS = SQLModel.metadata.tables[User.__tablename__]
 
@@ -120,6 +124,7 @@ class VisitWriter:
             return []
         settings = self.settings
         now = utcnow()
+        await _lock_households_to_locate(connection, items)
         stored_fixes = await _stored_predecessors(connection, items)
         rows = [visit_row(item, now) for item in items]
         inserted = await insert_visits(connection, rows)
@@ -375,6 +380,27 @@ def is_first_fix(
 ) -> bool:
     """Whether this fix would become the household's location (cheap: callers skip the write otherwise)."""
     return known_location is None and is_good_fix(fix, accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M)
+
+
+async def _lock_households_to_locate(connection: AsyncConnection, items: Sequence[VisitToWrite]) -> None:
+    """Locks, in id order and before anything else, the households this call may give a location (their first
+    good fix). Giving one a location locks its row and then the change counter; a transaction that took one
+    household's lock and the counter while another held the next household's lock, and wanted it, deadlocked.
+    Taken up front and in one order, these locks only queue. (SQLite: a no-op; its writers are serialized.)"""
+    to_locate = sorted(
+        {
+            item.destination.household_id
+            for item in items
+            if is_first_fix(item.destination.location, item.fix, item.accuracy_threshold_m)
+        }
+    )
+    if to_locate and connection.dialect.name == "postgresql":
+        await connection.execute(
+            select(HOUSEHOLDS.c.id)
+            .where(HOUSEHOLDS.c.id.in_(to_locate))
+            .order_by(HOUSEHOLDS.c.id)
+            .with_for_update(key_share=True)
+        )
 
 
 async def locate_household_by_first_fix(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from service.app import build_store
 from service.households.models import Household
 from tests.support.live_server import live_server
+from tests.support.world import add_household
 from tests.visits.conftest import count_rows, fetch
 from tests.visits.live import socket_client
 from tests.visits.support import PHOTO_QUESTION, jpeg, multipart, visit
@@ -135,3 +136,22 @@ async def test_twenty_identical_household_creations_at_once_make_one(live, world
     one_created_same_body(responses)
     assert len(await fetch(db, select(Household).where(Household.id == uuid.UUID(payload["id"])))) == 1
     assert len(await fetch(db, select(Household))) == 4 + 1  # the test world's four, and this one
+
+
+async def test_different_visits_to_unlocated_households_at_once_all_land(live, world, form, db):
+    """Each visit's insert takes a key lock on its household; the first good fix then locks the household row to
+    give it a location. With FOR UPDATE there, two such visits in flight deadlocked (one got a 500)."""
+    villages = [world.areas["village_a1"]] * 8
+    unlocated = [
+        await add_household(db, village, head_name=f"Hộ chưa định vị {n}") for n, village in enumerate(villages)
+    ]
+    phone = world["member_a1"].headers
+    bodies = [visit(form, home.id) for _ in range(6) for home in unlocated]
+    async with socket_client(live.url) as (client, in_flight):
+        responses = await asyncio.gather(*(client.post("/api/v1/visits", json=body, headers=phone) for body in bodies))
+    assert in_flight.most > 1
+    assert [r.status_code for r in responses] == [201] * len(bodies), [r.text for r in responses if r.is_error]
+    for home in unlocated:  # each took the first good fix, once
+        (stored,) = await fetch(db, select(Household).where(Household.id == home.id))
+        assert (stored.lat, stored.lon) == (bodies[0]["location"]["lat"], bodies[0]["location"]["lon"])
+    assert (await count_rows(db))["visits"] == len(bodies)
