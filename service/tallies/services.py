@@ -289,10 +289,8 @@ async def compute(
     form = await resolve_form(session, form_id)
     buckets = {tree.root.id: Tally(), **{child.id: Tally() for child in tree.children}}
     if (await session.connection()).dialect.name == "postgresql":
-        # For this transaction only: the province's hash join and aggregate fit in memory instead of spilling
-        # to temporary files at the default 4 MB, and JIT compilation costs more than it saves on these plans.
-        await session.execute(text("SET LOCAL work_mem = '64MB'"))
-        await session.execute(text("SET LOCAL jit = off"))
+        for setting in cells.ANALYTIC_SETTINGS:  # for this transaction only
+            await session.execute(text(f"SET LOCAL {setting}"))
     await _add_households(session, tree, form, lower, upper, buckets)
     await _add_visits(session, tree, form, lower, upper, buckets)
     await _add_flags(session, tree, form, lower, upper, buckets)
