@@ -522,6 +522,23 @@ def prepare_database(database: str, scale: str, workdir: Path) -> tuple[dict[str
     return env, json.loads((workdir / f"{database}.json").read_text())
 
 
+def schema_for(env: dict[str, str], code: Path | None) -> None:
+    """Migrates the bench database to the head of `code`'s migrations (a checkout), or of this checkout's."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from service.db.engine import alembic_config
+
+    config = alembic_config(env["GOCUA_DATABASE_URL"])
+    if code is None:
+        command.upgrade(config, "head")
+        return
+    config.set_main_option("script_location", str(code / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
+    command.downgrade(config, head or "base")
+
+
 def cpu_seconds(root: int) -> float:
     """CPU time (user + system) used so far by a process and all its descendants (the server's workers), from
     /proc: unlike requests/s, it hardly moves when other work shares the machine."""
@@ -607,7 +624,10 @@ def main() -> int:
         runs: dict[str, list[dict]] = {"this": [], "baseline": []}
         order = ["baseline", "this"] * args.rounds if args.baseline else ["this"]
         for side in order:
-            admin_sql(database, "TRUNCATE visit_flags, visit_photos, visits")
+            # Each side on the schema its code knows (the older code refuses a database migrated past its head).
+            schema_for(env, args.baseline if side == "baseline" else None)
+            # CASCADE: the review history and the assessments refer to visits (and go with them)
+            admin_sql(database, "TRUNCATE visit_flags, visit_photos, visits CASCADE")
             phase = json_phase(env, json_script, args, args.baseline if side == "baseline" else None)
             runs[side].append(phase)
             print(
