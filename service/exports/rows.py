@@ -60,7 +60,7 @@ async def copy_csv(
 
     PostgreSQL ends each row with LF and leaves line breaks inside quoted cells as they are: callers select only
     cells without line breaks (and turn LF into CRLF on the way out). An empty text is written quoted (`""`),
-    NULL bare: callers wanting one spelling of "nothing" select NULLIF(cell, '').
+    NULL bare; a CSV reader gets an empty cell from both, as from Python's writer.
     """
     compiled = statement.compile(dialect=asyncpg_dialect(), compile_kwargs={"render_postcompile": True})
     parameters = [compiled.params[name] for name in (compiled.positiontup or [])]

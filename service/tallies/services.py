@@ -4,7 +4,8 @@ Four GROUP BY results per area id (households with their assessments; visits; op
 added up in Python into the asked area's children (see tree.py). Every rate is a sum of numerators over a sum
 of denominators at every level, never an average of percentages. Without a period the first three come from
 the per-village cells (cells.py), brought up to date first for the villages that changed; with a period they
-are grouped from the tables themselves. tests/tallies/test_differential.py holds the two ways to each other.
+are grouped from the tables themselves. tests/tallies/test_cells.py and test_differential.py hold the two ways
+to each other.
 
 Without a period, "visited" means the household has a current assessment (a counting visit). With `from`/`to`
 (local dates, inclusive), visited means a counting visit finished in the period, and levels and indicators come
