@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
+from service.http.client_address import parse_networks
 from service.http.deps import DEPENDENCIES
 from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
 from service.http.guard import check_request
@@ -120,5 +121,6 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,
     )
     app.state.settings = settings
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)  # a bad entry stops the start
     logging.getLogger("gocua").setLevel(logging.DEBUG if settings.debug else logging.INFO)
     return app

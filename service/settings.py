@@ -59,6 +59,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The address phones are told to use (device-token QR codes), e.g. https://gocua.thanhhoa.gov.vn. Unset: the
     # socket address the request reached (never the Host header, which the caller writes).
     public_url: str | None = None
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the caller for the per-address
+    # login limit. Unset: the header is ignored and the socket peer is the caller.
+    trusted_proxies: str | None = None
     # Strict-Transport-Security: None sends it when the request came over TLS or GOCUA_PUBLIC_URL is https;
     # true always; false never.
     hsts: bool | None = None

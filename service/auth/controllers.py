@@ -11,11 +11,12 @@ from service.auth import services as auth_service
 from service.auth.authn import SESSION_COOKIE, forget_recent_callers, presented_token
 from service.auth.schemas import LoginRequest, LoginResult, Me, PasswordChange
 from service.http import limits
+from service.http.client_address import client_address
 from service.http.deps import AppSettings, CurrentActor, DbSession
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request, request.app.state.trusted_proxies)
 
 
 class AuthController(Controller):

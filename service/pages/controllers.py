@@ -19,6 +19,7 @@ from service.auth import services as auth_service
 from service.auth.authn import SESSION_COOKIE, authenticate, forget_recent_callers, presented_token
 from service.auth.schemas import LoginRequest
 from service.db.engine import utcnow
+from service.http.client_address import client_address
 from service.http.deps import AppSettings, DbSession, Store
 from service.pages import guard, queue, visit_view, words
 from service.pages.i18n import translator
@@ -138,7 +139,7 @@ class PageController(Controller):
         guard.check_login_csrf(request, form)
         username = str(form.get("username") or "")[:200]
         data = LoginRequest(username=username, password=str(form.get("password") or ""))
-        ip = request.client.host if request.client else "unknown"
+        ip = client_address(request, request.app.state.trusted_proxies)
         lang = guard.lang_of(request)
         try:
             result = await auth_service.login(db_session, settings, data, ip)
