@@ -34,6 +34,7 @@ SHELL_FILES = (
     "form.js",
     "photo.js",
     "screens.js",
+    "drafts.js",
     "manifest.webmanifest",
 )
 # Litestar adds "; charset=utf-8" to the text types itself.

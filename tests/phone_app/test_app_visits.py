@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from playwright.sync_api import BrowserContext, Route, expect
+from playwright.sync_api import BrowserContext, FilePayload, Route, expect
 
 from tests.phone_app.app_steps import (
     DOCS,
@@ -304,3 +304,62 @@ def test_answers_lost_on_the_way_back_are_retried_and_the_visit_still_arrives_on
     assert detail["status"] == "complete" and len(detail["photos"]) == 1
     mine = api(server, member["token"], "/api/v1/visits?limit=100").json()["items"]
     assert [v["id"] for v in mine].count(visit_id) == 1
+
+
+# Resolves true once the phone's stored draft holds the photo (the draft is written a moment after a change).
+DRAFT_WITH_PHOTO = """() => new Promise((resolve) => {
+  const opening = indexedDB.open("gocua");
+  opening.onsuccess = () => {
+    const read = opening.result.transaction("kv").objectStore("kv").get("draft");
+    read.onsuccess = () => resolve(Boolean(read.result && (read.result.photos.evidence_photos || []).length));
+  };
+})"""
+
+
+def test_a_half_filled_visit_survives_the_app_closing_and_is_finished_later(
+    phone: BrowserContext,
+    server: LiveServer,
+    member: dict,
+) -> None:
+    page = phone.new_page()
+    sign_in(page, member["token"])
+    target = open_household(page, server, member)
+    opened_at = page.evaluate("new Date().toISOString()")
+    page.fill('[data-question="members"] input', "4")
+    choose(page, "elderly_only", "Có")
+    page.click('[data-question="location"] button.big')
+    expect(page.locator('[data-question="location"] .gps-status')).to_contain_text("± 12 m")
+    page.set_input_files(
+        '[data-question="evidence_photos"] input[type=file]',
+        files=[FilePayload(name="IMG_0002.jpg", mimeType="image/jpeg", buffer=twelve_megapixel_jpeg())],
+    )
+    expect(page.locator('[data-question="evidence_photos"] img')).to_have_count(1, timeout=20000)
+    page.wait_for_function(DRAFT_WITH_PHOTO)  # written to IndexedDB a moment after the last change
+    # The app is closed (the battery died) and opened again, offline.
+    phone.set_offline(True)
+    page.close()
+    page = phone.new_page()
+    page.goto(server.url + "/app")
+    resume = page.locator("#draft")
+    expect(resume).to_contain_text(target["head_name"])
+    page.screenshot(path=str(DOCS / "app-draft-360.png"))
+    resume.click()
+    expect(page.locator('[data-question="members"] input')).to_have_value("4")
+    elderly = page.locator('[data-question="elderly_only"] label.choice', has_text="Có").locator("input")
+    expect(elderly).to_be_checked()
+    expect(page.locator('[data-question="location"] .gps-status')).to_contain_text("± 12 m")
+    expect(page.locator('[data-question="evidence_photos"] img')).to_have_count(1)
+    fill_form(page, None)  # the rest of the answers; the photo is the one taken before
+    page.click("#submit")
+    expect(page.locator("li.visit").first).to_have_attribute("data-state", "waiting")
+    page.goto(server.url + "/app#")
+    expect(page.locator("#search")).to_be_visible()
+    expect(page.locator("#draft")).to_have_count(0)  # saved to the outbox: no draft left
+    phone.set_offline(False)
+    page.goto(server.url + "/app#outbox")
+    sent = page.locator("li.visit").first
+    expect(sent).to_have_attribute("data-state", "sent", timeout=30000)
+    detail = api(server, member["token"], f"/api/v1/visits/{sent.get_attribute('data-visit')}").json()
+    assert detail["household_id"] == target["id"] and detail["answers"]["members"] == 3
+    assert detail["started_at"] <= opened_at.replace("Z", "+00:00")  # started before the app was closed
+    assert detail["status"] == "complete" and len(detail["photos"]) == 1

@@ -1,6 +1,7 @@
 // Boot and routing. Everything the member does is saved on the phone first; the network is a bonus.
 import * as api from "./api.js";
 import * as store from "./store.js";
+import * as drafts from "./drafts.js";
 import * as screens from "./screens.js";
 import { h } from "./form.js";
 import { setLang, getLang, t } from "./i18n.js";
@@ -99,6 +100,11 @@ async function boot() {
   }
   reviews = (await store.get("kv", "reviews")) || {};
   await screens.loadLocal();
+  screens.state.draft = await drafts.load().catch(() => null); // a visit left half-filled, as it was
+  // Put away what is being typed the moment the app leaves the screen (a call, the home button, a dying battery).
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && screens.state.draft) drafts.save(screens.state.draft).catch(() => {});
+  });
   window.addEventListener("hashchange", route);
   window.addEventListener("online", () => { drawBar(); flushAndShow(true).then(background); });
   window.addEventListener("offline", drawBar);

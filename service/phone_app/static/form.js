@@ -30,10 +30,10 @@ export function newDraft() {
 }
 
 /**
- * Render `form` into `root`, showing and filling `draft`. Returns {collect()} giving
- * {answers, photos, location, errors}.
+ * Render `form` into `root`, showing and filling `draft`; `changed()` runs after every change to it. Returns
+ * {collect()} giving {answers, photos, location, errors}.
  */
-export function renderForm(root, form, draft) {
+export function renderForm(root, form, draft, changed = () => {}) {
   const steps = flatten(form);
   const answers = draft.answers;
   const photos = draft.photos; // question → [{blob, url, width, height, takenAt}]
@@ -63,6 +63,7 @@ export function renderForm(root, form, draft) {
       block.error.textContent = shown ? (problem.text || (getLang() === "en" ? problem.en : problem.vi)) : "";
       block.el.classList.toggle("invalid", !!shown);
     }
+    changed();
     return state;
   };
 

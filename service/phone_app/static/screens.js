@@ -1,6 +1,7 @@
 // The app's screens: sign-in, households (home), new household, visit form, outbox.
 import * as api from "./api.js";
 import * as store from "./store.js";
+import * as drafts from "./drafts.js";
 import { h, newDraft, renderForm } from "./form.js";
 import { label } from "./visit.js";
 import { t, getLang } from "./i18n.js";
@@ -107,6 +108,17 @@ export function signin(done) {
 
 // --- households (home) -----------------------------------------------------------------------------------------
 
+/** A visit left half-filled (the app closed, the battery died): one tap takes the member back to it. */
+function unfinished() {
+  const draft = state.draft;
+  if (!drafts.hasWork(draft)) return null;
+  const [householdId, formId] = draft.key.split("/");
+  const household = state.households.find((x) => x.id === householdId);
+  if (!household) return null;
+  return h("a", { class: "big button draft", id: "draft", href: `#visit/${householdId}/${formId}`,
+    text: `${t("draft_continue")}: ${household.head_name || "—"}` });
+}
+
 export function home(go) {
   const list = h("ul", { class: "households" });
   const search = h("input", { id: "search", type: "search", placeholder: t("search"), autocomplete: "off" });
@@ -128,6 +140,7 @@ export function home(go) {
   return screen(
     h("h1", { text: `${t("hello")}, ${state.me ? state.me.full_name : ""}` }),
     state.message ? h("p", { class: "notice", text: state.message }) : null,
+    unfinished(),
     h("label", { class: "label", for: "search", text: `${t("households")} (${state.households.length} ${t("households_count")})` }),
     search,
     list,
@@ -188,7 +201,7 @@ export function visit(go, householdId, formId) {
   const draft = state.draft;
   const startedAt = draft.startedAt;
   const body = h("div", { class: "form" });
-  const rendered = renderForm(body, form, draft);
+  const rendered = renderForm(body, form, draft, () => drafts.saveSoon(draft));
   // A leader may record the visit of a team member who has no smartphone.
   let onBehalf = null;
   if (state.me && state.me.role === "leader" && state.team.length) {
@@ -196,7 +209,7 @@ export function visit(go, householdId, formId) {
       h("option", { value: "", text: `${t("myself")} (${state.me.full_name})` }),
       ...state.team.map((p) => h("option", { value: String(p.id), text: p.full_name + (p.has_smartphone ? "" : ` — ${t("no_phone")}`) })));
     onBehalf.value = draft.onBehalf;
-    onBehalf.addEventListener("change", () => { draft.onBehalf = onBehalf.value; });
+    onBehalf.addEventListener("change", () => { draft.onBehalf = onBehalf.value; drafts.saveSoon(draft); });
   }
   const message = h("p", { class: "error", role: "alert" });
   const submit = async (event) => {
@@ -229,6 +242,7 @@ export function visit(go, householdId, formId) {
     await api.enqueue({ id, kind: "visit", visit: payload, photos, household_name: household ? household.head_name : "",
       on_behalf_name: behalf ? behalf.full_name : null, created_at: payload.finished_at });
     state.draft = null;
+    await drafts.discard();
     state.message = t("saved_waiting");
     api.flush().catch(() => {});
     go("#outbox");
