@@ -58,8 +58,8 @@ def build_photo_pool(settings: Settings) -> PhotoPool:
 # Brotli when the client accepts it (phones on 2G), else gzip.
 COMPRESSION = CompressionConfig(
     backend="brotli",
-    # Quality 4 compresses ~95 MB/s here against 69 at 5, for 4 % more bytes on a household sync page (54 against
-    # 52 per household): at 5 a province's coverage CSV was held to brotli's pace (bench/exports.py).
+    # Quality 4 compresses ~95 MB/s here against 69 at 5, for ~5 % more bytes on a household sync (66 against 63
+    # per household on the wire, bench/reads.py): at 5 a province's coverage CSV was held to brotli's pace.
     brotli_quality=4,
     brotli_gzip_fallback=True,
     gzip_compress_level=6,
