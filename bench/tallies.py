@@ -42,7 +42,7 @@ PG = "postgresql://postgres@127.0.0.1:5432"
 FLOOR_S = 1.0
 FLOOR_RATIO = 1.2
 FORM_ID = "household-digital-skills"
-CHURN = 300  # visits reviewed between two timed tallies
+CHURN = 300  # visits reviewed between two timed tallies (--churn)
 
 BASELINE = {
     "households": """
@@ -105,7 +105,7 @@ def prepare() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench/field_data.py"), "--database", DATABASE], env=env, check=True)
 
 
-async def main_async(runs: int) -> dict[str, object]:
+async def main_async(runs: int, churn: int = CHURN) -> dict[str, object]:
     engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}", pool_size=2)
     raw = await asyncpg.connect(f"{PG}/{DATABASE}")
     # As typed into psql: planned for its parameters every time (asyncpg's prepared statements would otherwise
@@ -160,7 +160,7 @@ async def main_async(runs: int) -> dict[str, object]:
     churned: list[int] = []
     for run in range(runs):
         # Between two tallies, supervisors approve CHURN visits (untimed): their villages' cells go out of date.
-        batch = pending[run * CHURN : (run + 1) * CHURN]
+        batch = pending[run * churn : (run + 1) * churn]
         await raw.execute("UPDATE visits SET review_status = 'approved' WHERE id = ANY($1::uuid[])", batch)
         churned.append(await raw.fetchval("SELECT count(DISTINCT area_id) FROM tally_dirty"))
         elapsed, body = await ours()
@@ -169,7 +169,7 @@ async def main_async(runs: int) -> dict[str, object]:
         baseline_s.append(elapsed)
         elapsed, _body = await ours()  # nothing changed since: the cells are read as they are
         quiet_s.append(elapsed)
-    await raw.execute("UPDATE visits SET review_status = 'pending' WHERE id = ANY($1::uuid[])", pending[: runs * CHURN])
+    await raw.execute("UPDATE visits SET review_status = 'pending' WHERE id = ANY($1::uuid[])", pending[: runs * churn])
     await ours()  # leave the cells current for the next run
     await raw.close()
     await engine.dispose()
@@ -186,7 +186,7 @@ async def main_async(runs: int) -> dict[str, object]:
         "runs": runs,
         "first_after_bulk_load_s": round(first_s, 4),
         "villages_marked_at_first": marked,
-        "churn_visits_reviewed_between_tallies": CHURN,
+        "churn_visits_reviewed_between_tallies": churn,
         "villages_refreshed_per_tally": churned,
         "ours_s": [round(x, 4) for x in ours_s],
         "ours_unchanged_s": [round(x, 4) for x in quiet_s],
@@ -208,16 +208,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prepare", action="store_true", help="seed the province and load 1 M visits first")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--churn", type=int, default=CHURN, help=f"visits reviewed between timed tallies ({CHURN})")
     args = parser.parse_args()
     if args.prepare:
         prepare()
-    result = asyncio.run(main_async(args.runs))
+    result = asyncio.run(main_async(args.runs, args.churn))
     out = ROOT / "bench/results" / f"tallies-{result['at'].replace(':', '')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print(
-        f"province tally, {CHURN} visits reviewed since the last: {result['ours_median_s']} s "
+        f"province tally, {result['churn_visits_reviewed_between_tallies']} visits reviewed since the last: "
+        f"{result['ours_median_s']} s "
         f"(floor {FLOOR_S} s: x{result['ratio_to_floor_s']}); hand-written GROUP BY {result['baseline_median_s']} s: "
         f"ratio {result['ratio_to_baseline']} (floor {FLOOR_RATIO}); nothing changed: "
         f"{result['ours_unchanged_median_s']} s; first after the bulk load: {result['first_after_bulk_load_s']} s; "

@@ -25,6 +25,7 @@ from service.http.security_headers import security_headers_hook
 from service.pages.setup import TEMPLATE_CONFIG  # the pages' and the report's templates
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
+from service.tallies.refresher import refreshing
 from service.visits.batch import VisitBatcher
 from service.visits.write_path import service_writer
 from storage import ObjectStore, PhotoPool, open_store
@@ -90,7 +91,8 @@ def create_app(settings: Settings) -> Litestar:
         app.state.visit_batcher = VisitBatcher(engine, service_writer(settings))
         app.state.photo_pool = build_photo_pool(settings)  # processes start at the first photo
         try:
-            yield
+            async with refreshing(app.state.sessions, settings.tally_refresh_s):
+                yield
         finally:
             await anyio.to_thread.run_sync(app.state.photo_pool.close)
             await engine.dispose()

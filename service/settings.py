@@ -65,6 +65,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Strict-Transport-Security: None sends it when the request came over TLS or GOCUA_PUBLIC_URL is https;
     # true always; false never.
     hsts: bool | None = None
+    # Each worker brings the tallies' per-village cells up to date this often (0: only when a tally is read).
+    tally_refresh_s: float = 30.0
     # A found token row is reused this long, per worker: a revoked token stops working within this time.
     token_cache_s: float = 0.5
     # How long a token lookup waits for concurrent requests to share its query.

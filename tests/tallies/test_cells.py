@@ -9,15 +9,18 @@ the tables (a period covering everything).
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.app import create_app
 from service.areas.models import Area
 from service.assessments.services import after_merge, apply_review, apply_visits, refresh_households
 from service.households.models import Household
@@ -171,3 +174,25 @@ async def test_the_refresh_command_counts_every_village_ahead_of_the_first_tally
     assert (await db.execute(select(TallyDirty.__table__.c.id))).first() is None
     assert await _cells(db) == await _counted_afresh(db)
     assert await refresh_cells(settings.resolved_database_url) == 0  # nothing changed since
+
+
+async def test_the_background_refresher_recounts_without_anyone_reading_a_tally(
+    db: AsyncSession, world: World, form: tuple[str, str], settings: Settings
+) -> None:
+    app = create_app(msgspec.structs.replace(settings, tally_refresh_s=0.1))
+    async with AsyncTestClient(app=app):
+        await db.execute(delete(TallyDirty.__table__))  # as if a tally had just been read
+        await db.commit()
+        home = await add_household(db, world.areas["village_a2"], temporary_resident=True)
+        marks = select(TallyDirty.__table__.c.id)
+        deadline = asyncio.get_running_loop().time() + 10
+        while (await db.execute(marks)).first() is not None:
+            await db.commit()
+            assert asyncio.get_running_loop().time() < deadline, "the refresher never came"
+            await asyncio.sleep(0.05)
+        await db.commit()
+        cell = select(CELLS.c.n, CELLS.c.temporary).where(CELLS.c.area_id == home.area_id, CELLS.c.kind == "households")
+        counted = (await db.execute(cell)).one()
+        await db.commit()
+        assert counted.temporary >= 1 and await _cells(db) == await _counted_afresh(db)
+        await app.state.engine.dispose()
