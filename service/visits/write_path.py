@@ -3,6 +3,7 @@
 `VisitWriter.write(connection, visits)` takes visits whose household is already known and writes them in the
 caller's transaction, with the result they would have had written one at a time in the order given:
 
+0. the households that may take their first fix here are locked, in id order (docs/reliability.md: lock order);
 1. the members' previous GPS fixes are read (one query for all, before anything is inserted);
 2. the `visits` rows are inserted (one INSERT … ON CONFLICT DO NOTHING; an id already stored is left alone);
 3. in arrival order, each new visit gets its flags — against the previous fix (stored, or a visit earlier in
