@@ -13,7 +13,8 @@ from service.exports.services import Export
 from service.http.deps import CurrentActor, DbSession
 
 
-def _stream(export: Export) -> Stream:
+def download(export: Export) -> Stream:
+    """A streamed file to save: its name in Content-Disposition (plain and UTF-8, for Vietnamese), never cached."""
     disposition = f"attachment; filename=\"{export.filename}\"; filename*=UTF-8''{quote(export.filename)}"
     return Stream(
         export.body,
@@ -42,7 +43,7 @@ async def export_households(
     export = await services.prepare_households(
         db_session, request.app.state.engine, actor, area=area, fmt=_suffix(request), visited=visited, form_id=form
     )
-    return _stream(export)
+    return download(export)
 
 
 @get(
@@ -61,4 +62,4 @@ async def export_visits(
     export = await services.prepare_visits(
         db_session, request.app.state.engine, actor, area=area, fmt=_suffix(request), labels=labels, form_id=form
     )
-    return _stream(export)
+    return download(export)

@@ -35,16 +35,21 @@ async def stream_rows(
                 yield partition
 
 
+def _for_asyncpg(statement: Select) -> tuple[str, list[Any]]:
+    """The statement's SQL with `$n` placeholders, and its parameters in order (IN lists spelt out)."""
+    compiled = statement.compile(dialect=asyncpg_dialect(), compile_kwargs={"render_postcompile": True})
+    return str(compiled), [compiled.params[name] for name in (compiled.positiontup or [])]
+
+
 async def _pg_chunks(
     connection: AsyncConnection, statement: Select, chunk: int
 ) -> AsyncIterator[Sequence[Sequence[Any]]]:
     # A portal fetched chunk by chunk. (DECLARE … CURSOR plans for the first rows instead — an index walk with a
     # lookup per household — and was 4x slower over a whole province than this hash join and sort.)
-    compiled = statement.compile(dialect=asyncpg_dialect())
-    parameters = [compiled.params[name] for name in (compiled.positiontup or [])]
+    sql, parameters = _for_asyncpg(statement)
     driver = await driver_of(connection)
     await connection.exec_driver_sql("SET LOCAL jit = off")  # also begins the transaction the cursor lives in
-    cursor = await driver.cursor(str(compiled), *parameters)
+    cursor = await driver.cursor(sql, *parameters)
     while True:
         records = await cursor.fetch(chunk)
         if not records:
@@ -62,8 +67,7 @@ async def copy_csv(
     cells without line breaks (and turn LF into CRLF on the way out). An empty text is written quoted (`""`),
     NULL bare; a CSV reader gets an empty cell from both, as from Python's writer.
     """
-    compiled = statement.compile(dialect=asyncpg_dialect(), compile_kwargs={"render_postcompile": True})
-    parameters = [compiled.params[name] for name in (compiled.positiontup or [])]
+    sql, parameters = _for_asyncpg(statement)
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=queued)
     failure: list[BaseException] = []
     async with engine.connect() as connection, connection.begin():
@@ -84,7 +88,7 @@ async def copy_csv(
 
         async def copy() -> None:
             try:
-                await driver.copy_from_query(str(compiled), *parameters, output=collect, format="csv")
+                await driver.copy_from_query(sql, *parameters, output=collect, format="csv")
                 if pending:
                     await queue.put(bytes(pending))
             except asyncio.CancelledError:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from litestar import get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
+from service.exports.controllers import download
 from service.exports.formats import MEDIA_TYPES
+from service.exports.services import Export
 from service.http.deps import CurrentActor, DbSession
 from service.reports import services
 from service.reports.services import ReportOut
@@ -48,14 +50,7 @@ async def report_xlsx(
 ) -> Stream:
     report = await services.summary(db_session, actor, area, from_, to, form)
     name = f"bao-cao_{report.tally.area.code}_{report.generated_at.date().isoformat()}.xlsx"
-    return Stream(
-        services.xlsx(report, _lang(lang)),
-        media_type=MEDIA_TYPES["xlsx"],
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(Export(name, MEDIA_TYPES["xlsx"], services.xlsx(report, _lang(lang))))
 
 
 @get("/reports/{area:str}", include_in_schema=False)

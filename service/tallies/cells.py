@@ -197,8 +197,8 @@ def household_rows(subtree_ids: Any, form_id: str | None) -> list[Any]:
     return [households, cells_of("assessed", visited=True).where(CELLS.c.form_id == form_id)]
 
 
-def counted(kind: str, label: str, subtree_ids: Any, form_id: str | None) -> Any:
-    """Visits by review status, or open flags by code, from the cells: rows of (area_id, `label`, n)."""
+def counted(kind: str, subtree_ids: Any, form_id: str | None) -> Any:
+    """Visits by review status, or open flags by code, from the cells: rows of (area_id, key, n)."""
     c = CELLS.c
-    query = select(c.area_id, c.key.label(label), c.n).where(c.kind == kind, c.area_id.in_(subtree_ids))
+    query = select(c.area_id, c.key, c.n).where(c.kind == kind, c.area_id.in_(subtree_ids))
     return query.where(c.form_id == form_id) if form_id is not None else query

@@ -173,6 +173,17 @@ async def _add_households(
                 bucket.no_smartphone += n
 
 
+async def _add_keyed(
+    session: AsyncSession, tree: Subtree, query: Any, buckets: dict[int, Tally], field_name: str
+) -> None:
+    """Rows of (area id, key, n) added into each bucket's `field_name` (a count per key)."""
+    for area_id, key, n in await session.execute(query):
+        bucket = buckets.get(tree.bucket_of.get(area_id, -1))
+        if bucket is not None:
+            counts: dict[str, int] = getattr(bucket, field_name)
+            counts[key] = counts.get(key, 0) + n
+
+
 async def _add_visits(
     session: AsyncSession,
     tree: Subtree,
@@ -182,17 +193,15 @@ async def _add_visits(
     buckets: dict[int, Tally],
 ) -> None:
     """Visits by review status."""
-    query = (
-        select(VISITS.c.area_id, VISITS.c.review_status, func.count().label("n"))
-        .where(*_visit_filters(tree, form, start, end))
-        .group_by(VISITS.c.area_id, VISITS.c.review_status)
-    )
     if start is None and end is None:
-        query = cells.counted("visits", "review_status", _subtree_ids(tree), form.id if form else None)
-    for row in await session.execute(query):
-        bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
-        if bucket is not None:
-            bucket.visits[row.review_status] = bucket.visits.get(row.review_status, 0) + row.n
+        query = cells.counted("visits", _subtree_ids(tree), form.id if form else None)
+    else:
+        query = (
+            select(VISITS.c.area_id, VISITS.c.review_status, func.count())
+            .where(*_visit_filters(tree, form, start, end))
+            .group_by(VISITS.c.area_id, VISITS.c.review_status)
+        )
+    await _add_keyed(session, tree, query, buckets, "visits")
 
 
 async def _add_flags(
@@ -203,18 +212,17 @@ async def _add_flags(
     end: datetime | None,
     buckets: dict[int, Tally],
 ) -> None:
-    query = (
-        select(VISITS.c.area_id, FLAGS.c.code, func.count().label("n"))
-        .select_from(FLAGS.join(VISITS, VISITS.c.id == FLAGS.c.visit_id))
-        .where(*_visit_filters(tree, form, start, end), VISITS.c.review_status.in_(OPEN_REVIEW))
-        .group_by(VISITS.c.area_id, FLAGS.c.code)
-    )
+    """Flags still open to review, by code."""
     if start is None and end is None:
-        query = cells.counted("flags", "code", _subtree_ids(tree), form.id if form else None)
-    for row in await session.execute(query):
-        bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
-        if bucket is not None:
-            bucket.flags[row.code] = bucket.flags.get(row.code, 0) + row.n
+        query = cells.counted("flags", _subtree_ids(tree), form.id if form else None)
+    else:
+        query = (
+            select(VISITS.c.area_id, FLAGS.c.code, func.count())
+            .select_from(FLAGS.join(VISITS, VISITS.c.id == FLAGS.c.visit_id))
+            .where(*_visit_filters(tree, form, start, end), VISITS.c.review_status.in_(OPEN_REVIEW))
+            .group_by(VISITS.c.area_id, FLAGS.c.code)
+        )
+    await _add_keyed(session, tree, query, buckets, "flags")
 
 
 def _made_a_visit(
