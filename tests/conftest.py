@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,6 +17,41 @@ from tests.support.world import World, build_world
 pytest_plugins = ["tests.support.s3_fixtures"]
 
 BACKENDS = ["sqlite", "postgresql"]
+TESTS = Path(__file__).parent
+
+
+def _modules_of(item: pytest.Item) -> list[object]:
+    """The test's module and the modules of every fixture it uses."""
+    modules = [getattr(item, "module", None)]
+    fixture_info = getattr(item, "_fixtureinfo", None)
+    for definitions in (fixture_info.name2fixturedefs.values() if fixture_info else ()):
+        modules.extend(sys.modules.get(definition.func.__module__) for definition in definitions)
+    return [module for module in modules if module is not None]
+
+
+def _uses(modules: list[object], module_name: str, name: str) -> bool:
+    return any(
+        getattr(value, "__module__", None) == module_name and getattr(value, "__name__", None) == name
+        for module in modules
+        for value in vars(module).values()
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers from what a test uses, so new tests are marked without anyone remembering to: `browser` where the
+    test or one of its fixtures drives Chromium (tests/support/browser.py), `slow` where one starts a real server
+    (tests/support/live_server.py), `faults` (also slow) for tests/faults. `-m "not browser and not slow"` is the
+    quick part a developer runs while working."""
+    for item in items:
+        modules = _modules_of(item)
+        if _uses(modules, "tests.support.browser", "chromium"):
+            item.add_marker(pytest.mark.browser)
+        if _uses(modules, "tests.support.live_server", "live_server"):
+            item.add_marker(pytest.mark.slow)
+        if TESTS / "faults" in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.faults)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

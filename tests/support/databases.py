@@ -1,12 +1,14 @@
 """Test databases: migrated once per session per backend, then a fresh copy for every test.
 
 SQLite: the migrated template file is copied. PostgreSQL: `CREATE DATABASE … TEMPLATE` clones the migrated
-template. Either way no state is shared between tests, and real concurrent connections work (unlike a
+template, on the server `pg_admin_url()` names. Either way no state is shared between tests, and real concurrent connections work (unlike a
 rolled-back outer transaction).
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import itertools
 import os
 import shutil
@@ -17,13 +19,20 @@ from pathlib import Path
 import psycopg
 
 from service.db.engine import migrate
+from tests.support.own_postgres import remove, start_own_postgres
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 _counter = itertools.count()
 
 
+@functools.cache
 def pg_admin_url() -> str:
-    return os.environ.get("GOCUA_TEST_PG_ADMIN_URL", PG_ADMIN_URL)
+    """`GOCUA_TEST_PG_ADMIN_URL` (an existing server, as .ci/run names), else a throwaway server of this test
+    process, started on first use and removed when the process ends."""
+    if configured := os.environ.get("GOCUA_TEST_PG_ADMIN_URL"):
+        return configured
+    server = start_own_postgres()
+    atexit.register(remove, server)
+    return server.admin_url
 
 
 def _pg_async_url(database: str) -> str:

