@@ -24,7 +24,7 @@ def _modules_of(item: pytest.Item) -> list[object]:
     """The test's module and the modules of every fixture it uses."""
     modules = [getattr(item, "module", None)]
     fixture_info = getattr(item, "_fixtureinfo", None)
-    for definitions in (fixture_info.name2fixturedefs.values() if fixture_info else ()):
+    for definitions in fixture_info.name2fixturedefs.values() if fixture_info else ():
         modules.extend(sys.modules.get(definition.func.__module__) for definition in definitions)
     return [module for module in modules if module is not None]
 

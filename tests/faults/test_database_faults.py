@@ -10,9 +10,9 @@ import pytest
 
 from service.app import build_store
 from service.db.engine import migrate
-from tests.support.own_postgres import OwnPostgres, remove, start_own_postgres
 from tests.faults.phones import PhoneFleet, Target, check_durability
 from tests.support.live_server import live_server
+from tests.support.own_postgres import OwnPostgres, remove, start_own_postgres
 
 
 @pytest.fixture

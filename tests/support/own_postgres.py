@@ -24,7 +24,6 @@ import psycopg
 from tests.support.live_server import free_port
 
 
-
 def _server_binaries() -> Path:
     if configured := os.environ.get("GOCUA_PG_BIN"):
         return Path(configured)
