@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.areas.models import Area
@@ -38,6 +39,12 @@ def use_fast_password_hashing(monkeypatch) -> None:  # type: ignore[no-untyped-d
     from service.auth import passwords
 
     monkeypatch.setattr(passwords, "_hasher", fast_hasher())
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imported into a folder's conftest.py, every test there logs in with the cheap hasher."""
+    use_fast_password_hashing(monkeypatch)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 
 from service.cli.main import main
 from service.settings import Settings
-from tests.tallies.conftest import Scenario
+from tests.support.scenario import Scenario
 
 
 async def test_export_and_rescore_commands(

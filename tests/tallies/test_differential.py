@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.assessments.models import Assessment
 from service.assessments.services import apply_review, apply_visits, rebuild
 from service.visits.models import Visit
+from tests.support.scenario import LEVEL_0, LEVEL_1, LEVEL_3
 from tests.support.world import World, add_household
-from tests.tallies.conftest import LEVEL_0, LEVEL_1, LEVEL_3
 from tests.visits.conftest import form  # noqa: F401
 from tests.visits.support import answers
 

@@ -22,7 +22,7 @@ from service.people.models import User
 from service.registry import services as registry
 from service.tallies import services as tallies
 from service.visits.models import Visit
-from tests.tallies.conftest import LEVEL_0, LEVEL_1, LEVEL_3
+from tests.support.scenario import LEVEL_0, LEVEL_1, LEVEL_3
 from tests.visits.support import answers
 
 ADMIN = Actor(

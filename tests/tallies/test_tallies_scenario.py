@@ -1,4 +1,4 @@
-"""Tallies against hand-counted expectations (tests/tallies/conftest.py), at every level of the tree."""
+"""Tallies against hand-counted expectations (tests/support/scenario.py), at every level of the tree."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.assessments.cli import rescore
 from service.assessments.models import Assessment
 from service.settings import Settings
-from tests.tallies.conftest import Scenario
+from tests.support.scenario import Scenario
 
 
 async def tally(client: AsyncTestClient, who: Any, area: str, **params: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.models import AccessLog
-from tests.tallies.conftest import Scenario
+from tests.support.scenario import Scenario
 
 HYPERLINK = '=HYPERLINK("http://evil.example","bấm")'
 

@@ -14,7 +14,7 @@ from service.auth.authn import SESSION_COOKIE
 from service.settings import Settings
 from tests.support.browser import chromium
 from tests.support.live_server import live_server
-from tests.tallies.conftest import Scenario
+from tests.support.scenario import Scenario
 
 SCREENSHOTS = Path("/tmp/gocua-report-screens")
 

@@ -1,0 +1,3 @@
+"""Tests of the area tree: every login here uses the cheap hasher."""
+
+from tests.support.world import fast_password_hashing  # noqa: F401  (autouse fixture)

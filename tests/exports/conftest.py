@@ -1,0 +1,3 @@
+"""Tests of exports, on the hand-counted scenario (tests/support/scenario.py)."""
+
+from tests.support.scenario import form, scenario  # noqa: F401  (fixtures)

@@ -1,0 +1,3 @@
+"""Tests of members and teams: every login here uses the cheap hasher."""
+
+from tests.support.world import fast_password_hashing  # noqa: F401  (autouse fixture)
