@@ -20,15 +20,38 @@ async function authenticate() {
   if (!response.ok) throw new Error(`HEAD formList answered ${response.status}`);
 }
 
-// enketo-express turns CSV media into XML instances (<root><item><col>…</col></item></root>).
+// RFC 4180 rows (quoted cells may hold commas, quotes and line breaks), as enketo-express's papaparse reads them.
+function csvRows(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') cell += text[++i];
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') (row.push(cell), (cell = ''));
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell), rows.push(row), (row = []), (cell = '');
+    } else cell += c;
+  }
+  if (cell || row.length) row.push(cell), rows.push(row);
+  return rows;
+}
+
+// enketo-express turns CSV media into XML instances (<root><item><column>…</column></item></root>).
 function csvToXml(csv) {
-  const [header, ...rows] = csv.trim().split(/\r?\n/).map((line) => line.split(','));
+  const [header, ...rows] = csvRows(csv.replace(/^\uFEFF/, ''));
   const doc = document.implementation.createDocument(null, 'root');
   for (const row of rows) {
     const item = doc.createElement('item');
     header.forEach((column, i) => {
       const cell = doc.createElement(column.trim());
-      cell.textContent = (row[i] ?? '').trim();
+      cell.textContent = row[i] ?? '';
       item.appendChild(cell);
     });
     doc.documentElement.appendChild(item);
@@ -105,6 +128,13 @@ function instanceIds(recordXml) {
   return { instanceId: text('instanceID'), deprecatedId: text('deprecatedID') };
 }
 
+// enketo-express hands enketo-core a `__session` instance; its deviceid is the browser's own "enketo.org:…" id.
+function sessionInstance() {
+  const deviceId = `enketo.org:${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const xml = `<session><context><deviceid>${deviceId}</deviceid><username/><userid/><email/></context></session>`;
+  return { id: '__session', xml: new DOMParser().parseFromString(xml, 'text/xml') };
+}
+
 let form = null;
 
 async function main() {
@@ -121,7 +151,7 @@ async function main() {
   const container = document.querySelector('#form');
   container.innerHTML = result.form;
   const formElement = container.querySelector('form.or');
-  form = new Form(formElement, { modelStr: result.model, external: await externalData(result.model, media) });
+  form = new Form(formElement, { modelStr: result.model, external: [...(await externalData(result.model, media)), sessionInstance()] });
   harness.loadErrors = form.init();
   const size = await acceptedLength(server);
   harness.submissionHead = size.status;
@@ -139,13 +169,21 @@ window.submitRecord = async () => {
   if (deprecatedId) headers['X-OpenRosa-Deprecated-Id'] = deprecatedId;
   const files = fileManager.getCurrentFiles();
   const posts = [];
-  for (const batch of prepareFormDataArray(xml, files, harness.maxSize)) {
+  harness.sent = { batches: prepareFormDataArray(xml, files, harness.maxSize), headers };
+  for (const batch of harness.sent.batches) {
     const result = await postSubmission(server, batch.formData, headers);
     posts.push({ ...result, failedFiles: batch.failedFiles });
     if (result.status !== 201 && result.status !== 202) break;
   }
   harness.posts.push(...posts);
   return { valid, posts };
+};
+
+// The queued record sent again (enketo-express retries a record until it gets 201/202).
+window.resend = async () => {
+  const results = [];
+  for (const batch of harness.sent.batches) results.push(await postSubmission(server, batch.formData, harness.sent.headers));
+  return results;
 };
 
 main().catch((error) => {

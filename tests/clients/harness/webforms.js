@@ -27,6 +27,7 @@ async function main() {
   const send = async (payload, callback) => {
     harness.payloadStatus = payload.status;
     const results = [];
+    harness.sent = payload.data;
     for (const formData of payload.data) results.push(await postSubmission(server, formData));
     harness.posts.push(...results);
     if (results.every((result) => result.status === 201 || result.status === 202)) {
@@ -42,6 +43,13 @@ async function main() {
   createApp({ render: () => h(OdkWebForm, props) }).use(webFormsPlugin).mount('#app');
   harness.ready = true;
 }
+
+// The same FormData again, as a host does when an answer was lost on the way back (a retry).
+window.resend = async () => {
+  const results = [];
+  for (const formData of harness.sent) results.push(await postSubmission(server, formData));
+  return results;
+};
 
 main().catch((error) => {
   harness.error = String(error && error.stack ? error.stack : error);
