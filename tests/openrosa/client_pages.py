@@ -79,7 +79,8 @@ def send_with_enketo(context: BrowserContext, scene: Scene, household: str, phot
     page.goto(f"/harness/enketo.html?server={scene.openrosa}&form={scene.form[0]}")
     page.wait_for_function("window.harness.ready || window.harness.error")
     assert page.evaluate("window.harness.error") is None
-    assert page.evaluate("window.harness.loadErrors") == []
+    load_errors = page.evaluate("window.harness.loadErrors")
+    assert load_errors == [], load_errors
     fill_enketo(page, questions(_xform(scene, page)), client_taps(household, photo_seed), scene.households)
     screenshot = SCREENSHOTS / "enketo-filled.png"
     page.screenshot(path=str(screenshot), full_page=True)

@@ -128,11 +128,9 @@ function instanceIds(recordXml) {
   return { instanceId: text('instanceID'), deprecatedId: text('deprecatedID') };
 }
 
-// enketo-express hands enketo-core a `__session` instance; its deviceid is the browser's own "enketo.org:…" id.
-function sessionInstance() {
-  const deviceId = `enketo.org:${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  const xml = `<session><context><deviceid>${deviceId}</deviceid><username/><userid/><email/></context></session>`;
-  return { id: '__session', xml: new DOMParser().parseFromString(xml, 'text/xml') };
+// enketo-express hands enketo-core the session properties; its deviceid is the browser's own "enketo.org:…" id.
+function session() {
+  return { deviceid: `enketo.org:${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}` };
 }
 
 let form = null;
@@ -151,7 +149,7 @@ async function main() {
   const container = document.querySelector('#form');
   container.innerHTML = result.form;
   const formElement = container.querySelector('form.or');
-  form = new Form(formElement, { modelStr: result.model, external: [...(await externalData(result.model, media)), sessionInstance()] });
+  form = new Form(formElement, { modelStr: result.model, external: await externalData(result.model, media), session: session() });
   harness.loadErrors = form.init();
   const size = await acceptedLength(server);
   harness.submissionHead = size.status;
