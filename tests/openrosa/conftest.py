@@ -3,6 +3,7 @@ households of the test world, and Collect's base URL for a member."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -11,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from forms.bundled import bundled_form_paths
-from service.households.models import Household
 from tests.support.world import World, add_household
 from tests.visits.support import HOME
 
@@ -37,8 +37,10 @@ async def published(client: AsyncTestClient, world: World) -> Published:
 
 
 @pytest.fixture
-async def home(db: AsyncSession, world: World) -> Household:
-    return await add_household(db, world.areas["village_a1"], head_name="Lê Văn Một", lat=HOME[0], lon=HOME[1])
+async def home(db: AsyncSession, world: World) -> uuid.UUID:
+    """A located household in member_a1's village: its id (the ORM row expires when a test reads afresh)."""
+    household = await add_household(db, world.areas["village_a1"], head_name="Lê Văn Một", lat=HOME[0], lon=HOME[1])
+    return household.id
 
 
 def base(world: World, who: str = "member_a1") -> str:

@@ -10,7 +10,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.households.models import Household
 from service.visits.models import Visit
 from tests.openrosa.conftest import Published, base
 from tests.openrosa.support import collect_files, instance_xml
@@ -60,10 +59,10 @@ async def test_submission_probe_answers_204_with_the_accepted_size(client: Async
 
 
 async def test_a_submission_becomes_a_visit(
-    client: AsyncTestClient, db: AsyncSession, world: World, published: Published, home: Household
+    client: AsyncTestClient, db: AsyncSession, world: World, published: Published, home: uuid.UUID
 ) -> None:
     instance_id = str(uuid.uuid4())
-    xml = instance_xml(published.definition, answers(), household=home.id, instance_id=f"uuid:{instance_id}")
+    xml = instance_xml(published.definition, answers(), household=home, instance_id=f"uuid:{instance_id}")
     response = await client.post(
         f"{base(world)}/submission",
         params={"deviceID": "collect:ABC"},
@@ -74,7 +73,7 @@ async def test_a_submission_becomes_a_visit(
     assert_openrosa(response)
     assert "Đã nhận phiếu" in response.text
     visit = (await db.execute(select(Visit).where(Visit.id == uuid.UUID(instance_id)))).scalar_one()
-    assert visit.household_id == home.id
+    assert visit.household_id == home
     assert visit.answers["members"] == 4 and visit.answers["has_smartphone"] is True
     assert (visit.lat, visit.lon) == HOME
     assert visit.finished_at is not None
