@@ -85,6 +85,8 @@ class VisitToWrite:
     destination: Destination
     on_behalf_of: int | None = None
     photos: list[SlotPhoto] = field(default_factory=list)  # already in the object store
+    # Flags decided before writing (OpenRosa: form.answers_invalid), stored after the GPS and photo flags.
+    extra_flags: list[Flag] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -171,6 +173,7 @@ class VisitWriter:
                 )
                 await connection.execute(_INSERT_PHOTOS, photo_rows)  # seen by the next visit's reuse check
                 flags.extend(photo_flags)
+            flags.extend(item.extra_flags)
             if item.fix is not None and await locate_household_by_first_fix(
                 connection, household_id, location, item.fix, item.accuracy_threshold_m
             ):
