@@ -23,12 +23,12 @@ SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 VIEWPORT = ViewportSize(width=412, height=915)
 
 
-def member_phone(browser: Browser, scene: Scene) -> BrowserContext:
+def member_phone(browser: Browser, scene: Scene, accuracy_m: float = ACCURACY_M) -> BrowserContext:
     """A member's phone browser standing at the household, location allowed, on the clients' site."""
     return browser.new_context(
         base_url=scene.harness.url,
         viewport=VIEWPORT,
-        geolocation=Geolocation(latitude=HOME[0], longitude=HOME[1], accuracy=ACCURACY_M),
+        geolocation=Geolocation(latitude=HOME[0], longitude=HOME[1], accuracy=accuracy_m),
         permissions=["geolocation"],
         locale="vi-VN",
         device_scale_factor=1,

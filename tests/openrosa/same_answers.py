@@ -42,6 +42,11 @@ ANSWERS: dict[str, Any] = {
 }
 
 
+def located(accuracy_m: float) -> dict[str, Any]:
+    """ANSWERS with the location fix of this accuracy (the browsers take it from the device's geolocation)."""
+    return {**ANSWERS, "location": {**ANSWERS["location"], "accuracy_m": accuracy_m}}
+
+
 def definition() -> forms.FormDefinition:
     return forms.load_definition(bundled_form_paths()[0].read_bytes())
 
@@ -86,7 +91,9 @@ def client_taps(household_id: str, photo_seed: int) -> dict[str, Any]:
     return taps
 
 
-def json_visit(form: tuple[str, str], household_id: str, started: datetime, finished: datetime) -> dict[str, Any]:
+def json_visit(
+    form: tuple[str, str], household_id: str, started: datetime, finished: datetime, accuracy_m: float = ACCURACY_M
+) -> dict[str, Any]:
     """The same visit as the phone app posts it to /api/v1/visits."""
     return {
         "id": str(uuid.uuid4()),
@@ -95,7 +102,7 @@ def json_visit(form: tuple[str, str], household_id: str, started: datetime, fini
         "household_id": household_id,
         "started_at": started.isoformat(),
         "finished_at": finished.isoformat(),
-        "location": {"lat": HOME[0], "lon": HOME[1], "accuracy_m": ACCURACY_M, "captured_at": finished.isoformat()},
-        "answers": ANSWERS,
+        "location": {"lat": HOME[0], "lon": HOME[1], "accuracy_m": accuracy_m, "captured_at": finished.isoformat()},
+        "answers": located(accuracy_m),
         "app": {"name": "gocua-android", "version": "1.4.2"},
     }
