@@ -17,7 +17,9 @@ def _answer(page: Page, scope: Page | Locator, question: Question, value: Any, l
     path = question.path
     if question.control == "upload":
         assert isinstance(value, dict), question.name
-        scope.locator(f'input[type=file][name="{path}"]').set_input_files(files=[FilePayload(**value)])
+        scope.locator(f'input[type=file][name="{path}"]').set_input_files(
+            files=[FilePayload(name=value["name"], mimeType=value["mimeType"], buffer=value["buffer"])]
+        )
         box = scope.locator(f'.question:has(input[type=file][name="{path}"])')
         expect(box.locator(".file-preview img")).to_have_count(1, timeout=20000)
     elif value == GPS:

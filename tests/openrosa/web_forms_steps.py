@@ -32,7 +32,9 @@ def _answer(page: Page, scope: Page | Locator, question: Question, value: Any, l
     box = _container(page, scope, question)
     if question.control == "upload":
         assert isinstance(value, dict), question.name
-        box.locator("input[type=file]").set_input_files(files=[FilePayload(**value)])
+        box.locator("input[type=file]").set_input_files(
+            files=[FilePayload(name=value["name"], mimeType=value["mimeType"], buffer=value["buffer"])]
+        )
         expect(box.locator("img")).to_have_count(1, timeout=20000)
     elif value == GPS:
         box.locator("button.get-location-button").click()
