@@ -65,6 +65,8 @@ class Scene:
 
 
 HEADS = ("Nguyễn Văn An", "Lê Thị Bình", "Trần Văn Cường", "Phạm Thị Dung")
+# In the next village: never in this member's households.csv.
+ELSEWHERE = "Hoàng Văn Xóm Khác"
 
 
 def _seed(database_url: str) -> tuple[str, dict[str, str], list[str]]:
@@ -79,6 +81,7 @@ def _seed(database_url: str) -> tuple[str, dict[str, str], list[str]]:
                         session, world.areas["village_a1"], head_name=head, lat=HOME[0], lon=HOME[1]
                     )
                     ids.append(str(household.id))
+                await add_household(session, world.areas["village_a2"], head_name=ELSEWHERE, lat=HOME[0], lon=HOME[1])
                 return world["member_a1"].token, world["admin"].headers, ids
         finally:
             await engine.dispose()
@@ -105,8 +108,11 @@ def _csv_labels(base: str, form_id: str) -> dict[str, str]:
 
 
 @contextmanager
-def open_scene(database_url: str, root: Path, build_dir: Path) -> Iterator[Scene]:
-    settings = Settings(data_dir=root / "data", database_url=database_url, photo_workers=0)
+def open_scene(database_url: str, root: Path, build_dir: Path, *, accept_bytes: int | None = None) -> Iterator[Scene]:
+    """The scene; `accept_bytes`: the X-OpenRosa-Accept-Content-Length the clients are told (split uploads)."""
+    settings = Settings(
+        data_dir=root / "data", database_url=database_url, photo_workers=0, openrosa_accept_bytes=accept_bytes
+    )
     member_token, admin_headers, household_ids = _seed(database_url)
     # The clients' site is the public address: formList's downloadUrls point there, as behind a proxy. The
     # service starts after it, so it knows that address; the proxy learns the service's just below.
@@ -124,7 +130,9 @@ def open_scene(database_url: str, root: Path, build_dir: Path) -> Iterator[Scene
         assert published.status_code == 201, published.text
         form = (published.json()["id"], published.json()["version"])
         labels = _csv_labels(f"{harness.url}/openrosa/key/{member_token}", form[0])
+        # households.csv is the member's village: its four households and the "new household" choice.
         households = {h: labels[h] for h in household_ids}
+        assert len(labels) == len(HEADS) + 1 and not any(ELSEWHERE in label for label in labels.values())
         yield Scene(server, harness, member_token, admin_headers, households, form)
 
 

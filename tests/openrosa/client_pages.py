@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Geolocation, Page, View
 
 from tests.openrosa.browser_scene import PageWatch, Scene, visible_text_is_clean
 from tests.openrosa.enketo_steps import fill_enketo
-from tests.openrosa.same_answers import ACCURACY_M, client_taps
+from tests.openrosa.same_answers import ACCURACY_M, client_taps, photo_payload
 from tests.openrosa.web_forms_steps import fill_web_form
 from tests.openrosa.xform_questions import questions
 from tests.visits.support import HOME
@@ -57,14 +57,24 @@ def _xform(scene: Scene, page: Page) -> bytes:
     return httpx.get(download_url, timeout=10).content
 
 
-def send_with_web_forms(context: BrowserContext, scene: Scene, household: str, photo_seed: int) -> Sent:
+def send_with_web_forms(
+    context: BrowserContext,
+    scene: Scene,
+    household: str,
+    photo_seed: int = 0,
+    *,
+    photos: list[dict[str, Any]] | None = None,
+    chunked: bool = False,
+) -> Sent:
+    """Fill and Send; `photos` (default one phone photo from `photo_seed`), `chunked`: split under HEAD's size."""
     page = context.new_page()
     watch = PageWatch(page)
-    page.goto(f"/harness/webforms.html?server={scene.openrosa}&form={scene.form[0]}")
+    page.goto(f"/harness/webforms.html?server={scene.openrosa}&form={scene.form[0]}{'&chunked' if chunked else ''}")
     page.wait_for_function("window.harness.ready || window.harness.error")
     assert page.evaluate("window.harness.error") is None
     page.locator(".form-questions").wait_for()
-    fill_web_form(page, questions(_xform(scene, page)), client_taps(household, photo_seed), scene.households)
+    taps = client_taps(household, photos or [photo_payload(photo_seed)])
+    fill_web_form(page, questions(_xform(scene, page)), taps, scene.households)
     screenshot = SCREENSHOTS / "web-forms-filled.png"
     page.screenshot(path=str(screenshot), full_page=True)
     visible_text_is_clean(page)
@@ -73,7 +83,15 @@ def send_with_web_forms(context: BrowserContext, scene: Scene, household: str, p
     return Sent(page, watch, page.evaluate("window.harness.posts"), screenshot)
 
 
-def send_with_enketo(context: BrowserContext, scene: Scene, household: str, photo_seed: int) -> Sent:
+def send_with_enketo(
+    context: BrowserContext,
+    scene: Scene,
+    household: str,
+    photo_seed: int = 0,
+    *,
+    photos: list[dict[str, Any]] | None = None,
+) -> Sent:
+    """Fill, validate, send as enketo-express does (in batches under HEAD /submission's size)."""
     page = context.new_page()
     watch = PageWatch(page)
     page.goto(f"/harness/enketo.html?server={scene.openrosa}&form={scene.form[0]}")
@@ -81,7 +99,8 @@ def send_with_enketo(context: BrowserContext, scene: Scene, household: str, phot
     assert page.evaluate("window.harness.error") is None
     load_errors = page.evaluate("window.harness.loadErrors")
     assert load_errors == [], load_errors
-    fill_enketo(page, questions(_xform(scene, page)), client_taps(household, photo_seed), scene.households)
+    taps = client_taps(household, photos or [photo_payload(photo_seed)])
+    fill_enketo(page, questions(_xform(scene, page)), taps, scene.households)
     screenshot = SCREENSHOTS / "enketo-filled.png"
     page.screenshot(path=str(screenshot), full_page=True)
     visible_text_is_clean(page)

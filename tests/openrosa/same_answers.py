@@ -61,6 +61,23 @@ def photo_payload(seed: int) -> dict[str, Any]:
     return {"name": f"IMG_{seed:04d}.jpg", "mimeType": "image/jpeg", "buffer": phone_photo(seed)}
 
 
+def grainy_photo(seed: int, gps: tuple[float, float]) -> bytes:
+    """A 1200 × 900 JPEG of noise (about a megabyte, the same bytes for the same seed), under the form's
+    max-pixels so no client resizes it, with EXIF time now and the given GPS."""
+    import io
+    import random
+
+    from PIL import ExifTags, Image
+
+    image = Image.frombytes("RGB", (1200, 900), random.Random(seed).randbytes(1200 * 900 * 3))
+    with Image.open(io.BytesIO(jpeg(seed, taken_at=datetime.now(UTC).astimezone(VIETNAM), gps=gps))) as tagged:
+        exif = tagged.getexif()
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.OffsetTimeOriginal] = "+07:00"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90, exif=exif)
+    return buffer.getvalue()
+
+
 def _taps(questions: list[forms.Question], answers: dict[str, Any]) -> dict[str, Any]:
     taps: dict[str, Any] = {}
     for question in questions:
@@ -81,14 +98,24 @@ def _taps(questions: list[forms.Question], answers: dict[str, Any]) -> dict[str,
     return taps
 
 
-def client_taps(household_id: str, photo_seed: int) -> dict[str, Any]:
-    """What a member answers in an ODK client: the household, every question, one photo."""
-    from service.openrosa.xform import HOUSEHOLD
+def client_taps(household_id: str, photos: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a member answers in an ODK client: the household, every question, the photos (slot 0 first)."""
+    from service.openrosa.xform import HOUSEHOLD, photo_field_names
 
     taps = _taps(list(definition().questions), ANSWERS)
     taps[HOUSEHOLD] = household_id
-    taps[PHOTO_QUESTION] = photo_payload(photo_seed)
+    question = next(q for q in _all(definition().questions) if q.name == PHOTO_QUESTION)
+    assert isinstance(question, forms.PhotoQuestion)
+    for field, photo in zip(photo_field_names(question), photos, strict=False):
+        taps[field] = photo
     return taps
+
+
+def _all(questions: Any) -> Any:
+    for question in questions:
+        yield question
+        if isinstance(question, (forms.Group, forms.RepeatGroup)):
+            yield from _all(question.questions)
 
 
 def json_visit(

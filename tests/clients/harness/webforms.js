@@ -1,13 +1,13 @@
 // A host page for ODK Web Forms 0.22.0, as a province's own site would embed it: the form comes from our formList
 // and downloadUrl, media through the manifest, and each FormData Web Forms hands over is posted as is to
-// /submission. Query: ?server=<OpenRosa server URL>&form=<formID>[&maxSize=<bytes>, chunked submissions].
+// /submission. Query: ?server=<OpenRosa server URL>&form=<formID>[&chunked]: with `chunked`, the host asks HEAD
+// /submission for the size the server accepts and lets Web Forms split the attachments under it.
 import { createApp, h } from 'vue';
 import { OdkWebForm, webFormsPlugin, POST_SUBMIT__NEW_INSTANCE } from '/node_modules/@getodk/web-forms/dist/index.js';
-import { listForms, downloadForm, mediaFiles, postSubmission } from './openrosa.js';
+import { listForms, downloadForm, mediaFiles, acceptedLength, postSubmission } from './openrosa.js';
 
 const params = new URLSearchParams(location.search);
 const server = params.get('server');
-const maxSize = params.get('maxSize') ? Number(params.get('maxSize')) : null;
 const harness = (window.harness = { ready: false, posts: [], error: null, form: null });
 
 async function main() {
@@ -34,6 +34,8 @@ async function main() {
       callback({ next: POST_SUBMIT__NEW_INSTANCE });
     }
   };
+  const maxSize = params.has('chunked') ? (await acceptedLength(server)).length : null;
+  harness.maxSize = maxSize;
   const props = {
     formXml,
     fetchFormAttachment,
