@@ -147,7 +147,7 @@ def flag_explanation(code: str, value: float | None, detail: str | None, lang: s
         return (
             f"Phiếu gửi từ ODK có câu trả lời sai quy tắc của biểu mẫu (đã lưu để không mất dữ liệu): {detail or ''}"
             if vi
-            else f"This ODK submission has answers that break the form's rules (kept, so nothing is lost): {detail or ''}"
+            else f"This ODK submission has answers that break the form's rules (kept, nothing lost): {detail or ''}"
         )
     return f"{code} {detail or ''}".strip()
 
