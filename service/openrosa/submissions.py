@@ -262,7 +262,7 @@ async def _new(
         actor=actor,
         submission=submission,
         digest=digest,
-        rules=evaluation.photo_rules,
+        rules=_awaiting_referenced(evaluation.photo_rules, mapped),
         skill_level=evaluation.level,
         fix=Fix(location.lat, location.lon, location.accuracy_m) if location else None,
         accuracy_threshold_m=form.geopoint_threshold,
@@ -288,6 +288,20 @@ async def _new(
         )
     )
     return Outcome(written.receipt(), True, len(problems))
+
+
+def _awaiting_referenced(rules: dict[str, forms.PhotoRule], mapped: Mapped) -> dict[str, forms.PhotoRule]:
+    """A photo the instance names is awaited even beyond the form's minimum: a split upload's visit shows as
+    waiting for photos until its last POST brings them."""
+    named: dict[str, int] = {}
+    for question, _ in mapped.files:
+        named[question] = named.get(question, 0) + 1
+    return {
+        question: msgspec.structs.replace(
+            rule, min_count=min(rule.max_count, max(rule.min_count, named.get(question, 0)))
+        )
+        for question, rule in rules.items()
+    }
 
 
 def _location(mapped: Mapped) -> DeviceLocation | None:
