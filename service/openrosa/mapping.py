@@ -113,7 +113,8 @@ def _answers(
                     continue  # jr:template: the blank copy some clients leave in
                 item: dict[str, Any] = {}
                 _answers(question.questions, instance, item, mapped)
-                items.append(item)
+                if item:  # an instance with nothing answered is the blank one JavaRosa keeps when none was added
+                    items.append(item)
             if items:
                 into[question.name] = items
         elif isinstance(question, forms.PhotoQuestion):

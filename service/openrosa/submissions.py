@@ -40,7 +40,7 @@ from service.registry import services as registry
 from service.settings import Settings
 from service.visits import photos_service
 from service.visits.answers import evaluate
-from service.visits.evidence_rules import Fix, Flag
+from service.visits.evidence_rules import FORM_ANSWERS_INVALID, Fix, Flag
 from service.visits.households import Destination, existing_household, new_household
 from service.visits.models import VISITS
 from service.visits.multipart import PhotoPart
@@ -52,7 +52,6 @@ from service.visits.write_path import VisitToWrite, VisitWriter
 from storage import ObjectStore, PhotoPool
 
 log = logging.getLogger("gocua.openrosa")
-ANSWERS_INVALID = "form.answers_invalid"
 SUBMISSIONS = table_of(OpenRosaSubmission)
 CONFLICTS = table_of(OpenRosaConflict)
 # Parsing a big instance is CPU work: past this size it runs in a thread.
@@ -87,7 +86,7 @@ class Outcome:
 def answers_flag(problems: list[dict[str, Any]]) -> Flag:
     """The flag a supervisor sees; the full problems are kept with the submission."""
     summary = "; ".join(f"{p.get('question') or p.get('field') or '?'}: {p.get('code')}" for p in problems)
-    return Flag(ANSWERS_INVALID, float(len(problems)), "answers", summary[:300])
+    return Flag(FORM_ANSWERS_INVALID, float(len(problems)), "answers", summary[:300])
 
 
 async def receive(
@@ -263,7 +262,7 @@ async def _new(
         actor=actor,
         submission=submission,
         digest=digest,
-        rules=evaluation.photo_rules,
+        rules=_awaiting_referenced(evaluation.photo_rules, mapped),
         skill_level=evaluation.level,
         fix=Fix(location.lat, location.lon, location.accuracy_m) if location else None,
         accuracy_threshold_m=form.geopoint_threshold,
@@ -289,6 +288,20 @@ async def _new(
         )
     )
     return Outcome(written.receipt(), True, len(problems))
+
+
+def _awaiting_referenced(rules: dict[str, forms.PhotoRule], mapped: Mapped) -> dict[str, forms.PhotoRule]:
+    """A photo the instance names is awaited even beyond the form's minimum: a split upload's visit shows as
+    waiting for photos until its last POST brings them."""
+    named: dict[str, int] = {}
+    for question, _ in mapped.files:
+        named[question] = named.get(question, 0) + 1
+    return {
+        question: msgspec.structs.replace(
+            rule, min_count=min(rule.max_count, max(rule.min_count, named.get(question, 0)))
+        )
+        for question, rule in rules.items()
+    }
 
 
 def _location(mapped: Mapped) -> DeviceLocation | None:

@@ -18,6 +18,7 @@ Translation of the JSON spec (docs/openrosa.md):
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from collections.abc import Iterable
@@ -305,8 +306,9 @@ def xlsform_sheets(definition: forms.FormDefinition, xlsform: bytes) -> dict[str
     from pyxform.xls2json import get_xlsform
 
     workbook = get_xlsform(xlsform=xlsform)
-    survey = [dict(row) for row in (workbook.survey or [])]
-    choices = [dict(row) for row in (workbook.choices or [])]
+    # Kobo's `$kuid`-style columns are no XML names: dropped, as the import drops them.
+    survey = [{k: v for k, v in row.items() if not str(k).startswith("$")} for row in (workbook.survey or [])]
+    choices = [{k: v for k, v in row.items() if not str(k).startswith("$")} for row in (workbook.choices or [])]
     settings = [dict(row) for row in (workbook.settings or [])] or [{}]
     label_columns = sorted({key for row in survey for key in row if key == "label" or key.startswith("label::")})
 
@@ -330,15 +332,35 @@ def xlsform_sheets(definition: forms.FormDefinition, xlsform: bytes) -> dict[str
     return sheets
 
 
+def workbook_bytes(sheets: dict[str, list[dict[str, Any]]]) -> bytes:
+    """Sheets as an .xlsx again: pyxform's dict input reads an uploaded sheet's columns from its first row only,
+    while an .xlsx carries its header row."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row.get(column) for column in columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def build_xform(definition: forms.FormDefinition, xlsform: bytes | None = None) -> bytes:
     """The XForm bytes of a published version: from its original XLSForm when it came as one, else from the JSON
     spec. Raises XFormUnsupported when pyxform cannot express the form."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2xform import convert
 
-    sheets = xlsform_sheets(definition, xlsform) if xlsform else definition_sheets(definition)
+    source: dict[str, Any] | bytes = (
+        workbook_bytes(xlsform_sheets(definition, xlsform)) if xlsform else definition_sheets(definition)
+    )
     try:
-        result = convert(xlsform=sheets, form_name=ROOT_NODE, warnings=[])
+        result = convert(xlsform=source, form_name=ROOT_NODE, warnings=[])
     except (PyXFormError, ValueError, KeyError, TypeError, IndexError) as error:
         raise XFormUnsupported(str(error)) from error
     return result.xform.encode("utf-8")

@@ -54,7 +54,8 @@ async def test_split_upload_fills_the_photo_slots_and_a_replay_changes_nothing(
     )
     first = await post(client, world, xml, zip(names[:2], photos[:2], strict=True), incomplete=True)
     assert first.status_code == 201, first.text
-    assert "còn chờ" not in first.text  # min_count 1 is met; the third slot is optional but referenced
+    assert "còn chờ 1 ảnh" in first.text  # the form needs 1, but the instance names 3: the visit waits for them
+    assert (await visit_of(db, visit_id)).status == "awaiting_photos"
     assert len(await read(db, select(VisitPhoto).where(VisitPhoto.visit_id == visit_id))) == 2
 
     second = await post(client, world, xml, [(names[2], photos[2]), ("unreferenced.jpg", jpeg(9))])
