@@ -2,8 +2,8 @@
 Collect sends them, through ODK Web Forms and through Enketo give the same stored visit: answers, GPS, photo
 count, flags, skill level. On SQLite and on PostgreSQL.
 
-The Collect route is the instance XML as JavaRosa serialises it (tests/openrosa/support.py) posted the way
-Collect's uploader does (HEAD /submission must be 204, `?deviceID=`, the file part named by its file name).
+The Collect route is Collect's own form engine, JavaRosa, filling the form it downloaded (javarosa/Fill.java) and
+a client that sends as Collect does (collect_client.py): HEAD 204, `?deviceID=`, the file part named by its name.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from playwright.sync_api import Browser
 
 from tests.openrosa.browser_scene import Scene, client_build, open_scene, web_browser
 from tests.openrosa.client_pages import member_phone, send_with_enketo, send_with_web_forms, xslt_missing
-from tests.openrosa.same_answers import PHOTO_QUESTION, definition, json_visit, located, phone_photo
-from tests.openrosa.support import collect_files, instance_xml
-from tests.visits.support import multipart
+from tests.openrosa.collect_client import Collect
+from tests.openrosa.same_answers import PHOTO_QUESTION, client_taps, json_visit, phone_photo
+from tests.openrosa.test_collect import fill, filler
+from tests.openrosa.web_forms_steps import GPS
+from tests.visits.support import HOME, multipart
 
-__all__ = ["client_build", "web_browser"]
+__all__ = ["client_build", "filler", "web_browser"]
 
 # Worse than the bundled form's 50 m: every route must raise the same gps.low_accuracy flag.
 ACCURACY_M = 65.0
-COLLECT_DEVICE = "collect:Qm9ndXNEZXZpY2Ux"
-COLLECT_AGENT = "Dalvik/2.1.0 (Linux; U; Android 13) org.odk.collect.android/v2025.2.3"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -53,24 +53,38 @@ def _by_json_api(scene: Scene, household: str, started: datetime, finished: date
     return str(body["id"])
 
 
-def _by_collect(scene: Scene, household: str, started: datetime, finished: datetime) -> str:
+def _collect_values(taps: dict[str, Any], photo_name: str) -> dict[str, str]:
+    """The taps as Fill.java takes them: by question name, one line each (the one person of the repeat's
+    instance JavaRosa opens with, too)."""
+    values: dict[str, str] = {}
+    for name, value in taps.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for person in value:
+                values |= _collect_values(person, photo_name)
+        elif isinstance(value, list):
+            values[name] = " ".join(value)
+        elif isinstance(value, dict):
+            values[name] = photo_name
+        elif value == GPS:
+            values[name] = f"{HOME[0]} {HOME[1]} 0.0 {ACCURACY_M}"
+        else:
+            values[name] = value
+    return values
+
+
+def _by_collect(scene: Scene, household: str, filler: Path, folder: Path, finished: datetime) -> str:
+    """Collect's own form engine fills the form it downloaded; the Collect-like client sends it."""
     photo = "1733400000000.jpg"  # Collect names a camera capture by its time
-    xml = instance_xml(
-        definition(),
-        located(ACCURACY_M),
-        household=household,
-        photos={PHOTO_QUESTION: [photo]},
-        started=started,
-        finished=finished,
-    )
-    headers = {"X-OpenRosa-Version": "1.0", "User-Agent": COLLECT_AGENT}
-    submission = f"{scene.openrosa}/submission?deviceID={COLLECT_DEVICE}"
-    assert httpx.head(submission, headers=headers, timeout=10).status_code == 204
-    response = httpx.post(
-        submission, headers=headers, files=collect_files(xml, [(photo, phone_photo(2, finished))]), timeout=30
-    )
-    assert response.status_code == 201, response.text
-    return xml.decode().split("<instanceID>uuid:", 1)[1].split("<", 1)[0]
+    with httpx.Client(timeout=60) as http:
+        collect = Collect(scene.openrosa, http)
+        [entry] = [entry for entry in collect.form_list() if entry.form_id == scene.form[0]]
+        form = collect.download(entry, folder)
+        values = _collect_values(client_taps(household, []), photo)
+        values |= {"start_geopoint": f"{HOME[0]} {HOME[1]} 0.0 {ACCURACY_M}", PHOTO_QUESTION: photo}
+        instance = fill(filler, form, folder / f"{entry.form_id}-media", values, folder / "instance.xml")
+        sent = collect.send(instance, [(photo, phone_photo(2, finished))])
+    assert sent.statuses == [201], sent.messages
+    return instance.decode().split("<instanceID>uuid:", 1)[1].split("<", 1)[0]
 
 
 def _essence(visit: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +102,9 @@ def _essence(visit: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_the_same_answers_by_every_route_give_the_same_visit(scene: Scene, web_browser: Browser) -> None:
+def test_the_same_answers_by_every_route_give_the_same_visit(
+    scene: Scene, web_browser: Browser, filler: Path, tmp_path: Path
+) -> None:
     if xslt_missing(web_browser):
         pytest.skip("This Chromium no longer has XSLTProcessor, which Enketo's transform needs (OPENROSA.md §3.3)")
     households = list(scene.households)
@@ -96,7 +112,7 @@ def test_the_same_answers_by_every_route_give_the_same_visit(scene: Scene, web_b
     started = finished - timedelta(minutes=12)
     routes = {
         "json": _by_json_api(scene, households[0], started, finished),
-        "collect": _by_collect(scene, households[1], started, finished),
+        "collect": _by_collect(scene, households[1], filler, tmp_path, finished),
     }
     with member_phone(web_browser, scene, ACCURACY_M) as phone:
         web_forms = send_with_web_forms(phone, scene, households[2], photo_seed=3)

@@ -2,7 +2,7 @@
 and 4): Web Forms' chunked submission (attachments packed under `submissionMaxSize`, which the host takes from
 HEAD /submission) and Enketo's batches (enketo-express cuts them under the same header). Neither sends
 `*isIncomplete*`: each POST carries the same XML and some of the files. Between the POSTs the visit is stored and
-has the photo that came; after the last it has both. The photos keep their EXIF (under max-pixels nobody resizes),
+waits for its photo; after the last it is complete. The photos keep their EXIF (under max-pixels nobody resizes),
 so the photo checks run: one taken 2 km away is flagged in both clients.
 """
 
@@ -71,10 +71,10 @@ def _assert_split_and_complete(scene: Scene, posts: list[dict[str, Any]], betwee
     for post in posts:
         names = [part["name"] for part in post["parts"]]
         assert names[0] == "xml_submission_file" and len(names) == 2  # one photo each, no *isIncomplete*
-    # Between the POSTs the visit is stored with the photo that came. (It counts as complete then: min_count 1 is
-    # met, and without Collect's *isIncomplete* the service cannot know more is on the way.)
+    # Between the POSTs the visit is stored with the photo that came and waits for the one its instance names.
     [between_posts] = between.seen
     assert len(between_posts["photos"]) == 1
+    assert between_posts["status"] == "awaiting_photos"
     visit = scene.visit(id_)
     assert sorted((p["question"], p["index"]) for p in visit["photos"]) == [(PHOTO_QUESTION, 0), (PHOTO_QUESTION, 1)]
     assert visit["missing_photos"] == [] and visit["status"] == "complete"
