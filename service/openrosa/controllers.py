@@ -241,7 +241,7 @@ async def submit(request: Request, member: Member) -> Response[bytes]:
         settings=settings,
         store=state.store,
         photo_pool=state.photo_pool,
-        writer=state.visit_batcher.writer,
+        batcher=state.visit_batcher,
     )
     return responses.xml_response(responses.message_document(outcome.message()), settings, 201)
 

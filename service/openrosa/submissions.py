@@ -39,7 +39,8 @@ from service.openrosa.xforms import xform_of
 from service.registry import services as registry
 from service.settings import Settings
 from service.visits import photos_service
-from service.visits.answers import evaluate
+from service.visits.answers import Evaluation, evaluate
+from service.visits.batch import PendingVisit, VisitBatcher
 from service.visits.evidence_rules import FORM_ANSWERS_INVALID, Fix, Flag
 from service.visits.households import Destination, existing_household, new_household
 from service.visits.models import VISITS
@@ -97,7 +98,7 @@ async def receive(
     settings: Settings,
     store: ObjectStore,
     photo_pool: PhotoPool | None,
-    writer: VisitWriter,
+    batcher: VisitBatcher,
 ) -> Outcome:
     client.actor.require_role(Role.MEMBER, Role.LEADER)
     if len(body.xml) > PARSE_IN_THREAD_BYTES:
@@ -106,22 +107,62 @@ async def receive(
         instance = parse_instance(body.xml)
     digest = hashlib.sha256(body.xml).hexdigest()
     visit_id = visit_id_for(instance.form_id, instance.instance_id)
+    definition, form = await _published_form(sessions, batcher.database_key, instance)
+    mapped = map_instance(definition, instance)
+    if not mapped.files and not instance.deprecated_id:
+        batched = await _batched(client, body, instance, digest, visit_id, form, mapped, batcher)
+        if batched is not None:
+            return batched
+    writer = batcher.writer
     async with request_transaction(sessions) as session:
-        definition, form = await _form(session, instance)
         existing = await load_visit(session, visit_id)
         if existing is None:
             outcome = await _new(
-                session, client, body, instance, digest, visit_id, definition, form, settings, store, photo_pool, writer
+                session, client, body, instance, digest, visit_id, form, mapped, settings, store, photo_pool, writer
             )
             if outcome is not None:
                 return outcome
             existing = await load_visit(session, visit_id)  # a concurrent identical POST won the insert
             assert existing is not None
         if _same(existing, instance, digest, client.actor):
-            return await _again(session, existing, body, instance, definition, form, settings, store, photo_pool)
+            return await _again(session, existing, body, form, mapped, settings, store, photo_pool)
     async with request_transaction(sessions) as session:
         await _keep_conflict(session, client, instance, digest, body.xml, existing.id)
     raise errors.DomainError(errors.OPENROSA_INSTANCE_CONFLICT)
+
+
+async def _batched(
+    client: Client,
+    body: Submission,
+    instance: Instance,
+    digest: str,
+    visit_id: uuid.UUID,
+    form: forms.CompiledForm,
+    mapped: Mapped,
+    batcher: VisitBatcher,
+) -> Outcome | None:
+    """The common case, a visit without photos to a known household, written with the JSON visits waiting at the
+    same moment (group commit, no request session). None hands it to the single-visit path: a new household, an
+    id already stored (a retry), a household the batcher cannot place."""
+    household_id = _household_choice(mapped)
+    if household_id is None:
+        return None
+    prepared = _prepare(client, instance, visit_id, household_id, None, form, mapped)
+    pending = PendingVisit(
+        client.actor,
+        prepared.submission,
+        digest,
+        prepared.rules,
+        prepared.evaluation.level,
+        prepared.fix,
+        form.geopoint_threshold,
+        extra_flags=prepared.flags(),
+        companions=[_record(client, body, instance, digest, visit_id, mapped, prepared.problems)],
+    )
+    written = await batcher.submit(pending)
+    if not isinstance(written, VisitReceipt):
+        return None
+    return Outcome(written, True, len(prepared.problems))
 
 
 def _same(existing: StoredVisit, instance: Instance, digest: str, actor: Actor) -> bool:
@@ -132,20 +173,37 @@ def _same(existing: StoredVisit, instance: Instance, digest: str, actor: Actor) 
     )
 
 
-async def _form(session: AsyncSession, instance: Instance) -> tuple[forms.FormDefinition, forms.CompiledForm]:
-    try:
-        row = await registry.get_version(session, instance.form_id, instance.version)
-    except errors.DomainError:
-        raise errors.DomainError(
-            errors.OPENROSA_FORM_UNKNOWN,
-            f"Máy chủ không có biểu mẫu “{instance.form_id}” phiên bản “{instance.version}”. "
-            "Hãy tải lại biểu mẫu trống.",
-            f"No form {instance.form_id!r} version {instance.version!r}.",
-        ) from None
-    if (await xform_of(session, row)).xform is None:
-        raise errors.DomainError(errors.OPENROSA_FORM_CLOSED)
-    definition = registry.definition_of(row)
-    return definition, forms.compile_form(definition)
+# (database, form id, version) → the published form, once it is known to have an XForm: published versions never
+# change, so the hot path asks the database nothing about the form after the first submission.
+_FORMS: dict[tuple[str, str, str], tuple[forms.FormDefinition, forms.CompiledForm]] = {}
+_FORMS_LIMIT = 512
+
+
+async def _published_form(
+    sessions: Callable[[], AsyncSession], database_key: str, instance: Instance
+) -> tuple[forms.FormDefinition, forms.CompiledForm]:
+    key = (database_key, instance.form_id, instance.version)
+    found = _FORMS.get(key)
+    if found is not None:
+        return found
+    async with request_transaction(sessions) as session:
+        try:
+            row = await registry.get_version(session, instance.form_id, instance.version)
+        except errors.DomainError:
+            raise errors.DomainError(
+                errors.OPENROSA_FORM_UNKNOWN,
+                f"Máy chủ không có biểu mẫu “{instance.form_id}” phiên bản “{instance.version}”. "
+                "Hãy tải lại biểu mẫu trống.",
+                f"No form {instance.form_id!r} version {instance.version!r}.",
+            ) from None
+        if (await xform_of(session, row)).xform is None:
+            raise errors.DomainError(errors.OPENROSA_FORM_CLOSED)
+        definition = registry.definition_of(row)
+    found = (definition, forms.compile_form(definition))
+    if len(_FORMS) >= _FORMS_LIMIT:
+        _FORMS.clear()
+    _FORMS[key] = found
+    return found
 
 
 def _photo_parts(mapped: Mapped, body: Submission) -> list[PhotoPart]:
@@ -202,25 +260,29 @@ async def _destination(session: AsyncSession, actor: Actor, household_id: uuid.U
         ) from None
 
 
-async def _new(
-    session: AsyncSession,
+@dataclass
+class Prepared:
+    """A submission as a visit, checked, before anything is written."""
+
+    submission: VisitSubmission
+    evaluation: Evaluation
+    problems: list[dict[str, Any]]
+    rules: dict[str, forms.PhotoRule]
+    fix: Fix | None
+
+    def flags(self) -> list[Flag]:
+        return [answers_flag(self.problems)] if self.problems else []
+
+
+def _prepare(
     client: Client,
-    body: Submission,
     instance: Instance,
-    digest: str,
     visit_id: uuid.UUID,
-    definition: forms.FormDefinition,
+    household_id: uuid.UUID | None,
+    corrects: uuid.UUID | None,
     form: forms.CompiledForm,
-    settings: Settings,
-    store: ObjectStore,
-    photo_pool: PhotoPool | None,
-    writer: VisitWriter,
-) -> Outcome | None:
-    """Writes a new visit; None when a concurrent identical POST inserted it first."""
-    actor = client.actor
-    mapped = map_instance(definition, instance)
-    household_id = _household_choice(mapped)
-    corrects = await _correction(session, actor, instance)
+    mapped: Mapped,
+) -> Prepared:
     location = _location(mapped)
     submission = VisitSubmission(
         id=visit_id,
@@ -241,13 +303,66 @@ async def _new(
     for problem in problems:  # an implausible time is dropped, not stored
         if problem.get("code") == "visit.bad_time" and problem.get("question") in ("started_at", "finished_at"):
             setattr(submission, problem["question"], None)
-    items, photo_problems = photos_service.photo_slots(form, evaluation.photo_rules, _photo_parts(mapped, body))
+    fix = Fix(location.lat, location.lon, location.accuracy_m) if location else None
+    return Prepared(submission, evaluation, problems, _awaiting_referenced(evaluation.photo_rules, mapped), fix)
+
+
+def _record(
+    client: Client,
+    body: Submission,
+    instance: Instance,
+    digest: str,
+    visit_id: uuid.UUID,
+    mapped: Mapped,
+    problems: list[dict[str, Any]],
+) -> tuple[Any, dict[str, Any]]:
+    """The openrosa_submissions row kept with the visit (the XML verbatim, who sent it with what)."""
+    return (
+        SUBMISSIONS,
+        {
+            "visit_id": visit_id,
+            "form_id": instance.form_id,
+            "instance_id": instance.instance_id,
+            "xml_sha256": digest,
+            "xml": body.xml,
+            "device_id": (client.device_id or mapped.device_id or "")[:100] or None,
+            "user_agent": (client.user_agent or "")[:300] or None,
+            "problems": problems or None,
+            "received_at": utcnow(),
+        },
+    )
+
+
+async def _new(
+    session: AsyncSession,
+    client: Client,
+    body: Submission,
+    instance: Instance,
+    digest: str,
+    visit_id: uuid.UUID,
+    form: forms.CompiledForm,
+    mapped: Mapped,
+    settings: Settings,
+    store: ObjectStore,
+    photo_pool: PhotoPool | None,
+    writer: VisitWriter,
+) -> Outcome | None:
+    """Writes a new visit alone (photos, a new household, an edit); None when a concurrent identical POST inserted
+    it first."""
+    actor = client.actor
+    household_id = _household_choice(mapped)
+    corrects = await _correction(session, actor, instance)
+    prepared = _prepare(client, instance, visit_id, household_id, corrects, form, mapped)
+    problems = prepared.problems
+    items, photo_problems = photos_service.photo_slots(
+        form, prepared.evaluation.photo_rules, _photo_parts(mapped, body)
+    )
     problems.extend(photo_problems)
     destination = await _destination(session, actor, household_id) if household_id is not None else None
     slot_photos: list[SlotPhoto] = []
     if items:
         await session.commit()  # decoding and uploading take a while: end the read transaction first
-        slot_photos = await prepare_photos(store, items, evaluation.photo_rules, photo_pool)
+        slot_photos = await prepare_photos(store, items, prepared.evaluation.photo_rules, photo_pool)
     if destination is None:
         destination = await new_household(
             session,
@@ -260,33 +375,20 @@ async def _new(
         )
     item = VisitToWrite(
         actor=actor,
-        submission=submission,
+        submission=prepared.submission,
         digest=digest,
-        rules=_awaiting_referenced(evaluation.photo_rules, mapped),
-        skill_level=evaluation.level,
-        fix=Fix(location.lat, location.lon, location.accuracy_m) if location else None,
+        rules=prepared.rules,
+        skill_level=prepared.evaluation.level,
+        fix=prepared.fix,
         accuracy_threshold_m=form.geopoint_threshold,
         destination=destination,
         photos=slot_photos,
-        extra_flags=[answers_flag(problems)] if problems else [],
+        extra_flags=prepared.flags(),
+        companions=[_record(client, body, instance, digest, visit_id, mapped, problems)],
     )
-    conn = await connection(session)
-    (written,) = await writer.write(conn, [item])
+    (written,) = await writer.write(await connection(session), [item])
     if written is None:
         return None
-    await conn.execute(
-        insert(SUBMISSIONS).values(
-            visit_id=visit_id,
-            form_id=instance.form_id,
-            instance_id=instance.instance_id,
-            xml_sha256=digest,
-            xml=body.xml,
-            device_id=(client.device_id or mapped.device_id or "")[:100] or None,
-            user_agent=(client.user_agent or "")[:300] or None,
-            problems=problems or None,
-            received_at=written.row["received_at"],
-        )
-    )
     return Outcome(written.receipt(), True, len(problems))
 
 
@@ -318,15 +420,13 @@ async def _again(
     session: AsyncSession,
     existing: StoredVisit,
     body: Submission,
-    instance: Instance,
-    definition: forms.FormDefinition,
     form: forms.CompiledForm,
+    mapped: Mapped,
     settings: Settings,
     store: ObjectStore,
     photo_pool: PhotoPool | None,
 ) -> Outcome:
     """The same XML again: files it brings fill the slots still empty (a split upload's next POST)."""
-    mapped = map_instance(definition, instance)
     rules = forms.required_photos(form, existing.answers)
     items, _ = photos_service.photo_slots(form, rules, _photo_parts(mapped, body))
     receipt, _ = await photos_service.attach(session, settings, store, existing, form, items, photo_pool)

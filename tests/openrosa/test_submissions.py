@@ -101,6 +101,12 @@ async def test_other_xml_under_a_stored_instance_id_is_409_and_kept_for_a_superv
     assert (await visit_of(db, visit_id)).answers["members"] == 4
     kept = await read(db, select(OpenRosaConflict.visit_id, OpenRosaConflict.xml))
     assert kept == [(visit_id, other)]
+    assert (await post(client, world, other)).status_code == 409  # the same refused copy is kept once
+    shown = await client.get("/api/v1/openrosa/conflicts", headers=world["supervisor_a"].headers)
+    (item,) = shown.json()["items"]
+    assert item["visit_id"] == str(visit_id) and "<members>5</members>" in item["xml"]
+    elsewhere = await client.get("/api/v1/openrosa/conflicts", headers=world["supervisor_b"].headers)
+    assert elsewhere.json()["items"] == []
 
 
 async def test_answers_breaking_the_rules_are_stored_201_and_flagged(
