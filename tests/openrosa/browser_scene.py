@@ -46,6 +46,8 @@ class Scene:
     # The member's village: household id → the label households.csv gives it.
     households: dict[str, str]
     form: tuple[str, str]
+    # Every row of households.csv (the households and the "new household" choice), as the clients show them.
+    choices: dict[str, str]
 
     @property
     def openrosa(self) -> str:
@@ -54,6 +56,14 @@ class Scene:
 
     def visit(self, visit_id: str) -> dict[str, Any]:
         response = httpx.get(f"{self.server.url}/api/v1/visits/{visit_id}", headers=self.admin_headers, timeout=10)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def household(self, household_id: str) -> dict[str, Any]:
+        response = httpx.get(
+            f"{self.server.url}/api/v1/households/{household_id}", headers=self.admin_headers, timeout=10
+        )
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
@@ -133,7 +143,7 @@ def open_scene(database_url: str, root: Path, build_dir: Path, *, accept_bytes: 
         # households.csv is the member's village: its four households and the "new household" choice.
         households = {h: labels[h] for h in household_ids}
         assert len(labels) == len(HEADS) + 1 and not any(ELSEWHERE in label for label in labels.values())
-        yield Scene(server, harness, member_token, admin_headers, households, form)
+        yield Scene(server, harness, member_token, admin_headers, households, form, labels)
 
 
 def build_enketo(out: Path) -> Path:

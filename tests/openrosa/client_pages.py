@@ -65,16 +65,18 @@ def send_with_web_forms(
     *,
     photos: list[dict[str, Any]] | None = None,
     chunked: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> Sent:
-    """Fill and Send; `photos` (default one phone photo from `photo_seed`), `chunked`: split under HEAD's size."""
+    """Fill and Send; `photos` (default one phone photo from `photo_seed`), `chunked`: split under HEAD's size,
+    `extra`: more answers by question name (e.g. the new-household questions)."""
     page = context.new_page()
     watch = PageWatch(page)
     page.goto(f"/harness/webforms.html?server={scene.openrosa}&form={scene.form[0]}{'&chunked' if chunked else ''}")
     page.wait_for_function("window.harness.ready || window.harness.error")
     assert page.evaluate("window.harness.error") is None
     page.locator(".form-questions").wait_for()
-    taps = client_taps(household, photos or [photo_payload(photo_seed)])
-    fill_web_form(page, questions(_xform(scene, page)), taps, scene.households)
+    taps = client_taps(household, photos or [photo_payload(photo_seed)]) | (extra or {})
+    fill_web_form(page, questions(_xform(scene, page)), taps, scene.choices)
     screenshot = SCREENSHOTS / "web-forms-filled.png"
     page.screenshot(path=str(screenshot), full_page=True)
     visible_text_is_clean(page)
@@ -100,7 +102,7 @@ def send_with_enketo(
     load_errors = page.evaluate("window.harness.loadErrors")
     assert load_errors == [], load_errors
     taps = client_taps(household, photos or [photo_payload(photo_seed)])
-    fill_enketo(page, questions(_xform(scene, page)), taps, scene.households)
+    fill_enketo(page, questions(_xform(scene, page)), taps, scene.choices)
     screenshot = SCREENSHOTS / "enketo-filled.png"
     page.screenshot(path=str(screenshot), full_page=True)
     visible_text_is_clean(page)

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
+from playwright.sync_api import Browser
 
 from tests.openrosa.browser_scene import Scene, client_build, open_scene, web_browser
 from tests.openrosa.client_pages import member_phone, send_with_web_forms
@@ -77,3 +78,21 @@ def test_a_visit_filled_in_web_forms_is_stored_with_its_answers_gps_and_photo_an
         assert scene.visit_count() == count
         assert scene.visit(sent.instance_id)["photos"] == visit["photos"]
         sent.watch.assert_clean()
+
+
+def test_a_household_met_in_the_field_is_created_from_the_form_in_the_members_village(
+    scene: Scene, web_browser: Browser
+) -> None:
+    from service.openrosa.xform import NEW_ADDRESS, NEW_HEAD_NAME, NEW_HOUSEHOLD_CHOICE
+
+    new = {NEW_HEAD_NAME: "Lò Văn Đạt", NEW_ADDRESS: "Lán trại công nhân, cuối thôn"}
+    with member_phone(web_browser, scene) as phone:
+        # Choosing "new household" opens its questions (relevance, evaluated by Web Forms' engine).
+        sent = send_with_web_forms(phone, scene, NEW_HOUSEHOLD_CHOICE, photo_seed=5, extra=new)
+        assert [post["status"] for post in sent.posts] == [201], sent.posts[0]["body"]
+        sent.watch.assert_clean()
+    visit = scene.visit(sent.instance_id)
+    assert visit["household_id"] not in scene.households
+    household = scene.household(visit["household_id"])
+    assert (household["head_name"], household["address"]) == (new[NEW_HEAD_NAME], new[NEW_ADDRESS])
+    assert household["area_code"] == "38-A-1"  # the member's village

@@ -46,6 +46,8 @@ def _answer(page: Page, scope: Page | Locator, question: Question, value: Any, l
         box.locator("input, [role=combobox]").first.click()
         page.keyboard.type(labels[value][:6])
         page.get_by_role("option", name=labels[value], exact=True).click()
+        # The member sees the label as written (Web Forms renders labels as Markdown: "+ x" would be a list).
+        expect(box.locator("[role=combobox]")).to_have_text(labels[value])
     elif question.control in {"select1", "select"}:
         for choice in [value] if isinstance(value, str) else value:
             box.locator(f"label.value-option:has(input[value='{choice}'])").click()
