@@ -20,7 +20,8 @@ from service.registry.models import FormVersion
 
 HOUSEHOLDS = table_of(Household)
 AREAS = table_of(Area)
-NEW_HOUSEHOLD_LABEL = "+ Hộ mới (chưa có trong danh sách) / New household"
+# No leading "+ ": Web Forms renders choice labels as Markdown, where "+ x" is a bulleted list.
+NEW_HOUSEHOLD_LABEL = "Hộ mới (chưa có trong danh sách) / New household"
 
 
 @dataclass(frozen=True, slots=True)
