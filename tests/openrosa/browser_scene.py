@@ -170,7 +170,12 @@ def build_enketo(out: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def client_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_enketo(tmp_path_factory.mktemp("clients-build"))
+    # Each module importing this fixture gets its own copy of it, so the session's one build is kept by path.
+    out = tmp_path_factory.getbasetemp() / "clients-build"
+    if not (out / "enketo.js").exists():
+        out.mkdir(exist_ok=True)
+        build_enketo(out)
+    return out
 
 
 @pytest.fixture(scope="module")
