@@ -21,7 +21,7 @@ _TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,3})?([+-])([0-9]
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EARTH_RADIUS_M = 6378100  # what ODK (JavaRosa and Enketo) use
-MAX_DAYS = 2_900_000  # about year 9900: past it there is no date to write
+MIN_DAYS, MAX_DAYS = -719_162, 2_932_896  # years 1…9999: past them there is no date to write
 
 
 def moment_of(value: Any) -> dt.datetime | None:
@@ -35,14 +35,14 @@ def moment_of(value: Any) -> dt.datetime | None:
         if not text:
             return None
         if _RAW_NUMBER.fullmatch(text):
-            days = int(float(text))
+            days = math.trunc(float(text))
         elif DATE_TEXT.fullmatch(text):
             days = days_of_date_text(text)
         else:
             return None
-    if days != days or abs(days) > MAX_DAYS:
+    if not MIN_DAYS < days < MAX_DAYS:  # NaN too
         return None
-    return _EPOCH + dt.timedelta(milliseconds=round(days * 86400000))
+    return _EPOCH + dt.timedelta(milliseconds=math.floor(days * 86400000 + 0.5))
 
 
 def date_text(value: Any) -> str:
@@ -150,6 +150,10 @@ def geopoints(values: list[Any]) -> list[tuple[float, float]] | None:
     return points
 
 
+def _radians(degrees: float) -> float:
+    return degrees * math.pi / 180  # as ODK writes it (math.radians rounds differently)
+
+
 def _round_cm(metres: float) -> float:
     """JavaScript's Math.abs(Math.round(x * 100)) / 100, as ODK rounds a length or an area."""
     if not math.isfinite(metres):
@@ -166,7 +170,7 @@ def area(values: list[Any]) -> float:
     if len(points) > 2:
         for index, (lat1, lon1) in enumerate(points):
             lat2, lon2 = points[(index + 1) % len(points)]
-            total += math.radians(lon2 - lon1) * (2 + math.sin(math.radians(lat1)) + math.sin(math.radians(lat2)))
+            total += _radians(lon2 - lon1) * (2 + math.sin(_radians(lat1)) + math.sin(_radians(lat2)))
         total = total * EARTH_RADIUS_M * EARTH_RADIUS_M / 2.0
     return _round_cm(total)
 
@@ -178,7 +182,7 @@ def distance(values: list[Any]) -> float:
         return NAN
     total = 0.0
     for (lat1, lon1), (lat2, lon2) in itertools.pairwise(points):
-        phi1, phi2 = math.radians(lat1), math.radians(lat2)
-        cosine = math.sin(phi1) * math.sin(phi2) + math.cos(phi1) * math.cos(phi2) * math.cos(math.radians(lon1 - lon2))
+        phi1, phi2 = _radians(lat1), _radians(lat2)
+        cosine = math.sin(phi1) * math.sin(phi2) + math.cos(phi1) * math.cos(phi2) * math.cos(_radians(lon1 - lon2))
         total += math.acos(cosine) * EARTH_RADIUS_M if -1 <= cosine <= 1 else NAN
     return _round_cm(total)

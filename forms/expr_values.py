@@ -45,30 +45,51 @@ def truthy(value: Any) -> bool:
     return False
 
 
+# A date and time as both the server and the phone read it (one grammar, so both get the same days).
+DATE_TIME_TEXT = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _civil_days(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to year-month-day; months past 12 roll into the next year (as a JS Date)."""
+    year += (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return dt.date(year, month, 1).toordinal() - _EPOCH_ORDINAL + day - 1
+
+
 def days_of_date_text(text: str) -> float:
-    """Days since 1970-01-01 of 'YYYY-MM-DD[Thh:mm:ss…]' (NaN when it is no date)."""
+    """Days since 1970-01-01 of 'YYYY-MM-DD[Thh:mm[:ss[.sss]][Z|±hh:mm]]' (NaN when it is no date)."""
     match = DATE_TEXT.fullmatch(text)
     if match is None:
         return NAN
     if match.group(4):
-        moment = parse_datetime(text)
-        return NAN if moment is None else moment.timestamp() / 86400
+        millis = epoch_millis(text)
+        return NAN if millis is None else millis / 86400000
     year, month, day = (int(part) for part in match.group(1, 2, 3))
-    # Out-of-range months and days roll over, as a JavaScript Date does.
-    year += (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    if not 1 <= year <= 9999:
+    if not 1 <= year + (month - 1) // 12 <= 9999:
         return NAN
-    return float(dt.date(year, month, 1).toordinal() - _EPOCH_ORDINAL + day - 1)
+    return float(_civil_days(year, month, day))
 
 
-def parse_datetime(text: str) -> dt.datetime | None:
-    """An aware datetime (UTC when no offset is written), or None."""
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
+def epoch_millis(text: str) -> int | None:
+    """Milliseconds since 1970 of a date-time text (UTC when no zone is written), or None."""
+    match = DATE_TIME_TEXT.fullmatch(text.strip())
+    if match is None:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    year, month, day, hour, minute = (int(part) for part in match.group(1, 2, 3, 4, 5))
+    second = int(match[6] or 0)
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    if not (1 <= month <= 12 and 1 <= day <= _MONTH_DAYS[month - 1]) or (month == 2 and day == 29 and not leap):
+        return None
+    if hour > 23 or minute > 59 or second > 59 or year < 1:
+        return None
+    millis = int((match[7] or "0")[:3].ljust(3, "0"))
+    zone = match[8] or "Z"
+    offset = 0 if zone == "Z" else (int(zone[1:3]) * 60 + int(zone[4:6])) * (1 if zone[0] == "+" else -1)
+    minutes = (_civil_days(year, month, day) * 24 + hour) * 60 + minute - offset
+    return (minutes * 60 + second) * 1000 + millis
 
 
 def number_of(value: Any) -> int | float:
