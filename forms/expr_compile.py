@@ -43,7 +43,7 @@ from forms.expr_ast import (
     Ref,
     RegexMatch,
 )
-from forms.expr_values import arithmetic, compare, number_of, selected_values, to_string, truthy
+from forms.expr_values import arithmetic, choice_list, compare, number_of, to_string, truthy
 
 Evaluator = Callable[[EvalContext], Any]
 Test = Callable[[EvalContext], bool]
@@ -345,17 +345,17 @@ def _selected(node: Call) -> Evaluator:
                 def ref_selected(ctx: EvalContext) -> bool:
                     value = ctx.answers.get(name)
                     if value.__class__ is str:
-                        return choice in value.split()
-                    return choice in selected_values(value)
+                        return choice in value.split(" ")
+                    return choice in choice_list(value)
 
                 return ref_selected
 
             def selected_literal(ctx: EvalContext) -> bool:
                 value = subject(ctx)
                 if value.__class__ is str:
-                    return choice in value.split()
-                return choice in selected_values(value)
+                    return choice in value.split(" ")
+                return choice in choice_list(value)
 
             return selected_literal
     choice_ = _value(choice_node)
-    return lambda ctx: to_string(choice_(ctx)).strip() in selected_values(subject(ctx))
+    return lambda ctx: to_string(choice_(ctx)).strip() in choice_list(subject(ctx))

@@ -21,6 +21,7 @@ from typing import Any
 from forms import expr_dates
 from forms.expr_values import (
     NAN,
+    choice_list,
     concat_of,
     count_of,
     items_of,
@@ -78,6 +79,8 @@ def _pow(ctx: Any, base: Any, exponent: Any) -> float:
     x, y = number_of(base), number_of(exponent)
     if y == 0:
         return 1
+    if y != y or (abs(x) == 1 and math.isinf(y)):
+        return NAN  # as JavaScript's ** (Python's pow says 1)
     try:
         result = math.pow(x, y)
     except OverflowError:
@@ -132,6 +135,20 @@ def _substr(ctx: Any, text: Any, start: Any, end: Any = None) -> str:
     return value[index(start) : None if end is None else index(end)]
 
 
+def _substring(ctx: Any, text: Any, start: Any, length: Any = None) -> str:
+    """XPath 1.0 substring(text, start[, length]): counted from 1, bounds rounded, NaN selects nothing."""
+    value = to_string(text)
+    first = _xpath_round(number_of(start))
+    last = math.inf if length is None else first + _xpath_round(number_of(length))
+    if first != first or last != last:
+        return ""
+    return "".join(char for position, char in enumerate(value, start=1) if first <= position < last)
+
+
+def _xpath_round(number: float) -> float:
+    return number if not math.isfinite(number) else math.floor(number + 0.5)
+
+
 def _substring_before(ctx: Any, text: Any, part: Any) -> str:
     value, needle = to_string(text), to_string(part)
     found = value.find(needle)
@@ -161,7 +178,7 @@ def _join(ctx: Any, separator: Any, *values: Any) -> str:
 
 
 def _selected(ctx: Any, answer: Any, choice: Any) -> bool:
-    return to_string(choice).strip() in selected_values(answer)
+    return to_string(choice).strip() in choice_list(answer)
 
 
 def _selected_at(ctx: Any, answer: Any, index: Any) -> str:
@@ -258,9 +275,9 @@ def _uuid(ctx: Any, length: Any = None) -> str:
     return "".join(random.SystemRandom().choice(alphabet) for _ in range(size))
 
 
-def _once(ctx: Any, value: Any) -> Any:
-    current = ctx.current
-    return current if to_string(current) != "" else value
+def _once(ctx: Any, value: Any) -> str:
+    """once(x): the answer already there if any, else x (as text: it becomes the answer)."""
+    return to_string(ctx.current) or to_string(value)
 
 
 def _area(ctx: Any, *values: Any) -> float:
@@ -281,6 +298,7 @@ FUNCTIONS: dict[str, Function] = {
     "concat": lambda ctx, *v: concat_of(list(v))[:MAX_TEXT],
     "join": _join,
     "substr": _substr,
+    "substring": _substring,
     "substring-before": _substring_before,
     "substring-after": _substring_after,
     "translate": _translate,
@@ -360,6 +378,7 @@ ARITY: dict[str, tuple[int, int]] = {
     "concat": (1, MAX_ARGS),
     "join": (1, MAX_ARGS),
     "substr": (2, 3),
+    "substring": (2, 3),
     "substring-before": (2, 2),
     "substring-after": (2, 2),
     "translate": (3, 3),

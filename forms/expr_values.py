@@ -30,6 +30,7 @@ _NUMBER_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?
 # Enketo's DATE_STRING: a date, then anything (a time, usually).
 DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(T.*)?", re.DOTALL)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_INFINITIES = {"Infinity": math.inf, "+Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def truthy(value: Any) -> bool:
@@ -109,8 +110,11 @@ def number_of(value: Any) -> int | float:
                 return int(text)
             except ValueError:
                 return float(text)
-        if DATE_TEXT.match(value.strip()):
-            return days_of_date_text(value.strip())
+        text = value.strip()
+        if DATE_TEXT.match(text):
+            return days_of_date_text(text)
+        if text in _INFINITIES:  # what string(1 div 0) writes reads back
+            return _INFINITIES[text]
         return NAN
     if isinstance(value, (list, dict)):
         return number_of(to_string(value))
@@ -133,7 +137,7 @@ def number_text(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    if value == int(value) and abs(value) < 1e21:
+    if value == int(value) and abs(value) < 2**53:
         return str(int(value))
     sign, digits_tuple, exponent = Decimal(repr(float(value))).as_tuple()
     digits = "".join(map(str, digits_tuple)).rstrip("0") or "0"
@@ -179,6 +183,14 @@ def selected_values(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [to_string(item) for item in value]
     return to_string(value).split()
+
+
+def choice_list(value: Any) -> list[str]:
+    """What selected() looks in: a multi-select's values, or text split at each single space (as ODK does,
+    so selected('', '') is true)."""
+    if isinstance(value, (list, tuple)):
+        return [to_string(item) for item in value]
+    return to_string(value).split(" ")
 
 
 def _apply(op: str, left: Any, right: Any) -> bool:

@@ -16,7 +16,7 @@ const OPERATORS = ["!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "(", ")", ","
 const NESTED_QUANTIFIER = /\([^()]*[+*}][^()]*\)\s*[+*{]/;
 // forms/expr_functions.py ARITY: (fewest, most) arguments.
 const ARITY = {
-  "string": [0, 1], "concat": [1, MAX_ARGS], "join": [1, MAX_ARGS], "substr": [2, 3], "substring-before": [2, 2],
+  "string": [0, 1], "concat": [1, MAX_ARGS], "join": [1, MAX_ARGS], "substr": [2, 3], "substring": [2, 3], "substring-before": [2, 2],
   "substring-after": [2, 2], "translate": [3, 3], "normalize-space": [0, 1], "contains": [2, 2], "starts-with": [2, 2],
   "ends-with": [2, 2], "string-length": [0, 1], "regex": [2, 2], "digest": [2, 3], "base64-decode": [1, 1],
   "coalesce": [2, 2], "uuid": [0, 1], "selected": [2, 2], "selected-at": [2, 2], "count-selected": [1, 1],
@@ -104,6 +104,7 @@ export function numberOf(v) {
     if (NUMBER_TEXT.test(v)) return Number(pyStrip(v));
     const text = pyStrip(v);
     if (DATE_PREFIX.test(text)) return daysOfDateText(text);
+    if (text === "Infinity" || text === "+Infinity" || text === "-Infinity") return Number(text); // string(1 div 0) reads back
     return NaN;
   }
   if (v instanceof Instances) return v.length ? numberOf(v[0]) : NaN;
@@ -132,6 +133,9 @@ export function selectedValues(v) {
   if (isList(v)) return v.map(toString);
   return toString(v).split(/\s+/).filter((s) => s !== "");
 }
+
+// forms/expr_values.py choice_list: a multi-select's values, or text split at each single space (as ODK does).
+const choiceList = (v) => (isList(v) ? v.map(toString) : toString(v).split(" "));
 
 function apply(op, a, b) {
   switch (op) {
@@ -535,6 +539,15 @@ function substr(text, start, end) {
   return value.slice(from, Math.max(from, to)).join("");
 }
 
+function substring(text, start, length) {
+  // XPath 1.0 substring(text, start[, length]): counted from 1, bounds rounded, NaN selects nothing.
+  const xround = (n) => (Number.isFinite(n) ? Math.floor(n + 0.5) : n);
+  const first = xround(numberOf(start));
+  const last = length === undefined ? Infinity : first + xround(numberOf(length));
+  if (Number.isNaN(first) || Number.isNaN(last)) return "";
+  return chars(toString(text)).filter((c, i) => first <= i + 1 && i + 1 < last).join("");
+}
+
 function substringBefore(text, part) {
   const value = toString(text), found = value.indexOf(toString(part));
   return found < 0 ? "" : value.slice(0, found);
@@ -616,6 +629,7 @@ const FUNCTIONS = {
   "concat": (c, ...v) => v.flatMap(itemsOf).map(toString).join("").slice(0, MAX_TEXT),
   "join": (c, sep, ...v) => v.flatMap(itemsOf).map(toString).join(toString(sep)).slice(0, MAX_TEXT),
   "substr": (c, text, start, end) => substr(text, start, end),
+  "substring": (c, text, start, length) => substring(text, start, length),
   "substring-before": (c, a, b) => substringBefore(a, b),
   "substring-after": (c, a, b) => substringAfter(a, b),
   "translate": (c, a, b, d) => translate(a, b, d),
@@ -629,7 +643,7 @@ const FUNCTIONS = {
   "base64-decode": (c, v) => base64Decode(v),
   "coalesce": (c, a, b) => toString(a) || toString(b),
   "uuid": uuid,
-  "selected": (c, answer, choice) => selectedValues(answer).includes(pyStrip(toString(choice))),
+  "selected": (c, answer, choice) => choiceList(answer).includes(pyStrip(toString(choice))),
   "selected-at": (c, answer, index) => selectedAt(answer, index),
   "count-selected": (c, v) => selectedValues(v).length,
   "jr:choice-name": (c, value, question) => c.choiceName(toString(question), toString(value)),
@@ -680,7 +694,7 @@ const FUNCTIONS = {
   "distance": (c, ...v) => distance(v),
   "pulldata": pulldata,
   "version": (c) => c.formVersion,
-  "once": (c, v) => (toString(c.current) !== "" ? c.current : v),
+  "once": (c, v) => toString(c.current) || toString(v),
 };
 
 function ev(node, ctx) {
