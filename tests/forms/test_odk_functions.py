@@ -54,6 +54,8 @@ def test_choice_name_position_and_version_come_from_the_form():
                     {"type": "calculate", "name": "place", "calculation": "position(..)"},
                 ],
             },
+            {"type": "calculate", "name": "second_age", "calculation": "indexed-repeat(${age}, ${people}, 2)"},
+            {"type": "calculate", "name": "oldest", "calculation": "max(${age})"},
         )
     )
     state = run_visit(definition, {"vneid": "level2", "people": [{"age": 40}, {"age": 9}]})
@@ -61,6 +63,7 @@ def test_choice_name_position_and_version_come_from_the_form():
     assert state.stored["vneid_text"] == "Mức 2"  # the label in the form's first language
     assert state.stored["form_version"] == "1"
     assert [person["place"] for person in state.stored["people"]] == [1, 2]
+    assert (state.stored["second_age"], state.stored["oldest"]) == (9, 40)
 
 
 def test_calculations_only_the_phone_can_make_are_kept_as_sent():
