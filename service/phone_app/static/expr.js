@@ -14,7 +14,7 @@ const MAX_ARGS = 100;
 const RESERVED = new Set(["and", "or", "div", "mod", "not", "true", "false"]);
 const OPERATORS = ["!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "(", ")", ","];
 const NESTED_QUANTIFIER = /\([^()]*[+*}][^()]*\)\s*[+*{]/;
-// forms/expr_functions.py ARITY: (fewest, most) arguments.
+// forms/expr_catalog.py ARITY: (fewest, most) arguments.
 const ARITY = {
   "string": [0, 1], "concat": [1, MAX_ARGS], "join": [1, MAX_ARGS], "substr": [2, 3], "substring": [2, 3], "substring-before": [2, 2],
   "substring-after": [2, 2], "translate": [3, 3], "normalize-space": [0, 1], "contains": [2, 2], "starts-with": [2, 2],
@@ -753,7 +753,7 @@ class Context {
   }
 }
 
-// forms/expr_functions.py PHONE_FUNCTIONS: only the phone can know their value; the server keeps it as sent.
+// forms/expr_catalog.py PHONE_FUNCTIONS: only the phone can know their value; the server keeps it as sent.
 const PHONE_FUNCTIONS = new Set(["random", "now", "uuid", "once"]);
 
 /** Whether an expression calls random(), now(), uuid() or once() (false when it does not parse). */
