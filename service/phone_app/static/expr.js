@@ -15,7 +15,7 @@ const RESERVED = new Set(["and", "or", "div", "mod", "not", "true", "false"]);
 const OPERATORS = ["!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "(", ")", ","];
 const NESTED_QUANTIFIER = /\([^()]*[+*}][^()]*\)\s*[+*{]/;
 // forms/expr_catalog.py ARITY: (fewest, most) arguments.
-const ARITY = {
+export const ARITY = {
   "string": [0, 1], "concat": [1, MAX_ARGS], "join": [1, MAX_ARGS], "substr": [2, 3], "substring": [2, 3], "substring-before": [2, 2],
   "substring-after": [2, 2], "translate": [3, 3], "normalize-space": [0, 1], "contains": [2, 2], "starts-with": [2, 2],
   "ends-with": [2, 2], "string-length": [0, 1], "regex": [2, 2], "digest": [2, 3], "base64-decode": [1, 1],
