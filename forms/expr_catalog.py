@@ -82,6 +82,7 @@ ARITY: dict[str, tuple[int, int]] = {
     "indexed-repeat": (3, 7),
     "area": (1, 1),
     "distance": (1, MAX_ARGS),
+    "geofence": (2, 2),
     "pulldata": (4, 4),
     "version": (0, 0),
     "once": (1, 1),

@@ -362,6 +362,7 @@ FUNCTIONS: dict[str, Function] = {
     # places
     "area": _area,
     "distance": _distance,
+    "geofence": lambda ctx, point, shape: expr_dates.geofence(point, shape),
     # the form and its media
     "pulldata": _pulldata,
     "version": lambda ctx: ctx.form_version,

@@ -28,7 +28,7 @@ export const ARITY = {
   "weighted-checklist": [2, MAX_ARGS], "today": [0, 0], "now": [0, 0], "date": [1, 1], "date-time": [1, 1],
   "decimal-date-time": [1, 1], "decimal-time": [1, 1], "format-date": [2, 2], "format-date-time": [2, 2],
   "if": [3, 3], "count": [1, 1], "count-non-empty": [1, 1], "sum": [1, 1], "position": [0, 1],
-  "indexed-repeat": [3, 7], "area": [1, 1], "distance": [1, MAX_ARGS], "pulldata": [4, 4], "version": [0, 0],
+  "indexed-repeat": [3, 7], "area": [1, 1], "distance": [1, MAX_ARGS], "geofence": [2, 2], "pulldata": [4, 4], "version": [0, 0],
   "once": [1, 1],
 };
 
@@ -493,6 +493,19 @@ function distance(values) {
   return roundCm(total);
 }
 
+function geofence(point, shape) {
+  // forms/expr_dates.py geofence: ray casting on lat/lon.
+  const points = geopoints([point]), polygon = geopoints([shape]);
+  if (points === null || polygon === null || points.length !== 1 || polygon.length < 3) return false;
+  const [y, x] = points[0];
+  let inside = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [yi, xi] = polygon[i], [yj, xj] = polygon[j];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
 // --- functions (forms/expr_functions.py) ------------------------------------------------------------------------
 
 const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
@@ -699,6 +712,7 @@ const FUNCTIONS = {
   "indexed-repeat": indexedRepeat,
   "area": (c, ...v) => area(v),
   "distance": (c, ...v) => distance(v),
+  "geofence": (c, point, shape) => geofence(point, shape),
   "pulldata": pulldata,
   "version": (c) => c.formVersion,
   "once": (c, v) => toString(c.current) || toString(v),
