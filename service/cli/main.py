@@ -193,8 +193,22 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as exc:
         print(f"error {exc.kind.code}: {exc.detail_en}", file=sys.stderr)
         for item in exc.errors or []:
-            print(f"  - {item}", file=sys.stderr)
+            print(f"  - {problem_line(item)}", file=sys.stderr)
         return 2
+
+
+def problem_line(item: object) -> str:
+    """One problem of a refused file as a line a person reads: `line 3, full_name: user.bad_name (message)`."""
+    if not isinstance(item, dict):
+        return str(item)
+    where = ", ".join(f"{key} {item[key]}" if key == "line" else str(item[key]) for key in WHERE_KEYS if key in item)
+    rest = {k: v for k, v in item.items() if k not in WHERE_KEYS and k != "code"}
+    text = f"{where}: {item.get('code', '')}" if where else str(item.get("code", ""))
+    return text + (f" ({'; '.join(str(v) for v in rest.values())})" if rest else "")
+
+
+# The keys saying where a problem is, in the order they are printed.
+WHERE_KEYS = ("line", "column", "field", "id", "path", "question")
 
 
 if __name__ == "__main__":
