@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
+from service.http.body_timeout import body_timeout_middleware
 from service.http.client_address import parse_networks
 from service.http.deps import DEPENDENCIES
 from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
@@ -104,6 +105,8 @@ def create_app(settings: Settings) -> Litestar:
         # The caller, cross-site, media-type and NUL checks, before any handler reads a body.
         before_request=check_request,
         before_send=[security_headers_hook(settings)],
+        # A request body that stops arriving is cut (granian has no body timeout).
+        middleware=[body_timeout_middleware(settings.http_body_timeout_s)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         # OpenAPI: every operation's problem responses and security, from the error catalog (service/http/openapi.py).

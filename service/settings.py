@@ -52,8 +52,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Hard address-space ceiling of one photo worker process; decodes in flight × this ≤ photo_memory_mb.
     photo_worker_memory_mb: int = 512
     photo_memory_mb: int = 2048
-    # Server (granian): header read timeout, also the idle keep-alive limit between requests.
+    # Server (granian): header read timeout, also the idle keep-alive limit between requests, and how long a new
+    # connection may send nothing at all before it is closed (service/http/silent_connections.py).
     http_header_timeout_s: float = 15.0
+    # Longest wait for the next piece of a request body before 408 and a closed connection (0: no limit).
+    http_body_timeout_s: float = 30.0
     # Open connections per server worker before granian stops accepting (see docs/deploy.md for the proxy).
     http_max_connections: int = 8192
     # The address phones are told to use (device-token QR codes), e.g. https://gocua.thanhhoa.gov.vn. Unset: the
