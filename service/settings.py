@@ -29,6 +29,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     min_travel_time_s: float = 60.0
     # A photo taken this long before the form was opened or after it was finished still belongs to the visit.
     photo_time_slack_min: float = 30.0
+    # A visit dated later than its arrival by more than this is flagged (time.in_future): an offline phone's clock
+    # may be hours off (a wrong time zone), not days.
+    future_time_slack_h: float = 24.0
     # Group commit of JSON visits: at most this many visits per transaction, and how long a batch waits for
     # company once work is flowing (a batch's round trips cost the same for one visit as for fifty).
     visit_batch_max: int = 200

@@ -62,6 +62,7 @@ _FLAG_NAMES = {
     "photo.location_mismatch": ("Ảnh chụp ở nơi khác", "Photo taken elsewhere"),
     "photo.time_mismatch": ("Ảnh lệch giờ", "Photo time mismatch"),
     "photo.reused": ("Ảnh dùng lại", "Photo reused"),
+    "time.in_future": ("Giờ ở tương lai", "Time in the future"),
 }
 
 
@@ -88,6 +89,9 @@ def flag_badge(code: str, value: float | None, lang: str) -> str:
         return f"ảnh lệch giờ {_minutes(value, lang)}" if vi else f"photo time off by {_minutes(value, lang)}"
     if code == "photo.reused":
         return "ảnh đã dùng ở lượt thăm khác" if vi else "photo used in another visit"
+    if code == "time.in_future" and value is not None:
+        hours = number(value, lang, 0)
+        return f"đồng hồ nhanh {hours} giờ" if vi else f"dated {hours} h ahead"
     return code
 
 
@@ -138,6 +142,14 @@ def flag_explanation(code: str, value: float | None, detail: str | None, lang: s
             f"Ảnh {_slot(detail)} đã dùng ở lượt thăm khác ({count} hộ khác)."
             if vi
             else f"Photo {_slot(detail)} was already used in a visit to {count} other household(s)."
+        )
+    if code == "time.in_future" and value is not None:
+        hours = number(value, lang, 0)
+        return (
+            f"Thời điểm {detail or ''} muộn hơn lúc máy chủ nhận lượt thăm {hours} giờ: đồng hồ điện thoại sai."
+            if vi
+            else f"The visit's {detail or 'time'} is {hours} h later than when the server received it: the phone's "
+            "clock is wrong."
         )
     return f"{code} {detail or ''}".strip()
 

@@ -57,6 +57,14 @@ class VisitSubmission(msgspec.Struct, kw_only=True):
     # the encoding and the content identity (payload_hash) of visits sent without it stays what it was.
     corrects: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
 
+    def device_times(self) -> dict[str, datetime | None]:
+        """The times the phone's clock wrote, by the field that holds them."""
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "location.captured_at": self.location.captured_at if self.location else None,
+        }
+
 
 class FlagOut(msgspec.Struct, kw_only=True):
     """An evidence check that failed, with its figure: `value` in `unit` (m, km/h, min, households)."""
