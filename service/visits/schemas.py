@@ -31,9 +31,14 @@ class DeviceLocation(msgspec.Struct, kw_only=True):
     is_mock: bool = False
 
 
+# What the visits table holds (service/visits/models.py); longer is refused (visit.malformed), not cut unsaid.
+APP_NAME_MAX = 100
+APP_VERSION_MAX = 50
+
+
 class AppInfo(msgspec.Struct, kw_only=True):
-    name: str | None = None
-    version: str | None = None
+    name: Annotated[str, msgspec.Meta(max_length=APP_NAME_MAX)] | None = None
+    version: Annotated[str, msgspec.Meta(max_length=APP_VERSION_MAX)] | None = None
 
 
 class VisitSubmission(msgspec.Struct, kw_only=True):

@@ -225,8 +225,8 @@ def visit_row(item: VisitToWrite, received_at: datetime) -> dict[str, Any]:
         "location_captured_at": utc(location.captured_at) if location else None,
         "is_mock": bool(fix and fix.is_mock),
         "answers": submission.answers,
-        "app_name": (app.name or "")[:100] or None if app else None,
-        "app_version": (app.version or "")[:50] or None if app else None,
+        "app_name": (app.name or None) if app else None,  # lengths checked when decoded (AppInfo)
+        "app_version": (app.version or None) if app else None,
         "payload_hash": item.digest,
         "status": status_of(missing_photos(item.rules, counts)),
         "skill_level": item.skill_level,
