@@ -258,3 +258,16 @@ async def test_who_may_issue_phone_tokens(client, world):
     assert (await issue("member_b1", "admin")).status_code == 201
     refused = await issue("supervisor_a", "admin")
     assert refused.status_code == 422 and refused.json()["code"] == "device_token.field_roles_only"
+
+
+async def test_a_members_file_sets_at_most_200_passwords(client, world):
+    """Each distinct password costs an argon2 run (~0.1 s on purpose): a file of thousands would hold the request
+    for minutes. The 201st is refused by its line, before any is hashed."""
+    rows = "".join(f"nguoi_{n},Người {n},38-A-1,member,mật khẩu số {n:04d}\n" for n in range(201))
+    response = await client.post(
+        "/api/v1/members/import",
+        headers=world["admin"].headers | {"content-type": "text/csv"},
+        content=("username,full_name,area_code,role,password\n" + rows).encode(),
+    )
+    assert response.status_code == 422
+    assert [(e["line"], e["code"]) for e in response.json()["errors"]] == [(202, "csv.too_many_passwords")]
