@@ -60,13 +60,15 @@ async def test_a_province_file_imports_while_phones_keep_syncing(settings, world
             # The sync and /health were answered while the import was in flight, every time, without a long wait.
             assert len(syncs) >= 5, syncs
             assert {status for _, status in syncs} == {200} and set(health) == {200}
+            # At most the import's one bulk write transaction (~1-2 s here); before, row by row, a sync waited
+            # past 120 s. The bound is loose for a busy CI machine.
             slowest = max(seconds for seconds, _ in syncs)
-            assert slowest < 5, syncs
+            assert slowest < 10, syncs
             members = await client.get("/api/v1/members", params={"limit": 1}, headers=world["admin"].headers)
             assert members.status_code == 200
             rss = peak_rss_mb(server.process.pid)
         print(
             f"import of {ROWS} rows: {took:.1f} s; {len(syncs)} syncs meanwhile, slowest {slowest:.2f} s; peak RSS {rss:.0f} MB"
         )
-        assert took < 90
+        assert took < 90  # not a speed figure (here: 4 s SQLite, 11 s PostgreSQL), a guard against minutes
         assert rss < 1024
