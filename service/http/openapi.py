@@ -155,7 +155,8 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
 }
 
 _CALLER = (errors.AUTH_REQUIRED, errors.AUTH_INVALID, errors.FORBIDDEN)
-_BODY = (errors.BAD_BODY, errors.TOO_LARGE, errors.UNSUPPORTED_MEDIA)
+# A body that stops arriving is cut with 408 (service/http/body_timeout.py).
+_BODY = (errors.BAD_BODY, errors.REQUEST_TIMEOUT, errors.TOO_LARGE, errors.UNSUPPORTED_MEDIA)
 
 
 def _needs_body(handler: HTTPRouteHandler) -> bool:
