@@ -39,6 +39,7 @@ from service.people.services import (
     require_manager_of,
     visible_users,
 )
+from service.people.teams import default_team_name
 
 REQUIRED = {"username", "full_name", "area_code"}
 OPTIONAL = {"role", "phone", "has_smartphone", "password"}
@@ -185,11 +186,11 @@ async def _teams(session: AsyncSession, villages: set[int]) -> dict[int, int]:
 
 
 async def _create_teams(session: AsyncSession, villages: list[Area], teams: dict[int, int]) -> int:
-    """The teams of villages that have none (named as ensure_team names them); adds their ids to `teams`."""
+    """The teams of villages that have none; adds their ids to `teams`."""
     if not villages:
         return 0
     now = utcnow()
-    values = [{"area_id": v.id, "name": f"Tổ CNSCĐ {v.name}"[:200], "created_at": now} for v in villages]
+    values = [{"area_id": v.id, "name": default_team_name(v), "created_at": now} for v in villages]
     await session.execute(insert(TEAMS), values)
     teams.update(await _teams(session, {v.id for v in villages if v.id is not None}))
     return len(values)
