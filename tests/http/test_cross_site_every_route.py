@@ -72,7 +72,8 @@ async def test_a_leaders_cookie_cannot_store_a_visit_from_another_site(client, w
         "form_version": "1",
         "answers": {},
     }
-    for headers in (FOREIGN, {"Content-Type": "application/json"}):  # a foreign Origin, or none at all
+    other_port = {"Origin": "http://testserver.local:8081", "Content-Type": "application/json"}  # same host
+    for headers in (FOREIGN, other_port, {"Content-Type": "application/json"}):  # foreign, another port, none
         response = await client.post("/api/v1/visits", json=visit, headers=headers)
         assert response.status_code == 403, response.text
         assert response.json()["code"] == "auth.cross_site_refused"
