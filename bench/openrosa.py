@@ -45,9 +45,9 @@ from visits import (
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
-from forms import load_definition  # noqa: E402
-from forms.bundled import bundled_form_paths  # noqa: E402
-from tests.openrosa.support import instance_xml  # noqa: E402
+from forms import load_definition
+from forms.bundled import bundled_form_paths
+from tests.openrosa.support import instance_xml
 
 PLAIN_FLOOR = 0.8
 PHOTO_FLOOR = 0.9
@@ -188,15 +188,25 @@ def compare(server: Server, requests: Requests, with_photo: bool, args: argparse
     for _ in range(args.rounds):
         rounds.append(
             {
-                "json": phase(server, "JSON" + (" + photo" if with_photo else ""), lambda: requests.json_visit(with_photo), args),
+                "json": phase(
+                    server, "JSON" + (" + photo" if with_photo else ""), lambda: requests.json_visit(with_photo), args
+                ),
                 "openrosa": phase(
-                    server, "OpenRosa" + (" + photo" if with_photo else ""), lambda: requests.openrosa_visit(with_photo), args
+                    server,
+                    "OpenRosa" + (" + photo" if with_photo else ""),
+                    lambda: requests.openrosa_visit(with_photo),
+                    args,
                 ),
             }
         )
     json_rate = sum(r["json"]["ok_per_s"] for r in rounds) / len(rounds)
     openrosa_rate = sum(r["openrosa"]["ok_per_s"] for r in rounds) / len(rounds)
-    return {"rounds": rounds, "json_per_s": json_rate, "openrosa_per_s": openrosa_rate, "ratio": openrosa_rate / json_rate}
+    return {
+        "rounds": rounds,
+        "json_per_s": json_rate,
+        "openrosa_per_s": openrosa_rate,
+        "ratio": openrosa_rate / json_rate,
+    }
 
 
 def main() -> int:

@@ -15,11 +15,13 @@ from litestar.types import ControllerRouterHandler
 
 from service.auth.authn import TokenLookup
 from service.db.engine import create_engine, session_factory
+from service.http.allow_header import allow_header_hook
+from service.http.body_timeout import body_timeout_middleware
 from service.http.client_address import parse_networks
 from service.http.deps import DEPENDENCIES
 from service.http.docs import LocalSwaggerRenderPlugin, get_docs_asset
 from service.http.guard import check_request
-from service.http.openapi import SECURITY_COMPONENTS, ProblemResponsesPlugin
+from service.http.openapi import SECURITY_COMPONENTS, ProblemResponsesPlugin, StrictStructSchemaPlugin
 from service.http.problems import EXCEPTION_HANDLERS
 from service.http.security_headers import security_headers_hook
 from service.pages.setup import TEMPLATE_CONFIG  # the pages' and the report's templates
@@ -104,10 +106,13 @@ def create_app(settings: Settings) -> Litestar:
         # The caller, cross-site, media-type and NUL checks, before any handler reads a body.
         before_request=check_request,
         before_send=[security_headers_hook(settings)],
+        # A request body that stops arriving is cut (granian has no body timeout).
+        middleware=[body_timeout_middleware(settings.http_body_timeout_s)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         # OpenAPI: every operation's problem responses and security, from the error catalog (service/http/openapi.py).
-        plugins=[ProblemResponsesPlugin()],
+        # ...and `additionalProperties: false` on the inputs that refuse unknown fields.
+        plugins=[ProblemResponsesPlugin(), StrictStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="Gõ Cửa API",
             version="1",
@@ -122,6 +127,7 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
         logging_config=None,
     )
+    app.before_send.append(allow_header_hook(app))  # OPTIONS names every method of its path
     app.state.settings = settings
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)  # a bad entry stops the start
     logging.getLogger("gocua").setLevel(logging.DEBUG if settings.debug else logging.INFO)

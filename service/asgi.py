@@ -5,6 +5,7 @@ import logging
 from litestar import Litestar
 
 from service.app import create_app
+from service.http.silent_connections import SilentConnectionWatch
 from service.settings import Settings
 
 
@@ -15,4 +16,10 @@ def app_from_env() -> Litestar:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    app = create_app(settings)
+    # Served on a socket: this worker closes the connections that never send a byte (granian does not).
+    watch = SilentConnectionWatch(settings.http_header_timeout_s)
+    app.on_startup.append(watch.start)
+    app.on_shutdown.append(watch.stop)
+    return app

@@ -29,6 +29,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     min_travel_time_s: float = 60.0
     # A photo taken this long before the form was opened or after it was finished still belongs to the visit.
     photo_time_slack_min: float = 30.0
+    # A visit dated later than its arrival by more than this is flagged (time.in_future): an offline phone's clock
+    # may be hours off (a wrong time zone), not days.
+    future_time_slack_h: float = 24.0
     # Group commit of JSON visits: at most this many visits per transaction, and how long a batch waits for
     # company once work is flowing (a batch's round trips cost the same for one visit as for fifty).
     visit_batch_max: int = 200
@@ -52,8 +55,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Hard address-space ceiling of one photo worker process; decodes in flight × this ≤ photo_memory_mb.
     photo_worker_memory_mb: int = 512
     photo_memory_mb: int = 2048
-    # Server (granian): header read timeout, also the idle keep-alive limit between requests.
+    # Server (granian): header read timeout, also the idle keep-alive limit between requests, and how long a new
+    # connection may send nothing at all before it is closed (service/http/silent_connections.py).
     http_header_timeout_s: float = 15.0
+    # Longest wait for the next piece of a request body before 408 and a closed connection (0: no limit).
+    http_body_timeout_s: float = 30.0
     # Open connections per server worker before granian stops accepting (see docs/deploy.md for the proxy).
     http_max_connections: int = 8192
     # The address phones are told to use (device-token QR codes), e.g. https://gocua.thanhhoa.gov.vn. Unset: the

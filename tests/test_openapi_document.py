@@ -67,11 +67,24 @@ def test_statuses_the_fuzzing_and_reading_found_undocumented_are_documented(docu
     paths = document["paths"]
     expected = {
         ("/api/v1/teams/{team_id}", "get"): {"200", "400", "401", "403", "404", "500"},
-        ("/api/v1/forms", "post"): {"200", "201", "400", "401", "403", "409", "413", "415", "422", "500"},
-        ("/api/v1/auth/login", "post"): {"200", "400", "401", "413", "415", "429", "500"},
+        ("/api/v1/forms", "post"): {"200", "201", "400", "401", "403", "408", "409", "413", "415", "422", "500"},
+        ("/api/v1/auth/login", "post"): {"200", "400", "401", "408", "413", "415", "429", "500"},
         ("/api/v1/members", "get"): {"200", "400", "401", "403", "404", "422", "500"},
         ("/api/v1/areas", "get"): {"200", "400", "401", "403", "404", "500"},
-        ("/api/v1/households", "post"): {"200", "201", "400", "401", "403", "404", "409", "413", "415", "422", "500"},
+        ("/api/v1/households", "post"): {
+            "200",
+            "201",
+            "400",
+            "401",
+            "403",
+            "404",
+            "408",
+            "409",
+            "413",
+            "415",
+            "422",
+            "500",
+        },
         ("/api/v1/forms/{form_id}", "get"): {"200", "304", "400", "401", "403", "404", "500"},
     }
     for (path, method), statuses in expected.items():
@@ -152,3 +165,35 @@ async def test_answers_the_fuzzer_cannot_build_are_documented(client, world, doc
     response = await client.get(f"/api/v1/forms/{form[0]}", headers={**phone, "If-None-Match": etag})
     assert response.status_code == 304
     assert "304" in document["paths"]["/api/v1/forms/{form_id}"]["get"]["responses"]
+
+
+def test_the_limits_the_server_enforces_are_declared(document):
+    """`limit` outside 1..1000 is refused (request.invalid_parameter), and admin inputs refuse unknown fields
+    (msgspec forbid_unknown_fields): a generated client or a fuzzer reads both from the document."""
+    from msgspec import Struct
+
+    from service.http.paging import MAX_LIMIT
+
+    limits = [
+        (label, parameter["schema"])
+        for label, operation in operations(document)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "limit" and parameter["in"] == "query"
+    ]
+    assert len(limits) >= 8
+    assert [label for label, schema in limits if (schema.get("minimum"), schema.get("maximum")) != (1, MAX_LIMIT)] == []
+
+    def structs(cls: type) -> list[type]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in structs(sub))]
+
+    strict = {
+        cls.__name__
+        for cls in structs(Struct)
+        if cls.__module__.startswith("service.") and cls.__struct_config__.forbid_unknown_fields
+    }
+    schemas = document["components"]["schemas"]
+    documented = {name for name in strict if name in schemas}
+    assert {"MemberCreate", "MemberUpdate", "AreaCreate", "LoginRequest"} <= documented
+    assert [name for name in documented if schemas[name].get("additionalProperties") is not False] == []
+    # Phone payloads tolerate fields from newer app versions: they stay open.
+    assert "additionalProperties" not in schemas.get("VisitSubmission", {})

@@ -10,7 +10,7 @@ from service.areas import services as areas_service
 from service.areas.schemas import AreaCreate, AreaOut
 from service.http import limits
 from service.http.deps import CurrentActor, DbSession
-from service.http.paging import Page
+from service.http.paging import Page, PageLimit
 
 
 class AreaController(Controller):
@@ -27,7 +27,7 @@ class AreaController(Controller):
         level: FromQuery[str | None] = None,
         include_closed: FromQuery[bool] = False,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[AreaOut]:
         return await areas_service.list_areas(
             db_session, actor, parent=parent, level=level, include_closed=include_closed, cursor=cursor, limit=limit

@@ -17,7 +17,7 @@ from service.db.engine import as_utc
 from service.db.tables import row_id
 from service.http.deps import CurrentActor, DbSession
 from service.http.ids import INT64_MAX, QueryId, cursor_int
-from service.http.paging import Page, clamp_limit, encode_cursor
+from service.http.paging import Page, PageLimit, clamp_limit, encode_cursor
 from service.people.models import User
 
 
@@ -39,7 +39,7 @@ async def list_access_log(
     object_id: FromQuery[str | None] = None,
     user_id: QueryId = None,
     cursor: FromQuery[str | None] = None,
-    limit: FromQuery[int | None] = None,
+    limit: PageLimit = None,
 ) -> Page[AccessLogEntry]:
     actor.require_role(Role.ADMIN)
     size = clamp_limit(limit)

@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from service.auth import services as auth_service
 from service.auth.authn import SESSION_COOKIE, forget_recent_callers, presented_token
+from service.auth.csrf import ACTS_WITHOUT_SESSION
 from service.auth.schemas import LoginRequest, LoginResult, Me, PasswordChange
 from service.http import limits
 from service.http.client_address import client_address
@@ -31,6 +32,9 @@ class AuthController(Controller):
         "/login",
         status_code=HTTP_200_OK,
         summary="Password login → Bearer token; also sets the page session cookie (HttpOnly, SameSite=Lax)",
+        # The one unsafe API route that acts on no session: a cookie it carries is ignored, so another site
+        # gains nothing by sending it (and cross-site JSON needs a CORS preflight we never grant).
+        opt={ACTS_WITHOUT_SESSION: True},
     )
     async def login_user(
         self,

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 CSRF_HEADER = b"x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A route's `opt` key declaring that it acts on no session (sign-in): the cross-site rule does not apply to it.
+ACTS_WITHOUT_SESSION = "acts_without_session"
 
 
 def csrf_token(session_token: str) -> str:

@@ -109,11 +109,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         respawn_interval=1.0,
         # Headers must arrive within this, and an idle keep-alive connection is closed after it: a client
         # holding thousands of silent connections runs out of them instead of the server running out of room.
-        # Slow bodies are the reverse proxy's to cut (docs/deploy.md: client_body_timeout).
+        # granian starts this timer at the first byte; a connection that sends none is closed by each worker's
+        # watch (service/http/silent_connections.py), a stalled body by service/http/body_timeout.py.
         http1_settings=HTTP1Settings(header_read_timeout=header_timeout_ms),
-        # granian stops accepting once this many connections per worker are open, and a connection that never
-        # sends a byte is not timed out by it: the cap is set well above what phones need, and the reverse proxy
-        # in front (docs/deploy.md) cuts silent connections and limits them per address.
+        # granian stops accepting once this many connections per worker are open: the cap is set well above
+        # what phones need, and the reverse proxy in front (docs/deploy.md) limits them per address.
         backlog=max(1024, settings.http_max_connections),
         backpressure=settings.http_max_connections,
         # A stop (SIGTERM) waits this long for a worker's open connections, then kills it.
@@ -201,8 +201,22 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as exc:
         print(f"error {exc.kind.code}: {exc.detail_en}", file=sys.stderr)
         for item in exc.errors or []:
-            print(f"  - {item}", file=sys.stderr)
+            print(f"  - {problem_line(item)}", file=sys.stderr)
         return 2
+
+
+def problem_line(item: object) -> str:
+    """One problem of a refused file as a line a person reads: `line 3, full_name: user.bad_name (message)`."""
+    if not isinstance(item, dict):
+        return str(item)
+    where = ", ".join(f"{key} {item[key]}" if key == "line" else str(item[key]) for key in WHERE_KEYS if key in item)
+    rest = {k: v for k, v in item.items() if k not in WHERE_KEYS and k != "code"}
+    text = f"{where}: {item.get('code', '')}" if where else str(item.get("code", ""))
+    return text + (f" ({'; '.join(str(v) for v in rest.values())})" if rest else "")
+
+
+# The keys saying where a problem is, in the order they are printed.
+WHERE_KEYS = ("line", "column", "field", "id", "path", "question")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,10 @@ def area_code_ok(value: str) -> bool:
     return bool(_AREA_CODE.match(value))
 
 
+# A file that is wrong on every line is reported on its first lines, not all of them.
+MAX_LINE_PROBLEMS = 100
+
+
 class CsvRow(dict[str, str]):
     line: int
 
@@ -69,31 +73,50 @@ def read_csv(content: bytes, required: set[str], optional: set[str]) -> Iterator
         raise errors.DomainError(
             errors.CSV_INVALID, "Tệp CSV phải mã hóa UTF-8.", "The CSV file must be UTF-8."
         ) from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""), skipinitialspace=True)
+    # strict: a quote left open is an error at its row, not a field that swallows the rest of the file.
+    reader = csv.DictReader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
     header = [nfc(name).lower() for name in (reader.fieldnames or [])]
     missing = sorted(required - set(header))
     unknown = sorted(set(header) - required - optional)
     if missing or unknown:
-        problems = [{"column": c, "code": "csv.missing_column"} for c in missing]
-        problems += [{"column": c, "code": "csv.unknown_column"} for c in unknown]
+        columns = [{"column": c, "code": "csv.missing_column"} for c in missing]
+        columns += [{"column": c, "code": "csv.unknown_column"} for c in unknown]
         raise errors.DomainError(
-            errors.CSV_INVALID, "Tiêu đề cột CSV không đúng.", "The CSV header is not right.", errors=problems
+            errors.CSV_INVALID, "Tiêu đề cột CSV không đúng.", "The CSV header is not right.", errors=columns
         )
     reader.fieldnames = header
+    # A row's own line count, not the reader's: a quote left open swallows every line after it.
+    problems: list[dict[str, object]] = []
+    first_line = reader.line_num + 1
     try:
         for raw in reader:
-            row = CsvRow({k: nfc(v or "") for k, v in raw.items() if k is not None and isinstance(v, str)})
-            row.line = reader.line_num
+            line, first_line = first_line, reader.line_num + 1
             if None in raw:
-                raise errors.DomainError(
-                    errors.CSV_INVALID,
-                    f"Dòng {reader.line_num} có thừa cột.",
-                    f"Line {reader.line_num} has more fields than the header.",
-                )
+                problems.append({"line": line, "code": "csv.extra_fields", "message": "more fields than the header"})
+            elif any(v is None for v in raw.values()):
+                problems.append({"line": line, "code": "csv.missing_fields", "message": "fewer fields than the header"})
+            if problems:
+                if len(problems) >= MAX_LINE_PROBLEMS:
+                    break
+                continue
+            row = CsvRow({k: nfc(v) for k, v in raw.items()})
+            row.line = line
             if any(row.values()):
                 yield row
     except csv.Error as exc:
-        raise errors.DomainError(errors.CSV_INVALID, f"Tệp CSV lỗi: {exc}", f"Malformed CSV: {exc}") from exc
+        raise errors.DomainError(
+            errors.CSV_INVALID,
+            f"Tệp CSV lỗi ở dòng {first_line}: {exc}",
+            f"Malformed CSV at line {first_line}: {exc}",
+            errors=[*problems, {"line": first_line, "code": "csv.malformed", "message": str(exc)}],
+        ) from exc
+    if problems:
+        raise errors.DomainError(
+            errors.CSV_INVALID,
+            "Có dòng không đúng số cột so với tiêu đề.",
+            "Some lines do not have as many fields as the header.",
+            errors=problems,
+        )
 
 
 def parse_float(value: str) -> float | None:

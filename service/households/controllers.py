@@ -23,7 +23,7 @@ from service.households.schemas import (
 from service.http import limits
 from service.http.deps import CurrentActor, DbSession
 from service.http.ids import PathId
-from service.http.paging import Page
+from service.http.paging import Page, PageLimit
 
 
 class HouseholdController(Controller):
@@ -38,7 +38,7 @@ class HouseholdController(Controller):
         actor: CurrentActor,
         area: FromQuery[str | None] = None,
         updated_since: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> HouseholdSyncPage:
         return await households_service.sync_households(
             db_session, actor, area=area, updated_since=updated_since, limit=limit
@@ -109,7 +109,7 @@ class LocationProposalController(Controller):
         actor: CurrentActor,
         status: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[LocationProposalOut]:
         return await locations.list_proposals(db_session, actor, status=status, cursor=cursor, limit=limit)
 

@@ -1,9 +1,10 @@
 """`gocua households import FILE.csv`: households of known villages, re-importable.
 
 Columns: area_code (the village); optional id (UUID), official_code, head_name, address, lat, lon,
-member_count, elderly_only, temporary_resident. A row without an id gets a stable one derived from its village
-and official code (or, lacking that, its head's name and address), so importing the same file twice changes
-nothing. Known ids are updated when their content differs. One bad row refuses the whole file.
+member_count, elderly_only, temporary_resident; at least one of official_code, head_name, address (a village
+alone names no door). A row without an id gets a stable one derived from its village and official code (or,
+lacking that, its head's name and address), so importing the same file twice changes nothing. Known ids are
+updated when their content differs. One bad row refuses the whole file.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ COMPARED = (
     "temporary_resident",
 )
 BATCH = 5000
+# A row must name its household by at least one of these.
+IDENTIFYING = ("official_code", "head_name", "address")
 
 
 def stable_id(area_code: str, row: dict[str, str]) -> uuid.UUID:
@@ -78,6 +81,11 @@ async def import_households_csv(
             continue
         if area.closed_at is not None:
             problems.append(where | {"field": "area_code", "code": errors.AREA_CLOSED.code, "message": area.code})
+            continue
+        if not any(row.get(name) for name in IDENTIFYING):
+            # A village alone names no door to knock on (and every such row would get the same id).
+            needed = "official_code, head_name or address"
+            problems.append(where | {"field": "head_name", "code": "household.unidentified", "message": needed})
             continue
         try:
             household_id = uuid.UUID(row["id"]) if row.get("id") else stable_id(area.code, row)

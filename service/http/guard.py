@@ -18,8 +18,8 @@ from litestar.enums import RequestEncodingType
 from litestar.handlers.base import BaseRouteHandler
 
 from service import errors
-from service.auth.authn import authenticate, presented_credential, raw_header
-from service.auth.csrf import CSRF_HEADER, UNSAFE_METHODS, csrf_token_matches, origin_of
+from service.auth.authn import SESSION_COOKIE, authenticate, raw_header
+from service.auth.csrf import ACTS_WITHOUT_SESSION, CSRF_HEADER, UNSAFE_METHODS, csrf_token_matches, origin_of
 from service.http import limits
 from service.settings import Settings
 
@@ -97,6 +97,30 @@ def require_same_site(connection: ASGIConnection[Any, Any, Any, Any], session_to
         raise errors.DomainError(errors.CROSS_SITE_REFUSED)
 
 
+def cookie_session(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The session cookie when it is what would authenticate this request (no Authorization header): the one
+    credential a browser attaches to another site's request on its own."""
+    if raw_header(connection, b"authorization"):
+        return None
+    return connection.cookies.get(SESSION_COOKIE) or None
+
+
+def refuse_cross_site(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> None:
+    """The rule for every unsafe request, decided per route before any handler runs: carried by the session
+    cookie, it must come from our own origin or carry X-CSRF-Token. Pages (outside /api/) post plain forms whose
+    hidden-field token only the handler can read, so here a page post is refused only when it names a foreign
+    origin; without Origin or Referer the page's own token check (service/pages/guard.py) decides."""
+    token = cookie_session(connection)
+    if token is None:
+        return
+    if connection.scope["path"].startswith("/api/"):
+        require_same_site(connection, token, settings)
+        return
+    claimed = raw_header(connection, b"origin") or raw_header(connection, b"referer")
+    if claimed is not None and origin_of(claimed) not in our_origins(connection, settings):
+        raise errors.DomainError(errors.CROSS_SITE_REFUSED)
+
+
 def refuse_nul(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     """A NUL character cannot be stored in PostgreSQL text (SQLite would keep it): refused at the door, alike on
     both databases."""
@@ -111,13 +135,11 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     refuse_nul(request)
     needs = route_needs(request.route_handler)
     unsafe = request.scope["method"] in UNSAFE_METHODS
+    if unsafe and not request.route_handler.opt.get(ACTS_WITHOUT_SESSION):
+        # Every unsafe route, whatever its handler declares (POST /api/v1/visits resolves its caller itself).
+        refuse_cross_site(request, request.app.state.settings)
     if needs.caller:
-        state = request.app.state
-        await authenticate(request, None, state.token_lookup)
-        token, from_cookie = presented_credential(request)
-        # Pages (outside /api/) check their own hidden-field token (service/pages/); the API checks here.
-        if from_cookie and unsafe and token and request.scope["path"].startswith("/api/"):
-            require_same_site(request, token, state.settings)
+        await authenticate(request, None, request.app.state.token_lookup)
     if needs.json_body and unsafe:
         require_json(request)
     elif unsafe:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from litestar._openapi.schema_generation import SchemaCreator
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -26,6 +28,7 @@ from litestar.openapi.spec import (
 )
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
+from litestar.typing import FieldDefinition
 
 from service import errors
 from service.errors import ErrorKind
@@ -154,7 +157,8 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
 }
 
 _CALLER = (errors.AUTH_REQUIRED, errors.AUTH_INVALID, errors.FORBIDDEN)
-_BODY = (errors.BAD_BODY, errors.TOO_LARGE, errors.UNSUPPORTED_MEDIA)
+# A body that stops arriving is cut with 408 (service/http/body_timeout.py).
+_BODY = (errors.BAD_BODY, errors.REQUEST_TIMEOUT, errors.TOO_LARGE, errors.UNSUPPORTED_MEDIA)
 
 
 def _needs_body(handler: HTTPRouteHandler) -> bool:
@@ -266,3 +270,19 @@ def component(name: str) -> Reference:
 
 
 TEXT_SCHEMA = Schema(type=OpenAPIType.STRING)
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """A Struct that refuses unknown fields (admin inputs: `forbid_unknown_fields=True`) is documented with
+    `additionalProperties: false`, as the server enforces; phone payloads, which tolerate them, stay open."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return super().is_plugin_supported_field(field_definition) and bool(
+            getattr(field_definition.type_, "__struct_config__", None)
+            and field_definition.type_.__struct_config__.forbid_unknown_fields
+        )
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        schema.additional_properties = False
+        return schema

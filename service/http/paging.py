@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 from service import errors
 
@@ -13,6 +14,15 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+# The `limit` query parameter of every list: clamp_limit refuses what lies outside 1..MAX_LIMIT (with this
+# service's own problem), and the OpenAPI document says so (schema_extra documents without validating).
+PageLimit = Annotated[
+    int | None,
+    QueryParameter(
+        description=f"Items per page: 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})",
+        schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+    ),
+]
 
 
 class Page(msgspec.Struct, Generic[T]):

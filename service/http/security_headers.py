@@ -17,6 +17,9 @@ CONTENT_SECURITY_POLICY = (
 )
 HSTS = b"max-age=31536000; includeSubDomains"
 _ALWAYS = [
+    # granian writes `server: granian` on every response that names no server (it has no option to stop): an
+    # empty value says nothing about what runs here.
+    (b"server", b""),
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"referrer-policy", b"same-origin"),

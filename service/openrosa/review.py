@@ -16,7 +16,7 @@ from service.db.engine import as_utc
 from service.db.tables import table_of
 from service.http.deps import CurrentActor, DbSession
 from service.http.ids import INT64_MAX, cursor_int
-from service.http.paging import Page, clamp_limit, encode_cursor
+from service.http.paging import Page, PageLimit, clamp_limit, encode_cursor
 from service.openrosa.models import OpenRosaConflict
 from service.visits.models import VISITS
 
@@ -41,7 +41,7 @@ async def list_openrosa_conflicts(
     db_session: DbSession,
     actor: CurrentActor,
     cursor: FromQuery[str | None] = None,
-    limit: FromQuery[int | None] = None,
+    limit: PageLimit = None,
 ) -> Page[RefusedSubmission]:
     actor.require_role(Role.SUPERVISOR, Role.ADMIN)
     size = clamp_limit(limit)

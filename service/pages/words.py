@@ -63,6 +63,7 @@ _FLAG_NAMES = {
     "photo.time_mismatch": ("Ảnh lệch giờ", "Photo time mismatch"),
     "photo.reused": ("Ảnh dùng lại", "Photo reused"),
     "form.answers_invalid": ("Câu trả lời sai quy tắc", "Answers break the form's rules"),
+    "time.in_future": ("Giờ ở tương lai", "Time in the future"),
 }
 
 
@@ -92,6 +93,9 @@ def flag_badge(code: str, value: float | None, lang: str) -> str:
     if code == "form.answers_invalid":
         count = int(value or 0)
         return f"{count} câu trả lời sai quy tắc" if vi else f"{count} answer(s) break the rules"
+    if code == "time.in_future" and value is not None:
+        hours = number(value, lang, 0)
+        return f"đồng hồ nhanh {hours} giờ" if vi else f"dated {hours} h ahead"
     return code
 
 
@@ -148,6 +152,14 @@ def flag_explanation(code: str, value: float | None, detail: str | None, lang: s
             f"Phiếu gửi từ ODK có câu trả lời sai quy tắc của biểu mẫu (đã lưu để không mất dữ liệu): {detail or ''}"
             if vi
             else f"This ODK submission has answers that break the form's rules (kept, nothing lost): {detail or ''}"
+        )
+    if code == "time.in_future" and value is not None:
+        hours = number(value, lang, 0)
+        return (
+            f"Thời điểm {detail or ''} muộn hơn lúc máy chủ nhận lượt thăm {hours} giờ: đồng hồ điện thoại sai."
+            if vi
+            else f"The visit's {detail or 'time'} is {hours} h later than when the server received it: the phone's "
+            "clock is wrong."
         )
     return f"{code} {detail or ''}".strip()
 

@@ -13,7 +13,7 @@ from service.http import limits
 from service.http.deps import AppSettings, CurrentActor, DbSession
 from service.http.ids import PathId, QueryId
 from service.http.openapi import TEXT_SCHEMA, raw_body_operation
-from service.http.paging import Page
+from service.http.paging import Page, PageLimit
 from service.http.public_url import public_base_url
 from service.people import services as members_service
 from service.people import teams as teams_service
@@ -46,7 +46,7 @@ class TeamController(Controller):
         actor: CurrentActor,
         area: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[TeamOut]:
         return await teams_service.list_teams(db_session, actor, area=area, cursor=cursor, limit=limit)
 
@@ -97,7 +97,7 @@ class MemberController(Controller):
         role: FromQuery[str | None] = None,
         include_inactive: FromQuery[bool] = False,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[MemberOut]:
         return await members_service.list_members(
             db_session,
@@ -169,7 +169,7 @@ class MemberController(Controller):
         actor: CurrentActor,
         user_id: PathId,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[DeviceTokenOut]:
         return await devices_service.list_device_tokens(db_session, actor, user_id, cursor, limit)
 

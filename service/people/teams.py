@@ -78,12 +78,16 @@ async def list_teams(
     return Page(items=items, next=encode_cursor(rows[size - 1][0].id) if len(rows) > size else None)
 
 
+def default_team_name(village: Area) -> str:
+    return f"Tổ CNSCĐ {village.name}"[:200]
+
+
 async def ensure_team(session: AsyncSession, village: Area, name: str | None = None) -> tuple[Team, bool]:
     """The village's team, created when missing. Returns (team, created)."""
     team = (await session.execute(select(Team).where(col(Team.area_id) == village.id))).scalar_one_or_none()
     if team is not None:
         return team, False
-    team = Team(area_id=row_id(village), name=name or f"Tổ CNSCĐ {village.name}"[:200], created_at=utcnow())
+    team = Team(area_id=row_id(village), name=name or default_team_name(village), created_at=utcnow())
     session.add(team)
     await session.flush()
     return team, True

@@ -18,7 +18,7 @@ from service.auth.actor import Role
 from service.http import limits
 from service.http.deps import CurrentActor, DbSession, request_transaction
 from service.http.openapi import component, raw_body_operation
-from service.http.paging import Page
+from service.http.paging import Page, PageLimit
 from service.openrosa import xforms as openrosa_xforms
 from service.registry import services
 from service.registry.models import FormVersion
@@ -146,7 +146,7 @@ class FormController(Controller):
         db_session: DbSession,
         actor: CurrentActor,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[FormSummary]:
         return await services.list_latest(db_session, cursor, limit)
 

@@ -11,6 +11,7 @@ FLAG_NAMES = {
     "photo.time_mismatch": ("Ảnh sai thời gian", "Photo taken at another time"),
     "photo.reused": ("Ảnh dùng lại", "Photo reused"),
     "form.answers_invalid": ("Câu trả lời sai quy tắc", "Answers break the form's rules"),
+    "time.in_future": ("Giờ ở tương lai", "Time in the future"),
 }
 
 

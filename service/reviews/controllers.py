@@ -9,7 +9,7 @@ from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from service.http.deps import CurrentActor, DbSession
-from service.http.paging import Page
+from service.http.paging import Page, PageLimit
 from service.reviews import services
 from service.reviews.schemas import BulkReviewOut, BulkReviewRequest, MyVisit
 
@@ -42,7 +42,7 @@ class MyVisitsController(Controller):
         review_status: FromQuery[str | None] = None,
         since: FromQuery[datetime | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[MyVisit]:
         return await services.my_visits(
             db_session, actor, review_status=review_status, since=since, cursor=cursor, limit=limit

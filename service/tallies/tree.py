@@ -76,7 +76,15 @@ def period_bounds(start: date | None, end: date | None) -> tuple[datetime | None
             errors.BAD_QUERY, "Ngày kết thúc phải sau ngày bắt đầu.", "'to' must not be before 'from'."
         )
 
-    def instant(day: date) -> datetime:
-        return datetime.combine(day, time(0), tzinfo=VIETNAM).astimezone(UTC)
+    def instant(day: date) -> datetime | None:
+        # The first and last days a date can name (0001-01-01, 9999-12-31) have no UTC instant or next day:
+        # a period reaching them reaches every visit, so it is open on that side.
+        try:
+            return datetime.combine(day, time(0), tzinfo=VIETNAM).astimezone(UTC)
+        except OverflowError:
+            return None
 
-    return (instant(start) if start else None, instant(end + timedelta(days=1)) if end else None)
+    def day_after(day: date) -> datetime | None:
+        return None if day >= date.max else instant(day + timedelta(days=1))
+
+    return (instant(start) if start else None, day_after(end) if end else None)

@@ -18,7 +18,7 @@ from service.auth.authn import authenticate, raw_header
 from service.http import limits
 from service.http.deps import AppSettings, CurrentActor, DbSession, Store
 from service.http.ids import QueryId
-from service.http.paging import Page
+from service.http.paging import Page, PageLimit
 from service.http.problems import Problem
 from service.settings import Settings
 from service.visits import photos_service, reads, review, services
@@ -176,7 +176,7 @@ class VisitController(Controller):
         review_status: FromQuery[str | None] = None,
         since: FromQuery[datetime | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[VisitSummary]:
         return await reads.list_visits(
             db_session,

@@ -24,6 +24,7 @@ PHOTO_TIME_MISMATCH = "photo.time_mismatch"
 PHOTO_REUSED = "photo.reused"
 # Answers that break the form's rules, stored anyway because an ODK client had finalized them (service/openrosa).
 FORM_ANSWERS_INVALID = "form.answers_invalid"
+TIME_IN_FUTURE = "time.in_future"
 FLAG_CODES = (
     GPS_LOW_ACCURACY,
     GPS_FAR_FROM_HOUSEHOLD,
@@ -33,6 +34,7 @@ FLAG_CODES = (
     PHOTO_TIME_MISMATCH,
     PHOTO_REUSED,
     FORM_ANSWERS_INVALID,
+    TIME_IN_FUTURE,
 )
 
 # EXIF times are the phone's wall clock without a zone; the teams work in Vietnam.
@@ -182,3 +184,17 @@ def reused_flag(slot: str, other_households: int) -> Flag | None:
     if other_households <= 0:
         return None
     return Flag(PHOTO_REUSED, float(other_households), "households", slot)
+
+
+def future_time_flag(moments: dict[str, datetime | None], received_at: datetime, slack: timedelta) -> Flag | None:
+    """A visit dated later than it reached the server by more than `slack`. Offline phones send visits days
+    after they happened, never before: a clock ahead by hours (a wrong zone) is common and within the slack;
+    beyond it the visit's times cannot be trusted. The figure is how far ahead the latest time is, in hours."""
+    named = [(moment, name) for name, moment in moments.items() if moment is not None]
+    if not named:
+        return None
+    latest, name = max(named, key=lambda pair: pair[0])
+    ahead = latest - received_at
+    if ahead <= slack:
+        return None
+    return Flag(TIME_IN_FUTURE, _figure(ahead.total_seconds() / 3600), "h", name)

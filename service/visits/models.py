@@ -8,6 +8,7 @@ from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.db.tables import BigIntId, JsonColumnType, UtcDateTime
+from service.visits.schemas import APP_NAME_MAX, APP_VERSION_MAX
 
 
 class Visit(SQLModel, table=True):
@@ -40,8 +41,8 @@ class Visit(SQLModel, table=True):
     location_captured_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     is_mock: bool = False
     answers: dict[str, Any] = Field(sa_column=Column(JsonColumnType, nullable=False))
-    app_name: str | None = Field(default=None, max_length=100)
-    app_version: str | None = Field(default=None, max_length=50)
+    app_name: str | None = Field(default=None, max_length=APP_NAME_MAX)
+    app_version: str | None = Field(default=None, max_length=APP_VERSION_MAX)
     payload_hash: str = Field(max_length=64)
     status: str = Field(max_length=20)
     skill_level: int | None = None

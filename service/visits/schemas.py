@@ -31,9 +31,14 @@ class DeviceLocation(msgspec.Struct, kw_only=True):
     is_mock: bool = False
 
 
+# What the visits table holds (service/visits/models.py); longer is refused (visit.malformed), not cut unsaid.
+APP_NAME_MAX = 100
+APP_VERSION_MAX = 50
+
+
 class AppInfo(msgspec.Struct, kw_only=True):
-    name: str | None = None
-    version: str | None = None
+    name: Annotated[str, msgspec.Meta(max_length=APP_NAME_MAX)] | None = None
+    version: Annotated[str, msgspec.Meta(max_length=APP_VERSION_MAX)] | None = None
 
 
 class VisitSubmission(msgspec.Struct, kw_only=True):
@@ -56,6 +61,14 @@ class VisitSubmission(msgspec.Struct, kw_only=True):
     # Appended last: the id of an earlier visit this one corrects. UNSET when absent, so msgspec leaves it out of
     # the encoding and the content identity (payload_hash) of visits sent without it stays what it was.
     corrects: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+
+    def device_times(self) -> dict[str, datetime | None]:
+        """The times the phone's clock wrote, by the field that holds them."""
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "location.captured_at": self.location.captured_at if self.location else None,
+        }
 
 
 class FlagOut(msgspec.Struct, kw_only=True):

@@ -90,12 +90,7 @@ def _has_nul(value: Any) -> bool:
 
 def _time_problems(submission: VisitSubmission) -> list[dict[str, Any]]:
     """Device clocks can be wrong, but not by centuries: such a time is a broken client, not a visit."""
-    location = submission.location
-    times = {
-        "started_at": submission.started_at,
-        "finished_at": submission.finished_at,
-        "location.captured_at": location.captured_at if location else None,
-    }
+    times = submission.device_times()
     problems = [
         _field(
             name,

@@ -55,6 +55,7 @@ from service.visits.evidence_rules import (
     Fix,
     Flag,
     PreviousVisit,
+    future_time_flag,
     gps_flags,
     is_good_fix,
 )
@@ -122,6 +123,7 @@ class VisitWriter:
         self.settings = settings
         self.after_write: list[AfterWrite] = list(after_write)
         self._min_travel_time = timedelta(seconds=settings.min_travel_time_s)
+        self._future_slack = timedelta(hours=settings.future_time_slack_h)
 
     async def write(self, connection: AsyncConnection, items: list[VisitToWrite]) -> list[WrittenVisit | None]:
         """One result per item, in order: None where the visit's id was already stored (or earlier in `items`)."""
@@ -157,6 +159,9 @@ class VisitWriter:
                 impossible_travel_kmh=settings.impossible_travel_kmh,
                 min_travel_time=self._min_travel_time,
             )
+            ahead = future_time_flag(item.submission.device_times(), now, self._future_slack)
+            if ahead is not None:
+                flags.append(ahead)
             if item.fix is not None and finished is not None:
                 fixes_so_far.setdefault(member, []).append(
                     PreviousVisit(str(visit_id), item.fix.lat, item.fix.lon, finished)
@@ -226,8 +231,8 @@ def visit_row(item: VisitToWrite, received_at: datetime) -> dict[str, Any]:
         "location_captured_at": utc(location.captured_at) if location else None,
         "is_mock": bool(fix and fix.is_mock),
         "answers": submission.answers,
-        "app_name": (app.name or "")[:100] or None if app else None,
-        "app_version": (app.version or "")[:50] or None if app else None,
+        "app_name": (app.name or None) if app else None,  # lengths checked when decoded (AppInfo)
+        "app_version": (app.version or None) if app else None,
         "payload_hash": item.digest,
         "status": status_of(missing_photos(item.rules, counts)),
         "skill_level": item.skill_level,

@@ -44,6 +44,30 @@ def test_a_bad_file_exits_2_and_lists_its_errors(gocua, tmp_path, capsys):
     assert "csv.invalid" in err and "area.unknown_parent" in err
 
 
+def test_importers_list_bad_lines_instead_of_a_traceback(gocua, tmp_path, capsys):
+    assert gocua("areas", "import-vn", "--province", "38") == 0
+    villages = tmp_path / "villages.csv"
+    villages.write_text("code,name,parent_code\n14797-01,Tổ dân phố 1,14797\n", encoding="utf-8")
+    assert gocua("areas", "import", str(villages)) == 0
+    capsys.readouterr()
+    people = tmp_path / "people.csv"
+    people.write_text("username,full_name,area_code\nmot,Một,14797-01\nhai,Hai\n", encoding="utf-8")
+    assert gocua("members", "import", str(people)) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "line 3: csv.missing_fields" in err
+    households = tmp_path / "households.csv"
+    households.write_text('area_code,head_name\n14797-01,Trần Thị Lụa\n14797-01,"Lê\n', encoding="utf-8")
+    assert gocua("households", "import", str(households)) == 2
+    assert "line 3: csv.malformed" in capsys.readouterr().err
+    # A village alone names no household: refused with its line, nothing imported.
+    households.write_text("area_code,head_name\n14797-01,Trần Thị Lụa\n14797-01,\n", encoding="utf-8")
+    assert gocua("households", "import", str(households)) == 2
+    assert "line 3, head_name: household.unidentified" in capsys.readouterr().err
+    households.write_text("area_code\n14797-01\n", encoding="utf-8")
+    assert gocua("households", "import", str(households)) == 2
+    assert "line 2, head_name: household.unidentified" in capsys.readouterr().err
+
+
 def test_demo_seed_writes_credentials_and_refuses_a_used_database(gocua, tmp_path, capsys):
     creds = tmp_path / "creds.json"
     assert gocua("demo-seed", "--scale", "small", "--out", str(creds)) == 0

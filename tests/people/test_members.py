@@ -199,6 +199,24 @@ async def test_member_csv_import_creates_updates_and_refuses_whole_files(client,
     }
 
 
+async def test_member_csv_with_short_rows_or_an_open_quote_is_refused_by_line(client, world, db):
+    """Rows with fewer fields than the header, or a quote left open, used to answer 500 (a KeyError)."""
+    before = (await db.execute(select(func.count()).select_from(User))).scalar_one()
+    await db.commit()
+    short = "username,full_name,area_code,role\nmot,Một,38-A-1,member\nhai,Hai\nba,Ba,38-A-1,member\n"
+    open_quote = 'username,full_name,area_code,role\nmot,Một,38-A-1,member\nhai,"Hai,38-A-1,member\nba,Ba,38-A-1\n'
+    for person in ("admin", "supervisor_a"):
+        headers = world[person].headers | {"content-type": "text/csv"}
+        response = await client.post("/api/v1/members/import", headers=headers, content=short.encode())
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "csv.invalid"
+        assert [(e["line"], e["code"]) for e in response.json()["errors"]] == [(3, "csv.missing_fields")]
+        response = await client.post("/api/v1/members/import", headers=headers, content=open_quote.encode())
+        assert response.status_code == 422, response.text
+        assert [(e["line"], e["code"]) for e in response.json()["errors"]] == [(3, "csv.malformed")]
+    assert (await db.execute(select(func.count()).select_from(User))).scalar_one() == before
+
+
 async def test_cli_member_import_creates_missing_teams(db, world):
     content = "username,full_name,area_code\nngười_mới,Người Mới,38-B-1\n".encode()
     report = await import_members_csv(db, None, content)
@@ -240,3 +258,16 @@ async def test_who_may_issue_phone_tokens(client, world):
     assert (await issue("member_b1", "admin")).status_code == 201
     refused = await issue("supervisor_a", "admin")
     assert refused.status_code == 422 and refused.json()["code"] == "device_token.field_roles_only"
+
+
+async def test_a_members_file_sets_at_most_200_passwords(client, world):
+    """Each distinct password costs an argon2 run (~0.1 s on purpose): a file of thousands would hold the request
+    for minutes. The 201st is refused by its line, before any is hashed."""
+    rows = "".join(f"nguoi_{n},Người {n},38-A-1,member,mật khẩu số {n:04d}\n" for n in range(201))
+    response = await client.post(
+        "/api/v1/members/import",
+        headers=world["admin"].headers | {"content-type": "text/csv"},
+        content=("username,full_name,area_code,role,password\n" + rows).encode(),
+    )
+    assert response.status_code == 422
+    assert [(e["line"], e["code"]) for e in response.json()["errors"]] == [(202, "csv.too_many_passwords")]

@@ -107,3 +107,18 @@ async def test_report_page_renders_with_charts_in_chromium(
     assert "Xã Xuân Lập" in text and "Thôn Một" in text and "01/11/2026" in text
     assert "3/5" in text and "60,0%" in text and "66,7%" in text  # Vietnamese number format
     assert seen["tools_hidden_in_print"]
+
+
+async def test_periods_reaching_the_first_or_last_day_a_date_can_name_count_everything(
+    client: AsyncTestClient, scenario: Scenario
+) -> None:
+    """0001-01-01 and 9999-12-31 have no UTC instant (or next day): they used to answer 500 (OverflowError)."""
+    headers = scenario.world["admin"].headers
+    everything = (await client.get("/api/v1/tallies", params={"area": "38"}, headers=headers)).json()
+    for params in ({"from": "0001-01-01"}, {"to": "9999-12-31"}, {"from": "0001-01-01", "to": "9999-12-31"}):
+        for path in ("/api/v1/tallies", "/api/v1/reports/summary", "/api/v1/reports/summary.xlsx", "/reports/38"):
+            response = await client.get(path, params={"area": "38", **params}, headers=headers)
+            assert response.status_code == 200, (path, params, response.text[:300])
+        tally = (await client.get("/api/v1/tallies", params={"area": "38", **params}, headers=headers)).json()
+        assert tally["area"]["households"] == everything["area"]["households"]
+        assert tally["area"]["visits"] == everything["area"]["visits"], params

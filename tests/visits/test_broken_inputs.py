@@ -200,3 +200,18 @@ async def test_a_photo_over_the_forms_byte_limit(client, world, db, homes):
     assert (response.status_code, response.json()["code"]) == (413, "photo.too_large")
     assert response.json()["errors"][0]["question"] == "door"
     assert await count_rows(db) == NOTHING
+
+
+async def test_an_app_name_or_version_longer_than_stored_is_refused_not_cut(client, world, form, homes, db):
+    """The visits table holds 100 characters of app name and 50 of version; longer ones were cut silently."""
+    phone = world["member_a1"].headers
+    for app in ({"name": "n" * 101, "version": "1"}, {"name": "gocua-android", "version": "9" * 51}):
+        response = await client.post("/api/v1/visits", json=visit(form, homes.located.id, app=app), headers=phone)
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "visit.malformed" and "$.app." in response.json()["detail"]
+    assert await count_rows(db) == NOTHING
+    longest = {"name": "n" * 100, "version": "9" * 50}
+    stored = await client.post("/api/v1/visits", json=visit(form, homes.located.id, app=longest), headers=phone)
+    assert stored.status_code == 201
+    detail = await client.get(f"/api/v1/visits/{stored.json()['id']}", headers=world["supervisor_a"].headers)
+    assert (detail.json()["app_name"], detail.json()["app_version"]) == (longest["name"], longest["version"])

@@ -233,3 +233,23 @@ def test_cheap_distance_bound_never_hides_a_flag():
     vinh, hanoi = (18.67, 105.69), (21.03, 105.85)
     assert not surely_within(vinh, hanoi, 500_000)  # 263 km: not under half of 500 km
     assert surely_within(vinh, hanoi, 600_000)
+
+
+async def test_a_visit_dated_days_ahead_is_flagged_but_an_hours_off_clock_is_not(client, world, form, homes):
+    """Offline phones send late, never early: a clock a few hours off (a wrong zone) is within the slack
+    (GOCUA_FUTURE_TIME_SLACK_H, 24 h); a visit dated 30 days ahead used to be taken as it was."""
+    from service.db.engine import utcnow
+
+    phone = world["member_a1"]
+    ahead = flags_of(
+        await submit(client, phone, visit(form, homes.located.id, finished_at=utcnow() + timedelta(days=30)))
+    )
+    assert ahead["time.in_future"]["unit"] == "h"
+    assert ahead["time.in_future"]["value"] == pytest.approx(720, abs=0.5)
+    assert ahead["time.in_future"]["detail"] in ("finished_at", "location.captured_at")
+    wrong_zone = visit(form, homes.located.id, finished_at=utcnow() + timedelta(hours=7))
+    assert "time.in_future" not in flags_of(await submit(client, phone, wrong_zone))
+    listed = await client.get(
+        "/api/v1/visits", params={"flag": "time.in_future"}, headers=world["supervisor_a"].headers
+    )
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 1
