@@ -1,5 +1,6 @@
 """Every route handler of the service, by domain: the app's table of contents."""
 
+from service.activities.controllers import ActivityController, export_activities
 from service.areas.controllers import AreaController
 from service.audit.controllers import list_access_log
 from service.auth.controllers import AuthController, MeController
@@ -40,4 +41,6 @@ ROUTE_HANDLERS = [
     report_summary,
     report_xlsx,
     report_page,
+    ActivityController,
+    export_activities,
 ]
