@@ -83,7 +83,7 @@ def columns(body: _ActivityFields) -> dict[str, Any]:
         problems.append(_problem("lat", "Cần cả vĩ độ và kinh độ.", "Send both lat and lon, or neither."))
     if problems:
         raise errors.DomainError(errors.ACTIVITY_INVALID, errors=problems)
-    full = {field: None for fields in ALLOWED.values() for field in fields}
+    full: dict[str, Any] = {field: None for fields in ALLOWED.values() for field in fields}
     full.update(values)
     full["kind"] = kind
     full["held_on"] = body.held_on
