@@ -12,7 +12,7 @@ from service.pages.setup import STATIC_FILES
 from service.people.controllers import MemberController, TeamController
 from service.phone_app.controllers import PhoneAppController
 from service.registry.controllers import FormController
-from service.reports.controllers import report_page, report_summary, report_xlsx
+from service.reports.controllers import report_document, report_page, report_summary, report_xlsx, save_narrative
 from service.reviews.controllers import BulkReviewController, MyVisitsController
 from service.tallies.controllers import get_tallies
 from service.visits.controllers import VisitController
@@ -43,4 +43,6 @@ ROUTE_HANDLERS = [
     report_page,
     ActivityController,
     export_activities,
+    report_document,
+    save_narrative,
 ]

@@ -156,8 +156,7 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "get_activity": (),
     "edit_activity": (errors.ACTIVITY_INVALID,),
     "export_activities": (errors.NOT_FOUND,),
-    "report_docx": (errors.FORM_NOT_FOUND,),
-    "report_pdf": (errors.FORM_NOT_FOUND,),
+    "report_document": (errors.FORM_NOT_FOUND,),
     "save_narrative": (errors.REPORT_UNKNOWN_SECTION, errors.NOT_FOUND),
 }
 

@@ -64,7 +64,7 @@ async def load(session: AsyncSession, area_id: int, period: str) -> dict[str, Ed
         .scalar_subquery()
     )
     rows = await session.execute(
-        select(n.section, n.text, n.figures, n.edited_at, User.full_name)
+        select(col(n.section), col(n.text), col(n.figures), col(n.edited_at), col(User.full_name))
         .join(User, col(User.id) == col(n.edited_by))
         .where(col(n.id).in_(newest))
     )
