@@ -17,6 +17,8 @@ from service.activities.services import ACTIVITIES
 from service.auth.scope import path_prefix_filter
 from service.tallies.tree import Node, Subtree
 
+NO_PARTNER = "—"  # a training logged without a partner organisation, or an onboarding without a platform
+
 
 class AreaActivities(msgspec.Struct, kw_only=True):
     code: str
@@ -102,8 +104,8 @@ async def summarize(session: AsyncSession, tree: Subtree, start: date | None, en
         if kind == "training":
             b.trainings += n
             b.training_attendees += attendees
-            partners[partner or "—"][0] += n
-            partners[partner or "—"][1] += attendees
+            partners[partner or NO_PARTNER][0] += n
+            partners[partner or NO_PARTNER][1] += attendees
         elif kind == "conference":
             b.conferences += n
         elif kind == "guidance":
@@ -123,7 +125,7 @@ async def summarize(session: AsyncSession, tree: Subtree, start: date | None, en
                 b.ecommerce_businesses += n
             else:
                 b.ecommerce_households += n
-            platforms[platform or "—"][1 if business else 0] += n
+            platforms[platform or NO_PARTNER][1 if business else 0] += n
         elif kind == "one_stop_help":
             b.one_stop_sessions += n
             b.people_helped += helped

@@ -74,7 +74,8 @@ async def report_page(
 ) -> Template:
     language = _lang(lang)
     report = await services.summary(db_session, actor, area, from_, to, form, language)
-    context = services.page_context(report, language, _period_query(from_, to))
+    can_edit = actor.is_admin or actor.role == Role.SUPERVISOR
+    context = services.page_context(report, language, _period_query(from_, to), can_edit=can_edit)
     return Template(
         template_name="reports/summary.html.j2",
         context=context,

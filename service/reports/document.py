@@ -9,6 +9,7 @@ from datetime import datetime
 
 from forms.labels import text as label_text
 from service.activities import catalog
+from service.activities.summary import NO_PARTNER
 from service.reports.narrative import ReportSection
 from service.reports.numbers import number, percent
 from service.reports.texts import TEXTS, flag_name
@@ -51,6 +52,7 @@ DOC_TEXTS: dict[str, dict[str, str]] = {
         "col_service": "Dịch vụ",
         "col_people": "Lượt người được hỗ trợ",
         "all_time": "từ đầu đến nay",
+        "no_partner": "(không ghi đơn vị phối hợp)",
     },
     "en": {
         "committee": "PEOPLE'S COMMITTEE",
@@ -89,6 +91,7 @@ DOC_TEXTS: dict[str, dict[str, str]] = {
         "col_service": "Service",
         "col_people": "People helped",
         "all_time": "all time",
+        "no_partner": "(no partner named)",
     },
 }
 
@@ -219,7 +222,10 @@ def build(report: object, lang: str) -> Document:
             Table(
                 "partners",
                 [d["col_partner"], d["col_trainings"], d["col_attendees"]],
-                [[p.partner, n(p.trainings), n(p.attendees)] for p in acts.by_partner],
+                [
+                    [d["no_partner"] if p.partner == NO_PARTNER else p.partner, n(p.trainings), n(p.attendees)]
+                    for p in acts.by_partner
+                ],
             )
         )
     a = acts.area

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from service.activities import catalog
-from service.activities.summary import ActivitySummary
+from service.activities.summary import NO_PARTNER, ActivitySummary
 from service.reports.numbers import number, percent
 from service.tallies.schemas import TallyOut
 
@@ -118,7 +118,7 @@ def drafts(tally: TallyOut, acts: ActivitySummary, lang: str) -> list[Draft]:  #
     partners = [
         f"{p.partner} ({w.n('partner:' + p.partner, p.partner, p.trainings)} {'lớp' if vi else 'classes'})"
         for p in acts.by_partner
-        if p.partner != "—"
+        if p.partner != NO_PARTNER
     ]
     if vi:
         text = (

@@ -80,7 +80,9 @@ async def save_narrative(
     return narrative.sections([draft], edits)[0]
 
 
-def page_context(report: ReportOut, lang: str, query: str) -> dict[str, Any]:
+def page_context(report: ReportOut, lang: str, query: str, *, can_edit: bool = False) -> dict[str, Any]:
+    from service.reports import document
+
     tally = report.tally
     t = TEXTS[lang]
     area = tally.area
@@ -102,6 +104,9 @@ def page_context(report: ReportOut, lang: str, query: str) -> dict[str, Any]:
         "coverage_chart": charts.coverage_bars(coverage_rows, title=t["chart_coverage"]) if coverage_rows else None,
         "level_chart": charts.level_distribution(level_rows, title=t["chart_levels"]) if area.assessed else None,
         "generated": report.generated_at.strftime("%d/%m/%Y %H:%M"),
+        "doc": document.build(report, lang),
+        "can_edit": can_edit,
+        "local_time": (lambda moment: moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")),
     }
 
 
