@@ -1,6 +1,7 @@
 """Every route handler of the service, by domain: the app's table of contents."""
 
 from service.activities.controllers import ActivityController, export_activities
+from service.activities.pages import ActivityPages
 from service.areas.controllers import AreaController
 from service.audit.controllers import list_access_log
 from service.auth.controllers import AuthController, MeController
@@ -45,4 +46,5 @@ ROUTE_HANDLERS = [
     export_activities,
     report_document,
     save_narrative,
+    ActivityPages,
 ]
