@@ -154,7 +154,7 @@ async def edit(session: AsyncSession, actor: Actor, activity_id: uuid.UUID, body
         raise errors.DomainError(errors.NOT_FOUND)
     row, _ = found
     actor.require_in_scope(row.area_path)
-    if row.recorded_by != actor.user_id:
+    if not (row.recorded_by == actor.user_id and actor.role == Role.LEADER):
         actor.require_role(*EDITORS)
     values = validation.columns(body)
     area, team_id = await _place(session, actor, body) if body.area is not None else (found[1], row.team_id)

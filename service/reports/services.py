@@ -13,6 +13,7 @@ from forms import Label
 from forms.labels import text as label_text
 from service import errors
 from service.activities.summary import ActivitySummary, summarize
+from service.areas.services import area_in_scope
 from service.auth.actor import Actor, Role
 from service.reports import charts, drafting, narrative
 from service.reports.narrative import ReportSection
@@ -68,8 +69,9 @@ async def save_narrative(
     """Keep the officer's text for one paragraph of this area's report for this period (supervisors and above)."""
     if section not in drafting.SECTION_KEYS:
         raise errors.DomainError(errors.REPORT_UNKNOWN_SECTION)
+    await area_in_scope(session, actor, area)  # 404 outside the caller's scope, before 403 for a field role
     actor.require_role(Role.SUPERVISOR)
-    computed = await tallies.compute(session, actor, area, None, start, end)  # 404 outside the caller's scope
+    computed = await tallies.compute(session, actor, area, None, start, end)
     tally = tallies.tally_out(computed)
     acts = await summarize(session, computed.tree, start, end)
     draft = next(d for d in drafting.drafts(tally, acts, lang) if d.key == section)
