@@ -49,7 +49,8 @@ def _widths(table: Any, widths: tuple[Any, ...]) -> None:
     table.autofit = False
     for index, width in enumerate(widths):
         table.columns[index].width = width
-        for cell in table.columns[index].cells:
+    for row in table.rows:  # row by row: python-docx rebuilds the whole grid for each column's cells
+        for cell, width in zip(row.cells, widths, strict=False):
             cell.width = width
 
 
@@ -103,8 +104,9 @@ def _table(docx: Any, block: Table) -> None:
     figure_cm = min(2.2, 10.0 / max(figures, 1))
     text_cm = (16.5 - figure_cm * figures) / max(len(block.text_columns), 1)
     _widths(table, tuple(Cm(text_cm if c in block.text_columns else figure_cm) for c in range(len(block.columns))))
+    grid = [row.cells for row in table.rows]  # each `.cells` walks the table: once per row, not per cell
     for index, title in enumerate(block.columns):
-        cell = table.rows[0].cells[index]
+        cell = grid[0][index]
         cell.text = ""
         run = cell.paragraphs[0].add_run(title)
         run.bold = True
@@ -113,7 +115,7 @@ def _table(docx: Any, block: Table) -> None:
     for r, values in enumerate(rows, start=1):
         is_total = block.total is not None and r == len(rows)
         for c, value in enumerate(values):
-            cell = table.rows[r].cells[c]
+            cell = grid[r][c]
             run = cell.paragraphs[0].add_run(value)
             run.font.size = Pt(11)
             run.bold = is_total
