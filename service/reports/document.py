@@ -10,6 +10,7 @@ from datetime import datetime
 from forms.labels import text as label_text
 from service.activities import catalog
 from service.activities.summary import NO_PARTNER
+from service.reports.drafting import in_sentence
 from service.reports.narrative import ReportSection
 from service.reports.numbers import number, percent
 from service.reports.texts import TEXTS, flag_name
@@ -19,7 +20,7 @@ DOC_TEXTS: dict[str, dict[str, str]] = {
         "committee": "ỦY BAN NHÂN DÂN",
         "motto_1": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "motto_2": "Độc lập - Tự do - Hạnh phúc",
-        "date": "{place}, ngày {d:02d} tháng {m:02d} năm {y}",
+        "date": "{place}, ngày {d} tháng {m} năm {y}",
         "title": "BÁO CÁO",
         "subtitle": "Tình hình hoạt động của Tổ công nghệ số cộng đồng",
         "period": "Kỳ báo cáo: {period}",
@@ -58,7 +59,7 @@ DOC_TEXTS: dict[str, dict[str, str]] = {
         "committee": "PEOPLE'S COMMITTEE",
         "motto_1": "SOCIALIST REPUBLIC OF VIETNAM",
         "motto_2": "Independence - Freedom - Happiness",
-        "date": "{place}, {d:02d}/{m:02d}/{y}",
+        "date": "{place}, {d}/{m}/{y}",
         "title": "REPORT",
         "subtitle": "Activity of the Community Digital Technology Teams",
         "period": "Period: {period}",
@@ -150,6 +151,11 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
 
 
+def _month(month: int, lang: str) -> str:
+    """Decree 30/2020: days below 10 and the months January and February take a leading zero, other months not."""
+    return f"{month:02d}" if lang != "vi" or month <= 2 else str(month)
+
+
 def _period(tally_period: object, lang: str) -> str:
     start = getattr(tally_period, "from_", None)
     end = getattr(tally_period, "to", None)
@@ -189,7 +195,7 @@ def build(report: object, lang: str) -> Document:
         motto_2=d["motto_2"],
         number=by_key["number"],
         place=by_key["place"],
-        date_line=d["date"].format(place=place, d=when.day, m=when.month, y=when.year),
+        date_line=d["date"].format(place=place, d=f"{when.day:02d}", m=_month(when.month, lang), y=when.year),
         title=d["title"],
         subtitle=d["subtitle"],
         period=d["period"].format(period=_period(tally.period, lang)),
@@ -197,7 +203,7 @@ def build(report: object, lang: str) -> Document:
         recipients=by_key["recipients"],
         signer=by_key["signer"],
         signer_name=d["signer_name"],
-        closing=d["closing"].format(area=area.name),
+        closing=d["closing"].format(area=in_sentence(area.name)),
     )
     doc = Document(head=head)
     add = doc.blocks.append

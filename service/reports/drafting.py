@@ -47,6 +47,14 @@ def short_name(area_name: str) -> str:
     return area_name
 
 
+def in_sentence(area_name: str) -> str:
+    """'Xã Xuân Lập' inside a sentence is 'xã Xuân Lập' (the level is a common noun; the name keeps its capitals)."""
+    for prefix in LEVEL_PREFIXES:
+        if area_name.startswith(prefix):
+            return prefix.lower() + area_name[len(prefix) :]
+    return area_name
+
+
 class _Writer:
     """Collects the figures of one paragraph while its sentence is written."""
 
@@ -92,7 +100,7 @@ def drafts(tally: TallyOut, acts: ActivitySummary, lang: str) -> list[Draft]:  #
         Draft(
             "opening",
             "body",
-            f"Ủy ban nhân dân {name} báo cáo tình hình hoạt động của Tổ công nghệ số cộng đồng như sau:"
+            f"Ủy ban nhân dân {in_sentence(name)} báo cáo tình hình hoạt động của Tổ công nghệ số cộng đồng như sau:"
             if vi
             else f"The People's Committee of {name} reports on the Community Digital Technology Teams as follows:",
         )

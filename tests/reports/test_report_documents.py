@@ -109,3 +109,12 @@ async def test_a_commune_officer_gets_only_their_own_commune(client: AsyncTestCl
     assert {item["area"] for item in listed.json()["items"]} == {"38-B-1"}
     theirs = district.activity_ids["conference"][0]
     assert (await client.get(f"/api/v1/activities/{theirs}", headers=sup_b)).status_code == 404
+
+
+def test_dates_and_area_names_are_written_as_an_administrative_text_writes_them() -> None:
+    from service.reports.document import _month
+    from service.reports.drafting import in_sentence, short_name
+
+    assert [_month(m, "vi") for m in (1, 2, 3, 12)] == ["01", "02", "3", "12"]  # Decree 30: only Jan and Feb
+    assert in_sentence("Huyện Thọ Xuân") == "huyện Thọ Xuân" and in_sentence("Thanh Hóa") == "Thanh Hóa"
+    assert short_name("Thị trấn Lam Sơn") == "Lam Sơn"
