@@ -99,9 +99,10 @@ def _table(docx: Any, block: Table) -> None:
     table = docx.add_table(rows=1 + len(rows), cols=len(block.columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    # The text column takes what the figures leave (16.5 cm between the margins; 2.2 cm a figure, at most).
+    # 16.5 cm between the margins: a text column keeps at least 3.5 cm, a figure column takes at most 2.2 cm, and
+    # the text columns share what the figures leave.
     figures = len(block.columns) - len(block.text_columns)
-    figure_cm = min(2.2, 10.0 / max(figures, 1))
+    figure_cm = min(2.2, (16.5 - 3.5 * len(block.text_columns)) / max(figures, 1))
     text_cm = (16.5 - figure_cm * figures) / max(len(block.text_columns), 1)
     _widths(table, tuple(Cm(text_cm if c in block.text_columns else figure_cm) for c in range(len(block.columns))))
     grid = [row.cells for row in table.rows]  # each `.cells` walks the table: once per row, not per cell
