@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import date
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.world import World
 
@@ -105,3 +108,34 @@ async def test_csv_export_in_vietnamese_scoped_and_inert(client: AsyncTestClient
         "/api/v1/exports/activities.csv", params={"area": "38-A"}, headers=world["supervisor_b"].headers
     )
     assert denied.status_code == 404
+
+
+async def test_the_csv_export_reads_every_row_once_past_its_page_size(
+    client: AsyncTestClient, db: AsyncSession, world: World
+) -> None:
+    from service.activities.export import PAGE_ROWS
+    from service.activities.services import ACTIVITIES
+    from service.db.engine import utcnow
+
+    village = world.areas["village_a1"]
+    count = PAGE_ROWS * 2 + 7
+    rows = [
+        {
+            **dict.fromkeys(ACTIVITIES.c.keys()),
+            "id": uuid.uuid4(),
+            "kind": "wifi_point",
+            "held_on": date(2026, 11, 1 + i % 3),  # many rows share a day: the id breaks the ties
+            "area_id": village.id,
+            "area_path": village.path,
+            "place": f"Điểm {i}",
+            "payload_hash": "0" * 64,
+            "recorded_by": world["admin"].user.id,
+            "recorded_at": utcnow(),
+        }
+        for i in range(count)
+    ]
+    await db.execute(insert(ACTIVITIES), rows)
+    await db.commit()
+    response = await client.get("/api/v1/exports/activities.csv", params={"area": "38"}, headers=world["admin"].headers)
+    ids = [row[0] for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))][1:]
+    assert len(ids) == count and set(ids) == {str(row["id"]) for row in rows}
