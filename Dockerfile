@@ -15,6 +15,9 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 # ---- runtime: no compiler, no source tree, no root ------------------------------------------------------------
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 GOCUA_DATA_DIR=/data
+# The report's PDF: WeasyPrint's Pango and the Times-metric serif (Liberation Serif), from Debian.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 gocua \
     && useradd --system --uid 10001 --gid gocua --home-dir /data --create-home --shell /usr/sbin/nologin gocua
 COPY --from=build /wheels /wheels

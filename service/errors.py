@@ -344,6 +344,20 @@ OPENROSA_HOUSEHOLD_MISSING = _kind(
     "The submission names no household.",
 )
 
+# Activity log and the filed report (service/activities, service/reports)
+ACTIVITY_INVALID = _kind(
+    "activity.invalid", 422, "Hoạt động ghi chưa đúng hoặc thiếu thông tin.", "The activity is incomplete or wrong."
+)
+ACTIVITY_CONFLICT = _kind(
+    "activity.conflict",
+    409,
+    "Mã hoạt động này đã được gửi với nội dung khác.",
+    "This activity id was already sent with other content.",
+)
+REPORT_UNKNOWN_SECTION = _kind(
+    "report.unknown_section", 422, "Không có mục này trong báo cáo.", "The report has no such section."
+)
+
 HTTP_STATUS_KINDS: dict[int, ErrorKind] = {
     kind.status: kind
     for kind in (

@@ -1,5 +1,7 @@
 """Every route handler of the service, by domain: the app's table of contents."""
 
+from service.activities.controllers import ActivityController, export_activities
+from service.activities.pages import ActivityPages
 from service.areas.controllers import AreaController
 from service.audit.controllers import list_access_log
 from service.auth.controllers import AuthController, MeController
@@ -13,7 +15,7 @@ from service.pages.setup import STATIC_FILES
 from service.people.controllers import MemberController, TeamController
 from service.phone_app.controllers import PhoneAppController
 from service.registry.controllers import FormController
-from service.reports.controllers import report_page, report_summary, report_xlsx
+from service.reports.controllers import report_document, report_page, report_summary, report_xlsx, save_narrative
 from service.reviews.controllers import BulkReviewController, MyVisitsController
 from service.tallies.controllers import get_tallies
 from service.visits.controllers import VisitController
@@ -44,4 +46,9 @@ ROUTE_HANDLERS = [
     report_page,
     OPENROSA_ROUTER,
     list_openrosa_conflicts,
+    ActivityController,
+    export_activities,
+    report_document,
+    save_narrative,
+    ActivityPages,
 ]

@@ -775,3 +775,108 @@ ENDPOINTS += [
         admin=200,
     ),
 ]
+# ---- the activity log and the filed report (issue 22) --------------------------------------------------------
+
+
+def _training(scene: Scene, scope: str) -> dict[str, object]:
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": "training",
+        "held_on": "2026-11-05",
+        "area": scene.village(scope).code,
+        "topic": "Tập huấn VNeID",
+        "attendees": 20,
+    }
+
+
+async def _stored_activity(scene: Scene, scope: str) -> uuid.UUID:
+    from service.activities.models import Activity
+
+    village = scene.village(scope)
+    activity_id = uuid.uuid4()
+    async with scene.sessions() as session:
+        session.add(
+            Activity(
+                id=activity_id,
+                kind="wifi_point",
+                held_on=utcnow().date(),
+                area_id=village.id,
+                area_path=village.path,
+                place="Nhà văn hóa",
+                payload_hash="0" * 64,
+                recorded_by=scene.world["admin"].user.id,
+                recorded_at=utcnow(),
+            )
+        )
+        await session.commit()
+    return activity_id
+
+
+async def _record_activity(scene: Scene, role: str, scope: str) -> Call:
+    return Call("/api/v1/activities", json=_training(scene, scope))
+
+
+async def _get_activity(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/activities/{await _stored_activity(scene, scope)}")
+
+
+async def _edit_activity(scene: Scene, role: str, scope: str) -> Call:
+    body = {k: v for k, v in _training(scene, scope).items() if k != "id"}
+    return Call(f"/api/v1/activities/{await _stored_activity(scene, scope)}", json=body)
+
+
+async def _narrative(scene: Scene, role: str, scope: str) -> Call:
+    return Call(
+        "/api/v1/reports/narrative",
+        params={"area": scene.village(scope).code},
+        json={"section": "III", "text": "Đề nghị hỗ trợ kinh phí."},
+    )
+
+
+async def _page_activity(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/activities/{await _stored_activity(scene, scope)}")
+
+
+def _activity_form(scene: Scene, role: str, scope: str) -> bytes:
+    fields = {k: str(v) for k, v in _training(scene, scope).items() if k != "id"}
+    return _form(csrf=_csrf(scene, role), **fields)
+
+
+async def _page_record(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/activities/new/{uuid.uuid4()}", content_type=FORM, content=_activity_form(scene, role, scope))
+
+
+async def _page_correct(scene: Scene, role: str, scope: str) -> Call:
+    return Call(
+        f"/activities/{await _stored_activity(scene, scope)}",
+        content_type=FORM,
+        content=_activity_form(scene, role, scope),
+    )
+
+
+# A member logs visits, not the team's activities; corrections are the supervisors' (or the recording leader's).
+FIELD_REFUSED = {"member": (403, 404), "leader": (403, 404)}
+ENDPOINTS += [
+    Endpoint(
+        "POST", "/api/v1/activities", _record_activity,
+        anonymous=401, member=403, leader=(201, 404), supervisor=(201, 404), admin=201,
+    ),
+    Endpoint("GET", "/api/v1/activities", _area_query("/api/v1/activities"), **SCOPED_READ),
+    Endpoint("GET", "/api/v1/activities/catalog", fixed("/api/v1/activities/catalog"), **SIGNED_IN),
+    Endpoint("GET", "/api/v1/activities/{activity_id}", _get_activity, **SCOPED_READ),
+    Endpoint(
+        "PUT", "/api/v1/activities/{activity_id}", _edit_activity,
+        **(SUPERVISOR_EXPORT | FIELD_REFUSED),
+    ),
+    Endpoint(
+        "GET", "/api/v1/exports/activities.csv", _area_query("/api/v1/exports/activities.csv"), **SUPERVISOR_EXPORT
+    ),
+    Endpoint("GET", "/api/v1/reports/summary.docx", _area_query("/api/v1/reports/summary.docx"), **SUPERVISOR_EXPORT),
+    Endpoint("GET", "/api/v1/reports/summary.pdf", _area_query("/api/v1/reports/summary.pdf"), **SUPERVISOR_EXPORT),
+    Endpoint("PUT", "/api/v1/reports/narrative", _narrative, **SUPERVISOR_EXPORT),
+    Endpoint("GET", "/activities", fixed("/activities"), **PAGE_READ),
+    Endpoint("GET", "/activities/new", fixed("/activities/new"), **PAGE_READ),
+    Endpoint("GET", "/activities/{activity_id}", _page_activity, **PAGE_SCOPED),
+    Endpoint("POST", "/activities/new/{activity_id}", _page_record, **(PAGE_POST | {"supervisor": (303, 404)})),
+    Endpoint("POST", "/activities/{activity_id}", _page_correct, **(PAGE_POST | {"supervisor": (303, 404)})),
+]  # fmt: skip

@@ -2,7 +2,7 @@
 on visits made on a member's behalf (members active in a period).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01
 """
 

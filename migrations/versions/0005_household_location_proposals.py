@@ -1,7 +1,7 @@
 """Household location proposals: a field member's change of a household's location waits for a supervisor.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-01
 """
 

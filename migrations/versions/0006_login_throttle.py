@@ -2,7 +2,7 @@
 failed attempt, so concurrent guesses cannot race past the limit.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-01
 """
 

@@ -1,5 +1,6 @@
 """Every table, so Alembic sees one metadata."""
 
+from service.activities.models import Activity, ReportNarrative  # noqa: F401
 from service.areas.models import Area  # noqa: F401
 from service.assessments.models import Assessment  # noqa: F401
 from service.audit.models import AccessLog  # noqa: F401

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from service import errors
+from service.activities.demo import seed_activities
 from service.areas.importer import VN_LEVELS
 from service.areas.models import Area
 from service.auth.models import DeviceToken
@@ -376,6 +377,7 @@ async def seed(session: AsyncSession, scale_name: str) -> SeedResult:
         "device_tokens": len(device_rows),
         "households": total,
     }
+    result.counts["activities"] = await seed_activities(session, scale_name, plan, users)
     result.credentials = {
         "admin": {"username": "admin", "password": password},
         "supervisors": [

@@ -154,6 +154,15 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "report_xlsx": (errors.FORM_NOT_FOUND,),
     "review_many": (errors.VISIT_REVIEW_NOTE_REQUIRED, errors.INVALID_DATA),
     "list_my_visits": (),
+    # Activity log and the filed report (service/activities, service/reports/documents)
+    "record_activity": (errors.ACTIVITY_INVALID, errors.ACTIVITY_CONFLICT, errors.NOT_FOUND),
+    "list_activities": (errors.NOT_FOUND, errors.BAD_CURSOR, errors.BAD_QUERY),
+    "vocabulary": (),
+    "get_activity": (),
+    "edit_activity": (errors.ACTIVITY_INVALID,),
+    "export_activities": (errors.NOT_FOUND,),
+    "report_document": (errors.FORM_NOT_FOUND,),
+    "save_narrative": (errors.REPORT_UNKNOWN_SECTION, errors.NOT_FOUND),
 }
 
 _CALLER = (errors.AUTH_REQUIRED, errors.AUTH_INVALID, errors.FORBIDDEN)

@@ -17,6 +17,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "switch_lang": ("English", "Tiếng Việt"),
     "home": ("Trang chủ", "Home"),
     "queue": ("Duyệt phiếu", "Review"),
+    "activities": ("Hoạt động", "Activities"),
     "waiting": ("Chờ duyệt", "Waiting for review"),
     "flagged": ("Có cảnh báo", "Flagged"),
     "approved_today": ("Đạt hôm nay", "Approved today"),

@@ -36,6 +36,7 @@ SHELL_FILES = (
     "photo.js",
     "screens.js",
     "drafts.js",
+    "activities.js",
     "manifest.webmanifest",
 )
 # Litestar adds "; charset=utf-8" to the text types itself.

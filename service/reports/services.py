@@ -11,8 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forms import Label
 from forms.labels import text as label_text
-from service.auth.actor import Actor
-from service.reports import charts
+from service import errors
+from service.activities.summary import ActivitySummary, summarize
+from service.areas.services import area_in_scope
+from service.auth.actor import Actor, Role
+from service.reports import charts, drafting, narrative
+from service.reports.narrative import ReportSection
+from service.reports.numbers import number, percent
 from service.reports.texts import TEXTS, flag_name
 from service.tallies import services as tallies
 from service.tallies.schemas import AreaTally, TallyOut
@@ -24,30 +29,62 @@ LANGUAGES = ("vi", "en")
 class ReportOut(msgspec.Struct, kw_only=True):
     generated_at: datetime
     tally: TallyOut
+    # The team-activity log rolled up (I.2), and every paragraph of the filed report: drafted from the figures,
+    # or as the officer rewrote it (with who, when, and the figures changed since).
+    activities: ActivitySummary
+    sections: list[ReportSection]
 
 
 async def summary(
-    session: AsyncSession, actor: Actor, area: str, start: date | None, end: date | None, form_id: str | None = None
+    session: AsyncSession,
+    actor: Actor,
+    area: str,
+    start: date | None,
+    end: date | None,
+    form_id: str | None = None,
+    lang: str = "vi",
 ) -> ReportOut:
-    tally = await tallies.get_tally(session, actor, area, form_id, start, end)
-    return ReportOut(generated_at=datetime.now(VIETNAM), tally=tally)
+    computed = await tallies.compute(session, actor, area, form_id, start, end)
+    tally = tallies.tally_out(computed)
+    acts = await summarize(session, computed.tree, start, end)
+    edits = await narrative.load(session, computed.tree.root.id, narrative.period_key(start, end))
+    return ReportOut(
+        generated_at=datetime.now(VIETNAM),
+        tally=tally,
+        activities=acts,
+        sections=narrative.sections(drafting.drafts(tally, acts, lang), edits),
+    )
 
 
-def number(value: float | None, lang: str) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".") if lang == "vi" else text
+async def save_narrative(
+    session: AsyncSession,
+    actor: Actor,
+    area: str,
+    start: date | None,
+    end: date | None,
+    section: str,
+    text: str,
+    lang: str = "vi",
+) -> ReportSection:
+    """Keep the officer's text for one paragraph of this area's report for this period (supervisors and above)."""
+    if section not in drafting.SECTION_KEYS:
+        raise errors.DomainError(errors.REPORT_UNKNOWN_SECTION)
+    await area_in_scope(session, actor, area)  # 404 outside the caller's scope, before 403 for a field role
+    actor.require_role(Role.SUPERVISOR)
+    computed = await tallies.compute(session, actor, area, None, start, end)
+    tally = tallies.tally_out(computed)
+    acts = await summarize(session, computed.tree, start, end)
+    draft = next(d for d in drafting.drafts(tally, acts, lang) if d.key == section)
+    period = narrative.period_key(start, end)
+    narrative.add_edit(session, computed.tree.root.id, period, draft, text.strip(), actor.user_id)
+    await session.flush()
+    edits = await narrative.load(session, computed.tree.root.id, period)
+    return narrative.sections([draft], edits)[0]
 
 
-def percent(value: float | None, lang: str) -> str:
-    if value is None:
-        return "–"
-    text = f"{value * 100:.1f}%"
-    return text.replace(".", ",") if lang == "vi" else text
+def page_context(report: ReportOut, lang: str, query: str, *, can_edit: bool = False) -> dict[str, Any]:
+    from service.reports import document
 
-
-def page_context(report: ReportOut, lang: str, query: str) -> dict[str, Any]:
     tally = report.tally
     t = TEXTS[lang]
     area = tally.area
@@ -69,6 +106,9 @@ def page_context(report: ReportOut, lang: str, query: str) -> dict[str, Any]:
         "coverage_chart": charts.coverage_bars(coverage_rows, title=t["chart_coverage"]) if coverage_rows else None,
         "level_chart": charts.level_distribution(level_rows, title=t["chart_levels"]) if area.assessed else None,
         "generated": report.generated_at.strftime("%d/%m/%Y %H:%M"),
+        "doc": document.build(report, lang),
+        "can_edit": can_edit,
+        "local_time": (lambda moment: moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")),
     }
 
 

@@ -24,7 +24,7 @@ async function call(method, path, body, contentType) {
   return response;
 }
 
-const json = (method, path, value) => call(method, path, value === undefined ? undefined : JSON.stringify(value),
+export const json = (method, path, value) => call(method, path, value === undefined ? undefined : JSON.stringify(value),
   value === undefined ? null : "application/json");
 
 export async function me() {
@@ -123,6 +123,10 @@ function askForBackgroundSync() {
 
 async function save(item) { await store.put("outbox", item.id, item); }
 
+// Other kinds of outbox item bring their own sender (activities.js: "activity"); households and visits are here.
+const senders = {};
+export function registerSender(kind, send) { senders[kind] = send; }
+
 async function sendHousehold(item) {
   const response = await json("POST", "/api/v1/households", item.household);
   if (response.status === 200 || response.status === 201) {
@@ -185,7 +189,8 @@ export function flush(force = false) {
           if (item.state === "sent" || item.state === "failed") continue;
           if (!force && item.next_try > Date.now()) continue;
           try {
-            if (item.kind === "household") await sendHousehold(item); else await sendVisit(item);
+            if (senders[item.kind]) await senders[item.kind](item);
+            else if (item.kind === "household") await sendHousehold(item); else await sendVisit(item);
             item.attempts = 0;
             item.next_try = 0;
             await save(item);

@@ -3,6 +3,7 @@ import * as api from "./api.js";
 import * as store from "./store.js";
 import * as drafts from "./drafts.js";
 import * as screens from "./screens.js";
+import * as activities from "./activities.js";
 import { h } from "./form.js";
 import { setLang, getLang, t } from "./i18n.js";
 
@@ -21,6 +22,8 @@ function drawBar() {
     h("a", { href: "#", class: "brand", text: t("app") }),
     h("span", { class: `net ${online ? "on" : "off"}`, id: "net", text: online ? t("online") : t("offline") }),
     state().me ? h("a", { href: "#outbox", class: "bar-button", id: "outbox-link", text: t("outbox") }) : null,
+    state().me && state().me.role === "leader"
+      ? h("a", { href: "#activities", class: "bar-button", id: "activities-link", text: activities.linkText() }) : null,
     h("button", { type: "button", class: "bar-button", id: "lang", text: t("lang_switch"), title: t("lang_name"), "aria-label": t("lang_name"), onclick: async () => {
       setLang(getLang() === "vi" ? "en" : "vi");
       await store.put("kv", "lang", getLang());
@@ -43,6 +46,10 @@ async function route() {
     view = screens.visit(go, id, formId);
   } else if (hash === "new-household") {
     view = screens.newHousehold(go);
+  } else if (hash === "activities") {
+    view = await activities.list(go);
+  } else if (hash === "activity-new") {
+    view = await activities.form(go);
   } else if (hash === "outbox") {
     view = await screens.outbox(go, reviews);
   } else {
@@ -68,7 +75,7 @@ async function background() {
   running = true;
   try {
     await api.flush();
-    await Promise.all([api.syncForms(), api.syncHouseholds(), api.syncTeam(screens.state.me)]);
+    await Promise.all([api.syncForms(), api.syncHouseholds(), api.syncTeam(screens.state.me), activities.syncCatalog()]);
     await screens.loadLocal();
     reviews = await api.fetchReviews();
     await store.put("kv", "reviews", reviews);
@@ -87,7 +94,7 @@ async function flushAndShow(force) {
   } catch (e) {
     if (e instanceof api.Revoked) { revoked(); return; }
   }
-  if (location.hash === "#outbox") route();
+  if (location.hash === "#outbox" || location.hash === "#activities") route();
 }
 
 async function boot() {
