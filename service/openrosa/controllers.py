@@ -33,6 +33,7 @@ from service import errors
 from service.audit import services as audit
 from service.auth.actor import FIELD_ROLES, Actor
 from service.auth.authn import device_token_actor
+from service.auth.csrf import ACTS_WITHOUT_SESSION
 from service.db.outage import is_database_outage
 from service.http import limits
 from service.http.deps import DbSession
@@ -268,4 +269,7 @@ OPENROSA_ROUTER = Router(
     exception_handlers=dict.fromkeys(EXCEPTION_HANDLERS, openrosa_error),
     include_in_schema=False,
     tags=["openrosa"],
+    # The caller is the device token in the path and nothing else: a session cookie is never read here, so a
+    # request from another site riding on one gains nothing (and ODK clients send no Origin or CSRF header).
+    opt={ACTS_WITHOUT_SESSION: True},
 )
