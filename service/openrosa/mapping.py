@@ -101,9 +101,12 @@ def _value(question: forms.Question, text: str) -> Any:
 def _answers(
     questions: list[forms.Question], element: ElementTree.Element, into: dict[str, Any], mapped: Mapped
 ) -> None:
+    by_name: dict[str, ElementTree.Element] = {}
+    for node in element:
+        by_name.setdefault(local(node.tag), node)  # the first of each name (a repeat's others: below)
     for question in questions:
         if isinstance(question, forms.Group):
-            group = child(element, question.name)
+            group = by_name.get(question.name)
             if group is not None:
                 _answers(question.questions, group, into, mapped)
         elif isinstance(question, forms.RepeatGroup):
@@ -119,13 +122,13 @@ def _answers(
                 into[question.name] = items
         elif isinstance(question, forms.PhotoQuestion):
             for index, name in enumerate(photo_field_names(question)):
-                filename = text_of(child(element, name))
+                filename = text_of(by_name.get(name))
                 if filename:
                     mapped.files[(question.name, index)] = filename
         elif isinstance(question, (forms.CalculateQuestion, forms.NoteQuestion)):
             continue
         else:
-            text = text_of(child(element, question.name))
+            text = text_of(by_name.get(question.name))
             if text is not None:
                 into[question.name] = _value(question, text)
 
@@ -147,15 +150,18 @@ def map_instance(definition: forms.FormDefinition, instance: Instance) -> Mapped
     root = instance.root
     mapped = Mapped()
     _answers(definition.questions, root, mapped.answers, mapped)
-    mapped.started_at = parse_time(text_of(child(root, START)))
-    mapped.finished_at = parse_time(text_of(child(root, END)))
-    mapped.device_id = text_of(child(root, DEVICE_ID))
+    top: dict[str, ElementTree.Element] = {}
+    for node in root:
+        top.setdefault(local(node.tag), node)
+    mapped.started_at = parse_time(text_of(top.get(START)))
+    mapped.finished_at = parse_time(text_of(top.get(END)))
+    mapped.device_id = text_of(top.get(DEVICE_ID))
     # The visit's fix: the form's own geopoint (taken at the door), else where the form was opened.
     mapped.geopoint = _first_geopoint(definition.questions, mapped.answers) or parse_geopoint(
-        text_of(child(root, START_GEOPOINT))
+        text_of(top.get(START_GEOPOINT))
     )
-    mapped.household = text_of(child(root, HOUSEHOLD))
-    group = child(root, NEW_HOUSEHOLD_GROUP)
+    mapped.household = text_of(top.get(HOUSEHOLD))
+    group = top.get(NEW_HOUSEHOLD_GROUP)
     if mapped.household == NEW_HOUSEHOLD_CHOICE and group is not None:
         mapped.new_head_name = text_of(child(group, NEW_HEAD_NAME))
         mapped.new_address = text_of(child(group, NEW_ADDRESS))
