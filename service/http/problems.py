@@ -110,7 +110,11 @@ def _wants_page(request: Request) -> bool:
     return not path.startswith(("/api/", "/schema", "/static/")) and "text/html" in request.headers.get("accept", "")
 
 
-def handle_http_exception(request: Request, exc: HTTPException) -> Response[Problem]:
+def handle_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
+    if request.url.path.startswith("/openrosa/"):  # no route matched there: ODK clients read OpenRosa XML
+        from service.openrosa.controllers import openrosa_error  # it imports this module
+
+        return openrosa_error(request, exc)
     if isinstance(exc, ValidationException):
         kind = errors.BAD_BODY
         return problem_response(

@@ -41,6 +41,7 @@ from service.http.problems import EXCEPTION_HANDLERS
 from service.http.public_url import public_base_url
 from service.openrosa import media, responses, submissions
 from service.openrosa.multipart import read_submission
+from service.openrosa.prepare import Client
 from service.openrosa.xforms import latest_versions, xform_of
 from service.registry import services as registry
 from service.registry.models import FormVersion
@@ -230,7 +231,7 @@ async def submit(request: Request, member: Member) -> Response[bytes]:
     state = request.app.state
     settings = _settings(request)
     body = await read_submission(request)
-    client = submissions.Client(
+    client = Client(
         member,
         device_id=request.query_params.get("deviceID"),
         user_agent=request.headers.get("user-agent"),

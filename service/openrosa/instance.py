@@ -31,7 +31,7 @@ class Instance:
 
 
 def local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    return tag[tag.rfind("}") + 1 :]
 
 
 def child(element: ElementTree.Element, name: str) -> ElementTree.Element | None:
@@ -52,9 +52,18 @@ def text_of(element: ElementTree.Element | None) -> str | None:
     return value or None
 
 
+def _plainly_safe(data: bytes) -> bool:
+    """No `<!` anywhere (so no DOCTYPE, no entity declaration) in a byte-oriented encoding: the standard parser
+    then has nothing to expand, and is ~3× faster than defusedxml's; anything else goes through defusedxml."""
+    return b"<!" not in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4]
+
+
 def parse_instance(data: bytes) -> Instance:
     try:
-        root = SafeElementTree.fromstring(data, forbid_dtd=True)
+        if _plainly_safe(data):
+            root = ElementTree.fromstring(data)
+        else:
+            root = SafeElementTree.fromstring(data, forbid_dtd=True)
     except (DefusedXmlException, ValueError) as exc:
         raise errors.DomainError(
             errors.OPENROSA_BAD_XML,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -84,50 +85,100 @@ def _number(text: str, integral: bool) -> Any:
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
-def _value(question: forms.Question, text: str) -> Any:
+_BOOLEANS = {"yes": True, "no": False, "true": True, "false": False, "1": True, "0": False}
+
+
+def _converter(question: forms.Question) -> Callable[[str], Any] | None:
+    """How an answer's text becomes the value the JSON path takes (None: the text itself)."""
     if isinstance(question, forms.IntegerQuestion):
-        return _number(text, True)
+        return lambda text: _number(text, True)
     if isinstance(question, (forms.DecimalQuestion, forms.RangeQuestion)):
-        return _number(text, False)
+        return lambda text: _number(text, False)
     if isinstance(question, forms.BooleanQuestion):
-        return {"yes": True, "no": False, "true": True, "false": False, "1": True, "0": False}.get(text, text)
+        return lambda text: _BOOLEANS.get(text, text)
     if isinstance(question, forms.SelectMultipleQuestion):
-        return text.split()
+        return str.split
     if isinstance(question, forms.GeopointQuestion):
-        return parse_geopoint(text) or text
-    return text
+        return lambda text: parse_geopoint(text) or text
+    return None
 
 
-def _answers(
-    questions: list[forms.Question], element: ElementTree.Element, into: dict[str, Any], mapped: Mapped
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One thing to read from an element: a group or repeat (its own steps), a photo question's image fields, or
+    a value. Built once per form version (the hot path then does no type dispatch)."""
+
+    kind: str  # "group" | "repeat" | "photo" | "value"
+    name: str
+    steps: tuple[_Step, ...] = ()
+    fields: tuple[str, ...] = ()
+    convert: Callable[[str], Any] | None = None
+
+
+def _plan(questions: list[forms.Question]) -> tuple[_Step, ...]:
+    steps = []
     for question in questions:
         if isinstance(question, forms.Group):
-            group = child(element, question.name)
-            if group is not None:
-                _answers(question.questions, group, into, mapped)
+            steps.append(_Step("group", question.name, _plan(question.questions)))
         elif isinstance(question, forms.RepeatGroup):
+            steps.append(_Step("repeat", question.name, _plan(question.questions)))
+        elif isinstance(question, forms.PhotoQuestion):
+            steps.append(_Step("photo", question.name, fields=tuple(photo_field_names(question))))
+        elif not isinstance(question, (forms.CalculateQuestion, forms.NoteQuestion)):
+            steps.append(_Step("value", question.name, convert=_converter(question)))
+    return tuple(steps)
+
+
+# id(definition) → (the definition, kept alive so its id is not reused; its plan)
+_PLANS: dict[int, tuple[forms.FormDefinition, tuple[_Step, ...]]] = {}
+
+
+def _plan_of(definition: forms.FormDefinition) -> tuple[_Step, ...]:
+    found = _PLANS.get(id(definition))
+    if found is None or found[0] is not definition:
+        if len(_PLANS) >= 256:
+            _PLANS.clear()
+        found = _PLANS[id(definition)] = (definition, _plan(definition.questions))
+    return found[1]
+
+
+def _text(node: ElementTree.Element | None) -> str | None:
+    if node is None or not node.text:
+        return None
+    return node.text.strip() or None
+
+
+def _answers(steps: tuple[_Step, ...], element: ElementTree.Element, into: dict[str, Any], mapped: Mapped) -> None:
+    by_name: dict[str, ElementTree.Element] = {}
+    for node in element:
+        tag = node.tag
+        by_name.setdefault(tag[tag.rfind("}") + 1 :], node)  # the first of each name (a repeat's others: below)
+    for step in steps:
+        kind = step.kind
+        if kind == "value":
+            text = _text(by_name.get(step.name))
+            if text is not None:
+                into[step.name] = step.convert(text) if step.convert is not None else text
+        elif kind == "group":
+            group = by_name.get(step.name)
+            if group is not None:
+                _answers(step.steps, group, into, mapped)
+        elif kind == "photo":
+            for index, name in enumerate(step.fields):
+                filename = _text(by_name.get(name))
+                if filename:
+                    mapped.files[(step.name, index)] = filename
+        else:
             items = []
-            for instance in children(element, question.name):
+            for instance in children(element, step.name):
                 if any(local(name) == "template" for name in instance.attrib):
                     continue  # jr:template: the blank copy some clients leave in
                 item: dict[str, Any] = {}
-                _answers(question.questions, instance, item, mapped)
+                _answers(step.steps, instance, item, mapped)
                 if item:  # an instance with nothing answered is the blank one JavaRosa keeps when none was added
                     items.append(item)
             if items:
-                into[question.name] = items
-        elif isinstance(question, forms.PhotoQuestion):
-            for index, name in enumerate(photo_field_names(question)):
-                filename = text_of(child(element, name))
-                if filename:
-                    mapped.files[(question.name, index)] = filename
-        elif isinstance(question, (forms.CalculateQuestion, forms.NoteQuestion)):
-            continue
-        else:
-            text = text_of(child(element, question.name))
-            if text is not None:
-                into[question.name] = _value(question, text)
+                into[step.name] = items
 
 
 def _first_geopoint(questions: list[forms.Question], answers: dict[str, Any]) -> dict[str, float] | None:
@@ -146,16 +197,19 @@ def _first_geopoint(questions: list[forms.Question], answers: dict[str, Any]) ->
 def map_instance(definition: forms.FormDefinition, instance: Instance) -> Mapped:
     root = instance.root
     mapped = Mapped()
-    _answers(definition.questions, root, mapped.answers, mapped)
-    mapped.started_at = parse_time(text_of(child(root, START)))
-    mapped.finished_at = parse_time(text_of(child(root, END)))
-    mapped.device_id = text_of(child(root, DEVICE_ID))
+    _answers(_plan_of(definition), root, mapped.answers, mapped)
+    top: dict[str, ElementTree.Element] = {}
+    for node in root:
+        top.setdefault(local(node.tag), node)
+    mapped.started_at = parse_time(text_of(top.get(START)))
+    mapped.finished_at = parse_time(text_of(top.get(END)))
+    mapped.device_id = text_of(top.get(DEVICE_ID))
     # The visit's fix: the form's own geopoint (taken at the door), else where the form was opened.
     mapped.geopoint = _first_geopoint(definition.questions, mapped.answers) or parse_geopoint(
-        text_of(child(root, START_GEOPOINT))
+        text_of(top.get(START_GEOPOINT))
     )
-    mapped.household = text_of(child(root, HOUSEHOLD))
-    group = child(root, NEW_HOUSEHOLD_GROUP)
+    mapped.household = text_of(top.get(HOUSEHOLD))
+    group = top.get(NEW_HOUSEHOLD_GROUP)
     if mapped.household == NEW_HOUSEHOLD_CHOICE and group is not None:
         mapped.new_head_name = text_of(child(group, NEW_HEAD_NAME))
         mapped.new_address = text_of(child(group, NEW_ADDRESS))

@@ -17,10 +17,8 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import anyio.to_thread
-import msgspec
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,39 +31,33 @@ from service.households.schemas import HouseholdCreate
 from service.http.deps import request_transaction
 from service.openrosa.instance import Instance, parse_instance, visit_id_for
 from service.openrosa.mapping import Mapped, map_instance, new_household_id
-from service.openrosa.models import OpenRosaConflict, OpenRosaSubmission
+from service.openrosa.models import OpenRosaConflict
 from service.openrosa.multipart import Submission, file_for
+from service.openrosa.prepare import (
+    SUBMISSIONS,
+    Client,
+    household_choice,
+    prepare,
+    record,
+)
 from service.openrosa.xforms import xform_of
 from service.registry import services as registry
 from service.settings import Settings
 from service.visits import photos_service
-from service.visits.answers import Evaluation, evaluate
 from service.visits.batch import PendingVisit, VisitBatcher
-from service.visits.evidence_rules import FORM_ANSWERS_INVALID, Fix, Flag
 from service.visits.households import Destination, existing_household, new_household
 from service.visits.models import VISITS
 from service.visits.multipart import PhotoPart
 from service.visits.photo_objects import SlotPhoto, prepare_photos
-from service.visits.schemas import AppInfo, DeviceLocation, VisitReceipt, VisitSubmission
-from service.visits.services import _time_problems
+from service.visits.schemas import VisitReceipt
 from service.visits.stored import StoredVisit, connection, load_visit
 from service.visits.write_path import VisitToWrite, VisitWriter
 from storage import ObjectStore, PhotoPool
 
 log = logging.getLogger("gocua.openrosa")
-SUBMISSIONS = table_of(OpenRosaSubmission)
 CONFLICTS = table_of(OpenRosaConflict)
 # Parsing a big instance is CPU work: past this size it runs in a thread.
 PARSE_IN_THREAD_BYTES = 64_000
-
-
-@dataclass(frozen=True, slots=True)
-class Client:
-    """Who sent it and with what: the member, Collect's `?deviceID=`, the User-Agent."""
-
-    actor: Actor
-    device_id: str | None
-    user_agent: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +74,6 @@ class Outcome:
         if self.problems:
             text += f" ({self.problems} câu trả lời cần giám sát viên xem lại)"
         return text + "."
-
-
-def answers_flag(problems: list[dict[str, Any]]) -> Flag:
-    """The flag a supervisor sees; the full problems are kept with the submission."""
-    summary = "; ".join(f"{p.get('question') or p.get('field') or '?'}: {p.get('code')}" for p in problems)
-    return Flag(FORM_ANSWERS_INVALID, float(len(problems)), "answers", summary[:300])
 
 
 async def receive(
@@ -144,10 +130,10 @@ async def _batched(
     """The common case, a visit without photos to a known household, written with the JSON visits waiting at the
     same moment (group commit, no request session). None hands it to the single-visit path: a new household, an
     id already stored (a retry), a household the batcher cannot place."""
-    household_id = _household_choice(mapped)
+    household_id = household_choice(mapped)
     if household_id is None:
         return None
-    prepared = _prepare(client, instance, visit_id, household_id, None, form, mapped)
+    prepared = prepare(client, instance, visit_id, household_id, None, form, mapped)
     pending = PendingVisit(
         client.actor,
         prepared.submission,
@@ -157,7 +143,7 @@ async def _batched(
         prepared.fix,
         form.geopoint_threshold,
         extra_flags=prepared.flags(),
-        companions=[_record(client, body, instance, digest, visit_id, mapped, prepared.problems)],
+        companions=[record(client, body, instance, digest, visit_id, mapped, prepared.problems)],
     )
     written = await batcher.submit(pending)
     if not isinstance(written, VisitReceipt):
@@ -232,21 +218,6 @@ async def _correction(session: AsyncSession, actor: Actor, instance: Instance) -
     return earlier_id
 
 
-def _household_choice(mapped: Mapped) -> uuid.UUID | None:
-    if mapped.household is None:
-        raise errors.DomainError(errors.OPENROSA_HOUSEHOLD_MISSING)
-    if mapped.new_head_name is not None or mapped.household == "new":
-        return None
-    try:
-        return uuid.UUID(mapped.household)
-    except ValueError:
-        raise errors.DomainError(
-            errors.OPENROSA_HOUSEHOLD_MISSING,
-            "Hộ được chọn không có trong danh sách của máy chủ. Hãy cập nhật biểu mẫu rồi chọn lại hộ.",
-            f"Not a household id: {mapped.household!r}.",
-        ) from None
-
-
 async def _destination(session: AsyncSession, actor: Actor, household_id: uuid.UUID) -> Destination:
     try:
         return await existing_household(session, actor, household_id)
@@ -258,79 +229,6 @@ async def _destination(session: AsyncSession, actor: Actor, household_id: uuid.U
             "Hộ được chọn không thuộc địa bàn của bạn hoặc đã bị xóa. Hãy cập nhật biểu mẫu rồi chọn lại hộ.",
             f"No household {household_id} in the member's area.",
         ) from None
-
-
-@dataclass
-class Prepared:
-    """A submission as a visit, checked, before anything is written."""
-
-    submission: VisitSubmission
-    evaluation: Evaluation
-    problems: list[dict[str, Any]]
-    rules: dict[str, forms.PhotoRule]
-    fix: Fix | None
-
-    def flags(self) -> list[Flag]:
-        return [answers_flag(self.problems)] if self.problems else []
-
-
-def _prepare(
-    client: Client,
-    instance: Instance,
-    visit_id: uuid.UUID,
-    household_id: uuid.UUID | None,
-    corrects: uuid.UUID | None,
-    form: forms.CompiledForm,
-    mapped: Mapped,
-) -> Prepared:
-    location = _location(mapped)
-    submission = VisitSubmission(
-        id=visit_id,
-        form_id=instance.form_id,
-        form_version=instance.version,
-        household_id=household_id,
-        started_at=mapped.started_at,
-        finished_at=mapped.finished_at,
-        location=location,
-        answers=mapped.answers,
-        app=AppInfo(name=(client.user_agent or "OpenRosa")[:100]),
-        corrects=corrects if corrects is not None else msgspec.UNSET,
-    )
-    evaluation = evaluate(form, submission.answers)
-    submission.answers = dict(evaluation.answers)
-    problems: list[dict[str, Any]] = [msgspec.to_builtins(e) for e in evaluation.errors]
-    problems.extend(_time_problems(submission))
-    for problem in problems:  # an implausible time is dropped, not stored
-        if problem.get("code") == "visit.bad_time" and problem.get("question") in ("started_at", "finished_at"):
-            setattr(submission, problem["question"], None)
-    fix = Fix(location.lat, location.lon, location.accuracy_m) if location else None
-    return Prepared(submission, evaluation, problems, _awaiting_referenced(evaluation.photo_rules, mapped), fix)
-
-
-def _record(
-    client: Client,
-    body: Submission,
-    instance: Instance,
-    digest: str,
-    visit_id: uuid.UUID,
-    mapped: Mapped,
-    problems: list[dict[str, Any]],
-) -> tuple[Any, dict[str, Any]]:
-    """The openrosa_submissions row kept with the visit (the XML verbatim, who sent it with what)."""
-    return (
-        SUBMISSIONS,
-        {
-            "visit_id": visit_id,
-            "form_id": instance.form_id,
-            "instance_id": instance.instance_id,
-            "xml_sha256": digest,
-            "xml": body.xml,
-            "device_id": (client.device_id or mapped.device_id or "")[:100] or None,
-            "user_agent": (client.user_agent or "")[:300] or None,
-            "problems": problems or None,
-            "received_at": utcnow(),
-        },
-    )
 
 
 async def _new(
@@ -350,9 +248,9 @@ async def _new(
     """Writes a new visit alone (photos, a new household, an edit); None when a concurrent identical POST inserted
     it first."""
     actor = client.actor
-    household_id = _household_choice(mapped)
+    household_id = household_choice(mapped)
     corrects = await _correction(session, actor, instance)
-    prepared = _prepare(client, instance, visit_id, household_id, corrects, form, mapped)
+    prepared = prepare(client, instance, visit_id, household_id, corrects, form, mapped)
     problems = prepared.problems
     items, photo_problems = photos_service.photo_slots(
         form, prepared.evaluation.photo_rules, _photo_parts(mapped, body)
@@ -384,36 +282,12 @@ async def _new(
         destination=destination,
         photos=slot_photos,
         extra_flags=prepared.flags(),
-        companions=[_record(client, body, instance, digest, visit_id, mapped, problems)],
+        companions=[record(client, body, instance, digest, visit_id, mapped, problems)],
     )
     (written,) = await writer.write(await connection(session), [item])
     if written is None:
         return None
     return Outcome(written.receipt(), True, len(problems))
-
-
-def _awaiting_referenced(rules: dict[str, forms.PhotoRule], mapped: Mapped) -> dict[str, forms.PhotoRule]:
-    """A photo the instance names is awaited even beyond the form's minimum: a split upload's visit shows as
-    waiting for photos until its last POST brings them."""
-    named: dict[str, int] = {}
-    for question, _ in mapped.files:
-        named[question] = named.get(question, 0) + 1
-    return {
-        question: msgspec.structs.replace(
-            rule, min_count=min(rule.max_count, max(rule.min_count, named.get(question, 0)))
-        )
-        for question, rule in rules.items()
-    }
-
-
-def _location(mapped: Mapped) -> DeviceLocation | None:
-    point = mapped.geopoint
-    if point is None:
-        return None
-    try:
-        return msgspec.convert(point, DeviceLocation)
-    except msgspec.ValidationError:
-        return None  # out of range: the geopoint answer's own check flags it
 
 
 async def _again(

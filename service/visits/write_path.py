@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Integer,
     Select,
@@ -250,7 +251,21 @@ async def _insert_companions(connection: AsyncConnection, written: list[WrittenV
         for table, row in visit.item.companions:
             by_table.setdefault(table, []).append(row)
     for table, rows in by_table.items():
-        await connection.execute(table.insert(), rows)
+        if connection.dialect.name != "postgresql":
+            await connection.execute(table.insert(), rows)
+            continue
+        columns = list(rows[0])  # every companion row of a table is built with the same keys
+        arrays = _columns(rows, columns)
+        for index, name in enumerate(columns):
+            if isinstance(table.c[name].type, JSON):  # as the engine writes JSONB
+                arrays[index] = [None if value is None else json_text(value) for value in arrays[index]]
+        statement = _COMPANION_INSERTS.get((table.name, tuple(columns)))
+        if statement is None:
+            statement = _COMPANION_INSERTS[(table.name, tuple(columns))] = _unnest_insert(table, columns)
+        await (await _driver(connection)).execute(statement, *arrays)
+
+
+_COMPANION_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
 def flag_rows(visit_id: uuid.UUID, flags: Iterable[Flag]) -> list[dict[str, Any]]:

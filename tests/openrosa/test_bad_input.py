@@ -122,3 +122,12 @@ async def test_a_form_version_without_an_xform_takes_no_submissions(
     assert response.status_code == 409
     assert "không nhận phiếu" in message(response)
     assert await visits(db) == 0
+
+
+async def test_an_unknown_openrosa_path_answers_in_openrosa_xml(client: AsyncTestClient, world: World) -> None:
+    response = await client.get(f"{base(world)}/no-such-thing")
+    assert response.status_code == 404
+    message(response)
+    wrong_method = await client.put(f"{base(world)}/submission")
+    assert wrong_method.status_code == 405
+    message(wrong_method)

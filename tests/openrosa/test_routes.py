@@ -85,3 +85,67 @@ async def test_a_bad_or_revoked_token_is_403_with_a_message(client: AsyncTestCli
     assert response.status_code == 403
     assert_openrosa(response)
     assert "thu hồi" in ElementTree.fromstring(response.content)[0].text
+
+
+async def test_a_form_pyxform_cannot_express_is_published_with_a_warning_and_not_listed(
+    client: AsyncTestClient, world: World
+) -> None:
+    definition = {
+        "id": "photo-clash",
+        "version": "1",
+        "title": {"vi": "Ảnh trùng tên", "en": "Photo clash"},
+        "questions": [
+            {"type": "photo", "name": "door", "label": {"vi": "Cửa"}, "max_count": 2},
+            {"type": "text", "name": "door_2", "label": {"vi": "Cửa thứ hai"}},
+        ],
+    }
+    response = await client.post("/api/v1/forms", json=definition, headers=world["admin"].headers)
+    assert response.status_code == 201, response.text
+    (warning,) = response.json()["warnings"]
+    assert warning["code"] == "openrosa.no_xform" and "ODK Collect" in warning["message_vi"]
+    listed = await client.get(f"{base(world)}/formList")
+    assert b"photo-clash" not in listed.content
+
+
+async def test_a_version_published_before_xforms_existed_gets_one_on_first_request(
+    client: AsyncTestClient, db: AsyncSession, world: World
+) -> None:
+    from forms.bundled import bundled_form_paths
+    from service.openrosa.models import XFormVersion
+    from service.registry import services as registry
+
+    await registry.publish(db, registry.parse_definition(bundled_form_paths()[0].read_bytes()), None)
+    await db.commit()
+    first = await client.get(f"{base(world)}/formList")
+    second = await client.get(f"{base(world)}/formList")
+    assert b"<hash>md5:" in first.content and first.content == second.content
+    rows = (await db.execute(select(XFormVersion.md5))).all()
+    await db.rollback()
+    assert len(rows) == 1 and rows[0][0].encode() in first.content
+
+
+async def test_the_manifest_lists_the_members_village_whose_md5_follows_the_list(
+    client: AsyncTestClient, db: AsyncSession, world: World, published: Published, home: uuid.UUID
+) -> None:
+    from tests.support.world import add_household
+
+    other_village = (await add_household(db, world.areas["village_b1"], head_name="Đỗ Bốn")).id
+    version = f"{base(world)}/forms/{published.definition.id}/v/{published.definition.version}"
+    namespace = "{http://openrosa.org/xforms/xformsManifest}"
+
+    async def households_csv() -> tuple[str, bytes]:
+        manifest = await client.get(f"{version}/manifest", params={"deviceID": "collect:ABC"})
+        assert manifest.status_code == 200 and "text/xml" in manifest.headers["content-type"]
+        (media,) = ElementTree.fromstring(manifest.content).findall(f"{namespace}mediaFile")
+        assert media.findtext(f"{namespace}filename") == "households.csv"
+        url = (media.findtext(f"{namespace}downloadUrl") or "").split("/", 3)[3]
+        content = (await client.get(f"/{url}")).content
+        assert media.findtext(f"{namespace}hash") == "md5:" + hashlib.md5(content).hexdigest()
+        return media.findtext(f"{namespace}hash") or "", content
+
+    first_hash, first = await households_csv()
+    assert str(home) in first.decode() and str(other_village) not in first.decode()
+    await add_household(db, world.areas["village_a1"], head_name="Hộ Mới Thêm")
+    second_hash, second = await households_csv()
+    assert second_hash != first_hash and "Hộ Mới Thêm" in second.decode()
+    assert (await client.head(f"{version}/manifest")).status_code == 204
