@@ -11,6 +11,7 @@ from service.pages.setup import STATIC_FILES
 from service.people.controllers import MemberController, TeamController
 from service.phone_app.controllers import PhoneAppController
 from service.registry.controllers import FormController
+from service.registry.media_controllers import FormMediaController
 from service.reports.controllers import report_page, report_summary, report_xlsx
 from service.reviews.controllers import BulkReviewController, MyVisitsController
 from service.tallies.controllers import get_tallies
@@ -20,6 +21,7 @@ ROUTE_HANDLERS = [
     get_health,
     get_ready,
     FormController,
+    FormMediaController,
     AuthController,
     MeController,
     AreaController,

@@ -15,10 +15,10 @@ from forms import FormDefinition
 from service import errors
 from service.auth.actor import Role
 from service.http import limits
-from service.http.deps import CurrentActor, DbSession, request_transaction
+from service.http.deps import AppSettings, CurrentActor, DbSession, request_transaction
 from service.http.openapi import component, raw_body_operation
 from service.http.paging import Page
-from service.registry import services
+from service.registry import media, services
 from service.registry.models import FormVersion
 from service.registry.schemas import FormSummary, PublishResult, PublishWarning
 
@@ -191,6 +191,7 @@ class FormController(Controller):
         self,
         db_session: DbSession,
         actor: CurrentActor,
+        settings: AppSettings,
         data: MultipartBody[dict[str, UploadFile]],
     ) -> Response[PublishResult]:
         actor.require_role(Role.ADMIN)
@@ -200,6 +201,12 @@ class FormController(Controller):
                 errors.BAD_BODY, "Thiếu tệp XLSForm (trường 'file').", "Missing the XLSForm file (part 'file')."
             )
         content = await upload.read()
-        definition, warnings = services.parse_xlsform(content, upload.filename or "form.xlsx")
+        filename = upload.filename or "form.xlsx"
+        definition, warnings = await services.parse_xlsform_off_loop(
+            content, filename, settings.xlsform_limits, settings.form_max_definition_bytes
+        )
         published = await services.publish(db_session, definition, actor.user_id)
+        row = await services.get_version(db_session, published.form_id, published.version)
+        assert row.id is not None
+        await media.keep_xlsform_source(db_session, row.id, content, filename, actor.user_id)
         return _publish_response(published, definition.version.startswith(forms.DERIVED_VERSION_PREFIX), warnings)
