@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import zipfile
-from typing import Any
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 from forms.errors import FormDefinitionError, FormError
