@@ -54,6 +54,10 @@ UploadMediaOperation = raw_body_operation(
 )
 
 
+def _by_name(upload: media.MediaUpload) -> str:
+    return upload.name
+
+
 class FormMediaController(Controller):
     path = "/api/v1/forms/{form_id:str}/versions/{version:str}"
     tags = ("forms",)
@@ -88,7 +92,7 @@ class FormMediaController(Controller):
                 f"Send 1 to {MAX_FILES_PER_UPLOAD} CSV files, each as a part with its filename.",
             )
         definition = services.definition_of(row)
-        uploads = [media.MediaUpload(part.filename or "", await part.read()) for part in files]
+        uploads = sorted([media.MediaUpload(part.filename or "", await part.read()) for part in files], key=_by_name)
         for upload in uploads:  # every file checked before any is stored: all or nothing
             media.check_upload(
                 definition,

@@ -1,0 +1,162 @@
+"""A form version's CSV media and its original XLSForm through the API: upload (admins), list, download, and
+select_one_from_file answers checked against the uploaded CSV."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.households.models import Household
+from service.registry import media
+from service.registry import services as registry
+from tests.forms.test_xlsform_corpus import xlsform
+from tests.support.forms_data import small_form
+from tests.support.world import World, add_household
+from tests.visits.support import HOME, visit
+
+SURVEY = [
+    ["type", "name", "label", "choice_filter", "required"],
+    ["select_one_from_file communes.csv", "commune", "Xã", "", "yes"],
+    ["select_one_from_file villages.csv", "village", "Thôn", "commune = ${commune}", "yes"],
+]
+SETTINGS = [["form_id", "version"], ["Village.Survey", "1"]]
+COMMUNES = "name,label\nxuan_lai,Xuân Lai\ntho_xuong,Thọ Xương\n".encode()
+VILLAGES = "\ufeffname,label,commune\ndong,Thôn Đông,xuan_lai\ntay,Thôn Tây,xuan_lai\nbac,Thôn Bắc,tho_xuong\n".encode()
+BASE = "/api/v1/forms/Village.Survey/versions/1"
+
+
+@pytest.fixture
+async def home(db: AsyncSession, world: World) -> Household:
+    return await add_household(db, world.areas["village_a1"], head_name="Lê Văn Một", lat=HOME[0], lon=HOME[1])
+
+
+async def publish(client, world) -> bytes:
+    workbook = xlsform(SURVEY, None, SETTINGS)
+    response = await client.post(
+        "/api/v1/forms/xlsform", files={"file": ("villages.xlsx", workbook)}, headers=world["admin"].headers
+    )
+    assert response.status_code == 201, response.text
+    return workbook
+
+
+async def test_csv_media_are_uploaded_listed_and_downloaded_and_never_changed(client, world):
+    workbook = await publish(client, world)
+    admin = world["admin"].headers
+    served = (await client.get("/api/v1/forms/Village.Survey", headers=world["member_a1"].headers)).json()
+    assert [(q["choices"], q["choices_file"]) for q in served["questions"]] == [
+        ([], "communes.csv"),
+        ([], "villages.csv"),
+    ]
+
+    files = [("a", ("communes.csv", COMMUNES, "text/csv")), ("b", ("villages.csv", VILLAGES, "text/csv"))]
+    first = await client.post(f"{BASE}/media", files=files, headers=admin)
+    assert first.status_code == 201, first.text
+    assert [(f["name"], f["size"], f["md5"], f["created"]) for f in first.json()["files"]] == [
+        ("communes.csv", len(COMMUNES), hashlib.md5(COMMUNES).hexdigest(), True),
+        ("villages.csv", len(VILLAGES), hashlib.md5(VILLAGES).hexdigest(), True),
+    ]
+    again = await client.post(f"{BASE}/media", files=files[:1], headers=admin)
+    assert (again.status_code, again.json()["files"][0]["created"]) == (200, False)
+    changed = await client.post(f"{BASE}/media", files={"f": ("communes.csv", COMMUNES + b"x,X\n")}, headers=admin)
+    assert (changed.status_code, changed.json()["code"]) == (409, "form_media.conflict")
+
+    listed = await client.get(f"{BASE}/media?limit=1", headers=world["member_a1"].headers)
+    assert [f["name"] for f in listed.json()["items"]] == ["communes.csv"] and listed.json()["next"]
+    rest = await client.get(f"{BASE}/media?cursor={listed.json()['next']}", headers=world["member_a1"].headers)
+    assert [f["name"] for f in rest.json()["items"]] == ["villages.csv"] and rest.json()["next"] is None
+
+    download = await client.get(f"{BASE}/media/villages.csv", headers=world["member_a1"].headers)
+    assert download.status_code == 200 and download.content == VILLAGES
+    assert download.headers["content-type"].startswith("text/csv")
+    cached = await client.get(
+        f"{BASE}/media/villages.csv", headers={**world["member_a1"].headers, "If-None-Match": download.headers["etag"]}
+    )
+    assert cached.status_code == 304
+    missing = await client.get(f"{BASE}/media/nothing.csv", headers=world["member_a1"].headers)
+    assert (missing.status_code, missing.json()["code"]) == (404, "form_media.not_found")
+
+    source = await client.get(f"{BASE}/xlsform", headers=admin)
+    assert source.status_code == 200 and source.content == workbook
+    assert source.headers["content-disposition"] == 'attachment; filename="Village.Survey-1.xlsx"'
+
+
+async def test_bad_media_are_refused_whole_with_their_line_and_only_admins_upload(client, world):
+    await publish(client, world)
+    admin = world["admin"].headers
+    cases = {
+        "villages.csv": (b"name,commune\ndong,xuan_lai\n", "form_media.missing_columns"),
+        "bad name.csv": (COMMUNES, "form_media.invalid"),
+        "ragged.csv": (b"name,label\na,A,extra\n", "form_media.invalid"),
+        "latin1.csv": ("name,label\nđ,Đông\n".encode("cp1258"), "form_media.invalid"),
+    }
+    for name, (content, code) in cases.items():
+        response = await client.post(
+            f"{BASE}/media", files=[("ok", ("communes.csv", COMMUNES)), ("bad", (name, content))], headers=admin
+        )
+        assert (response.status_code, response.json()["errors"][0]["code"]) == (422, code), (name, response.text)
+    ragged = await client.post(
+        f"{BASE}/media", files={"f": ("ragged.csv", b"name,label\na,A\nb,B,extra\n")}, headers=admin
+    )
+    assert ragged.json()["errors"][0]["path"] == "ragged.csv[line=3]"
+    listed = await client.get(f"{BASE}/media", headers=admin)
+    assert listed.json()["items"] == []  # nothing of a refused upload was kept
+    for role in ("member_a1", "supervisor_a"):
+        denied = await client.post(
+            f"{BASE}/media", files={"f": ("communes.csv", COMMUNES)}, headers=world[role].headers
+        )
+        assert denied.status_code == 403, role
+    unknown = await client.post(
+        "/api/v1/forms/Village.Survey/versions/9/media", files={"f": ("communes.csv", COMMUNES)}, headers=admin
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "form.version_not_found")
+
+
+async def test_a_version_published_as_json_has_no_xlsform_to_download(client, world):
+    admin = world["admin"].headers
+    assert (await client.post("/api/v1/forms", json=small_form(), headers=admin)).status_code == 201
+    response = await client.get("/api/v1/forms/thu-nghiem/versions/1/xlsform", headers=admin)
+    assert (response.status_code, response.json()["code"]) == (404, "xlsform.source_not_found")
+    denied = await client.get("/api/v1/forms/thu-nghiem/versions/1/xlsform", headers=world["member_a1"].headers)
+    assert denied.status_code == 403
+
+
+async def test_select_one_from_file_answers_are_checked_against_the_uploaded_csv(client, world, home, db):
+    await publish(client, world)
+    member = world["member_a1"].headers
+
+    def body(commune: str, village: str) -> dict:
+        sent = visit(("Village.Survey", "1"), home.id)
+        sent["answers"] = {"commune": commune, "village": village}
+        return sent
+
+    # Before the files arrive the questions offer nothing, so no answer can be valid.
+    early = await client.post("/api/v1/visits", json=body("xuan_lai", "dong"), headers=member)
+    assert early.status_code == 422, early.text
+    files = [("a", ("communes.csv", COMMUNES)), ("b", ("villages.csv", VILLAGES))]
+    assert (await client.post(f"{BASE}/media", files=files, headers=world["admin"].headers)).status_code == 201
+
+    passing = await client.post("/api/v1/visits", json=body("xuan_lai", "dong"), headers=member)
+    assert passing.status_code == 201, passing.text
+    failing = await client.post("/api/v1/visits", json=body("xuan_lai", "bac"), headers=member)
+    assert failing.status_code == 422
+    assert [(e["question"], e["code"]) for e in failing.json()["errors"]] == [("village", "answer.filtered_choice")]
+    unknown = await client.post("/api/v1/visits", json=body("ha_noi", "dong"), headers=member)
+    assert [e["code"] for e in unknown.json()["errors"]][:1] == ["answer.unknown_choice"]
+
+
+async def test_the_contract_functions_read_what_was_uploaded(client, world, db):
+    workbook = await publish(client, world)
+    files = {"f": ("villages.csv", VILLAGES)}
+    assert (await client.post(f"{BASE}/media", files=files, headers=world["admin"].headers)).status_code == 201
+    row = await registry.get_version(db, "Village.Survey", "1")
+    assert row.id is not None
+    assert await media.list_media(db, row.id) == [
+        media.MediaInfo("villages.csv", "text/csv", len(VILLAGES), hashlib.md5(VILLAGES).hexdigest())
+    ]
+    assert await media.read_media(db, row.id, "villages.csv") == VILLAGES
+    assert await media.read_media(db, row.id, "communes.csv") is None
+    assert await media.xlsform_source(db, row.id) == workbook
+    tables = await media.csv_tables(db, row.id)
+    assert tables["villages.csv"][2] == {"name": "bac", "label": "Thôn Bắc", "commune": "tho_xuong"}
