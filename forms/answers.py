@@ -12,6 +12,7 @@ A calculate's value is the server's: computed in document order and put in ``sto
 
 from __future__ import annotations
 
+import math
 from collections import ChainMap
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 from forms.answer_types import CHECKS, Problem, is_blank
 from forms.checks import MAX_REPEAT_INSTANCES
 from forms.compiled import CompiledForm, CompiledRepeat, compile_form
-from forms.expr_ast import EvalContext
+from forms.expr_ast import EvalContext, TableLookup
 from forms.expr_values import to_number
 from forms.labels import text
 from forms.spec import Base, FormDefinition, PhotoQuestion
@@ -61,8 +62,13 @@ def _error(question: str, code: str, vi: str, en: str) -> AnswerError:
     return AnswerError(question=question, code=code, message_vi=vi, message_en=en)
 
 
-def run_visit(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -> VisitState:
-    """Decide relevance, check every answer and collect every error, in one forward pass."""
+def run_visit(
+    form: FormDefinition | CompiledForm, answers: Mapping[str, Any], *, tables: TableLookup | None = None
+) -> VisitState:
+    """Decide relevance, check every answer and collect every error, in one forward pass.
+
+    ``tables`` are the form version's CSV media for pulldata() (see forms.expr_ast.EvalContext).
+    """
     compiled = compile_form(form)
     state = VisitState()
     if not isinstance(answers, Mapping):
@@ -71,7 +77,7 @@ def run_visit(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -
         )
         answers = {}
     stored: dict[str, Any] | None = dict(answers) if compiled.has_calculations else None
-    ctx = EvalContext(state.effective)
+    ctx = EvalContext(state.effective, tables=tables, choice_names=compiled.choice_names, form_version=compiled.version)
     _run_steps(compiled.steps, answers, ctx, state, state.effective, stored, "", None, compiled.all_names)
     _unknown_keys(answers, compiled.top_names, compiled.group_names, compiled.all_names, state, "")
     state.stored = answers if stored is None else stored
@@ -138,7 +144,14 @@ def _run_steps(
             state.visible[name] = visible
         value = answers.get(name)
         if kind == "calculate":
-            result = step.calculate(ctx) if visible else None
+            if not visible:
+                result = None
+            elif step.from_phone:  # random(), now(), uuid(), once(): the phone's value, as sent
+                result = value
+            else:
+                result = step.calculate(ctx)
+                if result.__class__ is float and not math.isfinite(result):
+                    result = None  # NaN / Infinity: no value (JSON has none for them)
             if result is None or result == "":
                 if stored is not None:
                     stored.pop(name, None)
@@ -315,12 +328,14 @@ def _run_repeat(
         inner_stored = dict(instance) if stored is not None else None
         # ChainMap is typed for mutable maps, but it writes only to its first (a dict); `outer` is only read.
         ctx.answers = ChainMap(inner_effective, outer)  # type: ignore[arg-type]
+        ctx.position = index
         inner_prefix = f"{path}[{index}]."
         _run_steps(repeat.steps, instance, ctx, state, inner_effective, inner_stored, inner_prefix, True, all_names)
         _unknown_keys(instance, repeat.names, repeat.group_names, all_names, state, inner_prefix)
         results.append(inner_effective)
         stored_instances.append(inner_stored)
     ctx.answers = outer
+    ctx.position = 0
     if not isinstance(outer, dict):
         return  # a repeat inside a repeat is refused when the form is loaded
     outer[name] = tuple(results)

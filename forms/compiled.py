@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from forms.expr import parse, parse_choice_filter
-from forms.expr_ast import Node
+from forms.expr_ast import PHONE_FUNCTIONS, Call, Node, walk
 from forms.expr_compile import Evaluator, Test, compile_node, compile_test
+from forms.labels import REQUIRED_LANGUAGE, text
 from forms.spec import (
     UNSET,
     CalculateQuestion,
@@ -48,6 +50,10 @@ class CompiledGroup:
         object.__setattr__(self, "relevant_test", _test_or_none(self.relevant))
 
 
+def uses_phone_functions(node: Node) -> bool:
+    return any(isinstance(item, Call) and item.name in PHONE_FUNCTIONS for item in walk(node))
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledQuestion:
     name: str
@@ -67,6 +73,8 @@ class CompiledQuestion:
     relevant_test: Test | None = field(init=False, repr=False, compare=False)
     constraint_test: Test | None = field(init=False, repr=False, compare=False)
     calculate: Evaluator | None = field(init=False, repr=False, compare=False)
+    # A calculate using random(), now(), uuid() or once(): the phone's value is kept as sent.
+    from_phone: bool = field(init=False, repr=False, compare=False)
     choice_filter_test: Test | None = field(init=False, repr=False, compare=False)
     required_if_test: Test | None = field(init=False, repr=False, compare=False)
 
@@ -75,6 +83,7 @@ class CompiledQuestion:
         object.__setattr__(self, "relevant_test", _test_or_none(self.relevant))
         object.__setattr__(self, "constraint_test", _test_or_none(self.constraint))
         object.__setattr__(self, "calculate", None if self.calculation is None else compile_node(self.calculation))
+        object.__setattr__(self, "from_phone", self.calculation is not None and uses_phone_functions(self.calculation))
         object.__setattr__(self, "choice_filter_test", _test_or_none(self.choice_filter))
 
 
@@ -145,6 +154,8 @@ class CompiledForm:
         self.group_names = frozenset(top.group_names)
         self.all_names = frozenset(self.questions) | frozenset(self.repeats)
         self.has_calculations = any(item.calculate is not None for item in self.questions.values())
+        self.version = str(getattr(definition, "version", "") or "")
+        self.choice_names = choice_names(self)
         thresholds = [
             item.question.accuracy_threshold_m
             for item in self.questions.values()
@@ -253,3 +264,17 @@ def compile_form(definition: FormDefinition | CompiledForm) -> CompiledForm:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return compiled
+
+
+def choice_names(compiled: CompiledForm) -> Callable[[str, str], str]:
+    """jr:choice-name()'s hook: (question, value) → the choice's label in the form's first language."""
+
+    def name(question: str, value: str) -> str:
+        item = compiled.questions.get(question)
+        choices = getattr(item.question, "choices", None) if item is not None else None
+        for choice in choices or ():
+            if choice.value == value:
+                return text(choice.label, REQUIRED_LANGUAGE) or ""
+        return ""
+
+    return name

@@ -17,6 +17,7 @@ from typing import Any
 
 from forms.expr_ast import (
     ARITY,
+    REFUSED,
     And,
     Arithmetic,
     Call,
@@ -40,7 +41,8 @@ MAX_REGEX_PATTERN = 200
 RESERVED_WORDS = frozenset({"and", "or", "div", "mod", "not", "true", "false"})
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_HYPHENATED_FUNCTION = re.compile(r"(count-selected|string-length|starts-with)(?=\s*\()")
+# ODK's function names may hold '-' and a 'jr:' prefix (count-selected, jr:choice-name); only before '('.
+_HYPHENATED_FUNCTION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[-:][A-Za-z_][A-Za-z0-9_]*)+(?=\s*\()")
 _BRACED_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _SPACE = re.compile(r"\s+")
@@ -100,7 +102,9 @@ def tokenize(source: str) -> list[Token]:
             continue
         if char == ".":
             if source.startswith("..", pos):
-                raise ExpressionError("'..' (parent paths) is not supported; use ${question_name}", pos)
+                tokens.append(Token("dotdot", "..", pos))  # only position(..) accepts it
+                pos += 2
+                continue
             tokens.append(Token("dot", ".", pos))
             pos += 1
             continue
@@ -232,6 +236,8 @@ class _Parser:
         if token.kind == "dot":
             self.advance()
             return Current()
+        if token.kind == "dotdot":
+            raise ExpressionError("'..' (parent paths) is not supported; use ${question_name}", token.position)
         if self.at("op", "("):
             self.advance()
             node = self._nested(self.parse_or)
@@ -252,10 +258,15 @@ class _Parser:
 
     def parse_call(self, name: Token) -> Node:
         if name.text not in ARITY:
+            reason = REFUSED.get(name.text)
+            if reason is not None:
+                raise ExpressionError(f"{name.text}() is not supported: {reason}", name.position)
             raise ExpressionError(f"unknown function {name.text!r}", name.position)
         self.expect("(")
         args: list[Node] = []
-        if not self.at("op", ")"):
+        if name.text == "position" and self.at("dotdot"):
+            self.advance()  # position(..): the instance of the repeat being checked
+        elif not self.at("op", ")"):
             args.append(self._nested(self.parse_or))
             while self.at("op", ","):
                 self.advance()

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forms.expr_values import (
-    arithmetic,
-    compare,
-    concat_of,
-    count_of,
-    round_half_up,
-    selected_values,
-    sum_of,
-    to_number,
-    to_string,
-    truthy,
-)
+from forms.expr_functions import AGGREGATES, ARITY, FUNCTIONS, PHONE_FUNCTIONS, REFUSED
+from forms.expr_values import arithmetic, compare, to_string, truthy
+
+__all__ = ["AGGREGATES", "ARITY", "FUNCTIONS", "PHONE_FUNCTIONS", "REFUSED"]
+
+# A form's CSV media (pulldata): the rows of a table by its file name ('households.csv' or 'households').
+Rows = Sequence[Mapping[str, str]]
+TableLookup = Mapping[str, Rows] | Callable[[str], Rows | None]
+# jr:choice-name: (question name, choice value) → the choice's label.
+ChoiceNames = Callable[[str, str], str]
 
 # Longer inputs than any text answer allows are not matched: bounds regex running time.
 MAX_REGEX_INPUT = 2000
@@ -30,9 +28,16 @@ MAX_REGEX_INPUT = 2000
 
 class EvalContext:
     """What an expression can see: answers by question name, '.' (the current answer) and, in a
-    choice_filter, the choice being tested (its columns, and ``name`` for its value)."""
+    choice_filter, the choice being tested (its columns, and ``name`` for its value).
 
-    __slots__ = ("_today", "answers", "choice", "current")
+    Hooks for what lives beside the answers (each optional; without it the function gives ''):
+    ``tables`` — the form version's CSV media for pulldata(): a mapping or a callable from a file name
+    ('people.csv'; 'people' finds it too) to its rows, each a dict column → text;
+    ``choice_names`` — (question, value) → label for jr:choice-name(); ``form_version`` for version();
+    ``position`` — the 1-based instance of the repeat being checked, for position(..).
+    """
+
+    __slots__ = ("_today", "answers", "choice", "choice_names", "current", "form_version", "position", "tables")
 
     def __init__(
         self,
@@ -40,17 +45,45 @@ class EvalContext:
         current: Any = None,
         today: dt.date | None = None,
         choice: Mapping[str, str] | None = None,
+        *,
+        tables: TableLookup | None = None,
+        choice_names: ChoiceNames | None = None,
+        form_version: str = "",
+        position: int = 0,
     ) -> None:
         self.answers = answers
         self.current = current
         self._today = today.isoformat() if today is not None else None
         self.choice = choice
+        self.tables = tables
+        self.choice_names = choice_names
+        self.form_version = form_version
+        self.position = position
 
     @property
     def today(self) -> str:
         if self._today is None:
             self._today = dt.date.today().isoformat()
         return self._today
+
+    def table(self, name: str) -> Rows:
+        """The rows of the CSV media file ``name`` (with or without '.csv'); none when the form has no such file."""
+        tables = self.tables
+        if tables is None:
+            return ()
+        for candidate in (name, name + ".csv", name.removesuffix(".csv")):
+            rows = tables.get(candidate) if isinstance(tables, Mapping) else tables(candidate)
+            if rows is not None:
+                return rows
+        return ()
+
+    def choice_name(self, question: str, value: str) -> str:
+        if self.choice_names is None:
+            return ""
+        name = question.strip()
+        if name.startswith("${") and name.endswith("}"):
+            name = name[2:-1]
+        return self.choice_names(name.rsplit("/", 1)[-1], value)
 
 
 class Node:
@@ -163,13 +196,16 @@ class Or(Node):
 
 @dataclass(frozen=True, slots=True)
 class Call(Node):
-    """A function call; arguments are evaluated by the function so ``if`` stays lazy."""
+    """A function call: arguments are evaluated left to right, then the function applied; ``if`` stays lazy."""
 
     name: str
     args: tuple[Node, ...]
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        return FUNCTIONS[self.name](ctx, self.args)
+        if self.name == "if":
+            args = self.args
+            return args[1].evaluate(ctx) if truthy(args[0].evaluate(ctx)) else args[2].evaluate(ctx)
+        return FUNCTIONS[self.name](ctx, *[arg.evaluate(ctx) for arg in self.args])
 
     def children(self) -> tuple[Node, ...]:
         return self.args
@@ -190,86 +226,6 @@ class RegexMatch(Node):
 
     def children(self) -> tuple[Node, ...]:
         return (self.subject,)
-
-
-def _selected(ctx: EvalContext, args: tuple[Node, ...]) -> bool:
-    return to_string(args[1].evaluate(ctx)) in selected_values(args[0].evaluate(ctx))
-
-
-def _count_selected(ctx: EvalContext, args: tuple[Node, ...]) -> int:
-    return len(selected_values(args[0].evaluate(ctx)))
-
-
-def _string_length(ctx: EvalContext, args: tuple[Node, ...]) -> int:
-    return len(to_string(args[0].evaluate(ctx)))
-
-
-def _if(ctx: EvalContext, args: tuple[Node, ...]) -> Any:
-    return args[1].evaluate(ctx) if truthy(args[0].evaluate(ctx)) else args[2].evaluate(ctx)
-
-
-def _coalesce(ctx: EvalContext, args: tuple[Node, ...]) -> Any:
-    first = args[0].evaluate(ctx)
-    if first is None or first == "" or first == []:
-        return args[1].evaluate(ctx)
-    return first
-
-
-def _int(ctx: EvalContext, args: tuple[Node, ...]) -> int | None:
-    number = to_number(args[0].evaluate(ctx))
-    return None if number is None else int(number)
-
-
-def _round(ctx: EvalContext, args: tuple[Node, ...]) -> int | float | None:
-    value = args[0].evaluate(ctx)
-    return round_half_up(value, args[1].evaluate(ctx) if len(args) > 1 else 0)
-
-
-FUNCTIONS: dict[str, Any] = {
-    "not": lambda ctx, args: not truthy(args[0].evaluate(ctx)),
-    "true": lambda ctx, args: True,
-    "false": lambda ctx, args: False,
-    "selected": _selected,
-    "count-selected": _count_selected,
-    "string-length": _string_length,
-    "today": lambda ctx, args: ctx.today,
-    "if": _if,
-    "coalesce": _coalesce,
-    "contains": lambda ctx, args: to_string(args[1].evaluate(ctx)) in to_string(args[0].evaluate(ctx)),
-    "starts-with": lambda ctx, args: to_string(args[0].evaluate(ctx)).startswith(to_string(args[1].evaluate(ctx))),
-    "number": lambda ctx, args: to_number(args[0].evaluate(ctx)),
-    "int": _int,
-    "string": lambda ctx, args: to_string(args[0].evaluate(ctx)),
-    "count": lambda ctx, args: count_of(args[0].evaluate(ctx)),
-    "sum": lambda ctx, args: sum_of(args[0].evaluate(ctx)),
-    "concat": lambda ctx, args: concat_of([arg.evaluate(ctx) for arg in args]),
-    "round": _round,
-}
-# Functions that read a whole repeat: the only place a question inside a repeat may be named from outside it.
-AGGREGATES = frozenset({"count", "sum"})
-
-# (fewest, most) arguments of each function, regex included (it has its own node).
-ARITY: dict[str, tuple[int, int]] = {
-    "not": (1, 1),
-    "true": (0, 0),
-    "false": (0, 0),
-    "selected": (2, 2),
-    "count-selected": (1, 1),
-    "string-length": (1, 1),
-    "today": (0, 0),
-    "if": (3, 3),
-    "coalesce": (2, 2),
-    "contains": (2, 2),
-    "starts-with": (2, 2),
-    "number": (1, 1),
-    "int": (1, 1),
-    "string": (1, 1),
-    "regex": (2, 2),
-    "count": (1, 1),
-    "sum": (1, 1),
-    "concat": (1, 50),
-    "round": (1, 2),
-}
 
 
 def walk(node: Node) -> Iterator[Node]:

@@ -43,18 +43,7 @@ from forms.expr_ast import (
     Ref,
     RegexMatch,
 )
-from forms.expr_values import (
-    arithmetic,
-    compare,
-    concat_of,
-    count_of,
-    round_half_up,
-    selected_values,
-    sum_of,
-    to_number,
-    to_string,
-    truthy,
-)
+from forms.expr_values import arithmetic, choice_list, compare, number_of, to_string, truthy
 
 Evaluator = Callable[[EvalContext], Any]
 Test = Callable[[EvalContext], bool]
@@ -281,9 +270,9 @@ def _against_constant(
             return None
         fast_type: type = bool  # bool vs bool
     elif constant.__class__ is str:
-        if to_number(constant) is not None:
-            return None  # '5' compares numerically with numeric-looking text: leave it to compare
-        fast_type = str  # text vs text that is not a number
+        if op not in ("=", "!=") or number_of(constant) == number_of(constant):
+            return None  # order is numeric, and '5' or a date compares as a number: leave it to compare
+        fast_type = str  # text equal (or not) to text that is no number and no date
     elif constant.__class__ in (int, float) and constant == constant:
         fast_type = int  # an int vs a number that is not NaN
     else:
@@ -320,7 +309,7 @@ def _call(node: Call) -> Evaluator:
     if name == "today":
         return operator.attrgetter("today")
     fewest, most = ARITY.get(name, (-1, -1))
-    if name not in FUNCTIONS or not fewest <= len(node.args) <= most:
+    if (name not in FUNCTIONS and name != "if") or not fewest <= len(node.args) <= most:
         return node.evaluate  # only a hand-built tree gets here: let the walker fail as before
     if name == "selected":
         return _selected(node)
@@ -330,52 +319,15 @@ def _call(node: Call) -> Evaluator:
     if name == "if":
         condition, then, otherwise = _test(node.args[0]), _value(node.args[1]), _value(node.args[2])
         return lambda ctx: then(ctx) if condition(ctx) else otherwise(ctx)
+    function = FUNCTIONS[name]
     args = tuple(_value(arg) for arg in node.args)
-    if name == "coalesce":
-        first_, second_ = args
-
-        def coalesce(ctx: EvalContext) -> Any:
-            first = first_(ctx)
-            if first is None or first == "" or first == []:
-                return second_(ctx)
-            return first
-
-        return coalesce
-    if name == "concat":
-        return lambda ctx: concat_of([arg(ctx) for arg in args])
-    if name == "round":
-        if len(args) == 1:
-            (number,) = args
-            return lambda ctx: round_half_up(number(ctx), 0)
-        number, digits = args
-        return lambda ctx: round_half_up(number(ctx), digits(ctx))
-    if name == "contains":
-        haystack, needle = args
-        return lambda ctx: to_string(needle(ctx)) in to_string(haystack(ctx))
-    if name == "starts-with":
-        text, prefix = args
-        return lambda ctx: to_string(text(ctx)).startswith(to_string(prefix(ctx)))
-    (arg,) = args  # the rest take one argument
-    if name == "count-selected":
-        return lambda ctx: len(selected_values(arg(ctx)))
-    if name == "string-length":
-        return lambda ctx: len(to_string(arg(ctx)))
-    if name == "number":
-        return lambda ctx: to_number(arg(ctx))
-    if name == "int":
-
-        def int_(ctx: EvalContext) -> int | None:
-            number = to_number(arg(ctx))
-            return None if number is None else int(number)
-
-        return int_
-    if name == "string":
-        return lambda ctx: to_string(arg(ctx))
-    if name == "count":
-        return lambda ctx: count_of(arg(ctx))
-    if name == "sum":
-        return lambda ctx: sum_of(arg(ctx))
-    return node.evaluate  # pragma: no cover - every function is handled above
+    if len(args) == 1:
+        (arg,) = args
+        return lambda ctx: function(ctx, arg(ctx))
+    if len(args) == 2:
+        first, second = args
+        return lambda ctx: function(ctx, first(ctx), second(ctx))
+    return lambda ctx: function(ctx, *[arg(ctx) for arg in args])
 
 
 def _selected(node: Call) -> Evaluator:
@@ -383,7 +335,7 @@ def _selected(node: Call) -> Evaluator:
     subject = _value(subject_node)
     if type(choice_node) is Literal:
         try:
-            choice = to_string(choice_node.value)
+            choice = to_string(choice_node.value).strip()
         except ValueError:  # an int too long for str(): let evaluation raise as before
             choice = None
         if choice is not None:
@@ -393,18 +345,17 @@ def _selected(node: Call) -> Evaluator:
                 def ref_selected(ctx: EvalContext) -> bool:
                     value = ctx.answers.get(name)
                     if value.__class__ is str:
-                        return choice in value.split()
-                    return choice in selected_values(value)
+                        return choice in value.split(" ")
+                    return choice in choice_list(value)
 
                 return ref_selected
 
             def selected_literal(ctx: EvalContext) -> bool:
                 value = subject(ctx)
                 if value.__class__ is str:
-                    return choice in value.split()
-                return choice in selected_values(value)
+                    return choice in value.split(" ")
+                return choice in choice_list(value)
 
             return selected_literal
     choice_ = _value(choice_node)
-    # The choice is evaluated first, as in the tree walker.
-    return lambda ctx: to_string(choice_(ctx)) in selected_values(subject(ctx))
+    return lambda ctx: to_string(choice_(ctx)).strip() in choice_list(subject(ctx))

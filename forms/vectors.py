@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import random
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from forms.bundled import bundled_form_paths
 from forms.expr import ExpressionError, evaluate, parse
 from forms.expr_ast import EvalContext
 from forms.expr_compile import compile_node
+from forms.expr_values import number_text
 from forms.load import load_definition
 from forms.spec import FormDefinition
 
@@ -232,6 +234,77 @@ EXPRESSIONS = [
     "regex(${a}, '\\d+')",
     "regex(${missing}, '')",
     "regex(., '(ab|c)*')",
+    # ODK's functions (forms/expr_functions.py)
+    "substr(${t}, 2)",
+    "substr(${t}, 0, 3)",
+    "substr(${t}, -3)",
+    "substring-before(${s}, ' ')",
+    "substring-after(${s}, ' ')",
+    "translate(${t}, 'ăâđ', 'aad')",
+    "normalize-space('  a  b ')",
+    "ends-with(${t}, 'Đức')",
+    "join(', ', ${m})",
+    "join('-', 'a', ${a}, ${missing})",
+    "min(${a}, ${b}, 3)",
+    "max(${a}, 2)",
+    "pow(${a}, 2)",
+    "pow(-8, 1 div 3)",
+    "abs(${b})",
+    "floor(${a})",
+    "ceiling(-2.5)",
+    "round(2.5)",
+    "round(-2.5)",
+    "round(1234.5678, 2)",
+    "round(1234.5678, -2)",
+    "sqrt(${a})",
+    "exp(1)",
+    "exp10(3)",
+    "log(${a})",
+    "log10(1000)",
+    "sin(pi() div 2)",
+    "atan2(1, 1)",
+    "boolean(${t})",
+    "boolean-from-string(${t})",
+    "boolean-from-string('1')",
+    "selected-at(${s}, 1)",
+    "selected-at(${m}, 0)",
+    "count-non-empty(${m})",
+    "checklist(1, 2, ${flag}, ${a}, ${t})",
+    "weighted-checklist(2, -1, ${flag}, 2, ${a}, 1)",
+    "date(${d})",
+    "date(0)",
+    "date(20000.5)",
+    "date-time(${d})",
+    "decimal-date-time('2026-11-30T12:00:00Z')",
+    "decimal-time('06:00:00.000+07:00')",
+    "format-date(${d}, '%Y/%m/%d %e %n %b %a')",
+    "format-date-time('2026-11-30T10:05:09.123+07:00', '%H:%M:%S.%3 %h')",
+    "${d} + 1",
+    "today() - ${d}",
+    "date(today() + 30)",
+    "${d} < today()",
+    "number(${d})",
+    "number('')",
+    "1 div 0",
+    "-1 div 0",
+    "0 div 0",
+    "string(0 div 0)",
+    "${missing} != 0",
+    "${missing} = ${missing}",
+    "digest('abc', 'SHA-256', 'hex')",
+    "digest(${t}, 'MD5')",
+    "digest(${t}, 'sha-512', 'base64')",
+    "base64-decode('eGluIGNow6Bv')",
+    "area('19.9 105.4 0 0; 19.9 105.5 0 0; 20 105.5 0 0; 19.9 105.4 0 0')",
+    "distance('19.9 105.4; 20 105.5')",
+    "distance(${g}, '20 105.5')",
+    "pulldata('households', 'head', 'id', ${a})",
+    "jr:choice-name('x', '${s}')",
+    "version()",
+    "position(..)",
+    "indexed-repeat(${m}, ${m}, 1)",
+    "string()",
+    "string-length()",
     # XLSForm shapes from real forms
     "${a} > 0 and ${a} <= 30",
     ". <= ${a}",
@@ -275,6 +348,12 @@ BAD_EXPRESSIONS = [
     "1 <> 2",
     "'a' ! 'b'",
     "count-selected (.)",
+    "position(.., 1)",
+    "randomize(${m})",
+    "instance('x')",
+    "substr('a')",
+    "translate('a', 'b')",
+    "jr:choice-name('a')",
     "(" * 41 + "1" + ")" * 41,
     "-" * 41 + "1",
     "not(" * 41 + "1" + ")" * 41,
@@ -292,10 +371,30 @@ def _evaluate_case(expression: str, answers: dict[str, Any], current: Any) -> di
     result = evaluate(node, answers, current, today=TODAY)
     # The closures the server's hot path uses must agree with the tree walker the vectors come from.
     compiled = compile_node(node)(EvalContext(answers, current, TODAY))
-    if compiled != result or type(compiled) is not type(result):
+    if encode_result(compiled) != encode_result(result) or type(compiled) is not type(result):
         raise AssertionError(f"compiled and walked results differ for {expression!r}: {compiled!r} / {result!r}")
-    case["result"] = result
+    case["result"] = encode_result(result)
     return case
+
+
+def encode_result(value: Any) -> Any:
+    """A result as JSON can carry it: NaN and ±Infinity (which JSON has not) as {"number": "NaN"}."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"number": number_text(value)}
+    if isinstance(value, tuple):
+        return [encode_result(item) for item in value]
+    return value
+
+
+ONE_ARGUMENT_FUNCTIONS = [
+    "count-selected", "string-length", "number", "int", "string", "floor", "ceiling", "abs", "round", "sqrt",
+    "boolean", "boolean-from-string", "normalize-space", "date", "decimal-date-time", "count-non-empty", "exp10",
+    "log10", "sin", "base64-decode", "sum", "count",
+]  # fmt: skip
+TWO_ARGUMENT_FUNCTIONS = [
+    "selected", "contains", "starts-with", "ends-with", "coalesce", "substr", "substring-before", "substring-after",
+    "join", "min", "max", "pow", "round", "selected-at", "format-date", "atan2", "concat",
+]  # fmt: skip
 
 
 def _random_expression(rng: random.Random, depth: int = 0) -> str:
@@ -333,9 +432,9 @@ def _random_expression(rng: random.Random, depth: int = 0) -> str:
     if shape == 3:
         return f"not({left})"
     if shape == 4:
-        return f"{rng.choice(['selected', 'contains', 'starts-with', 'coalesce'])}({left}, {right})"
+        return f"{rng.choice(TWO_ARGUMENT_FUNCTIONS)}({left}, {right})"
     if shape == 5:
-        return f"{rng.choice(['count-selected', 'string-length', 'number', 'int', 'string'])}({left})"
+        return f"{rng.choice(ONE_ARGUMENT_FUNCTIONS)}({left})"
     if shape == 6:
         return f"if({left}, {right}, {_random_expression(rng, depth + 1)})"
     return f"-{left}"

@@ -27,6 +27,7 @@ SHELL_FILES = (
     "app.css",
     "app.js",
     "expr.js",
+    "expr_digest.js",
     "visit.js",
     "store.js",
     "api.js",

@@ -1,33 +1,39 @@
-// The form expression language (relevant / constraint), a line-by-line port of forms/expr*.py.
-// It must mean exactly what the server means: tests/forms/expr_vectors.json, generated from the Python code,
-// is run against this file in headless Chromium (tests/phone_app/test_vectors.py).
+// The form expression language (relevant / constraint), a line-by-line port of forms/expr*.py: ODK's functions
+// with XPath 1.0's types (forms/expr_values.py says the rules). It must mean exactly what the server means:
+// tests/forms/expr_vectors.json, generated from the Python code, is run against this file in headless Chromium
+// (tests/phone_app/test_app_pieces.py), and tests/phone_app/test_odk_differential.py runs both against Enketo's.
+
+import { digest } from "./expr_digest.js";
 
 const MAX_EXPRESSION_LENGTH = 2000;
 const MAX_NESTING = 40;
 const MAX_REGEX_PATTERN = 200;
 const MAX_REGEX_INPUT = 2000;
+const MAX_TEXT = 100000;
+const MAX_ARGS = 100;
 const RESERVED = new Set(["and", "or", "div", "mod", "not", "true", "false"]);
 const OPERATORS = ["!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "(", ")", ","];
 const NESTED_QUANTIFIER = /\([^()]*[+*}][^()]*\)\s*[+*{]/;
+// forms/expr_functions.py ARITY: (fewest, most) arguments.
 const ARITY = {
-  "not": [1, 1], "true": [0, 0], "false": [0, 0], "selected": [2, 2], "count-selected": [1, 1],
-  "string-length": [1, 1], "today": [0, 0], "if": [3, 3], "coalesce": [2, 2], "contains": [2, 2],
-  "starts-with": [2, 2], "number": [1, 1], "int": [1, 1], "string": [1, 1], "regex": [2, 2],
-  "count": [1, 1], "sum": [1, 1], "concat": [1, 50], "round": [1, 2],
+  "string": [0, 1], "concat": [1, MAX_ARGS], "join": [1, MAX_ARGS], "substr": [2, 3], "substring": [2, 3], "substring-before": [2, 2],
+  "substring-after": [2, 2], "translate": [3, 3], "normalize-space": [0, 1], "contains": [2, 2], "starts-with": [2, 2],
+  "ends-with": [2, 2], "string-length": [0, 1], "regex": [2, 2], "digest": [2, 3], "base64-decode": [1, 1],
+  "coalesce": [2, 2], "uuid": [0, 1], "selected": [2, 2], "selected-at": [2, 2], "count-selected": [1, 1],
+  "jr:choice-name": [2, 2], "number": [0, 1], "int": [1, 1], "round": [1, 2], "floor": [1, 1], "ceiling": [1, 1],
+  "abs": [1, 1], "pow": [2, 2], "min": [1, MAX_ARGS], "max": [1, MAX_ARGS], "sqrt": [1, 1], "exp": [1, 1],
+  "exp10": [1, 1], "log": [1, 1], "log10": [1, 1], "sin": [1, 1], "cos": [1, 1], "tan": [1, 1], "asin": [1, 1],
+  "acos": [1, 1], "atan": [1, 1], "atan2": [2, 2], "pi": [0, 0], "random": [0, 0], "boolean": [1, 1],
+  "boolean-from-string": [1, 1], "not": [1, 1], "true": [0, 0], "false": [0, 0], "checklist": [2, MAX_ARGS],
+  "weighted-checklist": [2, MAX_ARGS], "today": [0, 0], "now": [0, 0], "date": [1, 1], "date-time": [1, 1],
+  "decimal-date-time": [1, 1], "decimal-time": [1, 1], "format-date": [2, 2], "format-date-time": [2, 2],
+  "if": [3, 3], "count": [1, 1], "count-non-empty": [1, 1], "sum": [1, 1], "position": [0, 1],
+  "indexed-repeat": [3, 7], "area": [1, 1], "distance": [1, MAX_ARGS], "pulldata": [4, 4], "version": [0, 0],
+  "once": [1, 1],
 };
 
 /** A repeat's values read from outside it (Python's tuple): one per instance; a plain array is a multi-select. */
 export class Instances extends Array {}
-
-function roundHalfUp(value, digits) {
-  const number = toNumber(value), places = toNumber(digits);
-  if (number === null || places === null) return null;
-  const d = Math.max(-15, Math.min(15, Math.trunc(places)));
-  const scale = 10 ** d;
-  const magnitude = Math.floor(Math.abs(number) * scale + 0.5) / scale;
-  if (!Number.isFinite(magnitude)) return null;
-  return number < 0 ? -magnitude : magnitude;
-}
 
 export class ExpressionError extends Error {
   constructor(message, position) { super(`${message} (at position ${position})`); this.name = "ExpressionError"; this.position = position; }
@@ -38,6 +44,13 @@ export class ExpressionError extends Error {
 const isList = Array.isArray;
 const isObject = (v) => v !== null && typeof v === "object" && !isList(v);
 const isNumber = (v) => typeof v === "number";
+const NUMBER_TEXT = /^\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*$/;
+const DATE_PREFIX = /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})/;
+const DATE_TEXT = /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(T[\s\S]*)?$/;
+const DATE_TIME_TEXT = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?(Z|[+-][0-9]{2}:[0-9]{2})?$/;
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const DAY_MS = 86400000;
+const pyStrip = (s) => s.replace(/^\s+|\s+$/g, "");
 
 export function truthy(v) {
   if (v === null || v === undefined) return false;
@@ -48,46 +61,70 @@ export function truthy(v) {
   return false;
 }
 
-// Python's int() / float() grammar for ASCII text (underscores between digits; no hex, no "Infinity").
-const INT_TEXT = /^[+-]?\d(?:_?\d)*$/;
-const FLOAT_TEXT = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
-
-export function toNumber(v) {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (isNumber(v)) return Number.isFinite(v) ? v : null;
-  if (typeof v === "string") {
-    const text = v.trim();
-    if (!text || text.length > 64) return null;
-    if (!INT_TEXT.test(text) && !FLOAT_TEXT.test(text)) return null;
-    const n = Number(text.replace(/_/g, ""));
-    return Number.isFinite(n) ? n : null;
-  }
-  return null;
+function civilDays(year, month, day) {
+  year += Math.floor((month - 1) / 12);
+  month = ((month - 1) % 12 + 12) % 12 + 1;
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, 1);
+  return Math.round(d.getTime() / DAY_MS) + day - 1;
 }
 
-function floatRepr(x) {
-  // Python's repr of a non-integral float: shortest digits, exponent form below 1e-4.
-  const a = Math.abs(x);
-  if (a !== 0 && a < 1e-4) {
-    const [mantissa, exponent] = x.toExponential().split("e");
-    const sign = exponent[0] === "-" ? "-" : "+";
-    const digits = exponent.replace(/^[+-]/, "");
-    return `${mantissa}e${sign}${digits.padStart(2, "0")}`;
+function epochMillis(text) {
+  const m = DATE_TIME_TEXT.exec(pyStrip(text));
+  if (!m) return null;
+  const [year, month, day, hour, minute] = [1, 2, 3, 4, 5].map((i) => parseInt(m[i], 10));
+  const second = parseInt(m[6] || "0", 10);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= MONTH_DAYS[month - 1]) || (month === 2 && day === 29 && !leap)) return null;
+  if (hour > 23 || minute > 59 || second > 59 || year < 1) return null;
+  const millis = parseInt((m[7] || "0").slice(0, 3).padEnd(3, "0"), 10);
+  const zone = m[8] || "Z";
+  const offset = zone === "Z" ? 0 : (parseInt(zone.slice(1, 3), 10) * 60 + parseInt(zone.slice(4, 6), 10)) * (zone[0] === "+" ? 1 : -1);
+  const minutes = (civilDays(year, month, day) * 24 + hour) * 60 + minute - offset;
+  return (minutes * 60 + second) * 1000 + millis;
+}
+
+export function daysOfDateText(text) {
+  const m = DATE_TEXT.exec(text);
+  if (!m) return NaN;
+  if (m[4]) { const millis = epochMillis(text); return millis === null ? NaN : millis / DAY_MS; }
+  const [year, month, day] = [1, 2, 3].map((i) => parseInt(m[i], 10));
+  const rolled = year + Math.floor((month - 1) / 12);
+  if (rolled < 1 || rolled > 9999) return NaN;
+  return civilDays(year, month, day);
+}
+
+/** XPath number(): NaN when the value has no numeric meaning; date text → days since 1970. */
+export function numberOf(v) {
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (isNumber(v)) return v;
+  if (typeof v === "string") {
+    if (v.length > 64) return NaN;
+    if (NUMBER_TEXT.test(v)) return Number(pyStrip(v));
+    const text = pyStrip(v);
+    if (DATE_PREFIX.test(text)) return daysOfDateText(text);
+    if (text === "Infinity" || text === "+Infinity" || text === "-Infinity") return Number(text); // string(1 div 0) reads back
+    return NaN;
   }
-  return String(x);
+  if (v instanceof Instances) return v.length ? numberOf(v[0]) : NaN;
+  if (isList(v) || isObject(v)) return numberOf(toString(v));
+  return NaN;
+}
+
+/** A finite number or null (for callers outside the language, e.g. a question's bounds). */
+export function toNumber(v) {
+  const n = numberOf(v);
+  return Number.isFinite(n) ? n : null;
 }
 
 export function toString(v) {
   if (v === null || v === undefined) return "";
   if (typeof v === "boolean") return v ? "true" : "false";
-  if (isNumber(v)) {
-    if (Number.isInteger(v)) return Math.abs(v) < 1e21 ? String(v === 0 ? 0 : v) : BigInt(v).toString();
-    return floatRepr(v);
-  }
+  if (isNumber(v)) return String(v);
   if (typeof v === "string") return v;
   if (isList(v)) return v.map(toString).join(" ");
-  if (isObject(v)) return `${toString(v.lat)} ${toString(v.lon)}`.trim();
+  if (isObject(v)) return pyStrip(`${toString(v.lat)} ${toString(v.lon)}`);
   return "";
 }
 
@@ -96,6 +133,9 @@ export function selectedValues(v) {
   if (isList(v)) return v.map(toString);
   return toString(v).split(/\s+/).filter((s) => s !== "");
 }
+
+// forms/expr_values.py choice_list: a multi-select's values, or text split at each single space (as ODK does).
+const choiceList = (v) => (isList(v) ? v.map(toString) : toString(v).split(" "));
 
 function apply(op, a, b) {
   switch (op) {
@@ -108,63 +148,59 @@ function apply(op, a, b) {
   }
 }
 
-function codePointCompare(op, a, b) {
-  // Python orders text by code point; JS's < by UTF-16 unit. Same for Vietnamese; exact for the rest.
-  if (op === "=" || op === "!=") return apply(op, a, b);
-  const x = Array.from(a, (c) => c.codePointAt(0));
-  const y = Array.from(b, (c) => c.codePointAt(0));
-  let order = 0;
-  for (let i = 0; i < Math.min(x.length, y.length) && order === 0; i++) order = x[i] - y[i];
-  if (order === 0) order = x.length - y.length;
-  return apply(op, order, 0);
-}
+const scalar = (v) => (v === null || v === undefined ? "" : (isList(v) || isObject(v)) && !(v instanceof Instances) ? toString(v) : v);
+const dated = (v) => (typeof v === "string" && DATE_PREFIX.test(pyStrip(v)) ? daysOfDateText(pyStrip(v)) : v);
 
 export function compare(op, left, right) {
-  if (left === null || left === undefined || right === null || right === undefined) {
-    const other = left === null || left === undefined ? right : left;
-    if ((op === "=" || op === "!=") && other === "") return apply(op, "", "");
-    return false;
+  if (left instanceof Instances || right instanceof Instances) {
+    if (typeof left === "boolean" || typeof right === "boolean") return apply(op, +truthy(left), +truthy(right));
+    const lefts = left instanceof Instances ? left : [left];
+    const rights = right instanceof Instances ? right : [right];
+    return lefts.some((a) => rights.some((b) => compare(op, a, b)));
   }
-  if (typeof left === "boolean" || typeof right === "boolean") {
-    if (typeof left === "boolean" && typeof right === "boolean") return apply(op, +left, +right);
-    if (isNumber(left) || isNumber(right)) {
-      const a = toNumber(left), b = toNumber(right);
-      return a !== null && b !== null && apply(op, a, b);
-    }
-    return codePointCompare(op, toString(left), toString(right));
-  }
-  if (isList(left) || isObject(left)) left = toString(left);
-  if (isList(right) || isObject(right)) right = toString(right);
-  if (isNumber(left) && isNumber(right)) {
-    if (Number.isNaN(left) || Number.isNaN(right)) return false;
+  left = scalar(left); right = scalar(right);
+  if (op === "=" || op === "!=") {
+    if (typeof left === "boolean" || typeof right === "boolean") return apply(op, truthy(left), truthy(right));
+    left = dated(left); right = dated(right);
+    if (isNumber(left) || isNumber(right)) return apply(op, numberOf(left), numberOf(right));
     return apply(op, left, right);
   }
-  if (isNumber(left) || isNumber(right)) {
-    const a = toNumber(left), b = toNumber(right);
-    return a !== null && b !== null && apply(op, a, b);
-  }
-  const a = toNumber(left), b = toNumber(right);
-  if (a !== null && b !== null) return apply(op, a, b);
-  return codePointCompare(op, left, right);
+  return apply(op, numberOf(left), numberOf(right));
 }
 
 export function arithmetic(op, left, right) {
-  const a = toNumber(left), b = toNumber(right);
-  if (a === null || b === null) return null;
-  let result;
-  if (op === "+") result = a + b;
-  else if (op === "-") result = a - b;
-  else if (op === "*") result = a * b;
-  else if (op === "div") { if (b === 0) return null; result = a / b; }
-  else { if (b === 0) return null; result = a % b; } // truncating, like XPath and Python's fmod
-  if (!Number.isFinite(result)) return null;
-  return result;
+  const a = numberOf(left), b = numberOf(right);
+  if (op === "+") return a + b;
+  if (op === "-") return a - b;
+  if (op === "*") return a * b;
+  if (op === "div") return a / b;
+  return a % b; // truncating, the sign of the dividend: XPath's mod
+}
+
+const itemsOf = (v) => (v instanceof Instances ? v : [v]);
+
+function sumOf(v) {
+  let total = 0;
+  for (const item of itemsOf(v)) total = arithmetic("+", total, item);
+  return total;
+}
+
+function roundHalfUp(value, digits) {
+  const number = numberOf(value), places = numberOf(digits);
+  if (Number.isNaN(number) || Number.isNaN(places) || !Number.isFinite(number)) return Number.isNaN(places) ? NaN : number;
+  if (!Number.isFinite(places)) return NaN;
+  const d = Math.max(-15, Math.min(15, Math.trunc(places)));
+  let magnitude;
+  if (d >= 0) { const scale = 10 ** d; magnitude = Math.floor(Math.abs(number) * scale + 0.5) / scale; }
+  else { const scale = 10 ** -d; magnitude = Math.floor(Math.abs(number) / scale + 0.5) * scale; }
+  const signed = number < 0 ? -magnitude : magnitude;
+  return d <= 0 && Number.isFinite(signed) ? signed + 0 : signed; // + 0: no "-0" (Python's int has none)
 }
 
 // --- tokens and parser (forms/expr.py) -----------------------------------------------------------------------
 
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
-const HYPHENATED = /(count-selected|string-length|starts-with)(?=\s*\()/y;
+const HYPHENATED = /[A-Za-z_][A-Za-z0-9_]*(?:[-:][A-Za-z_][A-Za-z0-9_]*)+(?=\s*\()/y;
 const BRACED_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/y;
 const NUMBER = /[0-9]+(?:\.[0-9]*)?|\.[0-9]+/y;
 const SPACE = /\s+/y;
@@ -201,7 +237,7 @@ export function tokenize(source) {
       continue;
     }
     if (char === ".") {
-      if (source.startsWith("..", pos)) throw new ExpressionError("'..' is not supported", pos);
+      if (source.startsWith("..", pos)) { tokens.push({ kind: "dotdot", text: "..", pos }); pos += 2; continue; }
       tokens.push({ kind: "dot", text: ".", pos });
       pos += 1;
       continue;
@@ -282,6 +318,7 @@ class Parser {
     if (token.kind === "number" || token.kind === "string") { this.advance(); return { t: "lit", v: token.value }; }
     if (token.kind === "ref") { this.advance(); return { t: "ref", name: token.value }; }
     if (token.kind === "dot") { this.advance(); return { t: "cur" }; }
+    if (token.kind === "dotdot") throw new ExpressionError("'..' is not supported", token.pos);
     if (this.at("op", "(")) {
       this.advance();
       const node = this.nested(() => this.parseOr());
@@ -301,7 +338,8 @@ class Parser {
     if (!Object.prototype.hasOwnProperty.call(ARITY, name.text)) throw new ExpressionError(`unknown function ${name.text}`, name.pos);
     this.expect("(");
     const args = [];
-    if (!this.at("op", ")")) {
+    if (name.text === "position" && this.at("dotdot")) this.advance();
+    else if (!this.at("op", ")")) {
       args.push(this.nested(() => this.parseOr()));
       while (this.at("op", ",")) { this.advance(); args.push(this.nested(() => this.parseOr())); }
     }
@@ -336,45 +374,327 @@ export function parse(source) {
   return node;
 }
 
-// --- evaluation (forms/expr_ast.py) ---------------------------------------------------------------------------
+// --- dates and places (forms/expr_dates.py) -------------------------------------------------------------------
+
+const RAW_NUMBER = /^-?[0-9]+(\.[0-9]+)?$/;
+const TIME = /^([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,3})?([+-])([0-9]{2}):([0-9]{2})$/;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MIN_DAYS = -719162, MAX_DAYS = 2932896;
+const EARTH_RADIUS_M = 6378100;
+const pad = (n, width) => String(n).padStart(width, "0");
+
+function momentOf(v) {
+  let days;
+  if (typeof v === "boolean") return null;
+  if (isNumber(v)) days = v;
+  else {
+    const text = pyStrip(toString(v));
+    if (!text) return null;
+    if (RAW_NUMBER.test(text)) days = Math.trunc(Number(text));
+    else if (DATE_TEXT.test(text)) days = daysOfDateText(text);
+    else return null;
+  }
+  if (!(days > MIN_DAYS && days < MAX_DAYS)) return null;
+  return new Date(Math.floor(days * DAY_MS + 0.5));
+}
+
+function dateText(v) {
+  const d = momentOf(v);
+  if (d === null) return "";
+  const iso = d.toISOString();
+  return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso.replace("Z", "+00:00");
+}
+
+function decimalDateTime(v) {
+  if (isNumber(v)) return v;
+  const text = pyStrip(toString(v));
+  return DATE_TEXT.test(text) ? daysOfDateText(text) : NaN;
+}
+
+function decimalTime(v) {
+  if (isNumber(v)) return NaN;
+  const m = TIME.exec(toString(v));
+  if (!m) return NaN;
+  const [hours, minutes, seconds, zoneH, zoneM] = [1, 2, 3, 6, 7].map((i) => parseInt(m[i], 10));
+  if (hours > 23 || minutes > 59 || seconds > 59 || zoneH > 23 || zoneM > 59) return NaN;
+  const offset = (zoneH * 60 + zoneM) * (m[5] === "+" ? 1 : -1);
+  const inUtc = (((hours * 60 + minutes - offset) % 1440) + 1440) % 1440;
+  return (seconds / 3600 + (inUtc % 60) / 60 + Math.floor(inUtc / 60)) / 24;
+}
+
+function formatDate(v, pattern) {
+  const d = momentOf(v);
+  if (d === null) return "";
+  const fmt = toString(pattern);
+  let out = "";
+  for (let i = 0; i < fmt.length; i++) {
+    const c = fmt[i];
+    if (c !== "%") { out += c; continue; }
+    if (++i >= fmt.length) return "";
+    const year = pad(d.getUTCFullYear(), 4);
+    const piece = {
+      "%": "%", "Y": year, "y": year.slice(2), "m": pad(d.getUTCMonth() + 1, 2), "n": String(d.getUTCMonth() + 1),
+      "b": MONTHS[d.getUTCMonth()], "d": pad(d.getUTCDate(), 2), "e": String(d.getUTCDate()), "H": pad(d.getUTCHours(), 2),
+      "h": String(d.getUTCHours()), "M": pad(d.getUTCMinutes(), 2), "S": pad(d.getUTCSeconds(), 2),
+      "3": pad(d.getUTCMilliseconds(), 3), "a": WEEKDAYS[d.getUTCDay()],
+    }[fmt[i]];
+    if (piece === undefined) return "";
+    out += piece;
+  }
+  return out;
+}
+
+function geopoints(values) {
+  let texts;
+  if (values.length > 1) texts = values.map(toString);
+  else if (values[0] instanceof Instances && values[0].length > 1) texts = values[0].map(toString);
+  else texts = toString(values[0]).split(";");
+  const points = [];
+  for (const text of texts) {
+    const parts = pyStrip(text).split(" ");
+    if (parts.length < 2) return null;
+    const lat = numberOf(parts[0]), lon = numberOf(parts[1]);
+    if (parts[0] === "" || parts[1] === "" || !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) return null;
+    if (parts.length > 2 && Number.isNaN(numberOf(parts[2]))) return null;
+    if (parts.length > 3 && !(numberOf(parts[3]) >= 0)) return null;
+    points.push([lat, lon]);
+  }
+  return points;
+}
+
+const radians = (degrees) => (degrees * Math.PI) / 180;
+const roundCm = (m) => (Number.isFinite(m) ? Math.abs(Math.floor(m * 100 + 0.5)) / 100 : m);
+
+function area(values) {
+  const points = geopoints(values);
+  if (points === null) return NaN;
+  let total = 0;
+  if (points.length > 2) {
+    points.forEach(([lat1, lon1], i) => {
+      const [lat2, lon2] = points[(i + 1) % points.length];
+      total += radians(lon2 - lon1) * (2 + Math.sin(radians(lat1)) + Math.sin(radians(lat2)));
+    });
+    total = (total * EARTH_RADIUS_M * EARTH_RADIUS_M) / 2.0;
+  }
+  return roundCm(total);
+}
+
+function distance(values) {
+  const points = geopoints(values);
+  if (points === null) return NaN;
+  let total = 0;
+  for (let i = 1; i < points.length; i++) {
+    const [lat1, lon1] = points[i - 1], [lat2, lon2] = points[i];
+    const phi1 = radians(lat1), phi2 = radians(lat2);
+    const cosine = Math.sin(phi1) * Math.sin(phi2) + Math.cos(phi1) * Math.cos(phi2) * Math.cos(radians(lon1 - lon2));
+    total += cosine >= -1 && cosine <= 1 ? Math.acos(cosine) * EARTH_RADIUS_M : NaN;
+  }
+  return roundCm(total);
+}
+
+// --- functions (forms/expr_functions.py) ------------------------------------------------------------------------
 
 const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const chars = (s) => Array.from(s); // Python counts code points, JavaScript UTF-16 units: count as Python does
 
 function isoToday() {
   const d = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}`;
+}
+
+function int(v) {
+  const n = numberOf(v);
+  return Number.isFinite(n) ? Math.trunc(n) + 0 : n;
+}
+
+const numbersOf = (values) => values.flatMap((v) => itemsOf(v).map(numberOf));
+
+function maxMin(pick) {
+  return (c, ...values) => {
+    const numbers = numbersOf(values);
+    if (!numbers.length || numbers.some(Number.isNaN)) return NaN;
+    return pick(...numbers);
+  };
+}
+
+function pow(base, exponent) {
+  const x = numberOf(base), y = numberOf(exponent);
+  if (y === 0) return 1;
+  return x ** y;
+}
+
+function substr(text, start, end) {
+  const value = chars(toString(text));
+  const index = (bound) => {
+    const n = numberOf(bound);
+    if (Number.isNaN(n)) return 0;
+    if (!Number.isFinite(n)) return n > 0 ? value.length : -value.length - 1;
+    return Math.trunc(n);
+  };
+  // Python's slice: negative bounds count from the end.
+  const norm = (i) => (i < 0 ? Math.max(0, value.length + i) : Math.min(i, value.length));
+  const from = norm(index(start));
+  const to = end === undefined ? value.length : norm(index(end));
+  return value.slice(from, Math.max(from, to)).join("");
+}
+
+function substring(text, start, length) {
+  // XPath 1.0 substring(text, start[, length]): counted from 1, bounds rounded, NaN selects nothing.
+  const xround = (n) => (Number.isFinite(n) ? Math.floor(n + 0.5) : n);
+  const first = xround(numberOf(start));
+  const last = length === undefined ? Infinity : first + xround(numberOf(length));
+  if (Number.isNaN(first) || Number.isNaN(last)) return "";
+  return chars(toString(text)).filter((c, i) => first <= i + 1 && i + 1 < last).join("");
+}
+
+function substringBefore(text, part) {
+  const value = toString(text), found = value.indexOf(toString(part));
+  return found < 0 ? "" : value.slice(0, found);
+}
+
+function substringAfter(text, part) {
+  const value = toString(text), needle = toString(part), found = value.indexOf(needle);
+  return found < 0 ? "" : value.slice(found + needle.length);
+}
+
+function translate(text, source, target) {
+  const from = chars(toString(source)), to = chars(toString(target));
+  const table = new Map();
+  from.forEach((c, i) => { if (!table.has(c)) table.set(c, i < to.length ? to[i] : ""); });
+  return chars(toString(text)).map((c) => (table.has(c) ? table.get(c) : c)).join("");
+}
+
+const pySplit = (s) => s.split(/\s+/).filter((part) => part !== "");
+
+function selectedAt(answer, index) {
+  const values = toString(answer).split(" ");
+  const n = int(index);
+  return Number.isInteger(n) && n >= 0 && n < values.length ? values[n] : "";
+}
+
+function checklist(c, fewest, most, ...values) {
+  const low = numberOf(fewest), high = numberOf(most);
+  const trues = values.flatMap(itemsOf).filter(truthy).length;
+  return (low < 0 || trues >= low) && (high < 0 || trues <= high);
+}
+
+function weightedChecklist(c, fewest, most, ...pairs) {
+  const low = numberOf(fewest), high = numberOf(most);
+  let total = 0;
+  for (let p = 0; p + 1 < pairs.length; p += 2) {
+    const items = itemsOf(pairs[p]), weights = itemsOf(pairs[p + 1]);
+    for (let i = 0; i < Math.min(items.length, weights.length); i++) {
+      if (truthy(items[i])) { const n = numberOf(weights[i]); total += Number.isNaN(n) ? 0 : n; }
+    }
+  }
+  return (low < 0 || total >= low) && (high < 0 || total <= high);
+}
+
+function indexedRepeat(c, value, ...groupsAndIndexes) {
+  const index = groupsAndIndexes.length > 1 ? int(groupsAndIndexes[1]) : NaN;
+  const items = itemsOf(value);
+  return Number.isInteger(index) && index >= 1 && index <= items.length ? items[index - 1] : "";
+}
+
+function base64Decode(v) {
+  const text = toString(v);
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) return "";
+  try {
+    const bytes = Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (e) {
+    return "";
+  }
+}
+
+function pulldata(c, table, column, keyColumn, key) {
+  const wanted = toString(column), by = toString(keyColumn), match = toString(key);
+  for (const row of c.table(toString(table))) if (has(row, by) && row[by] === match) return (has(row, wanted) && row[wanted]) || "";
+  return "";
+}
+
+const UUID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+function uuid(c, length) {
+  if (length === undefined) return crypto.randomUUID();
+  const n = int(length);
+  const size = Number.isInteger(n) && n > 0 && n <= 1000 ? n : 0;
+  const bytes = crypto.getRandomValues(new Uint8Array(size));
+  return Array.from(bytes, (b) => UUID_ALPHABET[b % UUID_ALPHABET.length]).join("");
 }
 
 const FUNCTIONS = {
-  "not": (c, a) => !truthy(ev(a[0], c)),
+  "string": (c, ...v) => toString(v.length ? v[0] : c.current),
+  "concat": (c, ...v) => v.flatMap(itemsOf).map(toString).join("").slice(0, MAX_TEXT),
+  "join": (c, sep, ...v) => v.flatMap(itemsOf).map(toString).join(toString(sep)).slice(0, MAX_TEXT),
+  "substr": (c, text, start, end) => substr(text, start, end),
+  "substring": (c, text, start, length) => substring(text, start, length),
+  "substring-before": (c, a, b) => substringBefore(a, b),
+  "substring-after": (c, a, b) => substringAfter(a, b),
+  "translate": (c, a, b, d) => translate(a, b, d),
+  "normalize-space": (c, ...v) => pySplit(toString(v.length ? v[0] : c.current)).join(" "),
+  "contains": (c, a, b) => toString(a).includes(toString(b)),
+  "starts-with": (c, a, b) => toString(a).startsWith(toString(b)),
+  "ends-with": (c, a, b) => toString(a).endsWith(toString(b)),
+  "string-length": (c, ...v) => chars(toString(v.length ? v[0] : c.current)).length,
+  "regex": () => false, // only a literal pattern parses (the "regex" node)
+  "digest": (c, message, algorithm, encoding) => digest(toString(message), toString(algorithm), encoding === undefined ? "base64" : toString(encoding)),
+  "base64-decode": (c, v) => base64Decode(v),
+  "coalesce": (c, a, b) => toString(a) || toString(b),
+  "uuid": uuid,
+  "selected": (c, answer, choice) => choiceList(answer).includes(pyStrip(toString(choice))),
+  "selected-at": (c, answer, index) => selectedAt(answer, index),
+  "count-selected": (c, v) => selectedValues(v).length,
+  "jr:choice-name": (c, value, question) => c.choiceName(toString(question), toString(value)),
+  "number": (c, ...v) => numberOf(v.length ? v[0] : c.current),
+  "int": (c, v) => int(v),
+  "round": (c, v, d) => roundHalfUp(v, d === undefined ? 0 : d),
+  "floor": (c, v) => { const n = numberOf(v); return Number.isFinite(n) ? Math.floor(n) + 0 : n; },
+  "ceiling": (c, v) => { const n = numberOf(v); return Number.isFinite(n) ? Math.ceil(n) + 0 : n; },
+  "abs": (c, v) => Math.abs(numberOf(v)),
+  "pow": (c, x, y) => pow(x, y),
+  "min": maxMin(Math.min),
+  "max": maxMin(Math.max),
+  "sqrt": (c, v) => Math.sqrt(numberOf(v)),
+  "exp": (c, v) => Math.exp(numberOf(v)),
+  "exp10": (c, v) => pow(10, v),
+  "log": (c, v) => Math.log(numberOf(v)),
+  "log10": (c, v) => Math.log10(numberOf(v)),
+  "sin": (c, v) => Math.sin(numberOf(v)),
+  "cos": (c, v) => Math.cos(numberOf(v)),
+  "tan": (c, v) => Math.tan(numberOf(v)),
+  "asin": (c, v) => Math.asin(numberOf(v)),
+  "acos": (c, v) => Math.acos(numberOf(v)),
+  "atan": (c, v) => Math.atan(numberOf(v)),
+  "atan2": (c, y, x) => Math.atan2(numberOf(y), numberOf(x)),
+  "pi": () => Math.PI,
+  "random": () => Math.random(),
+  "boolean": (c, v) => truthy(v),
+  "boolean-from-string": (c, v) => toString(v) === "true" || toString(v) === "1",
+  "not": (c, v) => !truthy(v),
   "true": () => true,
   "false": () => false,
-  "selected": (c, a) => selectedValues(ev(a[0], c)).includes(toString(ev(a[1], c))),
-  "count-selected": (c, a) => selectedValues(ev(a[0], c)).length,
-  "string-length": (c, a) => Array.from(toString(ev(a[0], c))).length,
+  "checklist": checklist,
+  "weighted-checklist": weightedChecklist,
   "today": (c) => c.today || isoToday(),
-  "if": (c, a) => (truthy(ev(a[0], c)) ? ev(a[1], c) : ev(a[2], c)),
-  "coalesce": (c, a) => {
-    const first = ev(a[0], c);
-    if (first === null || first === undefined || first === "" || (isList(first) && first.length === 0)) return ev(a[1], c);
-    return first;
-  },
-  "contains": (c, a) => toString(ev(a[0], c)).includes(toString(ev(a[1], c))),
-  "starts-with": (c, a) => toString(ev(a[0], c)).startsWith(toString(ev(a[1], c))),
-  "number": (c, a) => toNumber(ev(a[0], c)),
-  "int": (c, a) => { const n = toNumber(ev(a[0], c)); return n === null ? null : Math.trunc(n) || 0; },
-  "string": (c, a) => toString(ev(a[0], c)),
-  // forms/expr_values.py count_of, sum_of, concat_of, round_half_up.
-  "count": (c, a) => { const v = ev(a[0], c); return v instanceof Instances ? v.length : (v === null ? 0 : 1); },
-  "sum": (c, a) => {
-    const v = ev(a[0], c);
-    let total = 0;
-    for (const item of (v instanceof Instances ? v : [v])) { const n = toNumber(item); if (n !== null) total += n; }
-    return Number.isFinite(total) ? total : null;
-  },
-  "concat": (c, a) => a.map((arg) => toString(ev(arg, c))).join(""),
-  "round": (c, a) => roundHalfUp(ev(a[0], c), a.length > 1 ? ev(a[1], c) : 0),
+  "now": () => new Date().toISOString().replace("Z", "+00:00"),
+  "date": (c, v) => dateText(v),
+  "date-time": (c, v) => dateText(v),
+  "decimal-date-time": (c, v) => decimalDateTime(v),
+  "decimal-time": (c, v) => decimalTime(v),
+  "format-date": (c, v, f) => formatDate(v, f),
+  "format-date-time": (c, v, f) => formatDate(v, f),
+  "count": (c, v) => (v instanceof Instances ? v.length : v === null || v === undefined ? 0 : 1),
+  "count-non-empty": (c, v) => itemsOf(v).filter((item) => toString(item) !== "").length,
+  "sum": (c, v) => sumOf(v),
+  "position": (c) => c.position,
+  "indexed-repeat": indexedRepeat,
+  "area": (c, ...v) => area(v),
+  "distance": (c, ...v) => distance(v),
+  "pulldata": pulldata,
+  "version": (c) => c.formVersion,
+  "once": (c, v) => toString(c.current) || toString(v),
 };
 
 function ev(node, ctx) {
@@ -391,16 +711,48 @@ function ev(node, ctx) {
       const text = toString(ev(node.x, ctx));
       return text.length <= MAX_REGEX_INPUT && node.re.test(text);
     }
-    default: return FUNCTIONS[node.name](ctx, node.args);
+    default:
+      if (node.name === "if") return truthy(ev(node.args[0], ctx)) ? ev(node.args[1], ctx) : ev(node.args[2], ctx);
+      return FUNCTIONS[node.name](ctx, ...node.args.map((arg) => ev(arg, ctx)));
   }
 }
 
-/** Evaluate `expression` (text or parsed tree) against flat answers; `current` is what "." means. */
-export function evaluate(expression, answers, current = null, today = null) {
-  const node = typeof expression === "string" ? parse(expression) : expression;
-  return ev(node, { answers: answers || {}, current, today });
+class Context {
+  // forms/expr_ast.py EvalContext; env: {tables, choiceNames, formVersion, position}.
+  constructor(answers, current, today, env) {
+    this.answers = answers || {};
+    this.current = current === undefined ? null : current;
+    this.today = today;
+    this.tables = env.tables || null; // file name → rows ([{column: text}]), or a function of the name
+    this.choiceNames = env.choiceNames || null; // (question, value) → label
+    this.formVersion = env.formVersion || "";
+    this.position = env.position || 0;
+  }
+
+  table(name) {
+    if (!this.tables) return [];
+    for (const candidate of [name, `${name}.csv`, name.replace(/\.csv$/, "")]) {
+      const rows = typeof this.tables === "function" ? this.tables(candidate) : (has(this.tables, candidate) ? this.tables[candidate] : null);
+      if (rows) return rows;
+    }
+    return [];
+  }
+
+  choiceName(question, value) {
+    if (!this.choiceNames) return "";
+    let name = pyStrip(question);
+    if (name.startsWith("${") && name.endsWith("}")) name = name.slice(2, -1);
+    return this.choiceNames(name.split("/").pop(), value);
+  }
 }
 
-export function test(expression, answers, current = null, today = null) {
-  return truthy(evaluate(expression, answers, current, today));
+/** Evaluate `expression` (text or parsed tree) against flat answers; `current` is what "." means.
+ *  `env` holds what lives beside the answers: {tables (CSV media for pulldata), choiceNames, formVersion, position}. */
+export function evaluate(expression, answers, current = null, today = null, env = {}) {
+  const node = typeof expression === "string" ? parse(expression) : expression;
+  return ev(node, new Context(answers, current, today, env));
+}
+
+export function test(expression, answers, current = null, today = null, env = {}) {
+  return truthy(evaluate(expression, answers, current, today, env));
 }
