@@ -303,14 +303,14 @@ def _against_constant(
 
 def _call(node: Call) -> Evaluator:
     name = node.name
+    fewest, most = ARITY.get(name, (-1, -1))
+    if (name not in FUNCTIONS and name != "if") or not fewest <= len(node.args) <= most:
+        return node.evaluate  # only a hand-built tree gets here: let the walker fail as before
     if name == "true" or name == "false":
         result = name == "true"
         return lambda ctx: result
     if name == "today":
         return operator.attrgetter("today")
-    fewest, most = ARITY.get(name, (-1, -1))
-    if (name not in FUNCTIONS and name != "if") or not fewest <= len(node.args) <= most:
-        return node.evaluate  # only a hand-built tree gets here: let the walker fail as before
     if name == "selected":
         return _selected(node)
     if name == "not":

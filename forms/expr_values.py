@@ -163,7 +163,12 @@ def to_string(value: Any) -> str:
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**21 else number_text(float(value))
+        if abs(value) < 10**21:
+            return str(value)
+        try:
+            return number_text(float(value))
+        except OverflowError:  # past any float: what JavaScript makes of it
+            return "Infinity" if value > 0 else "-Infinity"
     if isinstance(value, float):
         return number_text(value)
     if isinstance(value, str):

@@ -1,4 +1,5 @@
 import datetime as dt
+import math
 
 import pytest
 
@@ -17,7 +18,7 @@ def ev(source, answers=None, current=None, **kwargs):
         ("7 div 2", 3.5),
         ("7 mod 3", 1),
         ("-7 mod 3", -1),
-        ("1 div 0", None),
+        ("1 div 0", math.inf),
         ("- 2 + 5", 3),
         ("1 < 2 and 2 <= 2 and 3 > 2 and 3 >= 3", True),
         ("1 = 2 or 2 != 3", True),
@@ -25,8 +26,8 @@ def ev(source, answers=None, current=None, **kwargs):
         ("true and false", False),
         ("true() or false()", True),
         ("'abc' = \"abc\"", True),
-        ("'10' > '9'", True),  # numeric when both look like numbers
-        ("'2024-05-01' < '2024-12-31'", True),  # ISO dates compare as text
+        ("'10' > '9'", True),  # < > compare numbers
+        ("'2024-05-01' < '2024-12-31'", True),  # dates compare as days
         ("if(1 > 2, 'a', 'b')", "b"),
         ("coalesce('', 'fallback')", "fallback"),
         ("string-length('Gõ Cửa')", 6),
@@ -63,14 +64,15 @@ def test_select_functions():
     assert ev("count-selected(${missing})", answers) == 0
 
 
-def test_unanswered_compares_false_except_against_empty_text():
+def test_unanswered_is_the_empty_text_as_in_odk():
     assert ev("${q} = 'yes'") is False
-    assert ev("${q} != 'yes'") is False
+    assert ev("${q} != 'yes'") is True  # '' is not 'yes': a question relevant on "!= 'yes'" shows
     assert ev("${q} > 0") is False
+    assert ev("${q} = 0") is False and ev("${q} != 0") is True  # number('') is NaN
     assert ev("${q} = ''") is True
     assert ev("${q} != ''") is False
     assert ev("${q} != ''", {"q": "yes"}) is True
-    assert ev("${q} + 1") is None
+    assert math.isnan(ev("${q} + 1"))
 
 
 def test_today_can_be_fixed():
@@ -90,7 +92,7 @@ def test_today_can_be_fixed():
         ("foo(1)", 0),  # unknown function
         ("selected(${a})", 0),  # wrong arity
         ("1 2", 2),
-        ("../a = 1", 0),
+        ("../a = 1", 2),
         ("/data/a = 1", 0),
         ("a | b", 2),
         ("and", 0),
@@ -160,11 +162,12 @@ def test_repeat_aggregates_concat_and_round():
     people = {"people": ({"age": 40}, {"age": 9}), "age": (40, 9, None), "adult": (1, 0, True), "v": 2.5}
     assert evaluate("count(${people})", people) == 2
     assert evaluate("count(${age})", people) == 3
-    assert evaluate("sum(${age})", people) == 49
+    assert math.isnan(evaluate("sum(${age})", people))  # XPath's sum: a blank value makes it NaN
+    assert evaluate("sum(${age})", {"age": (40, 9)}) == 49
     assert evaluate("sum(${adult})", people) == 2  # booleans count as 1
-    assert evaluate("sum(${missing})", people) == 0
+    assert evaluate("sum(${none})", {"none": ()}) == 0
     assert evaluate("concat('Hộ ', ${v}, '-', 1)", people) == "Hộ 2.5-1"
     assert [evaluate(f"round({x})", {}) for x in ("2.5", "-2.5", "2.4", "0.5")] == [3, -3, 2, 1]
     assert evaluate("round(2.345, 2)", {}) == 2.35
     assert evaluate("round(1250, -2)", {}) == 1300
-    assert evaluate("round('x')", {}) is None
+    assert math.isnan(evaluate("round('x')", {}))
