@@ -84,6 +84,8 @@ NO = frozenset({"no", "false", "false()", ""})
 LABEL_REFERENCE = re.compile(
     r"(?<![\w$.{'\"])label(?:::([A-Za-z][\w-]*(?:\s*\([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*\))?))?(?![\w:])"
 )
+# search('file'), search('file', 'matches', 'column', ${q}) …: the choices come from file.csv.
+_SEARCH = re.compile(r"""\s*search\(\s*['"]([^'"]+)['"]""")
 _EXCEL_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}:[0-9]{2})")
 _MAX_PIXELS = re.compile(r"\s*max-pixels\s*=\s*[0-9]+\s*")
 
@@ -275,7 +277,17 @@ class Converter:
         self._control(node.get("control") or {}, question, kind)
         self._parameters(node.get("parameters"), question, kind)
         self._default(node.get("default"), question, kind)
-        if kind in ("select_one", "select_multiple"):
+        search = _SEARCH.match(str((node.get("control") or {}).get("appearance") or ""))
+        if kind in ("select_one", "select_multiple") and search and not from_file:
+            # ODK's search('file') appearance: the choices are the rows of file.csv; the one row of the choices
+            # sheet names its value column (name) and its label column (label).
+            placeholder = (node.get("choices") or [{}])[0]
+            question["choices"] = []
+            question["choices_file"] = search.group(1) if search.group(1).endswith(".csv") else f"{search.group(1)}.csv"
+            question["choices_file_value"] = str(placeholder.get("name") or "name")
+            placeholder_label = self.labels.read(placeholder.get("label")) or {}
+            question["choices_file_label"] = next(iter(placeholder_label.values()), "label")
+        elif kind in ("select_one", "select_multiple"):
             question["choices"] = [] if from_file else self._choices(node)
             if from_file:
                 self._from_file(node, question)

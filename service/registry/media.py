@@ -8,6 +8,9 @@ registry's contract: ``list_media``, ``read_media`` and ``xlsform_source`` (the 
 from __future__ import annotations
 
 import hashlib
+import re
+import weakref
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -252,6 +255,29 @@ def with_file_choices(
         return filled
 
     return msgspec.structs.replace(definition, questions=fill(definition.questions)), complete
+
+
+# pulldata('file', …) names a CSV media file, with or without its .csv.
+_PULLDATA = re.compile(r"""pulldata\s*\(\s*['"]([^'"]+)['"]""")
+# The CSV tables of each compiled form that reads any (pulldata()), for the visit checks.
+_TABLES: weakref.WeakKeyDictionary[forms.CompiledForm, Mapping[str, list[dict[str, str]]]] = weakref.WeakKeyDictionary()
+
+
+def tables_named_by(definition: forms.FormDefinition) -> set[str]:
+    """Every CSV file the form reads: its select_*_from_file files and the files its pulldata() calls name."""
+    named = set(files_named_by(definition))
+    for name in _PULLDATA.findall(forms.canonical_json(definition).decode()):
+        named.add(name if name.endswith(".csv") else f"{name}.csv")
+    return named
+
+
+def remember_tables(form: forms.CompiledForm, tables: Mapping[str, list[dict[str, str]]]) -> None:
+    _TABLES[form] = tables
+
+
+def tables_of(form: forms.CompiledForm) -> Mapping[str, list[dict[str, str]]] | None:
+    """The CSV media a compiled form's pulldata() reads (None: the form reads none)."""
+    return _TABLES.get(form)
 
 
 def forget_compiled(version: FormVersion) -> None:

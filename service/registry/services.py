@@ -287,10 +287,16 @@ async def compiled_version(session: AsyncSession, form_id: str, version: str) ->
         if row is None:
             return None
         definition, complete = definition_of(row), True
-        if media.files_named_by(definition):  # select_*_from_file: its choices are the rows of a CSV media file
+        needed = media.tables_named_by(definition)  # select_*_from_file choices and pulldata() read CSV media
+        tables = None
+        if needed:
             assert row.id is not None
-            definition, complete = media.with_file_choices(definition, await media.csv_tables(session, row.id))
+            tables = await media.csv_tables(session, row.id)
+            definition, complete = media.with_file_choices(definition, tables)
+            complete = complete and needed <= set(tables)
         found = forms.compile_form(definition)
+        if tables is not None:
+            media.remember_tables(found, tables)
         if not complete:
             return found  # not kept: the missing file may arrive at any time (media are immutable once there)
         if len(_BY_VERSION) >= _PARSED_LIMIT:

@@ -41,7 +41,9 @@ FORM = {
         },
     ],
 }
-VILLAGES = '\ufeffname,label,commune\r\ndong,"Thôn Đông, ""mới""",xuan_lai\r\ntay,Thôn Tây,xuan_lai\r\n\r\nbac,,tho_xuong\r\n'
+VILLAGES = (
+    '\ufeffname,label,commune\r\ndong,"Thôn Đông, ""mới""",xuan_lai\r\ntay,Thôn Tây,xuan_lai\r\n\r\nbac,,tho_xuong\r\n'
+)
 
 
 def test_file_choices_are_read_from_the_csv_rendered_and_metadata_filled(phone: BrowserContext) -> None:

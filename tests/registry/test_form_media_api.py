@@ -160,3 +160,44 @@ async def test_the_contract_functions_read_what_was_uploaded(client, world, db):
     assert await media.xlsform_source(db, row.id) == workbook
     tables = await media.csv_tables(db, row.id)
     assert tables["villages.csv"][2] == {"name": "bac", "label": "Thôn Bắc", "commune": "tho_xuong"}
+
+
+PRICES = b"item,price\nrice,10\nsalt,3\n"
+LOOKUP_SURVEY = [
+    ["type", "name", "label", "calculation", "constraint", "appearance"],
+    ["select_one items", "item", "Hàng", "", "", "search('prices')"],
+    ["calculate", "price", "", "pulldata('prices', 'price', 'item', ${item})", "", ""],
+    ["integer", "paid", "Đã trả", "", ". >= ${price}", ""],
+]
+LOOKUP_CHOICES = [["list_name", "name", "label"], ["items", "item", "item"]]
+
+
+async def test_pulldata_and_search_read_the_versions_csv(client, world, home):
+    admin, member = world["admin"].headers, world["member_a1"].headers
+    workbook = xlsform(LOOKUP_SURVEY, LOOKUP_CHOICES, [["form_id", "version"], ["prices", "1"]])
+    published = await client.post("/api/v1/forms/xlsform", files={"file": ("p.xlsx", workbook)}, headers=admin)
+    assert published.status_code == 201, published.text
+    served = (await client.get("/api/v1/forms/prices", headers=member)).json()
+    assert {k: served["questions"][0][k] for k in ("choices_file", "choices_file_value", "choices_file_label")} == {
+        "choices_file": "prices.csv",
+        "choices_file_value": "item",
+        "choices_file_label": "item",
+    }
+    uploaded = await client.post(
+        "/api/v1/forms/prices/versions/1/media", files={"f": ("prices.csv", PRICES)}, headers=admin
+    )
+    assert uploaded.status_code == 201, uploaded.text
+
+    def body(item: str, paid: int) -> dict:
+        sent = visit(("prices", "1"), home.id)
+        sent["answers"] = {"item": item, "paid": paid}
+        return sent
+
+    passing = await client.post("/api/v1/visits", json=body("rice", 12), headers=member)
+    assert passing.status_code == 201, passing.text
+    detail = (await client.get(f"/api/v1/visits/{passing.json()['id']}", headers=admin)).json()
+    assert detail["answers"]["price"] in ("10", 10)
+    failing = await client.post("/api/v1/visits", json=body("rice", 5), headers=member)
+    assert [(e["question"], e["code"]) for e in failing.json()["errors"]] == [("paid", "answer.constraint_failed")]
+    unknown = await client.post("/api/v1/visits", json=body("sugar", 5), headers=member)
+    assert [(e["question"], e["code"]) for e in unknown.json()["errors"]][:1] == [("item", "answer.unknown_choice")]
