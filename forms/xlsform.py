@@ -106,14 +106,32 @@ def _check_expressions(rows: Rows) -> list[FormError]:
                 continue
             if column == "required" and source.lower() in ("yes", "no", "true", "false", "true()", "false()"):
                 continue
+            language_label = LABEL_REFERENCE.search(source) if column == "choice_filter" else None
+            if language_label and language_label.group(1):
+                errors.append(_language_label_in_filter(rows.path(name, column), language_label.group(0)))
+                continue
             try:
                 if column == "choice_filter":
-                    parse_choice_filter(LABEL_REFERENCE.sub("label", source))
+                    parse_choice_filter(source)
                 else:
                     parse(source)
             except ExpressionError as error:
                 errors.append(_expression_error(rows.path(name, column), column, source, error))
     return errors
+
+
+def _language_label_in_filter(path: str, reference: str) -> FormError:
+    # pyxform writes it into the XForm as written, and JavaRosa (ODK Validate, ODK Collect) cannot read it.
+    return FormError(
+        path=path,
+        code="xlsform.unsupported",
+        message_vi=f"choice_filter không đọc được nhãn theo ngôn ngữ “{reference}” (ODK Collect cũng không); hãy thêm"
+        " một cột riêng vào trang choices (ví dụ nhom) và lọc theo cột đó, hoặc dùng cột label khi chỉ có một"
+        " ngôn ngữ.",
+        message_en=f"A choice_filter cannot read the language label '{reference}' (ODK Collect cannot either); add a"
+        " column of its own to the choices sheet (e.g. group) and filter on it, or use label when there is one"
+        " language.",
+    )
 
 
 def _expression_error(path: str, column: str, source: str, error: ExpressionError) -> FormError:
