@@ -48,10 +48,23 @@ INSTEAD = {
     "rank": ("dùng select_multiple", "use select_multiple"),
     "geotrace": ("dùng geopoint", "use a geopoint"),
     "geoshape": ("dùng geopoint", "use a geopoint"),
-    "audio": ("dùng câu hỏi ảnh (image)", "use a photo (image) question"),
-    "background-audio": ("dùng câu hỏi ảnh (image)", "use a photo (image) question"),
-    "video": ("dùng câu hỏi ảnh (image)", "use a photo (image) question"),
-    "file": ("dùng câu hỏi ảnh (image)", "use a photo (image) question"),
+    # Answers that are files other than photos need their own attachment storage, not built yet (docs/forms.md).
+    "audio": (
+        "chưa lưu được tệp ghi âm; dùng câu hỏi ảnh (image) làm bằng chứng",
+        "audio answers are not stored yet; use a photo (image) question for evidence",
+    ),
+    "background-audio": (
+        "chưa lưu được tệp ghi âm; bỏ dòng này",
+        "audio recordings are not stored yet; remove this row",
+    ),
+    "video": (
+        "chưa lưu được tệp video; dùng câu hỏi ảnh (image) làm bằng chứng",
+        "video answers are not stored yet; use a photo (image) question for evidence",
+    ),
+    "file": (
+        "chưa lưu được tệp đính kèm; chụp ảnh giấy tờ bằng câu hỏi ảnh (image)",
+        "file answers are not stored yet; photograph the document with a photo (image) question",
+    ),
     "hidden": ("dùng dòng calculate", "use a calculate row"),
 }
 # Survey columns we read; any other column is ignored with a warning.

@@ -123,18 +123,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_forms_publish(args: argparse.Namespace) -> int:
-    from service.registry import services
+    from service.registry import media, services
 
     settings = _settings(args)
     content = Path(args.file).read_bytes()
     warnings: list[PublishWarning] = []
-    if args.file.lower().endswith((".xlsx", ".xls")):
-        definition, warnings = services.parse_xlsform(content, Path(args.file).name)
+    is_xlsform = args.file.lower().endswith((".xlsx", ".xls"))
+    if is_xlsform:
+        definition, warnings = services.parse_xlsform(
+            content, Path(args.file).name, settings.xlsform_limits, settings.form_max_definition_bytes
+        )
     else:
         definition = services.parse_definition(content)
 
     async def work(session: AsyncSession) -> services.Published:
-        return await services.publish(session, definition, None)
+        published = await services.publish(session, definition, None)
+        if is_xlsform:  # kept for download (GET …/versions/{v}/xlsform) and for building the XForm
+            row = await services.get_version(session, published.form_id, published.version)
+            assert row.id is not None
+            await media.keep_xlsform_source(session, row.id, content, Path(args.file).name, None)
+        return published
 
     published = run_with_session(settings, work)
     state = "published" if published.created else "already published (same content)"

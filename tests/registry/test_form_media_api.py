@@ -201,3 +201,22 @@ async def test_pulldata_and_search_read_the_versions_csv(client, world, home):
     assert [(e["question"], e["code"]) for e in failing.json()["errors"]] == [("paid", "answer.constraint_failed")]
     unknown = await client.post("/api/v1/visits", json=body("sugar", 5), headers=member)
     assert [(e["question"], e["code"]) for e in unknown.json()["errors"]][:1] == [("item", "answer.unknown_choice")]
+
+
+def test_the_cli_keeps_the_xlsform_it_publishes(database_url, tmp_path, monkeypatch):
+    import sqlalchemy
+
+    from service.cli.main import main
+
+    monkeypatch.setenv("GOCUA_DATABASE_URL", database_url)
+    assert main(["migrate"]) == 0
+    workbook = xlsform(SURVEY, None, SETTINGS)
+    path = tmp_path / "villages.xlsx"
+    path.write_bytes(workbook)
+    assert main(["forms", "publish", str(path)]) == 0
+    sync_url = database_url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+    engine = sqlalchemy.create_engine(sync_url)
+    with engine.connect() as connection:
+        kept = connection.execute(sqlalchemy.text("SELECT filename, content FROM form_sources")).all()
+    engine.dispose()
+    assert [(name, bytes(content)) for name, content in kept] == [("villages.xlsx", workbook)]
