@@ -31,9 +31,9 @@ class WorkbookLimits:
 
     max_unpacked_bytes: int = 16_000_000
     max_compression_ratio: int = 100
-    max_rows: int = 20_000
+    max_rows: int = 10_000
     max_columns: int = 200
-    max_cells: int = 300_000
+    max_cells: int = 200_000
     max_cell_chars: int = 20_000
     max_members: int = 200
 

@@ -75,9 +75,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     token_lookup_linger_s: float = 0.001
     # What an uploaded XLSForm may unpack to, checked before it is parsed (docs/forms.md says why each).
     xlsform_max_unpacked_bytes: int = 16_000_000
-    xlsform_max_rows: int = 20_000
+    xlsform_max_rows: int = 10_000
     xlsform_max_columns: int = 200
-    xlsform_max_cells: int = 300_000
+    xlsform_max_cells: int = 200_000
     xlsform_max_cell_chars: int = 20_000
     # Largest form definition (canonical JSON) a phone downloads; an XLSForm converting to more is refused.
     form_max_definition_bytes: int = 1_000_000
