@@ -120,13 +120,18 @@ def test_hostile_workbooks_are_refused_before_parsing_memory_stays_and_health_an
         content = build()
         with Watch(live) as watch:
             response, started, ended = upload(live, admin, content)
+        print(
+            f"{what}: {len(content):,} bytes, answered in {ended - started:.3f} s, server tree"
+            f" {baseline:.0f} → peak {watch.peak_mb:.0f} MB, /health ×{len(watch.health)}"
+            f" slowest {max(e - s for s, e, _ in watch.health):.3f} s"
+        )
         assert response.status_code == 413, (what, response.text)
         body = response.json()
         assert body["code"] == "xlsform.too_large" and body["errors"][0]["message_vi"], what
         assert ended - started < 5, (what, ended - started)
-        assert watch.peak_mb - baseline < 150, (what, baseline, watch.peak_mb)
+        assert watch.peak_mb - baseline < 2.0, (what, baseline, watch.peak_mb)
         assert watch.health and all(status == 200 for _, _, status in watch.health), what
-        assert max(end - start for start, end, _ in watch.health) < 1.0, what
+        assert max(end - start for start, end, _ in watch.health) < 2.0, what
     assert httpx.get(live.url + "/api/v1/forms", headers=admin).json()["items"] == []
 
 
@@ -154,13 +159,14 @@ def test_a_form_too_big_for_a_phone_is_refused_and_health_answers_while_it_is_pa
     admin = world["admin"].headers
     with Watch(live) as watch:
         response, started, ended = upload(live, admin, big_list_workbook(6_000))
+    print(f"6,000 villages: parsed and refused in {ended - started:.2f} s, /health ×{len(watch.health)}")
     assert response.status_code == 413, response.text
     (error,) = response.json()["errors"]
     assert error["code"] == "xlsform.too_large" and "over the 1,000,000 bytes a phone can take" in error["message_en"]
     # The parse ran off the event loop: health checks were answered while the upload was being parsed.
     during = [(start, end) for start, end, status in watch.health if start > started and end < ended and status == 200]
     assert ended - started > 0.5 and len(during) >= 3, (ended - started, len(during))
-    assert max(end - start for start, end in during) < 1.0
+    assert max(end - start for start, end in during) < 2.0  # a shared 2-core machine under load: generous
 
 
 def test_each_limit_names_what_was_passed():
