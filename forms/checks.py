@@ -403,6 +403,14 @@ class Checker:
         calls = [item for item in walk(node) if isinstance(item, Call) and item.name in AGGREGATES]
         aggregated = {arg.name for item in calls for arg in item.args if isinstance(arg, Ref)}
         counted = {arg.name for item in calls if item.name == "count" for arg in item.args if isinstance(arg, Ref)}
+        # indexed-repeat(${q}, ${repeat}, n): the repeat itself is named too, as its 2nd (4th, 6th) argument
+        counted |= {
+            arg.name
+            for item in calls
+            if item.name == "indexed-repeat"
+            for arg in item.args[1::2]
+            if isinstance(arg, Ref)
+        }
         for name in sorted(referenced_names(node)):
             target = self.by_name.get(name)
             if target is None:

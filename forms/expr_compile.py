@@ -278,12 +278,15 @@ def _against_constant(
     else:
         return None
     apply = _OPERATORS[op]
+    unanswered = slow(op, None, constant)  # an unanswered question ('') against the constant: known now
     if isinstance(subject, Current):  # no subclasses; isinstance lets the type checker narrow the rest to Ref
 
         def current_vs_constant(ctx: EvalContext) -> Any:
             value = ctx.current
             if value.__class__ is fast_type:
                 return apply(value, constant)
+            if value is None:
+                return unanswered
             return slow(op, value, constant)
 
         return current_vs_constant
@@ -293,6 +296,8 @@ def _against_constant(
         value = ctx.answers.get(name)
         if value.__class__ is fast_type:
             return apply(value, constant)
+        if value is None:
+            return unanswered
         return slow(op, value, constant)
 
     return ref_vs_constant

@@ -185,7 +185,12 @@ GENERATED: dict[str, tuple[int, int]] = {
     "distance": (1, 1),
     "digest": (2, 3),
     "once": (1, 1),
+    "today": (0, 0),
 }
+# Not compared with Enketo: random(), now(), uuid() (chance and the clock); pulldata(), jr:choice-name(),
+# version(), position(), indexed-repeat() (they read the form and its media, which Enketo takes from the form's
+# XML); base64-decode() (not in Enketo 3.1.0). forms/vectors.py (Python against expr.js) and
+# tests/forms/test_odk_functions.py cover them.
 # Functions whose arguments the generator fills from its own list (a format, an algorithm, a time…).
 SPECIAL_ARGUMENTS: dict[str, list[list[str]]] = {
     "format-date": [["'%Y-%m-%d'"], ["'%y/%n/%e %H:%M:%S.%3'"], ["'%b %a %h'"], ["'%%d'"], ["'no escapes'"]],
@@ -246,6 +251,8 @@ def expressions(count: int = 5200) -> list[str]:
             if special is not None:
                 args = special[len(result) % len(special)]
                 args = [leaf, *args] if name not in ("area", "distance", "decimal-time") else args
+            elif fewest == 0:
+                args = []
             else:
                 args = [leaf] + [rng.choice(LEAVES) for _ in range(fewest - 1)]
             result.append(f"{name}({', '.join(args)})")

@@ -89,6 +89,7 @@ def page(browser: Browser, enketo_bundle: str) -> Iterator[Page]:
         "/enketo.js": ("text/javascript", enketo_bundle),
         "/expr.js": ("text/javascript", (STATIC / "expr.js").read_text(encoding="utf-8")),
         "/expr_digest.js": ("text/javascript", (STATIC / "expr_digest.js").read_text(encoding="utf-8")),
+        "/visit.js": ("text/javascript", (STATIC / "visit.js").read_text(encoding="utf-8")),
     }
 
     def serve(route):  # type: ignore[no-untyped-def]
@@ -231,6 +232,34 @@ def test_every_known_difference_is_documented_and_still_differs(page: Page) -> N
         assert ("error" if isinstance(enketo, dict) else tuple(enketo)) == theirs, (expression, enketo)
     for explanation in set(EXPLAINED_BY_CALL.values()) - {"date-*", "digest-*"}:
         assert f"`{explanation}`" in docs
+
+
+def test_the_phone_works_out_the_calculations_only_it_can_make(page: Page) -> None:
+    """once(uuid()) keeps its first value while the member edits; now() is sent; the rest is the server's."""
+    form = {
+        "questions": [
+            {"type": "integer", "name": "members", "label": "Số người"},
+            {"type": "calculate", "name": "visit_key", "calculation": "once(uuid())"},
+            {"type": "calculate", "name": "started", "calculation": "once(now())"},
+            {"type": "calculate", "name": "double", "calculation": "${members} * 2"},
+        ]
+    }
+    got = page.evaluate(
+        """async (form) => {
+        const { runVisit } = await import("/visit.js");
+        const answers = { members: 3 };
+        const first = runVisit(form, answers).effective;
+        answers.members = 4;
+        const second = runVisit(form, answers).effective;
+        return [first, second];
+    }""",
+        form,
+    )
+    first, second = got
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first["visit_key"])
+    assert second["visit_key"] == first["visit_key"] and second["started"] == first["started"]
+    assert dt.datetime.fromisoformat(first["started"]).tzinfo is not None
+    assert "double" not in first and second["members"] == 4
 
 
 def _calls(expression: str) -> Iterator:

@@ -617,7 +617,14 @@ function pulldata(c, table, column, keyColumn, key) {
 const UUID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 function uuid(c, length) {
-  if (length === undefined) return crypto.randomUUID();
+  if (length === undefined) {
+    // crypto.randomUUID exists only in secure contexts; a v4 UUID from getRandomValues works everywhere.
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
   const n = int(length);
   const size = Number.isInteger(n) && n > 0 && n <= 1000 ? n : 0;
   const bytes = crypto.getRandomValues(new Uint8Array(size));
@@ -744,6 +751,22 @@ class Context {
     if (name.startsWith("${") && name.endsWith("}")) name = name.slice(2, -1);
     return this.choiceNames(name.split("/").pop(), value);
   }
+}
+
+// forms/expr_functions.py PHONE_FUNCTIONS: only the phone can know their value; the server keeps it as sent.
+const PHONE_FUNCTIONS = new Set(["random", "now", "uuid", "once"]);
+
+/** Whether an expression calls random(), now(), uuid() or once() (false when it does not parse). */
+export function usesPhoneFunctions(expression) {
+  let node;
+  try { node = parse(expression); } catch (e) { return false; }
+  const stack = [node];
+  while (stack.length) {
+    const current = stack.pop();
+    if (current.t === "call" && PHONE_FUNCTIONS.has(current.name)) return true;
+    for (const child of [current.l, current.r, current.x, ...(current.args || [])]) if (child) stack.push(child);
+  }
+  return false;
 }
 
 /** Evaluate `expression` (text or parsed tree) against flat answers; `current` is what "." means.

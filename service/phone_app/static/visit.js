@@ -1,6 +1,6 @@
 // One pass over a visit's answers in document order: which questions are shown, and every problem.
 // A port of forms/answers.py run_visit + forms/answer_types.py; the "forms" vectors check it against Python.
-import { parse, test, toString } from "./expr.js";
+import { evaluate, parse, test, toString, usesPhoneFunctions } from "./expr.js";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export const KNOWN_TYPES = new Set(["text", "integer", "decimal", "select_one", "select_multiple", "boolean", "date",
@@ -116,6 +116,19 @@ function safeTest(expression, answers, current, today) {
   return test(expression, answers, current, today);
 }
 
+const phoneCalculation = (q) => q.__phone === undefined ? (q.__phone = usesPhoneFunctions(q.calculation || "")) : q.__phone;
+
+// A calculate using random(), now(), uuid() or once() is worked out here and sent: the server keeps it as sent
+// (docs/forms.md). It is written back into the draft's answers so that once() keeps its first value.
+function phoneCalculate(q, answers, effective, today) {
+  const previous = Object.prototype.hasOwnProperty.call(answers, q.name) ? answers[q.name] : null;
+  let value;
+  try { value = evaluate(q.calculation, effective, previous, today); } catch (e) { return; }
+  if (value === null || value === undefined || value === "" || (typeof value === "number" && !Number.isFinite(value))) return;
+  answers[q.name] = value;
+  effective[q.name] = value;
+}
+
 /** {visible: {name: bool}, groups: {name: bool}, effective: {name: value}, errors: [{question, code, vi, en}]} */
 export function runVisit(form, answers, today = null) {
   const steps = form.__steps || (form.__steps = flatten(form));
@@ -129,7 +142,10 @@ export function runVisit(form, answers, today = null) {
     if (step.group) { groupVisible.push(shown); groups[q.name] = shown; continue; }
     const name = q.name;
     visible[name] = shown;
-    if (step.server) continue;
+    if (step.server) {
+      if (q.type === "calculate" && shown && phoneCalculation(q)) phoneCalculate(q, answers, effective, today);
+      continue;
+    }
     const value = Object.prototype.hasOwnProperty.call(answers, name) ? answers[name] : null;
     if (q.type === "photo" || q.type === "note") continue;
     if (isBlank(value)) {
