@@ -61,6 +61,8 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
         errors.XLSFORM_TOO_LARGE,
         errors.FORM_VERSION_EXISTS,
         errors.FORM_INCOMPATIBLE,
+        errors.FORM_MEDIA_INVALID,
+        errors.FORM_MEDIA_EXISTS,
     ),
     "upload_media": (
         errors.FORM_NOT_FOUND,

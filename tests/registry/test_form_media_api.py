@@ -220,3 +220,27 @@ def test_the_cli_keeps_the_xlsform_it_publishes(database_url, tmp_path, monkeypa
         kept = connection.execute(sqlalchemy.text("SELECT filename, content FROM form_sources")).all()
     engine.dispose()
     assert [(name, bytes(content)) for name, content in kept] == [("villages.xlsx", workbook)]
+
+
+async def test_csv_media_sent_with_the_xlsform_are_published_with_it_or_refused_with_it(client, world, home):
+    admin, member = world["admin"].headers, world["member_a1"].headers
+    workbook = xlsform(SURVEY, None, SETTINGS)
+    refused = await client.post(
+        "/api/v1/forms/xlsform",
+        files={"file": ("v.xlsx", workbook), "communes": ("communes.csv", b"code\nx\n")},
+        headers=admin,
+    )
+    assert (refused.status_code, refused.json()["errors"][0]["code"]) == (422, "form_media.missing_columns")
+    assert (await client.get("/api/v1/forms/Village.Survey", headers=member)).status_code == 404  # nothing published
+    files = {
+        "file": ("v.xlsx", workbook),
+        "communes": ("communes.csv", COMMUNES),
+        "villages": ("villages.csv", VILLAGES),
+    }
+    published = await client.post("/api/v1/forms/xlsform", files=files, headers=admin)
+    assert published.status_code == 201, published.text
+    listed = (await client.get(f"{BASE}/media", headers=member)).json()["items"]
+    assert [f["name"] for f in listed] == ["communes.csv", "villages.csv"]
+    sent = visit(("Village.Survey", "1"), home.id)
+    sent["answers"] = {"commune": "tho_xuong", "village": "bac"}
+    assert (await client.post("/api/v1/visits", json=sent, headers=member)).status_code == 201
