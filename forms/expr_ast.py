@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forms.expr_functions import AGGREGATES, ARITY, FUNCTIONS, PHONE_FUNCTIONS, REFUSED
+from forms.expr_catalog import AGGREGATES, ARITY, PHONE_FUNCTIONS, REFUSED
+from forms.expr_functions import FUNCTIONS
 from forms.expr_values import arithmetic, compare, to_string, truthy
 
 __all__ = ["AGGREGATES", "ARITY", "FUNCTIONS", "PHONE_FUNCTIONS", "REFUSED"]

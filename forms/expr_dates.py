@@ -186,3 +186,20 @@ def distance(values: list[Any]) -> float:
         cosine = math.sin(phi1) * math.sin(phi2) + math.cos(phi1) * math.cos(phi2) * math.cos(_radians(lon1 - lon2))
         total += math.acos(cosine) * EARTH_RADIUS_M if -1 <= cosine <= 1 else NAN
     return _round_cm(total)
+
+
+def geofence(point: Any, shape: Any) -> bool:
+    """geofence(geopoint, geoshape): whether the point lies inside the shape (ray casting on lat/lon)."""
+    points = geopoints([point])
+    polygon = geopoints([shape])
+    if points is None or polygon is None or len(points) != 1 or len(polygon) < 3:
+        return False
+    y, x = points[0]
+    inside = False
+    j = len(polygon) - 1
+    for i, (yi, xi) in enumerate(polygon):
+        yj, xj = polygon[j]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside

@@ -92,3 +92,13 @@ def test_a_calculation_with_no_number_stores_nothing():
     assert "per" not in run_visit(definition, {}).stored  # NaN neither
     assert run_visit(definition, {"members": 4}).stored["per"] == 2.5
     assert math.isinf(evaluate("10 div ${m}", {"m": 0}))
+
+
+def test_geofence_area_and_distance_of_a_commune():
+    shape = "19.80 105.70 0 0; 19.80 105.80 0 0; 19.90 105.80 0 0; 19.90 105.70 0 0; 19.80 105.70 0 0"
+    answers = {"home": {"lat": 19.85, "lon": 105.75, "accuracy_m": 5}, "far": "20.5 105.75", "shape": shape}
+    assert evaluate("geofence(${home}, ${shape})", answers) is True
+    assert evaluate("geofence(${far}, ${shape})", answers) is False
+    assert evaluate("geofence(${missing}, ${shape})", answers) is False
+    assert 115_000_000 < evaluate("area(${shape})", answers) < 125_000_000  # about 10.5 km × 11.1 km
+    assert 11_000 < evaluate("distance('19.80 105.70; 19.90 105.70')", {}) < 11_200

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page
 
 from forms import vectors_odk
 from forms.expr import evaluate, parse
+from forms.expr_catalog import ARITY
 from forms.expr_values import to_string, truthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,6 +233,11 @@ def test_every_known_difference_is_documented_and_still_differs(page: Page) -> N
         assert ("error" if isinstance(enketo, dict) else tuple(enketo)) == theirs, (expression, enketo)
     for explanation in set(EXPLAINED_BY_CALL.values()) - {"date-*", "digest-*"}:
         assert f"`{explanation}`" in docs
+
+
+def test_the_phone_knows_the_same_functions_with_the_same_argument_counts(page: Page) -> None:
+    arity = page.evaluate("""async () => (await import("/expr.js")).ARITY""")
+    assert {name: tuple(bounds) for name, bounds in arity.items()} == ARITY
 
 
 def test_the_phone_works_out_the_calculations_only_it_can_make(page: Page) -> None:

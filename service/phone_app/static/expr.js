@@ -14,8 +14,8 @@ const MAX_ARGS = 100;
 const RESERVED = new Set(["and", "or", "div", "mod", "not", "true", "false"]);
 const OPERATORS = ["!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "(", ")", ","];
 const NESTED_QUANTIFIER = /\([^()]*[+*}][^()]*\)\s*[+*{]/;
-// forms/expr_functions.py ARITY: (fewest, most) arguments.
-const ARITY = {
+// forms/expr_catalog.py ARITY: (fewest, most) arguments.
+export const ARITY = {
   "string": [0, 1], "concat": [1, MAX_ARGS], "join": [1, MAX_ARGS], "substr": [2, 3], "substring": [2, 3], "substring-before": [2, 2],
   "substring-after": [2, 2], "translate": [3, 3], "normalize-space": [0, 1], "contains": [2, 2], "starts-with": [2, 2],
   "ends-with": [2, 2], "string-length": [0, 1], "regex": [2, 2], "digest": [2, 3], "base64-decode": [1, 1],
@@ -28,7 +28,7 @@ const ARITY = {
   "weighted-checklist": [2, MAX_ARGS], "today": [0, 0], "now": [0, 0], "date": [1, 1], "date-time": [1, 1],
   "decimal-date-time": [1, 1], "decimal-time": [1, 1], "format-date": [2, 2], "format-date-time": [2, 2],
   "if": [3, 3], "count": [1, 1], "count-non-empty": [1, 1], "sum": [1, 1], "position": [0, 1],
-  "indexed-repeat": [3, 7], "area": [1, 1], "distance": [1, MAX_ARGS], "pulldata": [4, 4], "version": [0, 0],
+  "indexed-repeat": [3, 7], "area": [1, 1], "distance": [1, MAX_ARGS], "geofence": [2, 2], "pulldata": [4, 4], "version": [0, 0],
   "once": [1, 1],
 };
 
@@ -493,6 +493,19 @@ function distance(values) {
   return roundCm(total);
 }
 
+function geofence(point, shape) {
+  // forms/expr_dates.py geofence: ray casting on lat/lon.
+  const points = geopoints([point]), polygon = geopoints([shape]);
+  if (points === null || polygon === null || points.length !== 1 || polygon.length < 3) return false;
+  const [y, x] = points[0];
+  let inside = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [yi, xi] = polygon[i], [yj, xj] = polygon[j];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
 // --- functions (forms/expr_functions.py) ------------------------------------------------------------------------
 
 const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
@@ -699,6 +712,7 @@ const FUNCTIONS = {
   "indexed-repeat": indexedRepeat,
   "area": (c, ...v) => area(v),
   "distance": (c, ...v) => distance(v),
+  "geofence": (c, point, shape) => geofence(point, shape),
   "pulldata": pulldata,
   "version": (c) => c.formVersion,
   "once": (c, v) => toString(c.current) || toString(v),
@@ -753,7 +767,7 @@ class Context {
   }
 }
 
-// forms/expr_functions.py PHONE_FUNCTIONS: only the phone can know their value; the server keeps it as sent.
+// forms/expr_catalog.py PHONE_FUNCTIONS: only the phone can know their value; the server keeps it as sent.
 const PHONE_FUNCTIONS = new Set(["random", "now", "uuid", "once"]);
 
 /** Whether an expression calls random(), now(), uuid() or once() (false when it does not parse). */
