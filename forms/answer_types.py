@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol, TypeGuard
 
 from forms.expr_values import to_string
-from forms.spec import DecimalQuestion, IntegerQuestion, Question, RangeQuestion, TextQuestion
+from forms.spec import METADATA_MAX_LENGTH, DecimalQuestion, IntegerQuestion, Question, RangeQuestion, TextQuestion
 
 # Integers beyond this lose precision in JavaScript and in float columns.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -221,6 +221,16 @@ def _range(item: AnswerTarget, value: Any) -> Problem | None:
     return None
 
 
+def _metadata(item: AnswerTarget, value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem("answer.wrong_type", "Cần chữ.", "Expected text.")
+    if len(value) > METADATA_MAX_LENGTH:
+        return Problem(
+            "answer.too_long", f"Dài quá {METADATA_MAX_LENGTH} ký tự.", f"Longer than {METADATA_MAX_LENGTH} characters."
+        )
+    return None
+
+
 CHECKS: dict[str, Callable[[AnswerTarget, Any], Problem | None]] = {
     "text": _text,
     "integer": _integer,
@@ -233,9 +243,10 @@ CHECKS: dict[str, Callable[[AnswerTarget, Any], Problem | None]] = {
     "datetime": _datetime,
     "range": _range,
     "geopoint": _geopoint,
+    "metadata": _metadata,
 }
 # Kinds whose answer may be given a default.
-DEFAULTABLE = frozenset(CHECKS) - {"geopoint"}
+DEFAULTABLE = frozenset(CHECKS) - {"geopoint", "metadata"}
 
 
 class _DefaultTarget(NamedTuple):

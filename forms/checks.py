@@ -38,7 +38,8 @@ from forms.labels import LANGUAGE_CODE, REQUIRED_LANGUAGE
 from forms.spec import Base
 
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-FORM_ID_PATTERN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+# Any XML name (ASCII), as ODK accepts: `household-skills`, `ODKValidateWarnings`, `xl_date_ambiguous_v1`, `a.b`.
+FORM_ID_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
 MAX_FORM_ID_LENGTH = 64
 SELECT_KINDS = frozenset({"select_one", "select_multiple"})
 # Kinds with no value in the answers dict, so an expression cannot read them (a repeat only through count()).
@@ -99,8 +100,10 @@ class Checker:
             self.add(
                 "id",
                 "form.invalid_id",
-                "Mã mẫu phiếu chỉ gồm chữ thường không dấu, số và dấu gạch (ví dụ: danh-gia-ho).",
-                "The form id must be a slug: lowercase letters, digits, '-' or '_' (e.g. household-skills).",
+                "Mã mẫu phiếu phải là tên XML: chữ Latinh không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới, không bắt"
+                f" đầu bằng số, tối đa {MAX_FORM_ID_LENGTH} ký tự (ví dụ: danh-gia-ho).",
+                "The form id must be an XML name: ASCII letters, digits, '.', '-' or '_', not starting with a digit,"
+                f" at most {MAX_FORM_ID_LENGTH} characters (e.g. household-skills).",
             )
         version = get(form, "version")
         if isinstance(version, str) and version and (not version.strip() or len(version) > 50):
@@ -225,7 +228,13 @@ class Checker:
     def check_kind_rules(self, entry: Declared) -> None:
         node, path = entry.node, entry.path
         if entry.kind in SELECT_KINDS:
-            self.check_choices(get(node, "choices"), join_path(path, "choices"))
+            from_file = isinstance(get(node, "choices_file"), str)
+            self.check_choices(
+                get(node, "choices"),
+                join_path(path, "choices"),
+                may_be_empty=from_file,
+                duplicates=get(node, "allow_choice_duplicates") is True,
+            )
         low, high = get(node, "min"), get(node, "max")
         numeric_bounds = isinstance(low, (int, float)) and isinstance(high, (int, float))
         if entry.kind in ("integer", "decimal") and numeric_bounds and low > high:
@@ -296,10 +305,10 @@ class Checker:
                         "A note is read-only: it has no answer, so it cannot be required or constrained.",
                     )
 
-    def check_choices(self, choices: Any, path: str) -> None:
+    def check_choices(self, choices: Any, path: str, *, may_be_empty: bool = False, duplicates: bool = False) -> None:
         if not isinstance(choices, list):
             return
-        if not choices:
+        if not choices and not may_be_empty:
             self.add(
                 path,
                 "form.no_choices",
@@ -320,7 +329,7 @@ class Checker:
                     "Mã phương án không được để trống và không chứa khoảng trắng.",
                     "A choice value must be non-empty and contain no spaces.",
                 )
-            elif value in seen:
+            elif value in seen and not duplicates:
                 self.add(
                     value_path,
                     "form.duplicate_choice",
@@ -455,6 +464,8 @@ class Checker:
             )
             return
         known = {"name"}
+        if isinstance(get(entry.node, "choices_file"), str):
+            known = choice_columns(node)  # the CSV's columns are known once the file is uploaded
         for choice in get(entry.node, "choices") or []:
             columns = get(choice, "columns")
             if isinstance(columns, dict):

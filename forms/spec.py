@@ -86,11 +86,22 @@ class SelectOneQuestion(QuestionBase, tag="select_one", kw_only=True, frozen=Tru
     choices: list[Choice]
     # Which choices are offered: bare names are the choice's columns (`name` is its value), ${q} answers.
     choice_filter: str | Unset = UNSET
+    # XLSForm select_one_from_file: the choices are the rows of this CSV media file of the form version (value
+    # and label columns below), read when the file is uploaded; `choices` is then empty in the definition.
+    choices_file: str | Unset = UNSET
+    choices_file_value: str | Unset = UNSET  # default "name"
+    choices_file_label: str | Unset = UNSET  # default "label"
+    # The same value may appear twice (a choice_filter offers one of them; XLSForm's allow_choice_duplicates).
+    allow_choice_duplicates: bool | Unset = UNSET
 
 
 class SelectMultipleQuestion(QuestionBase, tag="select_multiple", kw_only=True, frozen=True):
     choices: list[Choice]
     choice_filter: str | Unset = UNSET
+    choices_file: str | Unset = UNSET
+    choices_file_value: str | Unset = UNSET
+    choices_file_label: str | Unset = UNSET
+    allow_choice_duplicates: bool | Unset = UNSET
 
 
 class BooleanQuestion(QuestionBase, tag="boolean", frozen=True):
@@ -135,6 +146,32 @@ class PhotoQuestion(QuestionBase, tag="photo", frozen=True):
 
 class NoteQuestion(QuestionBase, tag="note", frozen=True):
     """Text shown to the team member; never answered."""
+
+
+# XLSForm metadata types the phone fills by itself; their answers are kept with the visit.
+METADATA_KINDS = (
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "uri:deviceid",
+    "username",
+    "uri:username",
+    "phonenumber",
+    "email",
+    "uri:email",
+    "simserial",
+    "subscriberid",
+    "audit",
+    "start-geopoint",
+)
+METADATA_MAX_LENGTH = 2_000
+
+
+class MetadataQuestion(QuestionBase, tag="metadata", kw_only=True, frozen=True):
+    """Filled by the phone, never shown (XLSForm start, end, today, deviceid, username, …); kept as text."""
+
+    metadata: str
 
 
 class CalculateQuestion(Base, tag="calculate", tag_field="type", kw_only=True, frozen=True):
@@ -182,6 +219,7 @@ Question = (
     | GeopointQuestion
     | PhotoQuestion
     | NoteQuestion
+    | MetadataQuestion
     | CalculateQuestion
     | Group
     | RepeatGroup

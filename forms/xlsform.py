@@ -17,7 +17,8 @@ from typing import Any
 from forms.errors import FormDefinitionError, FormError
 from forms.expr import ExpressionError, parse, parse_choice_filter
 from forms.xlsform_labels import LabelReader
-from forms.xlsform_mapping import Converter, Rows
+from forms.xlsform_limits import WorkbookLimits, check_workbook
+from forms.xlsform_mapping import LABEL_REFERENCE, Converter, Rows
 
 # Functions of ODK's XPath that forms here cannot use, and what to write instead.
 FUNCTION_ADVICE = {
@@ -42,12 +43,17 @@ def convert_xlsform(data: bytes, filename: str = "form.xlsx") -> dict[str, Any]:
     return convert_xlsform_report(data, filename)[0]
 
 
-def convert_xlsform_report(data: bytes, filename: str = "form.xlsx") -> tuple[dict[str, Any], list[FormError]]:
-    """XLSForm bytes → (definition dict, warnings about what was ignored); raises FormDefinitionError."""
+def convert_xlsform_report(
+    data: bytes, filename: str = "form.xlsx", limits: WorkbookLimits | None = None
+) -> tuple[dict[str, Any], list[FormError]]:
+    """XLSForm bytes → (definition dict, warnings about what was ignored); raises FormDefinitionError.
+
+    The workbook is first held to ``limits`` (the defaults when None) without being parsed."""
     # pyxform is slow to import and only needed here.
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import get_xlsform, workbook_to_json
 
+    check_workbook(data, limits or WorkbookLimits())
     try:
         workbook = get_xlsform(xlsform=data)
         pyxform_warnings: list[str] = []
@@ -57,7 +63,9 @@ def convert_xlsform_report(data: bytes, filename: str = "form.xlsx") -> tuple[di
 
     rows = Rows(workbook.survey or [], workbook.choices or [])
     labels = LabelReader(survey.get("default_language"))
-    converter = Converter(rows, labels)
+    settings = (workbook.settings or [{}])[0]
+    duplicates = str(settings.get("allow_choice_duplicates", "")).strip().lower() in ("yes", "true", "true()")
+    converter = Converter(rows, labels, allow_choice_duplicates=duplicates)
     questions = converter.children(survey.get("children", []))
     errors = converter.errors
     errors.extend(_check_expressions(rows))
@@ -74,7 +82,7 @@ def convert_xlsform_report(data: bytes, filename: str = "form.xlsx") -> tuple[di
         definition["version"] = str(version)
     if errors:
         raise FormDefinitionError(errors)
-    warnings = [*labels.warnings(), *rows.warnings(), *converter.warnings, *converter.metadata_warning()]
+    warnings = [*labels.warnings(), *rows.warnings(), *converter.warnings]
     return definition, warnings
 
 
@@ -98,11 +106,32 @@ def _check_expressions(rows: Rows) -> list[FormError]:
                 continue
             if column == "required" and source.lower() in ("yes", "no", "true", "false", "true()", "false()"):
                 continue
+            language_label = LABEL_REFERENCE.search(source) if column == "choice_filter" else None
+            if language_label and language_label.group(1):
+                errors.append(_language_label_in_filter(rows.path(name, column), language_label.group(0)))
+                continue
             try:
-                parse_choice_filter(source) if column == "choice_filter" else parse(source)
+                if column == "choice_filter":
+                    parse_choice_filter(source)
+                else:
+                    parse(source)
             except ExpressionError as error:
                 errors.append(_expression_error(rows.path(name, column), column, source, error))
     return errors
+
+
+def _language_label_in_filter(path: str, reference: str) -> FormError:
+    # pyxform writes it into the XForm as written, and JavaRosa (ODK Validate, ODK Collect) cannot read it.
+    return FormError(
+        path=path,
+        code="xlsform.unsupported",
+        message_vi=f"choice_filter không đọc được nhãn theo ngôn ngữ “{reference}” (ODK Collect cũng không); hãy thêm"
+        " một cột riêng vào trang choices (ví dụ nhom) và lọc theo cột đó, hoặc dùng cột label khi chỉ có một"
+        " ngôn ngữ.",
+        message_en=f"A choice_filter cannot read the language label '{reference}' (ODK Collect cannot either); add a"
+        " column of its own to the choices sheet (e.g. group) and filter on it, or use label when there is one"
+        " language.",
+    )
 
 
 def _expression_error(path: str, column: str, source: str, error: ExpressionError) -> FormError:

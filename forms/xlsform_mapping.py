@@ -11,12 +11,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from forms.errors import FormError
+from forms.spec import METADATA_KINDS
 from forms.xlsform_labels import LabelReader
 
 # pyxform's type names (after its alias rewriting) → ours.
 TYPE_MAP = {
     "text": "text",
     "phone number": "text",  # an old XLSForm alias of text
+    "barcode": "text",  # the phone reads the code with its camera app or the member types it; kept as text
     "integer": "integer",
     "decimal": "decimal",
     "range": "range",
@@ -34,31 +36,11 @@ TYPE_MAP = {
     "group": "group",
     "repeat": "repeat",
 }
-# Rows the phone fills by itself. The app already sends the visit's start and end time and which app
-# sent it, so none of them becomes a question.
-METADATA = {
-    "start": "the visit's started_at",
-    "end": "the visit's finished_at",
-    "today": "the visit's started_at date",
-    "deviceid": "the app name and version sent with each visit",
-    "audit": None,
-    "username": "the signed-in member",
-    "phonenumber": None,
-    "simserial": None,
-    "subscriberid": None,
-    "email": None,
-    "start-geopoint": "the visit's location",
-}
+# Rows the phone fills by itself (spec.METADATA_KINDS): each becomes a hidden `metadata` question whose answer
+# the app sends and the server keeps.
+METADATA = frozenset(METADATA_KINDS)
 # Types we refuse, and what to use instead (English; the Vietnamese is written beside it below).
 INSTEAD = {
-    "select_one_from_file": (
-        "đưa danh sách vào trang choices (lọc bằng choice_filter)",
-        "put the list on the choices sheet (narrow it with choice_filter)",
-    ),
-    "select_multiple_from_file": (
-        "đưa danh sách vào trang choices (lọc bằng choice_filter)",
-        "put the list on the choices sheet (narrow it with choice_filter)",
-    ),
     "loop": ("dùng nhóm lặp (begin repeat … end repeat)", "use a repeat (begin repeat … end repeat)"),
     "include": ("chép các dòng vào chính mẫu phiếu này", "copy the rows into this form"),
     "xml-external": ("đưa dữ liệu vào trang choices", "put the data on the choices sheet"),
@@ -66,11 +48,23 @@ INSTEAD = {
     "rank": ("dùng select_multiple", "use select_multiple"),
     "geotrace": ("dùng geopoint", "use a geopoint"),
     "geoshape": ("dùng geopoint", "use a geopoint"),
-    "audio": ("dùng câu hỏi ảnh (image)", "use a photo (image) question"),
-    "background-audio": ("dùng câu hỏi ảnh (image)", "use a photo (image) question"),
-    "video": ("dùng câu hỏi ảnh (image)", "use a photo (image) question"),
-    "file": ("dùng câu hỏi ảnh (image)", "use a photo (image) question"),
-    "barcode": ("dùng câu hỏi text", "use a text question"),
+    # Answers that are files other than photos need their own attachment storage, not built yet (docs/forms.md).
+    "audio": (
+        "chưa lưu được tệp ghi âm; dùng câu hỏi ảnh (image) làm bằng chứng",
+        "audio answers are not stored yet; use a photo (image) question for evidence",
+    ),
+    "background-audio": (
+        "chưa lưu được tệp ghi âm; bỏ dòng này",
+        "audio recordings are not stored yet; remove this row",
+    ),
+    "video": (
+        "chưa lưu được tệp video; dùng câu hỏi ảnh (image) làm bằng chứng",
+        "video answers are not stored yet; use a photo (image) question for evidence",
+    ),
+    "file": (
+        "chưa lưu được tệp đính kèm; chụp ảnh giấy tờ bằng câu hỏi ảnh (image)",
+        "file answers are not stored yet; photograph the document with a photo (image) question",
+    ),
     "hidden": ("dùng dòng calculate", "use a calculate row"),
 }
 # Survey columns we read; any other column is ignored with a warning.
@@ -99,7 +93,31 @@ QUIET_COLUMNS = frozenset({"appearance", "list_name"})
 CHOICE_COLUMNS = frozenset({"list_name", "name", "label"})
 YES = frozenset({"yes", "true", "true()"})
 NO = frozenset({"no", "false", "false()", ""})
+# `label`, `label::English`, `label::English (en)` as a bare name (not inside quotes: good enough for filters).
+LABEL_REFERENCE = re.compile(
+    r"(?<![\w$.{'\"])label(?:::([A-Za-z][\w-]*(?:\s*\([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*\))?))?(?![\w:])"
+)
+# search('file'), search('file', 'matches', 'column', ${q}) …: the choices come from file.csv.
+_SEARCH = re.compile(r"""\s*search\(\s*['"]([^'"]+)['"]""")
+_EXCEL_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}:[0-9]{2})")
 _MAX_PIXELS = re.compile(r"\s*max-pixels\s*=\s*[0-9]+\s*")
+
+
+# Spreadsheet programs turn ' and " into typographic quotes as people type; pyxform reads them as plain ones.
+_TYPOGRAPHIC_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def plain_quotes(expression: str) -> str:
+    return expression.translate(_TYPOGRAPHIC_QUOTES)
+
+
+def _lower_headers(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``TYPE`` → ``type``, ``Label::English (en)`` → ``label::English (en)``: pyxform reads headers in any case."""
+    lowered = {}
+    for header, value in row.items():
+        base, sep, rest = str(header).partition("::")
+        lowered[base.lower() + sep + rest] = value
+    return lowered
 
 
 def _base_column(header: str) -> str:
@@ -130,6 +148,8 @@ class Rows:
         self.by_name: dict[str, int] = {}
         self.types: dict[str, str] = {}
         self.raw: dict[str, Mapping[str, Any]] = {}
+        survey = [_lower_headers(row) for row in survey]
+        choices = [_lower_headers(row) for row in choices]
         for index, row in enumerate(survey):
             name = row.get("name")
             if isinstance(name, str) and name and name not in self.by_name:
@@ -165,7 +185,7 @@ class Rows:
 
     def cell(self, name: str, column: str) -> str | None:
         value = self.raw.get(name, {}).get(column)
-        return None if value in (None, "") else str(value).strip()
+        return None if value in (None, "") else plain_quotes(str(value).strip())
 
     def warnings(self) -> list[FormError]:
         found = []
@@ -184,9 +204,10 @@ class Rows:
 
 
 class Converter:
-    def __init__(self, rows: Rows, labels: LabelReader) -> None:
+    def __init__(self, rows: Rows, labels: LabelReader, allow_choice_duplicates: bool = False) -> None:
         self.rows = rows
         self.labels = labels
+        self.allow_choice_duplicates = allow_choice_duplicates
         self.errors: list[FormError] = []
         self.warnings: list[FormError] = []
 
@@ -197,6 +218,10 @@ class Converter:
         converted = []
         for node in children:
             name = str(node.get("name", ""))
+            if name == "meta" and name not in self.rows.by_name:
+                # pyxform moves some metadata rows (audit) into its own meta group; keep those.
+                converted.extend(self.children([c for c in node.get("children", []) if c.get("name") != "instanceID"]))
+                continue
             if name not in self.rows.by_name:
                 # pyxform added it (meta/instanceID, a repeat's count); an or_other text box is kept.
                 other = self._specify_other(name)
@@ -225,9 +250,18 @@ class Converter:
         sheet_type = self.rows.types.get(name, pyxform_type)
         first_word = sheet_type.split()[0] if sheet_type.split() else sheet_type
         if pyxform_type in METADATA or first_word in METADATA:
-            return None  # listed once by metadata_warning
+            kind_name = first_word if first_word in METADATA else pyxform_type
+            return {"type": "metadata", "name": name, "label": {"vi": name, "en": name}, "metadata": kind_name}
         kind = TYPE_MAP.get(pyxform_type)
-        if kind is None or "from_file" in sheet_type:
+        from_file = first_word.endswith("_from_file")
+        if from_file and not str(node.get("itemset", "")).lower().endswith(".csv"):
+            self.refuse(
+                self.rows.path(name, "type"),
+                f"Dòng “{name}”: {first_word} chỉ nhận tệp .csv (tải lên cùng phiên bản biểu mẫu).",
+                f"Row '{name}': {first_word} takes a .csv file only (uploaded with the form version).",
+            )
+            return None
+        if kind is None:
             vi, en = INSTEAD.get(
                 first_word,
                 INSTEAD.get(
@@ -256,11 +290,25 @@ class Converter:
         self._control(node.get("control") or {}, question, kind)
         self._parameters(node.get("parameters"), question, kind)
         self._default(node.get("default"), question, kind)
-        if kind in ("select_one", "select_multiple"):
-            question["choices"] = self._choices(node)
+        search = _SEARCH.match(str((node.get("control") or {}).get("appearance") or ""))
+        if kind in ("select_one", "select_multiple") and search and not from_file:
+            # ODK's search('file') appearance: the choices are the rows of file.csv; the one row of the choices
+            # sheet names its value column (name) and its label column (label).
+            placeholder = (node.get("choices") or [{}])[0]
+            question["choices"] = []
+            question["choices_file"] = search.group(1) if search.group(1).endswith(".csv") else f"{search.group(1)}.csv"
+            question["choices_file_value"] = str(placeholder.get("name") or "name")
+            placeholder_label = self.labels.read(placeholder.get("label")) or {}
+            question["choices_file_label"] = next(iter(placeholder_label.values()), "label")
+        elif kind in ("select_one", "select_multiple"):
+            question["choices"] = [] if from_file else self._choices(node)
+            if from_file:
+                self._from_file(node, question)
             choice_filter = node.get("choice_filter")
             if choice_filter:
-                question["choice_filter"] = str(choice_filter)
+                question["choice_filter"] = self._label_columns(str(choice_filter), question)
+            if self.allow_choice_duplicates:
+                question["allow_choice_duplicates"] = True
         if kind == "calculate":
             trigger = node.get("trigger")
             if trigger:
@@ -350,6 +398,9 @@ class Converter:
                     f"Row '{name}': a range's start, end and step must be numbers.",
                 )
             return
+        if kind in ("select_one", "select_multiple") and isinstance(parameters, Mapping):
+            # select_*_from_file's value= and label= (read by _from_file); randomize/seed only change the order.
+            parameters = {k: v for k, v in parameters.items() if k not in ("value", "label", "randomize", "seed")}
         if not parameters or kind == "geopoint":
             return  # geopoint: capture-accuracy / warning-accuracy, read from control above
         if kind == "photo" and isinstance(parameters, str) and _MAX_PIXELS.fullmatch(parameters):
@@ -377,7 +428,12 @@ class Converter:
             )
             return
         value: Any = text
-        if kind == "integer":
+        excel_date = _EXCEL_DATETIME.fullmatch(text)
+        if excel_date and kind == "date":
+            value = excel_date.group(1)  # a date typed as an Excel date cell: pyxform gives "2024-05-01 00:00:00"
+        elif excel_date and kind == "datetime":
+            value = f"{excel_date.group(1)}T{excel_date.group(2)}"
+        elif kind == "integer":
             value = int(text) if re.fullmatch(r"-?[0-9]+", text) else text
         elif kind in ("decimal", "range"):
             try:
@@ -412,27 +468,27 @@ class Converter:
             choices.append(entry)
         return choices
 
-    def metadata_warning(self) -> list[FormError]:
-        # From the sheet, not pyxform's tree: pyxform moves some (audit) into its own meta group.
-        found = [
-            (name, kind.split()[0])
-            for name, kind in self.rows.types.items()
-            if kind.split() and kind.split()[0] in METADATA
-        ]
-        if not found:
-            return []
-        parts = []
-        for name, kind in found:
-            meaning = METADATA.get(kind)
-            parts.append(f"{name} ({meaning})" if meaning else f"{name} (not collected)")
-        shown = ", ".join(parts)
-        return [
-            FormError(
-                path="survey.type",
-                code="xlsform.metadata_ignored",
-                message_vi=(
-                    f"Các dòng siêu dữ liệu không thành câu hỏi; ứng dụng tự ghi thời gian và thiết bị: {shown}."
-                ),
-                message_en=f"Metadata rows do not become questions; the app records times and device itself: {shown}.",
-            )
-        ]
+    def _from_file(self, node: Mapping[str, Any], question: dict[str, Any]) -> None:
+        question["choices_file"] = str(node["itemset"])
+        parameters = node.get("parameters")
+        if isinstance(parameters, Mapping):
+            if parameters.get("value"):
+                question["choices_file_value"] = str(parameters["value"])
+            if parameters.get("label"):
+                question["choices_file_label"] = str(parameters["label"])
+
+    def _label_columns(self, choice_filter: str, question: dict[str, Any]) -> str:
+        """``label::English (en) != 'X'`` in a choice_filter reads the choice's label in that language: it becomes
+        a column ``label_en`` of each choice (our expressions name columns with plain names)."""
+        choice_filter = plain_quotes(choice_filter)
+
+        def column(match: re.Match[str]) -> str:
+            language = match.group(1)
+            code = self.labels.language_code(language.strip()) if language else None
+            name = f"label_{code.replace('-', '_')}" if code else "label"
+            for choice in question.get("choices", []):
+                text = choice["label"].get(code or "vi") or choice["value"]
+                choice.setdefault("columns", {})[name] = text
+            return name
+
+        return LABEL_REFERENCE.sub(column, choice_filter)

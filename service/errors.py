@@ -250,6 +250,32 @@ PHOTO_EXIF_TOO_LARGE = _kind(
     "photo.exif_too_large", 422, "Dữ liệu EXIF của ảnh quá lớn.", "The photo's EXIF block is too large."
 )
 
+# XLSForm limits, form media (CSV files of a form version) and the original XLSForm of a version
+XLSFORM_TOO_LARGE = _kind(
+    "xlsform.too_large",
+    413,
+    "Tệp XLSForm vượt giới hạn (dung lượng giải nén, số dòng, số cột hoặc độ dài ô).",
+    "The XLSForm is over a limit (unpacked size, rows, columns or cell length).",
+)
+FORM_MEDIA_INVALID = _kind(
+    "form_media.invalid", 422, "Tệp đính kèm của biểu mẫu có lỗi.", "The form media file has errors."
+)
+FORM_MEDIA_EXISTS = _kind(
+    "form_media.conflict",
+    409,
+    "Phiên bản biểu mẫu đã có tệp này với nội dung khác; hãy phát hành phiên bản mới.",
+    "This form version already has this file with other content; publish a new version.",
+)
+FORM_MEDIA_NOT_FOUND = _kind(
+    "form_media.not_found", 404, "Không tìm thấy tệp đính kèm của biểu mẫu.", "No such form media file."
+)
+XLSFORM_SOURCE_NOT_FOUND = _kind(
+    "xlsform.source_not_found",
+    404,
+    "Phiên bản này không được phát hành từ tệp XLSForm.",
+    "This version was not published from an XLSForm.",
+)
+
 
 # Litestar's own HTTP errors (framework-level refusals) by status; anything else is a plain bad request.
 REQUEST_UNAUTHORIZED = _kind("request.unauthorized", 401, "Cần đăng nhập.", "Authentication required.")

@@ -15,6 +15,7 @@ from service.pages.setup import STATIC_FILES
 from service.people.controllers import MemberController, TeamController
 from service.phone_app.controllers import PhoneAppController
 from service.registry.controllers import FormController
+from service.registry.media_controllers import FormMediaController
 from service.reports.controllers import report_document, report_page, report_summary, report_xlsx, save_narrative
 from service.reviews.controllers import BulkReviewController, MyVisitsController
 from service.tallies.controllers import get_tallies
@@ -24,6 +25,7 @@ ROUTE_HANDLERS = [
     get_health,
     get_ready,
     FormController,
+    FormMediaController,
     AuthController,
     MeController,
     AreaController,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import msgspec
 
+from forms.xlsform_limits import WorkbookLimits
+
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Path = Path("./var")
@@ -77,6 +79,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     token_cache_s: float = 0.5
     # How long a token lookup waits for concurrent requests to share its query.
     token_lookup_linger_s: float = 0.001
+    # What an uploaded XLSForm may unpack to, checked before it is parsed (docs/forms.md says why each).
+    xlsform_max_unpacked_bytes: int = 16_000_000
+    xlsform_max_rows: int = 10_000
+    xlsform_max_columns: int = 200
+    xlsform_max_cells: int = 200_000
+    xlsform_max_cell_chars: int = 20_000
+    # Largest form definition (canonical JSON) a phone downloads; an XLSForm converting to more is refused.
+    form_max_definition_bytes: int = 1_000_000
+    # A CSV media file of a form version (select_one_from_file, pulldata, search).
+    form_media_max_bytes: int = 5_000_000
     debug: bool = False
     # OpenRosa: the X-OpenRosa-Accept-Content-Length told to ODK clients, which split larger uploads into several
     # POSTs. Unset: 95 % of the submission route's ceiling (40 MB); a value above that is lowered to it.
@@ -102,6 +114,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return min(max(0, self.photo_workers), by_memory)
         cores = os.cpu_count() or 1
         return min(cores, by_memory) if cores > 1 else 0
+
+    @property
+    def xlsform_limits(self) -> WorkbookLimits:
+        return WorkbookLimits(
+            max_unpacked_bytes=self.xlsform_max_unpacked_bytes,
+            max_rows=self.xlsform_max_rows,
+            max_columns=self.xlsform_max_columns,
+            max_cells=self.xlsform_max_cells,
+            max_cell_chars=self.xlsform_max_cell_chars,
+        )
 
     @property
     def uses_s3(self) -> bool:

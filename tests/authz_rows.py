@@ -137,6 +137,62 @@ ENDPOINTS += [
 ]
 
 
+# ---- form media and the original XLSForm (registry) ------------------------------------------------------------
+
+
+async def _media_upload(scene: Scene, role: str, scope: str) -> Call:
+    name = scene.unique("matrix-media-") + ".csv"
+    return Call(
+        f"/api/v1/forms/{scene.form_id}/versions/{scene.form_version}/media",
+        files={"file": (name, b"name,label\na,A\n")},
+    )
+
+
+async def _media_list(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/forms/{scene.form_id}/versions/{scene.form_version}/media")
+
+
+async def _media_file(scene: Scene, role: str, scope: str) -> Call:
+    from service.registry import media
+    from service.registry import services as registry
+
+    name = scene.unique("matrix-read-") + ".csv"
+    async with scene.sessions() as session:
+        row = await registry.get_version(session, scene.form_id, scene.form_version)
+        await media.add_media(session, row, media.MediaUpload(name, b"name,label\na,A\n"), None)
+        await session.commit()
+    return Call(f"/api/v1/forms/{scene.form_id}/versions/{scene.form_version}/media/{name}")
+
+
+async def _xlsform_source(scene: Scene, role: str, scope: str) -> Call:
+    from service.registry import media
+    from service.registry import services as registry
+
+    form_id = scene.unique("matrix-source-")
+    workbook = xlsx(
+        {
+            "survey": [["type", "name", "label"], ["integer", "members", "Số người"]],
+            "settings": [["form_id", "version"], [form_id, "1"]],
+        }
+    )
+    async with scene.sessions() as session:
+        definition, _ = registry.parse_xlsform(workbook, "form.xlsx")
+        await registry.publish(session, definition, None)
+        row = await registry.get_version(session, form_id, "1")
+        assert row.id is not None
+        await media.keep_xlsform_source(session, row.id, workbook, "form.xlsx", None)
+        await session.commit()
+    return Call(f"/api/v1/forms/{form_id}/versions/1/xlsform")
+
+
+ENDPOINTS += [
+    Endpoint("POST", "/api/v1/forms/{form_id}/versions/{version}/media", _media_upload, **ADMIN_ONLY, admin=201),
+    Endpoint("GET", "/api/v1/forms/{form_id}/versions/{version}/media", _media_list, **SIGNED_IN),
+    Endpoint("GET", "/api/v1/forms/{form_id}/versions/{version}/media/{name}", _media_file, **SIGNED_IN),
+    Endpoint("GET", "/api/v1/forms/{form_id}/versions/{version}/xlsform", _xlsform_source, **ADMIN_ONLY, admin=200),
+]
+
+
 # ---- sign-in and who am I ------------------------------------------------------------------------------------
 
 

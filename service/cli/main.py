@@ -123,13 +123,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_forms_publish(args: argparse.Namespace) -> int:
-    from service.registry import services
+    from service.registry import media, services
 
     settings = _settings(args)
     content = Path(args.file).read_bytes()
     warnings: list[PublishWarning] = []
-    if args.file.lower().endswith((".xlsx", ".xls")):
-        definition, warnings = services.parse_xlsform(content, Path(args.file).name)
+    is_xlsform = args.file.lower().endswith((".xlsx", ".xls"))
+    if is_xlsform:
+        definition, warnings = services.parse_xlsform(
+            content, Path(args.file).name, settings.xlsform_limits, settings.form_max_definition_bytes
+        )
     else:
         definition = services.parse_definition(content)
 
@@ -137,13 +140,17 @@ def cmd_forms_publish(args: argparse.Namespace) -> int:
         from service.openrosa.xforms import store_xform, xform_warning
 
         published = await services.publish(session, definition, None)
+        if is_xlsform:  # kept for download (GET …/versions/{v}/xlsform) and for building the XForm
+            row = await services.get_version(session, published.form_id, published.version)
+            assert row.id is not None
+            await media.keep_xlsform_source(session, row.id, content, Path(args.file).name, None)
         if published.created:  # the XForm for ODK clients, generated once (service/openrosa)
             warning = xform_warning(await store_xform(session, definition, xlsform))
             if warning:
                 warnings.append(warning)
         return published
 
-    xlsform = content if args.file.lower().endswith((".xlsx", ".xls")) else None
+    xlsform = content if is_xlsform else None
     published = run_with_session(settings, work)
     state = "published" if published.created else "already published (same content)"
     print(f"{published.form_id} v{published.version}: {state}, hash {published.content_hash}")

@@ -9,7 +9,7 @@ from service.db.tables import metadata
 from service.households.models import ChangeCounter, Household, LocationProposal  # noqa: F401
 from service.openrosa.models import OpenRosaConflict, OpenRosaSubmission, XFormVersion  # noqa: F401
 from service.people.models import Team, User  # noqa: F401
-from service.registry.models import FormVersion  # noqa: F401
+from service.registry.models import FormMedia, FormSource, FormVersion  # noqa: F401
 from service.reviews.models import VisitReview  # noqa: F401
 from service.tallies.models import VISITS_ON_BEHALF, TallyCell, TallyDirty  # noqa: F401
 from service.visits.models import Visit, VisitFlag, VisitPhoto  # noqa: F401

@@ -13,6 +13,8 @@ LOGIN_BYTES = 4_096
 RECORD_BYTES = 16_384
 # A form definition as a JSON spec (the bundled forms are ~11 KB).
 FORM_BYTES = 1_000_000
+# CSV media files of a form version in one upload (each at most GOCUA_FORM_MEDIA_MAX_BYTES).
+FORM_MEDIA_BYTES = 20_000_000
 # A JSON document on a route that also takes photos (a JSON visit: answers, GPS, no photo bytes).
 JSON_BYTES = 1_000_000
 # A visit with its photos as multipart, or one photo PUT (storage.photos refuses a photo past 15 MB).

@@ -37,7 +37,7 @@ from service.http.problems import PROBLEM_MEDIA_TYPE, Problem
 # Handlers that serve callers without credentials; every other operation needs a caller.
 ANONYMOUS = frozenset({"get_health", "get_ready", "login_user"})
 # Handlers that read their request body themselves (no `data` parameter Litestar could see).
-RAW_BODY = frozenset({"publish_form", "submit_visit", "put_first_photo", "put_photo", "import_members"})
+RAW_BODY = frozenset({"publish_form", "submit_visit", "put_first_photo", "put_photo", "import_members", "upload_media"})
 
 _PHOTO_UPLOAD = (
     errors.PHOTO_EMPTY,
@@ -59,7 +59,23 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "get_form": (errors.FORM_NOT_FOUND,),
     "get_form_version": (errors.FORM_NOT_FOUND, errors.FORM_VERSION_NOT_FOUND),
     "publish_form": (errors.FORM_INVALID, errors.FORM_VERSION_EXISTS, errors.FORM_INCOMPATIBLE),
-    "import_xlsform": (errors.XLSFORM_INVALID, errors.FORM_VERSION_EXISTS, errors.FORM_INCOMPATIBLE),
+    "import_xlsform": (
+        errors.XLSFORM_INVALID,
+        errors.XLSFORM_TOO_LARGE,
+        errors.FORM_VERSION_EXISTS,
+        errors.FORM_INCOMPATIBLE,
+        errors.FORM_MEDIA_INVALID,
+        errors.FORM_MEDIA_EXISTS,
+    ),
+    "upload_media": (
+        errors.FORM_NOT_FOUND,
+        errors.FORM_VERSION_NOT_FOUND,
+        errors.FORM_MEDIA_INVALID,
+        errors.FORM_MEDIA_EXISTS,
+    ),
+    "list_media": (errors.FORM_NOT_FOUND, errors.FORM_VERSION_NOT_FOUND),
+    "download_media": (errors.FORM_NOT_FOUND, errors.FORM_VERSION_NOT_FOUND, errors.FORM_MEDIA_NOT_FOUND),
+    "download_xlsform": (errors.FORM_NOT_FOUND, errors.FORM_VERSION_NOT_FOUND, errors.XLSFORM_SOURCE_NOT_FOUND),
     # Access
     "login_user": (errors.LOGIN_FAILED, errors.LOGIN_RATE_LIMITED),
     "logout_user": (),

@@ -37,6 +37,7 @@ SHELL_FILES = (
     "screens.js",
     "drafts.js",
     "activities.js",
+    "form_media.js",
     "manifest.webmanifest",
 )
 # Litestar adds "; charset=utf-8" to the text types itself.

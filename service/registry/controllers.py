@@ -16,11 +16,11 @@ from forms import FormDefinition
 from service import errors
 from service.auth.actor import Role
 from service.http import limits
-from service.http.deps import CurrentActor, DbSession, request_transaction
+from service.http.deps import AppSettings, CurrentActor, DbSession, request_transaction
 from service.http.openapi import component, raw_body_operation
 from service.http.paging import Page, PageLimit
 from service.openrosa import xforms as openrosa_xforms
-from service.registry import services
+from service.registry import media, services
 from service.registry.models import FormVersion
 from service.registry.schemas import FormSummary, PublishResult, PublishWarning
 
@@ -197,7 +197,10 @@ class FormController(Controller):
 
     @post(
         "/xlsform",
-        summary="Publish an XLSForm (.xlsx upload, part `file`); admins only",
+        summary=(
+            "Publish an XLSForm (.xlsx upload, part `file`; any other file part is a CSV media file of the version,"
+            " named by its filename); admins only"
+        ),
         status_code=HTTP_201_CREATED,
         request_max_body_size=XLSFORM_MAX_BYTES,
         responses=PUBLISH_RESPONSES,
@@ -206,6 +209,7 @@ class FormController(Controller):
         self,
         db_session: DbSession,
         actor: CurrentActor,
+        settings: AppSettings,
         data: MultipartBody[dict[str, UploadFile]],
     ) -> Response[PublishResult]:
         actor.require_role(Role.ADMIN)
@@ -215,7 +219,29 @@ class FormController(Controller):
                 errors.BAD_BODY, "Thiếu tệp XLSForm (trường 'file').", "Missing the XLSForm file (part 'file')."
             )
         content = await upload.read()
-        definition, warnings = services.parse_xlsform(content, upload.filename or "form.xlsx")
+        filename = upload.filename or "form.xlsx"
+        definition, warnings = await services.parse_xlsform_off_loop(
+            content, filename, settings.xlsform_limits, settings.form_max_definition_bytes
+        )
+        # CSV media sent with the workbook are checked before anything is published, and stored with it in one
+        # transaction: a select_one_from_file form is never live without its file.
+        uploads = [
+            media.MediaUpload(part.filename or "", await part.read())
+            for name, part in data.items()
+            if name != "file" and isinstance(part, UploadFile)
+        ]
+        for extra in uploads:
+            media.check_upload(
+                definition,
+                extra,
+                max_bytes=settings.form_media_max_bytes,
+                max_cell_chars=settings.xlsform_max_cell_chars,
+            )
         published = await services.publish(db_session, definition, actor.user_id)
+        row = await services.get_version(db_session, published.form_id, published.version)
+        assert row.id is not None
+        await media.keep_xlsform_source(db_session, row.id, content, filename, actor.user_id)
+        for extra in uploads:
+            await media.add_media(db_session, row, extra, actor.user_id)
         warnings.extend(await _xform_warnings(db_session, definition, published, content))
         return _publish_response(published, definition.version.startswith(forms.DERIVED_VERSION_PREFIX), warnings)

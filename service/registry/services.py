@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,10 +15,13 @@ from sqlmodel import col
 
 import forms
 from forms.xlsform import convert_xlsform_report
+from forms.xlsform_limits import WorkbookLimits, check_definition_size
 from service import errors
 from service.common.text import json_has_nul
 from service.db.engine import database_key, utcnow
+from service.http.limits import FORM_BYTES
 from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.registry import media
 from service.registry.models import FormVersion
 from service.registry.schemas import FormSummary, PublishWarning
 
@@ -92,14 +98,42 @@ def version_was_derived(body: bytes) -> bool:
     return isinstance(raw, dict) and not raw.get("version")
 
 
-def parse_xlsform(data: bytes, filename: str) -> tuple[forms.FormDefinition, list[PublishWarning]]:
-    """The definition in an XLSForm, and what of it was ignored (warnings, never a refusal)."""
+def parse_xlsform(
+    data: bytes,
+    filename: str,
+    limits: WorkbookLimits | None = None,
+    max_definition_bytes: int = FORM_BYTES,
+) -> tuple[forms.FormDefinition, list[PublishWarning]]:
+    """The definition in an XLSForm, and what of it was ignored (warnings, never a refusal).
+
+    CPU-bound (seconds for a big workbook): call it off the event loop, as ``parse_xlsform_off_loop`` does."""
     try:
-        converted, warnings = convert_xlsform_report(data, filename)
+        converted, warnings = convert_xlsform_report(data, filename, limits)
         definition = _stored_definition(forms.load_definition(converted), errors.XLSFORM_INVALID)
+        check_definition_size(len(forms.canonical_json(definition)), max_definition_bytes)
     except forms.FormDefinitionError as exc:
-        raise _definition_error(exc, errors.XLSFORM_INVALID) from exc
+        too_large = any(e.code == errors.XLSFORM_TOO_LARGE.code for e in exc.errors)
+        raise _definition_error(exc, errors.XLSFORM_TOO_LARGE if too_large else errors.XLSFORM_INVALID) from exc
     return definition, [PublishWarning(w.path, w.code, w.message_vi, w.message_en) for w in warnings]
+
+
+# One XLSForm parse at a time per worker: each may hold a bounded workbook in memory, so N uploads at once must
+# not multiply it; the other requests keep being served on the event loop meanwhile.
+# (A thread lock, not an anyio limiter: it holds across the event loops a process may run, as tests do.)
+_PARSE_SLOT = threading.Lock()
+
+
+def _parse_one_at_a_time(
+    data: bytes, filename: str, limits: WorkbookLimits, max_definition_bytes: int
+) -> tuple[forms.FormDefinition, list[PublishWarning]]:
+    with _PARSE_SLOT:
+        return parse_xlsform(data, filename, limits, max_definition_bytes)
+
+
+async def parse_xlsform_off_loop(
+    data: bytes, filename: str, limits: WorkbookLimits, max_definition_bytes: int
+) -> tuple[forms.FormDefinition, list[PublishWarning]]:
+    return await anyio.to_thread.run_sync(_parse_one_at_a_time, data, filename, limits, max_definition_bytes)
 
 
 async def _latest_row(session: AsyncSession, form_id: str) -> FormVersion | None:
@@ -252,8 +286,25 @@ async def compiled_version(session: AsyncSession, form_id: str, version: str) ->
         row = await _version_row(session, form_id, version)
         if row is None:
             return None
-        found = forms.compile_form(definition_of(row))
+        definition, complete = definition_of(row), True
+        needed = media.tables_named_by(definition)  # select_*_from_file choices and pulldata() read CSV media
+        tables = None
+        if needed:
+            assert row.id is not None
+            tables = await media.csv_tables(session, row.id)
+            definition, complete = media.with_file_choices(definition, tables)
+            complete = complete and needed <= set(tables)
+        found = forms.compile_form(definition)
+        if tables is not None:
+            media.remember_tables(found, tables)
+        if not complete:
+            return found  # not kept: the missing file may arrive at any time (media are immutable once there)
         if len(_BY_VERSION) >= _PARSED_LIMIT:
             _BY_VERSION.clear()
         _BY_VERSION[key] = found
     return found
+
+
+def forget_compiled(form_id: str, version: str) -> None:
+    for key in [key for key in _BY_VERSION if key[1:] == (form_id, version)]:
+        _BY_VERSION.pop(key, None)

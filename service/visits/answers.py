@@ -14,6 +14,7 @@ from typing import Any
 import forms
 from forms.answers import run_visit
 from forms.expr_ast import EvalContext
+from service.registry.media import tables_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class Evaluation:
 
 
 def evaluate(form: forms.CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
-    state = run_visit(form, answers)
+    state = run_visit(form, answers, tables=tables_of(form))  # pulldata(): the version's CSV media
     rules: dict[str, forms.PhotoRule] = {}
     if form.has_photos:
         for name, item in form.questions.items():

@@ -245,13 +245,16 @@ def test_labels_in_other_languages_are_kept():
     assert convert_xlsform(data)["questions"][0]["label"] == {"vi": "Tên", "en": "Name", "fr": "Nom"}
 
 
-def test_select_one_or_other_is_kept_and_from_file_is_refused_with_what_to_use():
+def test_select_one_or_other_is_kept_from_a_csv_file_reads_the_file_and_from_xml_is_refused():
     data = workbook(
         [
             ["select_one vneid or_other", "vneid", "VNeID", "VNeID", "", "", "", "", ""],
             ["select_one_from_file villages.csv", "village", "Thôn", "Village", "", "", "", "", ""],
         ]
     )
-    (error,) = unsupported(data)
-    assert error.path == "survey[row=3,name=village].type"
-    assert "choices sheet" in error.message_en
+    village = convert_xlsform(data)["questions"][2]
+    assert (village["type"], village["choices"], village["choices_file"]) == ("select_one", [], "villages.csv")
+    refused = workbook([["select_one_from_file villages.xml", "village", "Thôn", "Village", "", "", "", "", ""]])
+    (error,) = unsupported(refused)
+    assert error.path == "survey[row=2,name=village].type"
+    assert "takes a .csv file only" in error.message_en

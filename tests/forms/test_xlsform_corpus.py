@@ -305,7 +305,7 @@ def test_range_time_datetime_and_phone_number():
     ]
 
 
-def test_metadata_rows_are_recorded_by_the_app_and_only_warned_about():
+def test_metadata_rows_are_filled_by_the_app_and_kept_with_the_visit():
     definition, warnings = publish(
         [
             ["type", "name", "label"],
@@ -313,14 +313,43 @@ def test_metadata_rows_are_recorded_by_the_app_and_only_warned_about():
             ["end", "end", ""],
             ["today", "today", ""],
             ["deviceid", "deviceid", ""],
+            ["uri:deviceid", "device_uri", ""],
+            ["username", "username", ""],
+            ["phonenumber", "phone", ""],
+            ["email", "email", ""],
             ["audit", "audit", ""],
             ["integer", "members", "Số người"],
         ]
     )
-    assert [q.name for q in definition.questions] == ["members"]
-    (warning,) = warnings
-    assert warning.code == "xlsform.metadata_ignored"
-    assert "start (the visit's started_at)" in warning.message_en and "audit (not collected)" in warning.message_en
+    assert warnings == []
+    kinds = {q.name: getattr(q, "metadata", None) for q in definition.questions}
+    assert kinds == {
+        "start": "start",
+        "end": "end",
+        "today": "today",
+        "deviceid": "deviceid",
+        "device_uri": "uri:deviceid",
+        "username": "username",
+        "phone": "phonenumber",
+        "email": "email",
+        "members": None,
+        "audit": "audit",
+    }
+    sent = {
+        "start": "2026-12-05T08:00:00.000+07:00",
+        "end": "2026-12-05T08:20:00.000+07:00",
+        "today": "2026-12-05",
+        "deviceid": "gocua-app:abc123",
+        "username": "to-truong-1",
+        "members": 4,
+    }
+    state = run_visit(definition, sent)
+    assert state.errors == []
+    assert state.stored["deviceid"] == "gocua-app:abc123" and state.stored["today"] == "2026-12-05"
+    assert problems(definition, {**sent, "start": 20261205, "email": "x" * 2001}) == [
+        ("start", "answer.wrong_type", "Expected text."),
+        ("email", "answer.too_long", "Longer than 2000 characters."),
+    ]
 
 
 # ---- repeats -------------------------------------------------------------------------------------------------------------
@@ -439,7 +468,7 @@ def test_everything_unsupported_is_refused_row_by_row_all_at_once_with_what_to_u
             ["begin loop over loops", "each", "Mỗi", ""],
             ["text", "inside", "Trong", ""],
             ["end loop", "", "", ""],
-            ["select_one_from_file villages.csv", "village", "Thôn", ""],
+            ["select_one_from_file villages.xml", "village", "Thôn", ""],
             ["text", "item", "Hàng", ""],
         ],
         [["list_name", "name", "label"], ["loops", "a", "A"]],
@@ -453,7 +482,7 @@ def test_everything_unsupported_is_refused_row_by_row_all_at_once_with_what_to_u
     }
     assert "copy the rows into this form" in by_path["survey[row=3,name=other_form].type"]
     assert "use a repeat" in by_path["survey[row=4,name=each].type"]
-    assert "put the list on the choices sheet" in by_path["survey[row=7,name=village].type"]
+    assert "takes a .csv file only" in by_path["survey[row=7,name=village].type"]
     assert all(e.code == "xlsform.unsupported" and e.message_vi for e in errors)
 
 
@@ -487,8 +516,8 @@ def test_a_kobo_form_builder_export_imports_with_warnings_only():
         KOBO_SURVEY, KOBO_CHOICES, settings=[["form_title", "form_id", "version"], ["Khảo sát", "kobo-form", ""]]
     )
     assert definition.version.startswith("auto-")
-    assert [q.name for q in definition.questions] == ["has_phone", "phones"]
-    assert [c.columns for c in definition.questions[0].choices] == [msgspec_unset(), msgspec_unset()]
+    assert [q.name for q in definition.questions] == ["start", "end", "has_phone", "phones"]
+    assert [c.columns for c in definition.questions[2].choices] == [msgspec_unset(), msgspec_unset()]
     assert {(w.path, w.code) for w in warnings} == {
         ("survey.$kuid", "xlsform.ignored_column"),
         ("survey.$autoname", "xlsform.ignored_column"),
@@ -496,7 +525,6 @@ def test_a_kobo_form_builder_export_imports_with_warnings_only():
         ("survey.$prev_question_name", "xlsform.ignored_column"),
         ("choices.$kuid", "xlsform.ignored_column"),
         ("choices.$autovalue", "xlsform.ignored_column"),
-        ("survey.type", "xlsform.metadata_ignored"),
     }
     assert problems(definition, {"has_phone": "yes", "phones": 2}) == []
     assert problems(definition, {"has_phone": "no", "phones": 2}) == [

@@ -66,12 +66,12 @@ async def test_a_kobo_export_publishes_with_warnings_and_phones_get_vi_en_and_ev
         "survey.$autoname",
         "survey.$given_name",
         "choices.$autovalue",
-        "survey.type",
     }
     assert all(w["message_vi"] and w["message_en"] for w in body["warnings"])
     served = (await client.get("/api/v1/forms/kobo-form", headers=world["member_a1"].headers)).json()
-    assert served["questions"][0]["label"] == {"vi": "Có điện thoại?", "en": "Has a phone?", "fr": "Téléphone ?"}
-    assert served["questions"][0]["choices"][0]["label"] == {"vi": "Có", "en": "Yes"}
+    assert [q["type"] for q in served["questions"][:2]] == ["metadata", "metadata"]  # start, end: the app fills them
+    assert served["questions"][2]["label"] == {"vi": "Có điện thoại?", "en": "Has a phone?", "fr": "Téléphone ?"}
+    assert served["questions"][2]["choices"][0]["label"] == {"vi": "Có", "en": "Yes"}
 
 
 async def test_a_visit_with_the_households_people_stores_the_calculated_counts(client, world, bundled, home, db):

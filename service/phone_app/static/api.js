@@ -1,5 +1,6 @@
 // Talking to the service: sign-in check, households sync, forms, and the outbox that sends saved visits.
 import * as store from "./store.js";
+import { fillFileChoices } from "./form_media.js";
 
 export const APP = { name: "gocua-app", version: "1" };
 export class Revoked extends Error {}
@@ -80,10 +81,23 @@ export async function syncForms() {
     if (known && known.etag) headers["If-None-Match"] = known.etag;
     const one = await fetch(`/api/v1/forms/${encodeURIComponent(summary.id)}`, { headers, cache: "no-store" });
     if (one.status === 200) {
-      await store.put("forms", summary.id, { definition: await one.json(), etag: one.headers.get("ETag") });
+      const definition = await one.json();
+      const missing = await fillFileChoices(definition, (name) => mediaText(definition, name));
+      await store.put("forms", summary.id, { definition, etag: one.headers.get("ETag"), missing });
+    } else if (one.status === 304 && known && known.missing) {
+      // A CSV the form's choices come from was not uploaded at the last sync: try again.
+      const missing = await fillFileChoices(known.definition, (name) => mediaText(known.definition, name));
+      await store.put("forms", summary.id, Object.assign(known, { missing }));
     }
   }
   return items.length;
+}
+
+/** The text of one CSV media file of the form's version, or null when it is not there (yet). */
+async function mediaText(form, name) {
+  const path = `/api/v1/forms/${encodeURIComponent(form.id)}/versions/${encodeURIComponent(form.version)}/media/${encodeURIComponent(name)}`;
+  const response = await call("GET", path);
+  return response.ok ? response.text() : null;
 }
 
 // --- outbox ---------------------------------------------------------------------------------------------------

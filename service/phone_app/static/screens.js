@@ -3,6 +3,7 @@ import * as api from "./api.js";
 import * as store from "./store.js";
 import * as drafts from "./drafts.js";
 import { h, newDraft, renderForm } from "./form.js";
+import { deviceId, metadataAnswers } from "./form_media.js";
 import { label } from "./visit.js";
 import { t, getLang } from "./i18n.js";
 
@@ -237,6 +238,8 @@ export function visit(go, householdId, formId) {
       finished_at: new Date().toISOString(), answers: result.answers, app: api.APP,
       location: loc ? { lat: loc.lat, lon: loc.lon, accuracy_m: loc.accuracy_m, captured_at: loc.captured_at } : null,
     };
+    Object.assign(payload.answers, metadataAnswers(form, { startedAt, finishedAt: payload.finished_at, me: state.me,
+      device: deviceId(api.uuid) }));
     const behalf = onBehalf && onBehalf.value ? state.team.find((p) => String(p.id) === onBehalf.value) : null;
     if (behalf) payload.on_behalf_of = behalf.id;
     await api.enqueue({ id, kind: "visit", visit: payload, photos, household_name: household ? household.head_name : "",
