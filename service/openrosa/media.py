@@ -16,6 +16,7 @@ from service.auth.actor import Actor
 from service.db.tables import table_of
 from service.households.models import Household
 from service.openrosa.xform import HOUSEHOLDS_CSV, NEW_HOUSEHOLD_CHOICE
+from service.registry import media as registry_media
 from service.registry.models import FormVersion
 
 HOUSEHOLDS = table_of(Household)
@@ -59,8 +60,14 @@ async def households_csv(session: AsyncSession, actor: Actor) -> MediaFile:
 
 
 async def version_media_files(session: AsyncSession, version: FormVersion) -> list[MediaFile]:
-    """Form media uploaded with the version: wired at merge with the xlsform branch (its own table)."""
-    return []
+    """Form media uploaded with the version (service/registry/media.py), served as stored."""
+    assert version.id is not None
+    files = []
+    for info in await registry_media.list_media(session, version.id):
+        content = await registry_media.read_media(session, version.id, info.name)
+        if content is not None:
+            files.append(MediaFile(info.name, content, info.content_type))
+    return files
 
 
 async def form_media(session: AsyncSession, actor: Actor, version: FormVersion) -> list[MediaFile]:

@@ -16,6 +16,7 @@ import forms
 from service.db.engine import utcnow
 from service.openrosa.models import XFormVersion
 from service.openrosa.xform import XFormUnsupported, build_xform
+from service.registry import media as registry_media
 from service.registry import services as registry
 from service.registry.models import FormVersion
 from service.registry.schemas import PublishWarning
@@ -25,8 +26,9 @@ ERROR_LIMIT = 500
 
 
 async def version_xlsform(session: AsyncSession, version: FormVersion) -> bytes | None:
-    """The original XLSForm bytes a version was published from: wired at merge with the xlsform branch."""
-    return None
+    """The original XLSForm bytes a version was published from (kept by service/registry/media.py), if any."""
+    assert version.id is not None
+    return await registry_media.xlsform_source(session, version.id)
 
 
 async def _generate(definition: forms.FormDefinition, xlsform: bytes | None) -> tuple[bytes | None, str | None]:
