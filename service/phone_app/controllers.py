@@ -35,6 +35,7 @@ SHELL_FILES = (
     "photo.js",
     "screens.js",
     "drafts.js",
+    "doors.js",
     "manifest.webmanifest",
 )
 # Litestar adds "; charset=utf-8" to the text types itself.

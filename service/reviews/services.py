@@ -181,6 +181,7 @@ async def my_visits(
             VISITS.c.review_note,
             VISITS.c.reviewed_at,
             VISITS.c.corrects,
+            VISITS.c.revisit_of,
         )
         .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
         .where(mine)
@@ -228,5 +229,6 @@ def _my_visit(row: Any, codes: list[str], corrected_by: list[uuid.UUID]) -> MyVi
         reviewed_at=as_utc(row.reviewed_at),
         flag_codes=codes,
         corrects=row.corrects,
+        revisit_of=row.revisit_of,
         corrected_by=corrected_by,
     )

@@ -17,7 +17,8 @@ function go(hash) {
 function drawBar() {
   header.textContent = "";
   const online = navigator.onLine;
-  header.append(
+  // Element.append prints a null as the word "null": the outbox link is left out, not passed as null.
+  header.append(...[
     h("a", { href: "#", class: "brand", text: t("app") }),
     h("span", { class: `net ${online ? "on" : "off"}`, id: "net", text: online ? t("online") : t("offline") }),
     state().me ? h("a", { href: "#outbox", class: "bar-button", id: "outbox-link", text: t("outbox") }) : null,
@@ -27,7 +28,7 @@ function drawBar() {
       drawBar();
       route();
     } }),
-  );
+  ].filter(Boolean));
 }
 
 const state = () => screens.state;
