@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from forms.bundled import bundled_form_paths
 from service.registry import services as registry
@@ -78,7 +79,9 @@ async def test_visits_reviews_and_a_follow_up_come_back_in_the_incremental_sync(
     assert (
         items[0]["id"] == str(first.id) and state.get("follow_up", False) is False and state["last_visit"] == back["id"]
     )
-    stored = (await db.execute(select(Visit.revisit_of).where(Visit.id == uuid.UUID(back["id"])))).scalar_one()
+    stored = (
+        await db.execute(select(col(Visit.revisit_of)).where(col(Visit.id) == uuid.UUID(back["id"])))
+    ).scalar_one()
     await db.rollback()  # SQLite: the test's own read must not hold the file while the service writes
     assert str(stored) == asked["id"]
     items, _ = await sync(client, member, cursor)

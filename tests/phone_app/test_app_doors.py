@@ -18,6 +18,8 @@ from tests.support.live_server import LiveServer
 from tests.visits.support import answers as valid_answers
 
 BAD_WORDS = ("null", "undefined", "NaN", "[object")
+SHOTS = DOCS / "screenshots"  # docs/screenshots/ with GOCUA_DOCS_SCREENSHOTS=1
+SHOTS.mkdir(exist_ok=True)
 
 
 def member_of(credentials: dict, village: str, role: str = "member") -> dict:
@@ -114,11 +116,11 @@ def test_three_visited_households_show_done_and_the_rest_to_do_first(
         door = page.locator(f'a.household[data-id="{household["id"]}"]')
         expect(door).to_have_attribute("data-status", "done")
         expect(door.locator(".door")).to_contain_text("Đã thăm")
-    page.screenshot(path=str(DOCS / "app-doors-done-360.png"))
+    page.screenshot(path=str(SHOTS / "app-doors-done-360.png"))
     page.click('[data-filter="todo"]')
     expect(page.locator("a.household")).to_have_count(min(100, len(households) - 3))
     page.click('[data-filter="all"]')
-    page.screenshot(path=str(DOCS / "app-doors-list-360.png"), full_page=False)
+    page.screenshot(path=str(SHOTS / "app-doors-list-360.png"), full_page=False)
     assert problems == []
 
 
@@ -179,7 +181,7 @@ def test_near_me_orders_the_households_to_visit_by_distance_offline(
     second = next(h for h in households if h["id"] == shown[1])
     expect(page.locator("a.household .distance").nth(1)).to_have_text(re.compile(r"^\d+ m$|^\d+,\d km$"))
     assert metres(second) > 0
-    page.screenshot(path=str(DOCS / "app-doors-near-360.png"))
+    page.screenshot(path=str(SHOTS / "app-doors-near-360.png"))
     phone.set_offline(False)
     assert problems == []
 
@@ -205,7 +207,7 @@ def test_a_follow_up_shows_a_return_visit_until_it_is_made_with_last_answers_as_
     expect(door.locator(".said")).to_have_text("Cần quay lại giúp cài VNeID mức 2")
     page.click('[data-filter="return"]')
     expect(page.locator("a.household")).to_have_count(1)
-    page.screenshot(path=str(DOCS / "app-doors-return-360.png"))
+    page.screenshot(path=str(SHOTS / "app-doors-return-360.png"))
     # One tap: the form opens as a return visit, last answers under the questions, nothing filled in.
     page.locator("a.household").first.click()
     expect(page.locator("#revisit")).to_contain_text("Thăm lại hộ này")
@@ -213,7 +215,7 @@ def test_a_follow_up_shows_a_return_visit_until_it_is_made_with_last_answers_as_
     expect(members.locator(".last-answer")).to_have_text("Lần trước: 3")
     expect(members.locator("input")).to_have_value("")
     expect(page.locator('[data-question="follow_up"] .last-answer')).to_have_text("Lần trước: Có")
-    page.screenshot(path=str(DOCS / "app-doors-revisit-360.png"))
+    page.screenshot(path=str(SHOTS / "app-doors-revisit-360.png"))
     fill_form(page, small_jpeg())  # follow_up: Không this time
     page.click("#submit")
     expect(page.locator("li.visit").first).to_have_attribute("data-state", "sent", timeout=30000)
@@ -242,7 +244,7 @@ def test_every_screen_at_360_px_in_both_languages_shows_no_stray_words(
     page.goto("/app")
     expect(page.locator("#signin")).to_be_visible()
     seen: dict[str, str] = {"signin vi": visible_text(page)}
-    page.screenshot(path=str(DOCS / "app-signin-360.png"))
+    page.screenshot(path=str(SHOTS / "app-signin-360.png"))
     page.click("#lang")
     expect(page.locator("#signin")).to_have_text("Sign in")
     seen["signin en"] = visible_text(page)
@@ -265,7 +267,7 @@ def test_every_screen_at_360_px_in_both_languages_shows_no_stray_words(
     for lang in ("vi", "en"):
         expect(page.locator("#week li").first).to_contain_text("1")  # the leader's own visit this week
         seen[f"home {lang}"] = visible_text(page)
-        page.screenshot(path=str(DOCS / f"app-doors-home-{lang}-360.png"))
+        page.screenshot(path=str(SHOTS / f"app-doors-home-{lang}-360.png"))
         for name in ("todo", "return", "rejected", "done", "all"):
             page.click(f'[data-filter="{name}"]')
             seen[f"filter {name} {lang}"] = visible_text(page)

@@ -354,7 +354,7 @@ function revisitNotice(door) {
   const redo = door.status === "rejected" || door.status === "issues";
   return h("div", { class: `notice revisit ${door.status}`, id: "revisit" },
     h("strong", { text: redo ? t("redo_title") : t("revisit_title") }),
-    h("span", { text: [door.at ? `${t("st_last")} ${dayMonth(door.at)}` : "",
+    h("span", { text: [door.at ? `${t("last_visit")}: ${dayMonth(door.at)}` : "",
       door.level !== null && door.level !== undefined ? t("level", { n: door.level }) : ""].filter(Boolean).join(" · ") }),
     redo && door.note ? h("span", { class: "said", text: `${t("supervisor_said")}: ${door.note}` }) : null,
     !redo && door.reason ? h("span", { class: "said", text: door.reason }) : null,
