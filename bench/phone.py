@@ -1,6 +1,7 @@
 """The phone app on the phones the members have: a cheap Android on 2G, as Chromium's DevTools emulate it.
 
-    python bench/phone.py            # throttled and unthrottled, ~3-5 min on the shared machine
+    python bench/phone.py                # HTTP/1.1 and HTTPS + HTTP/2, throttled and not, ~5 min
+    python bench/phone.py --over h2      # only as deployed: TLS and HTTP/2 (nginx in docs/deploy.md)
 
 Headless Debian Chromium through Playwright; on every page a DevTools session slows the CPU 6x
 (`Emulation.setCPUThrottlingRate`) and the network to 280 kbit/s down, 256 kbit/s up, 800 ms round trip
@@ -9,6 +10,11 @@ worker, its village grown to 300 households, a third of them visited (some askin
 with a comment), so the first sync carries visit state. Each figure is printed with its goal and the same step
 on an unthrottled browser beside it (the ratio is what the phone costs). Not a test: the machine is shared, so
 the load average is recorded with the figures. Raw output: bench/results/phone-*.json.
+
+Two ways to the server: plain HTTP/1.1 (as the tests serve it: a browser opens at most 6 connections to it, so
+the app's 13 files come in two waves) and HTTPS with HTTP/2 (as deployed behind nginx, `http2 on`: one
+connection, every file at once), here granian itself with a self-signed certificate the browser is told to
+accept.
 
 Figures:
   cold open    an empty profile opens /app until the sign-in screen is drawn           goal <= 4 s
@@ -21,27 +27,31 @@ Figures:
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from service.cli.demo import prepare_demo
 from service.settings import Settings
 from tests.phone_app.app_steps import HOME, fill_form, twelve_megapixel_jpeg
-from tests.support.browser import chromium
-from tests.support.live_server import live_server
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.live_server import LiveServer, free_port, live_server, settings_env, wait_until_up
 
 VILLAGE_SIZE = 300
 GOALS = {"cold_open_s": 4.0, "signin_to_list_s": 3.0, "warm_open_s": 1.0, "warm_open_offline_s": 1.0,
@@ -62,10 +72,10 @@ def grow_village(url: str, credentials: dict) -> dict:
     """The first team's village grown to VILLAGE_SIZE households; a third visited, some asking for a follow-up,
     some reviewed with a comment. Returns the member whose phone is measured."""
     member = next(m for m in credentials["members"] if m["role"] == "member" and m["token"])
-    admin = httpx.post(f"{url}/api/v1/auth/login", json=credentials["admin"], timeout=30).json()["token"]
+    admin = httpx.post(f"{url}/api/v1/auth/login", json=credentials["admin"], timeout=30, verify=False).json()["token"]
     as_admin = {"Authorization": f"Bearer {admin}"}
     as_member = {"Authorization": f"Bearer {member['token']}"}
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with httpx.Client(base_url=url, timeout=60, verify=False) as client:
         existing = client.get("/api/v1/households?limit=500", headers=as_member).json()["items"]
         rng = random.Random(19)
         for n in range(len(existing), VILLAGE_SIZE):
@@ -124,6 +134,7 @@ class Phone:
             geolocation=HOME,
             permissions=["geolocation"],
             locale="vi-VN",
+            ignore_https_errors=True,
         )
         self.bytes: dict[str, int] = {}
         self.counting = False
@@ -153,6 +164,13 @@ class Phone:
         self.context.close()
 
 
+def in_page(page: Page) -> float:
+    """Seconds from the start of the navigation to the app's first screen drawn (its `gocua:first-screen` mark):
+    the page's own clock, without the new renderer process and Playwright's polling the wall clock includes."""
+    page.wait_for_function("performance.getEntriesByName('gocua:first-screen').length > 0", timeout=120_000)
+    return page.evaluate("performance.getEntriesByName('gocua:first-screen')[0].startTime") / 1000
+
+
 def until(page: Page, selector: str, timeout_s: float = 120) -> None:
     page.wait_for_selector(selector, timeout=timeout_s * 1000)
 
@@ -166,6 +184,7 @@ def run_phone(browser: Browser, url: str, token: str, throttled: bool) -> dict[s
         page.goto("/app")
         until(page, "#signin")
         figures["cold_open_s"] = time.perf_counter() - started
+        figures["cold_open_in_page_s"] = in_page(page)
 
         page.fill("#token", token)
         phone.counting = True
@@ -194,6 +213,7 @@ def run_phone(browser: Browser, url: str, token: str, throttled: bool) -> dict[s
             page.goto("/app")
             until(page, "a.household")
             figures[name] = time.perf_counter() - started
+            figures[name.replace("_s", "_in_page_s")] = in_page(page)
             page.wait_for_load_state("networkidle", timeout=120_000) if not offline else None
             page.close()
         phone.context.set_offline(False)
@@ -221,33 +241,97 @@ def run_phone(browser: Browser, url: str, token: str, throttled: bool) -> dict[s
     return figures
 
 
-def main() -> int:
-    expect.set_options(timeout=60_000)  # the form's checks answer slowly at 6x CPU
-    load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        settings = Settings(data_dir=root / "data", database_url=f"sqlite+aiosqlite:///{root / 'gocua.sqlite3'}")
-        prepare_demo(settings)
-        credentials = json.loads((settings.data_dir / "demo-credentials.json").read_text())
-        with live_server(settings, root) as server:
-            member = grow_village(server.url, credentials)
-            runs: dict[str, dict[str, Any]] = {}
-            with chromium() as browser:
-                runs["unthrottled"] = run_phone(browser, server.url, member["token"], throttled=False)
-                runs["throttled"] = run_phone(browser, server.url, member["token"], throttled=True)
-    load_after = os.getloadavg()
-    slow, fast = runs["throttled"], runs["unthrottled"]
-    print(f"phone: CPU {CPU_SLOWDOWN}x slower, 280/256 kbit/s, 800 ms RTT, 360 px; village of {VILLAGE_SIZE}")
+@contextmanager
+def tls_server(settings: Settings, root: Path) -> Iterator[LiveServer]:
+    """granian over HTTPS with HTTP/2 (ALPN), on a self-signed certificate for 127.0.0.1."""
+    key, cert = root / "key.pem", root / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    url = f"https://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOCUA_")} | settings_env(settings)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd(), env.get("PYTHONPATH", "")] if p)
+    log = root / f"server-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "service.asgi:app_from_env",
+             "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log", "--http", "auto",
+             "--ssl-certificate", str(cert), "--ssl-keyfile", str(key)],
+            env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    server = LiveServer(url=url, process=process, log=log)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/health", timeout=1, verify=False).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            wait_until_up(url, process, log, timeout_s=0)  # raises with the log
+        yield server
+    finally:
+        server.stop()
+
+
+def table(label: str, slow: dict[str, Any], fast: dict[str, Any]) -> None:
+    print(f"-- {label}")
     print(f"{'figure':24} {'phone':>9} {'goal':>7} {'of goal':>8} {'unthrottled':>12} {'phone cost':>10}")
-    for name in (*GOALS, "photo_prepare_s"):
-        goal = GOALS.get(name)
+    for name in (
+        *GOALS,
+        "cold_open_in_page_s",
+        "warm_open_in_page_s",
+        "warm_open_offline_in_page_s",
+        "photo_prepare_s",
+    ):
+        goal = GOALS.get(name.replace("_in_page", ""))
         unit = "KB" if name.endswith("_kb") else "s"
         print(
             f"{name:24} {slow[name]:8.2f}{unit[0]} {(f'{goal:.0f}' + unit[0]) if goal else '-':>7} "
             f"{(f'{slow[name] / goal:.2f}x') if goal else '-':>8} {fast[name]:11.2f}{unit[0]} "
             f"{slow[name] / max(fast[name], 1e-3):9.1f}x"
         )
-    print("bytes by kind (throttled run):", slow["signin_sync_bytes_by_kind"])
+    print("   bytes by kind (throttled):", slow["signin_sync_bytes_by_kind"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--over", choices=["h1", "h2", "both"], default="both")
+    args = parser.parse_args()
+    expect.set_options(timeout=60_000)  # the form's checks answer slowly at 6x CPU
+    load_before = os.getloadavg()
+    runs: dict[str, dict[str, dict[str, Any]]] = {}
+    ways = ["h1", "h2"] if args.over == "both" else [args.over]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        settings = Settings(data_dir=root / "data", database_url=f"sqlite+aiosqlite:///{root / 'gocua.sqlite3'}")
+        prepare_demo(settings)
+        credentials = json.loads((settings.data_dir / "demo-credentials.json").read_text())
+        member: dict | None = None
+        for way in ways:
+            serving = live_server(settings, root) if way == "h1" else tls_server(settings, root)
+            with serving as server, sync_playwright() as playwright:
+                if member is None:
+                    member = grow_village(server.url, credentials)
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"], headless=True
+                )
+                try:
+                    runs[way] = {
+                        "unthrottled": run_phone(browser, server.url, member["token"], throttled=False),
+                        "throttled": run_phone(browser, server.url, member["token"], throttled=True),
+                    }
+                finally:
+                    browser.close()
+    load_after = os.getloadavg()
+    print(f"phone: CPU {CPU_SLOWDOWN}x slower, 280/256 kbit/s, 800 ms RTT, 360 px; village of {VILLAGE_SIZE}")
+    labels = {"h1": "HTTP/1.1, plain (as the tests serve)", "h2": "HTTPS + HTTP/2 (as deployed behind nginx)"}
+    for way in ways:
+        table(labels[way], runs[way]["throttled"], runs[way]["unthrottled"])
     print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f} (2 cores, shared)")
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -255,8 +339,7 @@ def main() -> int:
         "cpu_slowdown": CPU_SLOWDOWN,
         "network": NETWORK,
         "goals": GOALS,
-        "throttled": slow,
-        "unthrottled": fast,
+        "runs": runs,
         "load_average_before": load_before,
         "load_average_after": load_after,
         "machine": "2 cores, shared with other sessions",

@@ -33,10 +33,10 @@ export async function me() {
   return response.json();
 }
 
-/** Fetch every household changed since the saved cursor; returns how many changed. */
+/** Fetch every household changed since the saved cursor; returns the changed ones (merged ones included). */
 export async function syncHouseholds() {
   let cursor = await store.get("kv", "households_cursor");
-  let changed = 0;
+  const changed = [];
   for (let page = 0; page < 1000; page++) {
     const query = new URLSearchParams({ limit: "500" });
     if (cursor) query.set("updated_since", cursor);
@@ -47,7 +47,7 @@ export async function syncHouseholds() {
     for (const h of body.items) (h.status === "merged" ? drop : keep).push(h);
     await store.putMany("households", keep.map((h) => [h.id, h]));
     if (drop.length) await store.deleteMany("households", drop.map((h) => h.id));
-    changed += body.items.length;
+    for (const h of body.items) changed.push(h);
     cursor = body.next;
     await store.put("kv", "households_cursor", cursor);
     if (!body.has_more) break;
@@ -215,7 +215,8 @@ export async function fetchReviews() {
   const reviews = {};
   for (const v of body.items || []) {
     const review = v.review || {};
-    reviews[v.id] = { status: review.status || v.review_status || "pending", note: review.note || v.review_note || null };
+    reviews[v.id] = { status: review.status || v.review_status || "pending",
+      note: review.note || v.review_comment || v.review_note || null };
   }
   // The plain visit list has no comment: read it from the visit itself, for the few sent back.
   const noted = Object.keys(reviews).filter((id) => reviews[id].status === "rejected" && !reviews[id].note).slice(0, 10);

@@ -98,9 +98,8 @@ export function arrange(households, pending, { here = null, filter = "all", fold
   for (const household of households) {
     const door = doorState(household, pending);
     if (wanted && !wanted.has(door.status)) continue;
-    rows.push({ household, door, distance: distanceM(here, household) });
+    rows.push({ household, door, distance: distanceM(here, household), key: fold(household.head_name || "") });
   }
-  const name = (row) => fold(row.household.head_name || "");
   rows.sort((a, b) => {
     if (here) {
       const part = Number(!TO_DO.has(a.door.status)) - Number(!TO_DO.has(b.door.status));
@@ -111,7 +110,7 @@ export function arrange(households, pending, { here = null, filter = "all", fold
       const rank = ORDER.indexOf(a.door.status) - ORDER.indexOf(b.door.status);
       if (rank) return rank;
     }
-    return name(a).localeCompare(name(b));
+    return a.key < b.key ? -1 : (a.key > b.key ? 1 : 0); // folded names: plain order is the alphabet's
   });
   return rows;
 }

@@ -24,10 +24,22 @@ function matches(household, words) {
 }
 
 export async function loadLocal() {
-  state.team = (await store.get("kv", "team")) || [];
-  state.households = (await store.all("households")).filter((x) => x.status !== "merged");
-  state.forms = (await store.all("forms")).map((f) => f.definition);
-  state.pending = doors.pendingByHousehold(await api.outboxItems());
+  const [team, households, forms, outbox] = await Promise.all([
+    store.get("kv", "team"), store.all("households"), store.all("forms"), api.outboxItems(),
+  ]);
+  state.team = team || [];
+  state.households = households.filter((x) => x.status !== "merged");
+  state.forms = forms.map((f) => f.definition);
+  state.pending = doors.pendingByHousehold(outbox);
+}
+
+/** Households just synced (already stored): the list's copy follows without reading them all back. */
+export function takeHouseholds(changed) {
+  const byId = new Map(state.households.map((x) => [x.id, x]));
+  for (const x of changed) {
+    if (x.status === "merged") byId.delete(x.id); else byId.set(x.id, x);
+  }
+  state.households = Array.from(byId.values());
 }
 
 const dayMonth = (value) => new Date(value).toLocaleDateString(getLang() === "en" ? "en-GB" : "vi-VN",
@@ -162,7 +174,18 @@ function progressCard() {
   return card;
 }
 
-const SHOWN = 100; // a longer list is found by searching or filtering (a cheap phone draws 100 rows quickly)
+const SHOWN = 100; // a longer list is found by searching or filtering
+const FIRST = 25; // drawn at once (more than a screenful); the rest a moment later, so the list shows sooner
+
+function householdRow({ household: x, door, distance }) {
+  return h("li", {}, h("a", { class: `household s-${door.status}`, href: `#visit/${x.id}`, "data-id": x.id,
+    "data-status": door.status },
+    h("span", { class: "household-top" }, h("strong", { text: x.head_name || "—" }),
+      state.here ? h("span", { class: "distance", text: distance === null ? t("no_location") : doors.formatDistance(distance, getLang()) }) : null),
+    h("span", { class: "address", text: [x.address, x.official_code].filter(Boolean).join(" · ") }),
+    ...doorLine(door),
+    tags(x)));
+}
 
 export function home(go) {
   const list = h("ul", { class: "households" });
@@ -172,20 +195,15 @@ export function home(go) {
   const filters = h("div", { class: "filters", role: "group", "aria-label": t("filter_label") });
   const near = h("button", { type: "button", class: "chip near", id: "near", "aria-pressed": String(!!state.here),
     text: t("near") });
+  let rest = null;
   const draw = () => {
+    clearTimeout(rest);
     const words = fold(search.value).split(/\s+/).filter(Boolean);
     const found = state.households.filter((x) => matches(x, words));
     const rows = doors.arrange(found, state.pending, { here: state.here, filter: state.filter, fold });
     list.textContent = "";
-    for (const { household: x, door, distance } of rows.slice(0, SHOWN)) {
-      list.append(h("li", {}, h("a", { class: `household s-${door.status}`, href: `#visit/${x.id}`, "data-id": x.id,
-        "data-status": door.status },
-        h("span", { class: "household-top" }, h("strong", { text: x.head_name || "—" }),
-          state.here ? h("span", { class: "distance", text: distance === null ? t("no_location") : doors.formatDistance(distance, getLang()) }) : null),
-        h("span", { class: "address", text: [x.address, x.official_code].filter(Boolean).join(" · ") }),
-        ...doorLine(door),
-        tags(x))));
-    }
+    list.append(...rows.slice(0, FIRST).map(householdRow));
+    if (rows.length > FIRST) rest = setTimeout(() => list.append(...rows.slice(FIRST, SHOWN).map(householdRow)), 0);
     if (!rows.length) list.append(h("li", { class: "hint", text: t("no_match") }));
     more.textContent = rows.length > SHOWN ? t("shown_of", { n: SHOWN, total: rows.length }) : "";
     for (const chip of filters.querySelectorAll("[data-filter]")) chip.setAttribute("aria-pressed", String(chip.dataset.filter === state.filter));
