@@ -75,9 +75,8 @@ def _load() -> dict[str, AppFile]:
     raw: dict[str, bytes] = {name: (STATIC / name).read_bytes() for name in SHELL_FILES}
     # Every module asked for at once with the page: over 2G (800 ms a round trip) the import graph discovered
     # level by level (app.js → screens.js → form.js → visit.js → expr.js) cost a round trip per level.
-    preload = "\n".join(
-        f'<link rel="modulepreload" href="/app/{name}">' for name in SHELL_FILES if name.endswith(".js") and name != "app.js"
-    )
+    modules = [name for name in SHELL_FILES if name.endswith(".js") and name != "app.js"]
+    preload = "\n".join(f'<link rel="modulepreload" href="/app/{name}">' for name in modules)
     raw["index.html"] = raw["index.html"].replace(b"<!--MODULES-->", preload.encode())
     for size in ICON_SIZES:
         raw[f"icon-{size}.png"] = icon_png(size)
