@@ -147,6 +147,7 @@ def test_a_supervisors_has_issues_comment_shows_on_the_household_after_the_next_
     expect(door).to_have_attribute("data-status", "issues")
     expect(door.locator(".said")).to_have_text("Ảnh chưa thấy cửa nhà, chụp lại giúp")
     assert statuses(page)[0] == "issues"  # what the supervisor sent back comes first
+    page.screenshot(path=str(SHOTS / "app-doors-issues-360.png"))
     page.click('[data-filter="rejected"]')
     expect(page.locator("a.household")).to_have_count(1)
     # Tapping it opens the redo, linked to the visit, with the comment above the form.
