@@ -296,3 +296,33 @@ def test_every_screen_at_360_px_in_both_languages_shows_no_stray_words(
         # Nothing wider than the phone: no sideways scrolling at 360 px.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert problems == []
+
+
+FORGET_FORMAT = """() => new Promise((resolve, reject) => {
+  const opened = indexedDB.open("gocua", 1);
+  opened.onsuccess = () => {
+    const tx = opened.result.transaction("kv", "readwrite");
+    tx.objectStore("kv").delete("households_format");
+    tx.oncomplete = () => { opened.result.close(); resolve(true); };
+    tx.onerror = () => reject(tx.error);
+  };
+  opened.onerror = () => reject(opened.error);
+})"""
+
+
+def test_households_synced_by_an_older_app_are_synced_again_in_full_once(
+    phone: BrowserContext, server: LiveServer, credentials: dict
+) -> None:
+    """An app from before the visit state kept a cursor: only changed households would bring their state."""
+    member = member_of(credentials, "15961-02")
+    page, problems = signed_in(phone, member["token"])
+    page.wait_for_load_state("networkidle")
+    page.evaluate(FORGET_FORMAT)  # what the older app left: households and a cursor, no format
+    synced: list[str] = []
+    page.on("request", lambda r: synced.append(r.url) if "/api/v1/households" in r.url else None)
+    resync(page)
+    assert synced and "updated_since" not in synced[0]  # in full
+    synced.clear()
+    resync(page)
+    assert synced and all("updated_since=" in url for url in synced)  # and incremental again after that
+    assert problems == []

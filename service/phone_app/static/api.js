@@ -33,9 +33,14 @@ export async function me() {
   return response.json();
 }
 
+// Households carry their visit state since format 2 (issue 19): a copy synced by an older app has none, and the
+// incremental sync would only bring it for households that change, so such a copy is synced again in full once.
+const HOUSEHOLDS_FORMAT = 2;
+
 /** Fetch every household changed since the saved cursor; returns the changed ones (merged ones included). */
 export async function syncHouseholds() {
-  let cursor = await store.get("kv", "households_cursor");
+  const format = await store.get("kv", "households_format");
+  let cursor = format === HOUSEHOLDS_FORMAT ? await store.get("kv", "households_cursor") : null;
   const changed = [];
   for (let page = 0; page < 1000; page++) {
     const query = new URLSearchParams({ limit: "500" });
@@ -50,7 +55,10 @@ export async function syncHouseholds() {
     for (const h of body.items) changed.push(h);
     cursor = body.next;
     await store.put("kv", "households_cursor", cursor);
-    if (!body.has_more) break;
+    if (!body.has_more) {
+      if (format !== HOUSEHOLDS_FORMAT) await store.put("kv", "households_format", HOUSEHOLDS_FORMAT);
+      break;
+    }
   }
   return changed;
 }
