@@ -165,11 +165,14 @@ _NEW_NUMBER = (
 )
 
 
-async def mark_changed(connection: AsyncConnection, household_ids: Iterable[uuid.UUID]) -> None:
+async def mark_changed(
+    connection: AsyncConnection, household_ids: Iterable[uuid.UUID], *, locked: bool = False
+) -> None:
     """These households' visit state changed: each takes a new change number in the caller's transaction, so the
-    next incremental sync brings them back. Locks them (id order) before the counter; call it before touching
-    assessment rows. `updated_at` stays: it is the household's own data that did not change."""
-    ids = await lock_households(connection, household_ids)
+    next incremental sync brings them back. Locks them (id order) before the counter, unless the caller already
+    did (`locked`); call it before touching assessment rows. `updated_at` stays: it is the household's own data
+    that did not change."""
+    ids = sorted(set(household_ids)) if locked else await lock_households(connection, household_ids)
     if not ids:
         return
     top = await changes.bump(connection, count=len(ids))
@@ -179,5 +182,6 @@ async def mark_changed(connection: AsyncConnection, household_ids: Iterable[uuid
 
 async def after_visits_written(connection: AsyncConnection, written: Sequence[Any]) -> None:
     """The visit writer's `after_write` hook, run before the assessments' (lock order): the households of the
-    written visits (`WrittenVisit`s) come back in the next sync with their new state."""
-    await mark_changed(connection, [visit.row["household_id"] for visit in written])
+    written visits (`WrittenVisit`s) come back in the next sync with their new state. The writer locked them
+    first thing (`VisitWriter.write`, step 0)."""
+    await mark_changed(connection, [visit.row["household_id"] for visit in written], locked=True)
