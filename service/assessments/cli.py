@@ -28,6 +28,7 @@ async def rescore(
     from service.common.progress import Progress
     from service.db.engine import create_engine
     from service.households.models import Household
+    from service.households.visit_state import mark_changed
 
     households = table_of(Household)
     engine = create_engine(url, pool_size=2)
@@ -48,6 +49,7 @@ async def rescore(
                 ids = list((await connection.execute(page)).scalars())
                 if not ids:
                     break
+                await mark_changed(connection, ids)  # levels may change: phones re-sync (before the assessment rows)
                 kept += await rebuild(connection, ids, form_id)
             after = ids[-1]
             if progress is not None:

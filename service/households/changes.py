@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from service.households.models import ChangeCounter
@@ -17,8 +17,11 @@ from service.households.models import ChangeCounter
 HOUSEHOLDS = "households"
 
 
-async def bump(session: AsyncSession, name: str = HOUSEHOLDS, count: int = 1) -> int:
-    """Reserves `count` consecutive numbers and returns the highest; the lowest is `result - count + 1`."""
+async def bump(session: AsyncSession | AsyncConnection, name: str = HOUSEHOLDS, count: int = 1) -> int:
+    """Reserves `count` consecutive numbers and returns the highest; the lowest is `result - count + 1`.
+
+    On a session or straight on a connection (Core writers: a session opened on a connection that is inside a
+    savepoint would roll its own work back when closed)."""
     statement = (
         update(ChangeCounter)
         .where(col(ChangeCounter.name) == name)
@@ -32,8 +35,9 @@ async def bump(session: AsyncSession, name: str = HOUSEHOLDS, count: int = 1) ->
     return value
 
 
-async def _create_counter(session: AsyncSession, name: str) -> None:
-    dialect = (await session.connection()).dialect.name
+async def _create_counter(session: AsyncSession | AsyncConnection, name: str) -> None:
+    connection = session if isinstance(session, AsyncConnection) else await session.connection()
+    dialect = connection.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(
         insert(ChangeCounter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"])

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import msgspec
 
+from service.households.visit_state import VisitState
+
 STATUSES = ("active", "moved", "merged")
 
 
@@ -28,6 +30,9 @@ class HouseholdOut(msgspec.Struct, kw_only=True):
     updated_at: datetime
     # Position in the change sequence; the sync cursor is built from it.
     seq: int
+    # In the phones' sync: the household's visits as a member needs them (visit_state.py); null when never visited
+    # (and outside the sync).
+    visit: VisitState | None = None
 
 
 class HouseholdCreate(msgspec.Struct, kw_only=True):

@@ -44,6 +44,7 @@ from service.households.schemas import (
     HouseholdUpdate,
     MergeResult,
 )
+from service.households.visit_state import visit_states
 from service.http.ids import INT64_MAX, cursor_int
 from service.http.paging import clamp_limit, encode_cursor
 from service.visits.models import Visit
@@ -447,6 +448,9 @@ async def sync_households(
             query = query.where(col(Area.path).startswith(root.path))
     rows = (await session.execute(query)).all()
     items = [household_out(h, code) for h, code in rows[:size]]
+    states = await visit_states(await session.connection(), [item.id for item in items])
+    for item in items:
+        item.visit = states.get(item.id)
     last = items[-1].seq if items else since
     audit.record(session, actor, "sync", "households", root.code if root else "*")
     return HouseholdSyncPage(items=items, next=encode_cursor(last), has_more=len(rows) > size)

@@ -89,6 +89,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "queue_end": ("Đã hết phiếu trong danh sách.", "That was the last visit in the queue."),
     "corrects": ("Phiếu này sửa cho phiếu", "This visit corrects visit"),
     "corrected_by": ("Đã có phiếu sửa", "Corrected by visit"),
+    "revisit_of": ("Thăm lại hộ sau phiếu", "Return visit after visit"),
     "gps_from_household": (
         "Điểm GPS lúc thăm cách hộ {distance} về phía {direction}.",
         "The visit's GPS point is {distance} {direction} of the household.",

@@ -99,6 +99,7 @@ class VisitContext:
     on_behalf_of: str | None
     corrects: uuid.UUID | None
     corrected_by: list[uuid.UUID]
+    revisit_of: uuid.UUID | None = None  # the earlier visit this return visit follows up
 
 
 async def visit_context(session: AsyncSession, actor: Actor, detail: VisitDetail) -> VisitContext:
@@ -119,7 +120,9 @@ async def visit_context(session: AsyncSession, actor: Actor, detail: VisitDetail
             )
         ).all()
     )
-    corrects = (await conn.execute(select(VISITS.c.corrects).where(VISITS.c.id == detail.id))).scalar_one()
+    corrects, revisit_of = (
+        await conn.execute(select(VISITS.c.corrects, VISITS.c.revisit_of).where(VISITS.c.id == detail.id))
+    ).one()
     corrected_by = list(
         (
             await conn.execute(
@@ -139,4 +142,5 @@ async def visit_context(session: AsyncSession, actor: Actor, detail: VisitDetail
         on_behalf_of=names.get(detail.on_behalf_of) if detail.on_behalf_of else None,
         corrects=corrects,
         corrected_by=corrected_by,
+        revisit_of=revisit_of,
     )

@@ -62,3 +62,5 @@ class MyVisit(msgspec.Struct, kw_only=True):
     # The visit this one corrects, and later visits that correct this one.
     corrects: uuid.UUID | None
     corrected_by: list[uuid.UUID]
+    # The earlier visit this return visit follows up (the household had asked for more help).
+    revisit_of: uuid.UUID | None = None

@@ -20,6 +20,7 @@ from service.auth.actor import Actor, Role
 from service.db.engine import as_utc, utcnow
 from service.db.tables import table_of
 from service.households.models import Household
+from service.households.visit_state import lock_households, mark_changed
 from service.http.paging import Page, clamp_limit
 from service.people.models import User
 from service.reviews.models import VisitReview
@@ -67,7 +68,9 @@ async def decide(
     conn = await connection(session)
     row = (
         await conn.execute(
-            select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
+            select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path, VISITS.c.household_id).where(
+                VISITS.c.id == visit_id
+            )
         )
     ).first()
     if row is None or not visible_to(actor, row):
@@ -77,6 +80,8 @@ async def decide(
     note = (comment or "").replace("\x00", "").strip()[:1000] or None  # PostgreSQL text cannot hold NUL
     if status in NEEDS_COMMENT and note is None:
         raise errors.DomainError(errors.VISIT_REVIEW_NOTE_REQUIRED)
+    # The household's visit state changed (phones re-sync it); its row and the counter before the assessment rows.
+    await mark_changed(conn, [row.household_id])
     now = utcnow()
     await conn.execute(
         REVIEWS.insert().values(visit_id=visit_id, reviewer_id=actor.user_id, at=now, decision=status, comment=note)
@@ -101,6 +106,11 @@ async def decide_many(
     """Each visit decided on its own (a savepoint each): one visit out of scope does not undo the others."""
     actor.require_role(Role.SUPERVISOR)
     decision_status(decision)
+    # Every household up front in id order (lock order): each decision below takes the change counter.
+    conn = await connection(session)
+    await lock_households(
+        conn, (await conn.execute(select(VISITS.c.household_id).where(VISITS.c.id.in_(set(ids))))).scalars()
+    )
     results: list[BulkReviewItem] = []
     for visit_id in dict.fromkeys(ids):  # the same id twice is one decision
         try:
@@ -171,6 +181,7 @@ async def my_visits(
             VISITS.c.review_note,
             VISITS.c.reviewed_at,
             VISITS.c.corrects,
+            VISITS.c.revisit_of,
         )
         .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
         .where(mine)
@@ -218,5 +229,6 @@ def _my_visit(row: Any, codes: list[str], corrected_by: list[uuid.UUID]) -> MyVi
         reviewed_at=as_utc(row.reviewed_at),
         flag_codes=codes,
         corrects=row.corrects,
+        revisit_of=row.revisit_of,
         corrected_by=corrected_by,
     )

@@ -52,6 +52,8 @@ class Visit(SQLModel, table=True):
     review_note: str | None = Field(default=None, max_length=1000)
     # A follow-up visit names the visit it corrects (after a "has issues" or "rejected" review).
     corrects: uuid.UUID | None = Field(default=None, index=True)
+    # A return visit (the household asked for more help) names the earlier visit it returns to.
+    revisit_of: uuid.UUID | None = Field(default=None, index=True)
 
 
 class VisitPhoto(SQLModel, table=True):

@@ -61,6 +61,9 @@ class VisitSubmission(msgspec.Struct, kw_only=True):
     # Appended last: the id of an earlier visit this one corrects. UNSET when absent, so msgspec leaves it out of
     # the encoding and the content identity (payload_hash) of visits sent without it stays what it was.
     corrects: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+    # Appended after it, UNSET for the same reason: the earlier visit this return visit follows up (the phone's
+    # one-tap return visit to a household that asked for more help).
+    revisit_of: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
 
     def device_times(self) -> dict[str, datetime | None]:
         """The times the phone's clock wrote, by the field that holds them."""

@@ -3,7 +3,8 @@
 `VisitWriter.write(connection, visits)` takes visits whose household is already known and writes them in the
 caller's transaction, with the result they would have had written one at a time in the order given:
 
-0. the households that may take their first fix here are locked, in id order (docs/reliability.md: lock order);
+0. the visits' households are locked, in id order (docs/reliability.md: lock order): any may take its first fix
+   here, and every one takes a new change number (its visit state changed, service/households/visit_state.py);
 1. the members' previous GPS fixes are read (one query for all, before anything is inserted);
 2. the `visits` rows are inserted (one INSERT … ON CONFLICT DO NOTHING; an id already stored is left alone);
 3. in arrival order, each new visit gets its flags — against the previous fix (stored, or a visit earlier in
@@ -47,9 +48,9 @@ from service.assessments.services import after_visits_written
 from service.auth.actor import Actor
 from service.db.engine import as_utc, json_text, utcnow
 from service.db.pg_raw import RecordRow, asyncpg_sql, driver_of
-from service.db.tables import table_of
 from service.households import services as households_service
-from service.households.models import Household
+from service.households import visit_state
+from service.households.visit_state import lock_households
 from service.people.models import User
 from service.settings import Settings
 from service.visits.evidence_rules import (
@@ -67,8 +68,6 @@ from service.visits.photo_objects import SlotPhoto
 from service.visits.receipts import flag_out, missing_photos, receipt, status_of
 from service.visits.schemas import PhotoSlotOut, VisitReceipt
 from service.visits.stored import utc
-
-HOUSEHOLDS = table_of(Household)
 
 USERS = SQLModel.metadata.tables[User.__tablename__]
 
@@ -132,7 +131,8 @@ class VisitWriter:
             return []
         settings = self.settings
         now = utcnow()
-        await _lock_households_to_locate(connection, items)
+        # Up front and in id order, before the change counter: two batches sharing households then only queue.
+        await lock_households(connection, (item.destination.household_id for item in items))
         stored_fixes = await _stored_predecessors(connection, items)
         rows = [visit_row(item, now) for item in items]
         inserted = await insert_visits(connection, rows)
@@ -199,8 +199,9 @@ class VisitWriter:
 
 def service_writer(settings: Settings) -> VisitWriter:
     """The writer the service uses: every written visit updates its household's assessment in the same
-    transaction (service/assessments), so tallies always agree with the visits."""
-    return VisitWriter(settings, after_write=[after_visits_written])
+    transaction (service/assessments), so tallies always agree with the visits, and gives the household a new
+    change number first (the lock order), so phones re-sync its visit state."""
+    return VisitWriter(settings, after_write=[visit_state.after_visits_written, after_visits_written])
 
 
 # ---- the row builder and the inserts ---------------------------------------------------------------------------
@@ -242,6 +243,7 @@ def visit_row(item: VisitToWrite, received_at: datetime) -> dict[str, Any]:
         "reviewed_at": None,
         "review_note": None,
         "corrects": submission.corrects or None,
+        "revisit_of": getattr(submission, "revisit_of", None) or None,
     }
 
 
@@ -416,27 +418,6 @@ def is_first_fix(
 ) -> bool:
     """Whether this fix would become the household's location (cheap: callers skip the write otherwise)."""
     return known_location is None and is_good_fix(fix, accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M)
-
-
-async def _lock_households_to_locate(connection: AsyncConnection, items: Sequence[VisitToWrite]) -> None:
-    """Locks, in id order and before anything else, the households this call may give a location (their first
-    good fix). Giving one a location locks its row and then the change counter; a transaction that took one
-    household's lock and the counter while another held the next household's lock, and wanted it, deadlocked.
-    Taken up front and in one order, these locks only queue. (SQLite: a no-op; its writers are serialized.)"""
-    to_locate = sorted(
-        {
-            item.destination.household_id
-            for item in items
-            if is_first_fix(item.destination.location, item.fix, item.accuracy_threshold_m)
-        }
-    )
-    if to_locate and connection.dialect.name == "postgresql":
-        await connection.execute(
-            select(HOUSEHOLDS.c.id)
-            .where(HOUSEHOLDS.c.id.in_(to_locate))
-            .order_by(HOUSEHOLDS.c.id)
-            .with_for_update(key_share=True)
-        )
 
 
 async def locate_household_by_first_fix(

@@ -59,3 +59,11 @@ def test_the_whole_app_fits_its_budget_and_loads_nothing_from_another_host() -> 
             text = found.body.decode()
             assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text), name
             assert "@import" not in text and "fonts.googleapis" not in text
+
+
+async def test_the_page_asks_for_every_module_at_once(client: AsyncTestClient) -> None:
+    """Over 2G a module found only when its importer has loaded costs a round trip (800 ms) per level."""
+    page = (await client.get("/app")).text
+    for name in SHELL_FILES:
+        if name.endswith(".js") and name != "app.js":
+            assert f'<link rel="modulepreload" href="/app/{name}">' in page, name

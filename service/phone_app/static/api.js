@@ -34,10 +34,15 @@ export async function me() {
   return response.json();
 }
 
-/** Fetch every household changed since the saved cursor; returns how many changed. */
+// Households carry their visit state since format 2 (issue 19): a copy synced by an older app has none, and the
+// incremental sync would only bring it for households that change, so such a copy is synced again in full once.
+const HOUSEHOLDS_FORMAT = 2;
+
+/** Fetch every household changed since the saved cursor; returns the changed ones (merged ones included). */
 export async function syncHouseholds() {
-  let cursor = await store.get("kv", "households_cursor");
-  let changed = 0;
+  const format = await store.get("kv", "households_format");
+  let cursor = format === HOUSEHOLDS_FORMAT ? await store.get("kv", "households_cursor") : null;
+  const changed = [];
   for (let page = 0; page < 1000; page++) {
     const query = new URLSearchParams({ limit: "500" });
     if (cursor) query.set("updated_since", cursor);
@@ -48,10 +53,13 @@ export async function syncHouseholds() {
     for (const h of body.items) (h.status === "merged" ? drop : keep).push(h);
     await store.putMany("households", keep.map((h) => [h.id, h]));
     if (drop.length) await store.deleteMany("households", drop.map((h) => h.id));
-    changed += body.items.length;
+    for (const h of body.items) changed.push(h);
     cursor = body.next;
     await store.put("kv", "households_cursor", cursor);
-    if (!body.has_more) break;
+    if (!body.has_more) {
+      if (format !== HOUSEHOLDS_FORMAT) await store.put("kv", "households_format", HOUSEHOLDS_FORMAT);
+      break;
+    }
   }
   return changed;
 }
@@ -234,7 +242,8 @@ export async function fetchReviews() {
   const reviews = {};
   for (const v of body.items || []) {
     const review = v.review || {};
-    reviews[v.id] = { status: review.status || v.review_status || "pending", note: review.note || v.review_note || null };
+    reviews[v.id] = { status: review.status || v.review_status || "pending",
+      note: review.note || v.review_comment || v.review_note || null };
   }
   // The plain visit list has no comment: read it from the visit itself, for the few sent back.
   const noted = Object.keys(reviews).filter((id) => reviews[id].status === "rejected" && !reviews[id].note).slice(0, 10);

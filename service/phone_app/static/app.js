@@ -18,7 +18,8 @@ function go(hash) {
 function drawBar() {
   header.textContent = "";
   const online = navigator.onLine;
-  header.append(
+  // Element.append prints a null as the word "null": the outbox link is left out, not passed as null.
+  header.append(...[
     h("a", { href: "#", class: "brand", text: t("app") }),
     h("span", { class: `net ${online ? "on" : "off"}`, id: "net", text: online ? t("online") : t("offline") }),
     state().me ? h("a", { href: "#outbox", class: "bar-button", id: "outbox-link", text: t("outbox") }) : null,
@@ -30,7 +31,7 @@ function drawBar() {
       drawBar();
       route();
     } }),
-  );
+  ].filter(Boolean));
 }
 
 const state = () => screens.state;
@@ -75,12 +76,25 @@ async function background() {
   running = true;
   try {
     await api.flush();
-    await Promise.all([api.syncForms(), api.syncHouseholds(), api.syncTeam(screens.state.me), activities.syncCatalog()]);
+    const onList = () => { const hash = location.hash; return hash === "" || hash === "#" || hash === "#outbox"; };
+    // The list is drawn as soon as the households are in (the form and the reviews are not needed to see it).
+    // The households first, alone on the line (over 2G the form's bytes would share it); the list is drawn as
+    // soon as they are in, and the form, the team and the reviews follow.
+    let drawn = false;
+    const changed = await api.syncHouseholds();
+    if (changed.length) {
+      screens.takeHouseholds(changed); // in memory as well: reading 300 back from IndexedDB costs a slow phone
+      if (onList()) { route(); drawn = true; }
+    }
+    const fetchedReviews = api.fetchReviews();
+    fetchedReviews.catch(() => {}); // awaited below; a failure is handled there, not reported as uncaught first
+    await Promise.all([api.syncForms(), api.syncTeam(screens.state.me), activities.syncCatalog()]);
     await screens.loadLocal();
-    reviews = await api.fetchReviews();
+    reviews = await fetchedReviews;
     await store.put("kv", "reviews", reviews);
-    const hash = location.hash;
-    if (hash === "" || hash === "#" || hash === "#outbox") route();
+    // The outbox shows the reviews, a leader's list the team; else the list was drawn when the households came.
+    const leader = screens.state.me && screens.state.me.role === "leader";
+    if (location.hash === "#outbox" || (onList() && (!drawn || leader))) route();
   } catch (e) {
     if (e instanceof api.Revoked) revoked();
   } finally {
@@ -98,16 +112,22 @@ async function flushAndShow(force) {
 }
 
 async function boot() {
-  setLang((await store.get("kv", "lang")) || "vi");
-  const token = await store.get("kv", "token");
+  performance.mark("gocua:boot"); // these marks: where a slow phone's time goes (bench/phone.py prints them)
+  // What the phone holds, read together (two waits instead of seven: a cheap phone opens in about a second);
+  // who is signed in first, since the saved visits shown are theirs.
+  const [lang, token, me] = await Promise.all([store.get("kv", "lang"), store.get("kv", "token"), store.get("kv", "me")]);
+  setLang(lang || "vi");
   if (token) {
     api.setToken(token);
-    screens.state.me = await store.get("kv", "me");
+    screens.state.me = me || null;
     if (screens.state.me) api.setUser(screens.state.me.id);
   }
-  reviews = (await store.get("kv", "reviews")) || {};
-  await screens.loadLocal();
-  screens.state.draft = await drafts.load().catch(() => null); // a visit left half-filled, as it was
+  const [saved, , draft] = await Promise.all([
+    store.get("kv", "reviews"), screens.loadLocal(), drafts.load().catch(() => null),
+  ]);
+  reviews = saved || {};
+  performance.mark("gocua:read");
+  screens.state.draft = draft; // a visit left half-filled, as it was
   // Put away what is being typed the moment the app leaves the screen (a call, the home button, a dying battery).
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden" && screens.state.draft) drafts.save(screens.state.draft).catch(() => {});
@@ -118,6 +138,7 @@ async function boot() {
   // Retries with backoff: each item keeps its own next try; this only wakes the outbox up.
   setInterval(() => { if (navigator.onLine && screens.state.me) flushAndShow(false); }, 3000);
   await route();
+  performance.mark("gocua:first-screen"); // bench/phone.py reads it
   if (screens.state.me) background();
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/app/sw.js", { scope: "/app" }).catch(() => {});

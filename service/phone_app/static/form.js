@@ -29,11 +29,26 @@ export function newDraft() {
   return { answers: {}, photos: {}, location: null, touched: new Set() };
 }
 
+/** The household's answer last time, as words (a return visit shows it under the question; nothing is filled). */
+export function lastAnswerText(q, value) {
+  if (value === undefined || value === null || value === "") return "";
+  const choice = (v) => {
+    const found = (q.choices || []).find((c) => c.value === v);
+    return found ? lbl(found.label) : String(v);
+  };
+  if (q.type === "boolean") return value === true ? t("yes") : (value === false ? t("no") : "");
+  if (q.type === "select_one") return choice(value);
+  if (q.type === "select_multiple") return Array.isArray(value) ? value.map(choice).join(", ") : "";
+  if (["text", "integer", "decimal", "date"].indexOf(q.type) >= 0 && typeof value !== "object") return String(value);
+  return ""; // locations, photos, repeats: nothing worth reading back
+}
+
 /**
- * Render `form` into `root`, showing and filling `draft`; `changed()` runs after every change to it. Returns
+ * Render `form` into `root`, showing and filling `draft`; `changed()` runs after every change to it. `previous`:
+ * the household's last answers, shown as hints on a return visit (never filled in). Returns
  * {collect()} giving {answers, photos, location, errors}.
  */
-export function renderForm(root, form, draft, changed = () => {}) {
+export function renderForm(root, form, draft, changed = () => {}, previous = null) {
   const steps = flatten(form);
   const answers = draft.answers;
   const photos = draft.photos; // question → [{blob, url, width, height, takenAt}]
@@ -99,6 +114,8 @@ export function renderForm(root, form, draft, changed = () => {}) {
     const title = h("label", { class: "label", for: id, text: lbl(q.label) + (q.required && q.type !== "note" ? " *" : "") });
     block.append(title);
     if (q.hint) block.append(h("p", { class: "hint", text: lbl(q.hint) }));
+    const was = previous ? lastAnswerText(q, previous[q.name]) : "";
+    if (was) block.append(h("p", { class: "hint last-answer", text: `${t("last_answer")}: ${was}` }));
     block.append(input(q, id), error);
     blocks[q.name] = { el: block, error };
     into.append(block);

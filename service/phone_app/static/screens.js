@@ -6,8 +6,13 @@ import { h, newDraft, renderForm } from "./form.js";
 import { deviceId, metadataAnswers } from "./form_media.js";
 import { label } from "./visit.js";
 import { t, getLang } from "./i18n.js";
+import * as doors from "./doors.js";
 
-export const state = { me: null, households: [], forms: [], team: [], draft: null, message: "", revoked: false };
+export const state = {
+  me: null, households: [], forms: [], team: [], draft: null, message: "", revoked: false,
+  pending: {}, // household id → the newest visit saved on this phone (doors.js)
+  filter: "all", here: null, // the list's filter, and the GPS fix "Gần tôi" sorts by
+};
 
 /** Vietnamese without diacritics: "nguyen van" finds "Nguyễn Văn", "duc" finds "Đức". */
 export function fold(text) {
@@ -20,9 +25,29 @@ function matches(household, words) {
 }
 
 export async function loadLocal() {
-  state.team = (await store.get("kv", "team")) || [];
-  state.households = (await store.all("households")).filter((x) => x.status !== "merged");
-  state.forms = (await store.all("forms")).map((f) => f.definition);
+  const [team, households, forms, outbox] = await Promise.all([
+    store.get("kv", "team"), store.all("households"), store.all("forms"), api.outboxItems(),
+  ]);
+  state.team = team || [];
+  state.households = households.filter((x) => x.status !== "merged");
+  state.forms = forms.map((f) => f.definition);
+  state.pending = doors.pendingByHousehold(outbox);
+}
+
+/** Households just synced (already stored): the list's copy follows without reading them all back. */
+export function takeHouseholds(changed) {
+  const byId = new Map(state.households.map((x) => [x.id, x]));
+  for (const x of changed) {
+    if (x.status === "merged") byId.delete(x.id); else byId.set(x.id, x);
+  }
+  state.households = Array.from(byId.values());
+}
+
+/** "5/12": day/month, the order of both vi-VN and en-GB, on the phone's clock. By hand: an Intl formatter costs
+ * ~0.1 s to build on a slow phone, and toLocaleDateString builds one per call (a quarter second for a list). */
+function dayMonth(value) {
+  const day = new Date(value);
+  return `${day.getDate()}/${day.getMonth() + 1}`;
 }
 
 const screen = (...children) => h("main", { class: "screen" }, ...children);
@@ -120,31 +145,104 @@ function unfinished() {
     text: `${t("draft_continue")}: ${household.head_name || "—"}` });
 }
 
+/** What a door's state says, in the words of the list (a badge, and the comment or reason under it). */
+function doorLine(door) {
+  const when = door.at ? dayMonth(door.at) : "";
+  const level = door.level !== null && door.level !== undefined ? t("level", { n: door.level }) : "";
+  const words = {
+    todo: t("st_todo"),
+    done: [t("st_done"), when, level, door.pending ? t("st_pending") : ""].filter(Boolean).join(" · "),
+    return: [t("st_return"), door.at ? `${t("st_last")} ${when}` : ""].filter(Boolean).join(" · "),
+    rejected: t("st_rejected"),
+    issues: [t("st_issues"), when].filter(Boolean).join(" · "),
+  }[door.status];
+  const said = door.status === "rejected" || door.status === "issues" ? door.note : (door.status === "return" ? door.reason : null);
+  return [h("span", { class: `door ${door.status}`, text: words }), said ? h("span", { class: "said", text: said }) : null];
+}
+
+/** "42/60 hộ đã thăm" with a bar; for a team leader, each member's households this week. */
+function progressCard() {
+  const { visited, total } = doors.progress(state.households, state.pending);
+  const share = total ? Math.round((100 * visited) / total) : 0;
+  const fill = h("div", { class: "bar-fill" });
+  fill.style.width = `${share}%`; // a property, not a style attribute: the page's CSP forbids inline styles
+  const card = h("section", { class: "progress", id: "progress" },
+    h("p", { class: "progress-text", text: t("progress", { done: visited, total }) }),
+    h("div", { class: "bar-track", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": total, "aria-valuenow": visited }, fill));
+  if (state.me && state.me.role === "leader") {
+    const people = [{ id: state.me.id, full_name: `${t("myself")} (${state.me.full_name})` }].concat(state.team);
+    const rows = doors.weekCounts(state.households, state.pending, people);
+    card.append(h("p", { class: "label", text: t("week_title") }),
+      h("ul", { class: "week", id: "week" }, ...rows.map((r) => h("li", { "data-member": r.id },
+        h("span", { text: r.full_name }), h("strong", { text: t("week_count", { n: r.count }) })))));
+  }
+  return card;
+}
+
+const SHOWN = 100; // a longer list is found by searching or filtering
+const FIRST = 25; // drawn at once (more than a screenful); the rest a moment later, so the list shows sooner
+
+function householdRow({ household: x, door, distance }) {
+  return h("li", {}, h("a", { class: `household s-${door.status}`, href: `#visit/${x.id}`, "data-id": x.id,
+    "data-status": door.status },
+    h("span", { class: "household-top" }, h("strong", { text: x.head_name || "—" }),
+      state.here ? h("span", { class: "distance", text: distance === null ? t("no_location") : doors.formatDistance(distance, getLang()) }) : null),
+    h("span", { class: "address", text: [x.address, x.official_code].filter(Boolean).join(" · ") }),
+    ...doorLine(door),
+    tags(x)));
+}
+
 export function home(go) {
   const list = h("ul", { class: "households" });
   const search = h("input", { id: "search", type: "search", placeholder: t("search"), autocomplete: "off" });
+  const more = h("p", { class: "hint", id: "more" });
+  const nearStatus = h("p", { class: "hint", id: "near-status", "aria-live": "polite" });
+  const filters = h("div", { class: "filters", role: "group", "aria-label": t("filter_label") });
+  const near = h("button", { type: "button", class: "chip near", id: "near", "aria-pressed": String(!!state.here),
+    text: t("near") });
+  let rest = null;
   const draw = () => {
+    clearTimeout(rest);
     const words = fold(search.value).split(/\s+/).filter(Boolean);
-    const found = state.households.filter((x) => matches(x, words))
-      .sort((a, b) => fold(a.head_name).localeCompare(fold(b.head_name)));
+    const found = state.households.filter((x) => matches(x, words));
+    const rows = doors.arrange(found, state.pending, { here: state.here, filter: state.filter, fold });
     list.textContent = "";
-    for (const x of found.slice(0, 60)) {
-      list.append(h("li", {}, h("a", { class: "household", href: `#visit/${x.id}`, "data-id": x.id },
-        h("strong", { text: x.head_name || "—" }),
-        h("span", { class: "address", text: [x.address, x.official_code].filter(Boolean).join(" · ") }),
-        tags(x))));
-    }
-    if (!found.length) list.append(h("li", { class: "hint", text: t("no_match") }));
+    list.append(...rows.slice(0, FIRST).map(householdRow));
+    if (rows.length > FIRST) rest = setTimeout(() => list.append(...rows.slice(FIRST, SHOWN).map(householdRow)), 0);
+    if (!rows.length) list.append(h("li", { class: "hint", text: t("no_match") }));
+    more.textContent = rows.length > SHOWN ? t("shown_of", { n: SHOWN, total: rows.length }) : "";
+    for (const chip of filters.querySelectorAll("[data-filter]")) chip.setAttribute("aria-pressed", String(chip.dataset.filter === state.filter));
+    near.setAttribute("aria-pressed", String(!!state.here));
   };
+  for (const name of Object.keys(doors.FILTERS)) {
+    filters.append(h("button", { type: "button", class: "chip", "data-filter": name, text: t(`f_${name}`),
+      onclick: () => { state.filter = name; draw(); } }));
+  }
+  near.addEventListener("click", () => {
+    if (state.here) { state.here = null; nearStatus.textContent = ""; draw(); return; }
+    if (!navigator.geolocation) { nearStatus.textContent = t("gps_denied"); return; }
+    nearStatus.textContent = t("gps_waiting");
+    // The phone's own GPS: no network needed, so "Gần tôi" works offline like the rest of the list.
+    navigator.geolocation.getCurrentPosition((fix) => {
+      state.here = { lat: fix.coords.latitude, lon: fix.coords.longitude };
+      nearStatus.textContent = t("near_on");
+      draw();
+    }, () => { nearStatus.textContent = t("gps_denied"); }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  });
+  filters.append(near);
   search.addEventListener("input", draw);
   draw();
   return screen(
     h("h1", { text: `${t("hello")}, ${state.me ? state.me.full_name : ""}` }),
     state.message ? h("p", { class: "notice", text: state.message }) : null,
     unfinished(),
+    progressCard(),
     h("label", { class: "label", for: "search", text: `${t("households")} (${state.households.length} ${t("households_count")})` }),
     search,
+    filters,
+    nearStatus,
     list,
+    more,
     h("a", { class: "big button", href: "#new-household", id: "new-household", text: "+ " + t("new_household") }),
   );
 }
@@ -201,8 +299,12 @@ export function visit(go, householdId, formId) {
   }
   const draft = state.draft;
   const startedAt = draft.startedAt;
+  // A household visited before: this is a return visit (or the redo of one sent back), linked to the last visit,
+  // with the last answers shown under each question as hints, never filled in.
+  const door = household ? doors.doorState(household, state.pending) : null;
+  const again = door && door.lastVisit ? door : null;
   const body = h("div", { class: "form" });
-  const rendered = renderForm(body, form, draft, () => drafts.saveSoon(draft));
+  const rendered = renderForm(body, form, draft, () => drafts.saveSoon(draft), again ? again.answers : null);
   // A leader may record the visit of a team member who has no smartphone.
   let onBehalf = null;
   if (state.me && state.me.role === "leader" && state.team.length) {
@@ -242,8 +344,15 @@ export function visit(go, householdId, formId) {
       device: deviceId(api.uuid) }));
     const behalf = onBehalf && onBehalf.value ? state.team.find((p) => String(p.id) === onBehalf.value) : null;
     if (behalf) payload.on_behalf_of = behalf.id;
-    await api.enqueue({ id, kind: "visit", visit: payload, photos, household_name: household ? household.head_name : "",
-      on_behalf_name: behalf ? behalf.full_name : null, created_at: payload.finished_at });
+    // A visit the phone made itself and the service has not synced back yet is not a visit to link to.
+    if (again && again.lastVisit && !again.pending) {
+      if (again.review === "rejected" || again.review === "has_issues") payload.corrects = again.lastVisit;
+      else payload.revisit_of = again.lastVisit;
+    }
+    const item = { id, kind: "visit", visit: payload, photos, household_name: household ? household.head_name : "",
+      on_behalf_name: behalf ? behalf.full_name : null, created_at: payload.finished_at };
+    await api.enqueue(item);
+    state.pending[householdId] = item; // the list shows it done at once
     state.draft = null;
     await drafts.discard();
     state.message = t("saved_waiting");
@@ -256,12 +365,25 @@ export function visit(go, householdId, formId) {
     h("p", { class: "household-line" }, h("strong", { text: `${t("visit_for")}: ${household ? household.head_name : ""}` }),
       household ? tags(household) : null),
     form.description ? h("p", { class: "hint", text: label(form.description, getLang()) }) : null,
+    again ? revisitNotice(again) : null,
     onBehalf ? h("label", { class: "label", for: "on_behalf_of", text: t("visited_by") }) : null,
     onBehalf,
     body,
     message,
     h("button", { type: "button", class: "big primary", id: "submit", onclick: submit, text: t("submit") }),
   );
+}
+
+/** Above a return visit's form: when the household was last seen and why it is visited again. */
+function revisitNotice(door) {
+  const redo = door.status === "rejected" || door.status === "issues";
+  return h("div", { class: `notice revisit ${door.status}`, id: "revisit" },
+    h("strong", { text: redo ? t("redo_title") : t("revisit_title") }),
+    h("span", { text: [door.at ? `${t("last_visit")}: ${dayMonth(door.at)}` : "",
+      door.level !== null && door.level !== undefined ? t("level", { n: door.level }) : ""].filter(Boolean).join(" · ") }),
+    redo && door.note ? h("span", { class: "said", text: `${t("supervisor_said")}: ${door.note}` }) : null,
+    !redo && door.reason ? h("span", { class: "said", text: door.reason }) : null,
+    door.answers ? h("span", { class: "hint", text: t("revisit_help") }) : null);
 }
 
 // --- outbox ----------------------------------------------------------------------------------------------------
