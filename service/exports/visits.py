@@ -7,7 +7,7 @@ own GPS fix has its three columns too. Titles and choice texts in Vietnamese, En
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -19,6 +19,7 @@ import forms
 from forms.labels import text as label_text
 from service.areas.models import Area
 from service.auth.scope import path_prefix_filter
+from service.common.clock import local_wall_time
 from service.db.tables import table_of
 from service.exports.households import REVIEW_VI, Lookups
 from service.exports.rows import stream_rows
@@ -43,7 +44,6 @@ _FIXED = [  # (code, vi, en)
     ("gps_accuracy_m", "Độ chính xác (m)", "Accuracy (m)"),
 ]
 _BOOL = {"vi": ("Có", "Không"), "en": ("Yes", "No"), "codes": ("true", "false")}
-_OFFSET = timedelta(hours=7)
 Cell = Callable[[Any], list[Any]]
 
 
@@ -147,11 +147,7 @@ def statement(root_path: str, form_id: str) -> Any:
 
 def _local(moment: datetime | None) -> str | None:
     """Vietnam wall time (SQLite hands back naive UTC, PostgreSQL aware)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return (moment + _OFFSET).isoformat(timespec="seconds")
+    return local_wall_time(moment)
 
 
 async def visit_rows(

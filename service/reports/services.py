@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forms import Label
 from forms.labels import text as label_text
 from service.auth.actor import Actor
+from service.common.clock import local_now
 from service.reports import charts
-from service.reports.texts import TEXTS, flag_name
+from service.reports.texts import TEXTS
 from service.tallies import services as tallies
 from service.tallies.schemas import AreaTally, TallyOut
-from service.tallies.tree import VIETNAM
+from service.visits.flag_texts import flag_name
 
 LANGUAGES = ("vi", "en")
 
@@ -30,7 +31,7 @@ async def summary(
     session: AsyncSession, actor: Actor, area: str, start: date | None, end: date | None, form_id: str | None = None
 ) -> ReportOut:
     tally = await tallies.get_tally(session, actor, area, form_id, start, end)
-    return ReportOut(generated_at=datetime.now(VIETNAM), tally=tally)
+    return ReportOut(generated_at=local_now(), tally=tally)
 
 
 def number(value: float | None, lang: str) -> str:
