@@ -7,7 +7,7 @@ from service.exports.controllers import export_households, export_visits
 from service.households.controllers import HouseholdController, LocationProposalController
 from service.http.health import get_health, get_ready
 from service.pages.controllers import PageController
-from service.pages.setup import STATIC_FILES
+from service.pages.setup import STATIC_FILES, favicon
 from service.people.controllers import MemberController, TeamController
 from service.phone_app.controllers import PhoneAppController
 from service.registry.controllers import FormController
@@ -40,4 +40,5 @@ ROUTE_HANDLERS = [
     report_summary,
     report_xlsx,
     report_page,
+    favicon,
 ]

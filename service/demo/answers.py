@@ -59,7 +59,23 @@ def _answers(rng: random.Random, digital: float) -> dict[str, Any]:
         answers["school_app"] = rng.random() < 0.3 + 0.5 * digital
     if answers["follow_up"]:
         answers["follow_up_reason"] = rng.choice(_FOLLOW_UP)
+    if rng.random() < 0.6:  # the team recorded each person (the form's optional repeat)
+        answers["people"] = [_person(rng, digital, adult=i < 2) for i in range(members)]
     return answers
+
+
+def _person(rng: random.Random, digital: float, *, adult: bool) -> dict[str, Any]:
+    age = rng.randint(18, 80) if adult else rng.randint(2, 75)
+    person: dict[str, Any] = {
+        "person_age": age,
+        "person_vneid": rng.choices(["none", "level1", "level2"], [1.2 - digital, 0.4, 0.2 + digital])[0]
+        if age >= 14
+        else "none",
+    }
+    if age >= 12:
+        person["person_smartphone"] = rng.random() < 0.3 + 0.6 * digital
+        person["person_health_book"] = rng.random() < 0.2 + 0.5 * digital
+    return person
 
 
 def profiles(form: forms.CompiledForm, seed: str) -> list[Profile]:

@@ -426,13 +426,16 @@ class History:
     def _review(self, batch: Batch, visit: dict[str, Any], village: Village, rng: random.Random) -> datetime | None:
         """Decides on the visit as its supervisors would; the time of a return visit it calls for, if any."""
         age_days = (self.now - visit["received_at"]).total_seconds() / 86400
-        chance = 0.93 if age_days > 4 else 0.6 if age_days > 1 else 0.2
+        chance = 0.9 if age_days > 7 else 0.55 if age_days > 2 else 0.1
+        flagged = visit.pop("_flagged", False)
+        if flagged:  # a flagged visit takes longer to decide on
+            chance *= 0.75
         if visit["status"] != COMPLETE or rng.random() >= chance:
             return None
         at = self._later(visit["received_at"], rng, 2, min(72.0, max(2.5, age_days * 24)))
         if at is None:
             return None
-        if visit.pop("_flagged", False):
+        if flagged:
             decision = rng.choices(["approved", "has_issues", "rejected"], [0.35, 0.35, 0.3])[0]
         else:
             decision = rng.choices(["approved", "has_issues", "rejected"], [0.86, 0.09, 0.05])[0]
