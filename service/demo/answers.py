@@ -4,6 +4,7 @@ accepts and every level and indicator is what the rubric gives."""
 
 from __future__ import annotations
 
+import bisect
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -95,7 +96,14 @@ def profiles(form: forms.CompiledForm, seed: str) -> list[Profile]:
 
 
 def pick(pool: list[Profile], rng: random.Random, maturity: float, at_least: int | None = None) -> Profile:
-    """A profile near `maturity` (0–1); with `at_least`, one whose level is not lower (after the team's help)."""
-    candidates = [p for p in pool if at_least is None or (p.level or 0) >= at_least] or pool
+    """A profile near `maturity` (0–1); with `at_least`, one whose level is not lower (after the team's help).
+    `pool` is ordered by `digital` (as `profiles` makes it)."""
     centre = min(1.0, max(0.0, rng.gauss(maturity, 0.22)))
-    return min(candidates, key=lambda p: abs(p.digital - centre) + rng.random() * 0.05)
+    index = min(len(pool) - 1, bisect.bisect_left(pool, centre, key=lambda p: p.digital))
+    if at_least is None:
+        return pool[index]
+    for step in range(len(pool)):  # the nearest one at or above that level, looking both ways
+        for candidate in (index + step, index - step):
+            if 0 <= candidate < len(pool) and (pool[candidate].level or 0) >= at_least:
+                return pool[candidate]
+    return pool[index]

@@ -11,9 +11,9 @@ Consistent with the write paths it bypasses (tests/demo/test_history.py holds it
 - each household's assessment is its latest visit that stands (the rule of service/assessments), so a rebuild
   from the visits changes nothing;
 - photos are real JPEGs with EXIF time and GPS, stored under the same content-addressed keys (demo/photos.py).
-  At district and province scale only the visits of the last days get photos of their own (a million distinct
-  photos would be gigabytes); older visits show one of a few shared pictures without EXIF, and those shares
-  are not flagged as reused.
+  Only about `OWN_PHOTOS` of the newest photos get objects of their own (all of them at small scale; at
+  district the last ~1.6 days, at province the last ~2 hours: a million distinct photos would be gigabytes and
+  an hour of fsyncs); older visits show one of a few shared pictures without EXIF, not flagged as reused.
 Not simulated: travel speed between a member's visits (no `gps.impossible_travel`) and mock locations.
 """
 
@@ -61,8 +61,8 @@ TWO_PHOTOS = 0.3
 AWAITING_PHOTO = 0.02  # of the last two days' visits: the photo is still on its way
 REPEAT_VISIT = 0.05  # households visited again later (a follow-up, not a correction)
 MERGED_EVERY = 300  # one household in this many was added twice by a member, and merged by a supervisor since
-# Photos of their own for the visits of the last this-many days (all of them at small scale).
-OWN_PHOTO_DAYS = {"small": DAYS, "district": 7, "province": 1}
+# About this many photos get objects of their own (three files each, written with an fsync): the newest visits'.
+OWN_PHOTOS = 2_500
 
 COMMENTS = {
     "approved": ["Tốt, đầy đủ.", "Ảnh rõ, thông tin khớp.", "Đã gọi điện xác minh, ổn."],
@@ -126,6 +126,7 @@ class History:
     profiles: list[demo_answers.Profile]
     pictures: list[demo_photos.BasePicture]
     postgresql: bool
+    own_photos_since: datetime
 
     def __init__(self, session: AsyncSession, store: ObjectStore, scale: str, now: datetime | None) -> None:
         self.session, self.store, self.scale = session, store, scale
@@ -136,7 +137,6 @@ class History:
         self.villages: dict[int, Village] = {}
         self.next_seq = 0
         self.seen = 0  # households so far
-        self.own_photos_since = self.now - timedelta(days=OWN_PHOTO_DAYS[scale])
         self.shared_written: set[str] = set()  # shared pictures already bound for the store
 
     @classmethod
@@ -171,6 +171,7 @@ class History:
         self.pictures = demo_photos.base_pictures()
         self.postgresql = await is_postgresql(session)
         self.next_seq = households  # duplicates get change numbers after the seeded households
+        self.own_photos_since = self.now - timedelta(days=own_photo_days(households))
         self._plan_villages(plan, users)
         return self
 
@@ -398,12 +399,14 @@ class History:
             local = taken.astimezone(VIETNAM).replace(tzinfo=None, microsecond=0)
             original = demo_photos.with_exif(base.jpeg, local, *where)
             exif_time, exif_lat, exif_lon = rules.exif_moment(local, None), where[0], where[1]
+            sha = hashlib.sha256(original).hexdigest()
+            batch.objects.append(demo_photos.PhotoObjects(sha, original, base))
         else:  # a shared picture without EXIF (see the module's docstring)
             original, exif_time, exif_lat, exif_lon = base.jpeg, None, None, None
-        sha = hashlib.sha256(original).hexdigest()
-        if exif_time is not None or sha not in self.shared_written:
-            self.shared_written.add(sha) if exif_time is None else None
-            batch.objects.append(demo_photos.PhotoObjects(sha, original, base))
+            sha = base.sha256
+            if sha not in self.shared_written:
+                self.shared_written.add(sha)
+                batch.objects.append(demo_photos.PhotoObjects(sha, original, base))
         keys = photo_keys(sha, "jpg")
         return {
             "visit_id": visit_id,
@@ -519,6 +522,13 @@ class History:
         await changes.set_at_least(self.session, self.next_seq)
         await cells.refresh(self.session)
         return dict(self.counts)
+
+
+def own_photo_days(households: int) -> float:
+    """How many recent days of visits get photos of their own: about `OWN_PHOTOS` photos (visits reach about
+    55 % of households, 1.3 photos each, and the newest day holds 2/DAYS of them); every day at small scale."""
+    newest_day_photos = households * 0.55 * 1.3 * 2 / DAYS
+    return min(float(DAYS), OWN_PHOTOS / newest_day_photos)
 
 
 def _moved(lat: float, lon: float, rng: random.Random, metres: float) -> tuple[float, float]:

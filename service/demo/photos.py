@@ -34,6 +34,7 @@ class BasePicture:
     height: int
     large: bytes
     thumb: bytes
+    sha256: str
 
 
 def _draw(index: int) -> bytes:
@@ -58,7 +59,9 @@ def base_pictures() -> list[BasePicture]:
         jpeg = _draw(index)
         processed = process_photo(jpeg)
         pictures.append(
-            BasePicture(jpeg, processed.width, processed.height, processed.large_jpeg, processed.thumb_jpeg)
+            BasePicture(
+                jpeg, processed.width, processed.height, processed.large_jpeg, processed.thumb_jpeg, processed.sha256
+            )
         )
     return pictures
 

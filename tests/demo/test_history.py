@@ -16,7 +16,7 @@ from service.assessments.models import Assessment
 from service.assessments.services import rebuild
 from service.common.clock import as_utc
 from service.db.tables import table_of
-from service.demo.history import DAYS, OWN_PHOTO_DAYS
+from service.demo.history import DAYS, own_photo_days
 from service.demo.seed import seed, seed_with_history
 from service.households.models import Household
 from service.reviews.models import VisitReview
@@ -121,7 +121,7 @@ async def test_history_is_what_the_write_paths_would_have_written(
         taken = processed.exif_time.replace(tzinfo=UTC) - timedelta(hours=7)
         assert abs(taken - as_utc(row["exif_time"])) < timedelta(seconds=1)
     await store.aclose()
-    assert OWN_PHOTO_DAYS["small"] == DAYS, "at small scale every photo is its own"
+    assert own_photo_days(600) == DAYS, "at small scale every photo is its own"
 
     # Tally cells (kept by the seed) equal a count from the tables (a tally with a period covering everything).
     login = await client.post("/api/v1/auth/login", json=credentials["admin"])
