@@ -520,7 +520,7 @@ class History:
         from service.households import changes
 
         await changes.set_at_least(self.session, self.next_seq)
-        await cells.refresh(self.session)
+        await cells.refresh_in_transaction(await self.session.connection())
         return dict(self.counts)
 
 

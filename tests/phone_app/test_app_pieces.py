@@ -9,7 +9,7 @@ import json
 from PIL import Image
 from playwright.sync_api import BrowserContext
 
-from forms import vectors
+from tests.support import vectors
 
 # EXIF orientation → the transpose that stores an upright picture sideways as a camera would (the inverse of
 # what makes it upright again).

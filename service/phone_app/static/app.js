@@ -17,7 +17,8 @@ function go(hash) {
 function drawBar() {
   header.textContent = "";
   const online = navigator.onLine;
-  header.append(
+  // Signed out there is no outbox link: a null must be left out (Element.append would write "null").
+  const items = [
     h("a", { href: "#", class: "brand", text: t("app") }),
     h("span", { class: `net ${online ? "on" : "off"}`, id: "net", text: online ? t("online") : t("offline") }),
     state().me ? h("a", { href: "#outbox", class: "bar-button", id: "outbox-link", text: t("outbox") }) : null,
@@ -27,7 +28,8 @@ function drawBar() {
       drawBar();
       route();
     } }),
-  );
+  ];
+  header.append(...items.filter((item) => item !== null));
 }
 
 const state = () => screens.state;

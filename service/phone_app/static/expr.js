@@ -1,6 +1,6 @@
 // The form expression language (relevant / constraint), a line-by-line port of forms/expr*.py.
 // It must mean exactly what the server means: tests/forms/expr_vectors.json, generated from the Python code,
-// is run against this file in headless Chromium (tests/phone_app/test_vectors.py).
+// is run against this file in headless Chromium (tests/phone_app/test_app_pieces.py).
 
 const MAX_EXPRESSION_LENGTH = 2000;
 const MAX_NESTING = 40;
