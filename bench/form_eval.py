@@ -20,7 +20,7 @@ from visits import ANSWERS as VISIT_ANSWERS
 import forms
 from service.visits.answers import evaluate
 
-FORM = Path(__file__).resolve().parent.parent / "forms" / "bundled" / "household_digital_skills_v1.json"
+FORM = Path(__file__).resolve().parent.parent / "forms" / "bundled" / "household_digital_skills_v2.json"
 
 # The answers bench/visits.py sends, with the location it adds per request.
 ANSWERS = {**VISIT_ANSWERS, "location": {"lat": 19.8, "lon": 105.77, "accuracy_m": 8}}

@@ -461,7 +461,7 @@ async def _stored_visit(scene: Scene, scope: str) -> uuid.UUID:
     return visit_id
 
 
-def _matrix_store(scene: Scene):  # type: ignore[no-untyped-def]
+def _matrix_store(scene: Scene):
     return scene.store
 
 

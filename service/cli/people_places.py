@@ -1,4 +1,4 @@
-"""`gocua` subcommands of the access domain: areas, members, households imports and the demo seed."""
+"""`gocua` subcommands of the areas, people and households domains (their CSV imports) and the demo seed."""
 
 from __future__ import annotations
 

@@ -119,7 +119,7 @@ function unfinished() {
     text: `${t("draft_continue")}: ${household.head_name || "—"}` });
 }
 
-export function home(go) {
+export function home() {
   const list = h("ul", { class: "households" });
   const search = h("input", { id: "search", type: "search", placeholder: t("search"), autocomplete: "off" });
   const draw = () => {
