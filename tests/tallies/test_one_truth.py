@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.areas.models import Area
 from service.demo.seed import seed_with_history
 from service.settings import Settings
+from service.visits.flag_texts import FLAG_NAMES
 
 
 async def _seeded(db: AsyncSession, settings: Settings) -> dict[str, Any]:
@@ -101,3 +102,20 @@ async def test_home_tally_report_and_export_agree_for_every_area(
     province = figures["38"]["tally"]
     assert province[1] == 600, "merged duplicates are not households of their own"
     assert 0 < province[0] < 600
+
+
+async def test_flags_read_the_same_on_the_pages_the_report_and_the_visits_export(
+    client: AsyncTestClient, db: AsyncSession, settings: Settings
+) -> None:
+    credentials = await _seeded(db, settings)
+    admin = await _bearer(client, credentials["admin"])
+    for lang, index in (("vi", 0), ("en", 1)):
+        export = await client.get("/api/v1/exports/visits.csv", params={"area": "38", "labels": lang}, headers=admin)
+        assert export.status_code == 200, export.text
+        rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
+        column = "Cảnh báo" if lang == "vi" else "Flags"
+        named = {name for row in rows if row[column] for name in row[column].split("; ")}
+        catalog = {names[index] for names in FLAG_NAMES.values()}
+        assert named and named <= catalog, named - catalog
+        report = await client.get("/reports/38", params={"lang": lang}, headers=admin)
+        assert any(name in report.text for name in named), "the report's open flags, in the same words"
