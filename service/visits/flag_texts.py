@@ -1,16 +1,21 @@
 """The one catalog of flag names and explanations, in Vietnamese and English: the supervisors' pages, the
 report and the visits export all say a flag in these words.
 
-Each code is one of `evidence_rules.FLAG_CODES`; tests/pages check that every code has its words here.
+Each code is one of `evidence_rules.FLAG_CODES`; tests/visits/test_flag_texts.py checks every code has its words.
 """
 
 from __future__ import annotations
+
+import re
 
 from service.common.figures import distance, minutes, number
 
 
 def _slot(detail: str | None) -> str:
-    return (detail or "").split(":")[0]
+    """The photo's number for people: the detail's slot "evidence_photos[0]: …" is photo 1."""
+    slot = (detail or "").split(":")[0]
+    found = re.fullmatch(r".*\[(\d+)\]", slot)
+    return str(int(found[1]) + 1) if found else slot
 
 
 FLAG_NAMES = {
