@@ -3,10 +3,12 @@ write paths would have written it (the same assessments, flags, photo objects an
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import openpyxl
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,6 +137,25 @@ async def test_history_is_what_the_write_paths_would_have_written(
     (visits_total,) = (await db.execute(select(func.count()).select_from(VISITS))).one()
     await db.rollback()
     assert cells["area"]["visits"]["total"] == visits_total
+
+    # Every export has data on first open.
+    for path in (
+        "/api/v1/exports/households.csv",
+        "/api/v1/exports/households.xlsx",
+        "/api/v1/exports/households.geojson",
+        "/api/v1/exports/visits.csv",
+        "/api/v1/exports/visits.xlsx",
+    ):
+        export = await client.get(path, params={"area": "38"}, headers=admin)
+        assert export.status_code == 200, (path, export.text[:300])
+        if path.endswith(".csv"):
+            assert export.content.count(b"\r\n") > 200, path
+        elif path.endswith(".geojson"):
+            assert len(export.json()["features"]) > 200, path
+        else:
+            book = openpyxl.load_workbook(io.BytesIO(export.content), read_only=True)
+            sheet = book.worksheets[0]
+            assert sum(1 for _ in sheet.iter_rows(values_only=True)) > 200, path
 
 
 async def test_the_same_scale_gives_the_same_history(tmp_path: Any) -> None:
