@@ -28,6 +28,7 @@ from storage import process_photo
 
 NOW = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)  # 11:00 in Vietnam
 ASSESSMENTS = table_of(Assessment)
+HOUSEHOLDS = table_of(Household)
 
 
 async def _rows(db: AsyncSession, table: Any) -> list[dict[str, Any]]:
@@ -70,13 +71,14 @@ async def test_history_has_every_kind_of_data_a_page_shows(db: AsyncSession, set
     flagged_visits = len({f["visit_id"] for f in await _rows(db, FLAGS)})
     assert 0.05 < flagged_visits / len(visits) < 0.3, "a realistic share of visits is flagged"
 
-    merged = (await db.execute(select(Household).where(Household.status == "merged"))).scalars().all()
+    merged = (await db.execute(select(HOUSEHOLDS).where(HOUSEHOLDS.c.status == "merged"))).all()
     assert merged and all(m.merged_into_id is not None for m in merged)
 
     # Villages differ: some barely started, some nearly done.
     visited = Counter(a["area_id"] for a in await _rows(db, ASSESSMENTS))
     households = Counter(
-        row.area_id for row in (await db.execute(select(Household.area_id).where(Household.status == "active"))).all()
+        row.area_id
+        for row in (await db.execute(select(HOUSEHOLDS.c.area_id).where(HOUSEHOLDS.c.status == "active"))).all()
     )
     shares = sorted(visited[area] / households[area] for area in households)
     assert shares[0] < 0.25 and shares[-1] > 0.75, shares
@@ -97,7 +99,7 @@ async def test_history_is_what_the_write_paths_would_have_written(
         }
 
     before = comparable(await _rows(db, ASSESSMENTS))
-    households = [row[0] for row in (await db.execute(select(Household.id))).all()]
+    households = [row[0] for row in (await db.execute(select(HOUSEHOLDS.c.id))).all()]
     connection = await db.connection()
     await rebuild(connection, households)
     after = comparable(await _rows(db, ASSESSMENTS))

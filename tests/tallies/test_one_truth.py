@@ -14,9 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.areas.models import Area
+from service.db.tables import table_of
 from service.demo.seed import seed_with_history
 from service.settings import Settings
 from service.visits.flag_texts import FLAG_NAMES
+
+AREAS = table_of(Area)
 
 
 async def _seeded(db: AsyncSession, settings: Settings) -> dict[str, Any]:
@@ -54,7 +57,7 @@ async def test_home_tally_report_and_export_agree_for_every_area(
 ) -> None:
     credentials = await _seeded(db, settings)
     admin = await _bearer(client, credentials["admin"])
-    areas = (await db.execute(select(Area.code, Area.level).order_by(Area.code))).all()
+    areas = (await db.execute(select(AREAS.c.code, AREAS.c.level).order_by(AREAS.c.code))).all()
     assert len(areas) == 10  # the province, 3 communes, 6 villages
     await db.commit()  # SQLite: every transaction here begins IMMEDIATE; the server must be able to write
 
