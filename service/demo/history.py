@@ -221,6 +221,18 @@ class History:
         moment = start + timedelta(hours=rng.uniform(low_h, high_h))
         return moment.replace(microsecond=0) if moment < self.now - timedelta(minutes=5) else None
 
+    def _later_visit(self, start: datetime, rng: random.Random, low_h: float, high_h: float) -> datetime | None:
+        """`_later`, moved into the working hours of its day (or the next morning): teams knock by day."""
+        moment = self._later(start, rng, low_h, high_h)
+        if moment is None:
+            return None
+        local = moment.astimezone(VIETNAM)
+        day = local.date() if local.hour < 17 else local.date() + timedelta(days=1)
+        opening = local_day_start(day) + timedelta(hours=7.5)
+        if moment < opening or local.hour >= 17:
+            moment = (opening + timedelta(minutes=rng.uniform(0, 120))).replace(microsecond=0)
+        return moment if moment < self.now - timedelta(minutes=20) else None
+
     # ---- one batch -----------------------------------------------------------------------------------------
 
     async def add(self, households: list[dict[str, Any]]) -> None:
@@ -243,7 +255,7 @@ class History:
                 again = self._visit(batch, household, village, better, follow, rng, corrects=first["id"], clean=True)
                 self._review(batch, again, village, rng)
             elif rng.random() < REPEAT_VISIT:
-                later = self._later(first["finished_at"], rng, 24 * 7, 24 * 30)
+                later = self._later_visit(first["finished_at"], rng, 24 * 7, 24 * 30)
                 if later is not None:
                     again = self._visit(batch, household, village, profile, later, rng, clean=True)
                     self._review(batch, again, village, rng)
@@ -453,7 +465,7 @@ class History:
         wants_return = (decision == "rejected" and rng.random() < 0.75) or (
             decision == "has_issues" and rng.random() < 0.4
         )
-        return self._later(at, rng, 20, 24 * 6) if wants_return else None
+        return self._later_visit(at, rng, 20, 24 * 6) if wants_return else None
 
     @staticmethod
     def _decide(

@@ -107,7 +107,9 @@ def _supervisor_pages(browser: Browser, server: LiveServer, supervisor: dict, wi
         page.goto(f"/review{query}")
         expect(page.locator("a[href^='/review/visits/']").first).to_be_visible()
         watch.check(page, f"queue {query} {where}")
-        if shots and query == "":
+        if shots and query == "":  # the thumbnails load lazily: all of them first, for the full-page picture
+            page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
+            page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
             page.screenshot(path=str(SCREENSHOTS / "demo-queue.png"), full_page=True)
     page.goto("/review?status=all&flag=any")
     page.locator("a.thumb:has(img)").first.click()  # a flagged visit with its photo
