@@ -42,7 +42,7 @@ import forms
 from service.visits.answers import evaluate
 root, rounds, repeats = Path(sys.argv[1]), int(sys.argv[3]), int(sys.argv[4])
 variants = json.loads(Path(sys.argv[2]).read_text())
-form = root / "forms" / "bundled" / "household_digital_skills_v1.json"
+form = root / "forms" / "bundled" / "household_digital_skills_v2.json"
 compiled = forms.compile_form(forms.load_definition(form.read_bytes()))
 for answers in variants:
     assert not evaluate(compiled, answers).errors, answers

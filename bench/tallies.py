@@ -100,7 +100,7 @@ def prepare() -> None:
     cli = [sys.executable, "-m", "service.cli.main", "--data-dir", str(work)]
     subprocess.run([*cli, "demo-seed", "--scale", "province", "--out", str(work / "creds.json")], env=env, check=True)
     subprocess.run(
-        [*cli, "forms", "publish", str(ROOT / "forms/bundled/household_digital_skills_v1.json")], env=env, check=True
+        [*cli, "forms", "publish", str(ROOT / "forms/bundled/household_digital_skills_v2.json")], env=env, check=True
     )
     subprocess.run([sys.executable, str(ROOT / "bench/field_data.py"), "--database", DATABASE], env=env, check=True)
 

@@ -51,7 +51,7 @@ from harness import Server, pg_admin, run
 from PIL import Image
 
 FORM_ID = "household-digital-skills"
-BUNDLED_FORM = Path(__file__).parent.parent / "forms" / "bundled" / "household_digital_skills_v1.json"
+BUNDLED_FORM = Path(__file__).parent.parent / "forms" / "bundled" / "household_digital_skills_v2.json"
 FORM_VERSION = json.loads(BUNDLED_FORM.read_text())["version"]
 JSON_FLOOR = 1000.0
 BASELINE_FLOOR_RATIO = 0.9

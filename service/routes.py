@@ -11,7 +11,7 @@ from service.http.health import get_health, get_ready
 from service.openrosa.controllers import OPENROSA_ROUTER
 from service.openrosa.review import list_openrosa_conflicts
 from service.pages.controllers import PageController
-from service.pages.setup import STATIC_FILES
+from service.pages.setup import STATIC_FILES, favicon
 from service.people.controllers import MemberController, TeamController
 from service.phone_app.controllers import PhoneAppController
 from service.registry.controllers import FormController
@@ -53,4 +53,5 @@ ROUTE_HANDLERS = [
     report_document,
     save_narrative,
     ActivityPages,
+    favicon,
 ]

@@ -111,7 +111,3 @@ def open_store(
     from storage.local_store import LocalStore
 
     return LocalStore(data_dir=data_dir, bucket=bucket)
-
-
-async def collect_keys(objects: AsyncIterator[ObjectInfo]) -> list[str]:
-    return [info.key async for info in objects]

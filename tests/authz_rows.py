@@ -517,7 +517,7 @@ async def _stored_visit(scene: Scene, scope: str) -> uuid.UUID:
     return visit_id
 
 
-def _matrix_store(scene: Scene):  # type: ignore[no-untyped-def]
+def _matrix_store(scene: Scene):
     return scene.store
 
 
@@ -704,6 +704,8 @@ ENDPOINTS += [
     # A bulk post reports out-of-scope visits in its result, like the API.
     Endpoint("POST", "/review/decide", _page_bulk, **PAGE_POST),
     Endpoint("GET", "/static/{file_path}", fixed("/static/app.css"), **PUBLIC),
+    # Browsers ask every site for its icon: public, like the pages' static files.
+    Endpoint("GET", "/favicon.ico", fixed("/favicon.ico"), **PUBLIC),
 ]
 
 

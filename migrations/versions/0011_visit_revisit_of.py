@@ -1,7 +1,7 @@
 """A visit names the earlier visit it returns to (a return visit after "Cần quay lại hỗ trợ thêm?").
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

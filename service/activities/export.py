@@ -17,10 +17,10 @@ from service.areas.services import area_in_scope
 from service.audit import services as audit
 from service.auth.actor import Actor, Role
 from service.auth.scope import path_prefix_filter
+from service.common.clock import VIETNAM
 from service.db.tables import table_of
 from service.exports import formats
 from service.exports.services import Export
-from service.tallies.tree import VIETNAM
 
 AREAS = table_of(Area)
 PAGE_ROWS = 500

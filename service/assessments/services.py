@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import forms
+from service.assessments.counting import COUNTING
 from service.assessments.models import Assessment
 from service.db.engine import utcnow
 from service.db.tables import table_of
@@ -41,7 +42,6 @@ ASSESSMENTS = table_of(Assessment)
 VISITS = table_of(Visit)
 HOUSEHOLDS = table_of(Household)
 FORM_VERSIONS = table_of(FormVersion)
-COUNTING = ("pending", "approved", "has_issues")
 MAX_INDICATOR_BITS = 63  # a BIGINT; indicators past the 63rd are kept in `indicators` only
 
 _COMPILED: dict[tuple[str, str, str], forms.CompiledForm | None] = {}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from service.auth import services as auth_service
-from service.auth.authn import SESSION_COOKIE, forget_recent_callers, presented_token
+from service.auth.authn import forget_recent_callers, presented_token
 from service.auth.csrf import ACTS_WITHOUT_SESSION
 from service.auth.schemas import LoginRequest, LoginResult, Me, PasswordChange
+from service.auth.session_cookie import ended_session_cookie, session_cookie
 from service.http import limits
 from service.http.client_address import client_address
 from service.http.deps import AppSettings, CurrentActor, DbSession
@@ -44,15 +44,7 @@ class AuthController(Controller):
         data: JSONBody[LoginRequest],
     ) -> Response[LoginResult]:
         result = await auth_service.login(db_session, settings, data, _client_ip(request))
-        cookie = Cookie(
-            key=SESSION_COOKIE,
-            value=result.token,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            max_age=int(settings.session_hours * 3600),
-        )
+        cookie = session_cookie(request, result.token, settings.session_hours)
         return Response(result, cookies=[cookie], headers={"Cache-Control": "no-store"})
 
     @post(
@@ -68,7 +60,7 @@ class AuthController(Controller):
         return Response(
             None,
             status_code=HTTP_204_NO_CONTENT,
-            cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax")],
+            cookies=[ended_session_cookie()],
         )
 
 

@@ -20,10 +20,6 @@ def production_hasher() -> PasswordHasher:
 _hasher = production_hasher()
 
 
-def hash_password_sync(password: str) -> str:
-    return _hasher.hash(password)
-
-
 async def hash_password(password: str) -> str:
     return await anyio.to_thread.run_sync(_hasher.hash, password)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from service.cli.main import run_with_session
@@ -31,10 +32,10 @@ def prepare_demo(settings: Settings) -> None:
 def seed_small_if_empty(settings: Settings) -> None:
     """Seeds the `small` demo into an empty database; a restart finds it seeded and leaves it alone."""
     from service.cli.people_places import write_credentials
-    from service.demo.seed import database_is_empty, seed
+    from service.demo.seed import database_is_empty, seed_with_history
 
     async def seed_if_empty(session: AsyncSession) -> SeedResult | None:
-        return await seed(session, "small") if await database_is_empty(session) else None
+        return await seed_with_history(session, settings, "small") if await database_is_empty(session) else None
 
     result = run_with_session(settings, seed_if_empty)
     path = settings.data_dir / "demo-credentials.json"
@@ -43,3 +44,26 @@ def seed_small_if_empty(settings: Settings) -> None:
         print(f"demo data seeded (small); logins and phone tokens in {path}", flush=True)
     elif path.exists():
         print(f"demo data already present; logins and phone tokens in {path}", flush=True)
+
+
+def start_message(base_url: str, credentials: Path | None) -> str:
+    """What `gocua serve` prints once it is about to listen: where each part is, and with `--demo` whom to try."""
+    lines = [
+        f"Gõ Cửa on {base_url}",
+        f"  supervisors' pages (sign in, review queue, reports): {base_url}/",
+        f"  members' phone app (offline, sign in with a device token): {base_url}/app",
+        f"  API documentation: {base_url}/schema",
+    ]
+    if credentials is not None and credentials.exists():
+        import json
+
+        found = json.loads(credentials.read_text(encoding="utf-8"))
+        supervisors = found.get("supervisors") or []
+        # A commune's supervisor: a few villages, a full queue (the province's one sees everything).
+        pick = supervisors[1] if len(supervisors) > 1 else (supervisors[0] if supervisors else None)
+        if pick is not None:
+            who = f"{pick['username']} / {pick['password']}"
+            area = f"commune {pick['area_code']}; the province's supervisor is {supervisors[0]['username']}"
+            lines.append(f"  demo supervisor to try: {who} ({area})")
+        lines.append(f"  all demo logins and the members' phone tokens: {credentials}")
+    return "\n".join(lines)

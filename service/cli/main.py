@@ -94,7 +94,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from service.db.engine import migrate
 
         migrate(settings.resolved_database_url)
-    print(f"Gõ Cửa on http://{args.host}:{args.port}  (API docs: /schema)", flush=True)
+    from service.cli.demo import start_message
+
+    credentials = settings.data_dir / "demo-credentials.json" if args.demo else None
+    print(start_message(f"http://{args.host}:{args.port}", credentials), flush=True)
     header_timeout_ms = max(1, min(60_000, int(settings.http_header_timeout_s * 1000)))
     Granian(
         "service.asgi:app_from_env",

@@ -1,4 +1,4 @@
-"""`gocua` subcommands of the access domain: areas, members, households imports and the demo seed."""
+"""`gocua` subcommands of the areas, people and households domains (their CSV imports) and the demo seed."""
 
 from __future__ import annotations
 
@@ -71,11 +71,11 @@ def write_credentials(path: Path, credentials: dict) -> None:
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     from service.db.engine import migrate
-    from service.demo.seed import seed
+    from service.demo.seed import seed_with_history
 
     settings = _settings(args)
     migrate(settings.resolved_database_url)
-    result = _run(args, lambda s: seed(s, args.scale))
+    result = _run(args, lambda s: seed_with_history(s, settings, args.scale))
     write_credentials(Path(args.out), result.credentials)
     counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
     print(f"demo {args.scale}: {counts}")

@@ -1,4 +1,5 @@
-"""Text rules shared by the access domain: Unicode (Vietnamese) names and usernames, area codes, CSV files."""
+"""Text rules shared by the areas, people and households domains: Unicode (Vietnamese) names and usernames,
+area codes, CSV files."""
 
 from __future__ import annotations
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 from uuid import uuid4
 
 import msgspec
@@ -17,22 +16,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 import migrations
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@overload
-def as_utc(value: datetime) -> datetime: ...
-@overload
-def as_utc(value: None) -> None: ...
-@overload
-def as_utc(value: datetime | None) -> datetime | None: ...
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; everything we store is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+# Re-exported (many modules import them from here); defined once, in the one time helper.
+from service.common.clock import as_utc as as_utc
+from service.common.clock import utcnow as utcnow
 
 
 def database_key(session: AsyncSession) -> str:

@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
 
 from service import errors
 from service.activities.demo import seed_activities
@@ -31,8 +30,10 @@ from service.areas.models import Area
 from service.auth.models import DeviceToken
 from service.auth.passwords import hash_password
 from service.auth.tokens import DEVICE_PREFIX, token_hash
-from service.db.pg_raw import driver_of
 from service.db.tables import table_of
+from service.demo.bulk import BATCH
+from service.demo.bulk import bulk as _bulk
+from service.demo.history import HISTORY_TABLES, History
 from service.demo.names import (
     GIVEN_FEMALE,
     GIVEN_MALE,
@@ -44,13 +45,14 @@ from service.demo.names import (
 from service.households import changes
 from service.households.models import Household
 from service.people.models import Team, User
+from service.settings import Settings
+from storage import ObjectStore
 
 PROVINCE = 38  # Thanh Hóa
 BASE_TIME = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # fixed, so a seed is the same whenever it runs
 # Inland Thanh Hóa (plains and midlands), where the synthetic commune centres are placed.
 LAT_RANGE, LON_RANGE = (19.60, 20.30), (105.30, 105.85)
 METRES_PER_DEG_LAT = 111_320.0
-BATCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -275,20 +277,6 @@ async def database_is_empty(session: AsyncSession) -> bool:
     return True
 
 
-async def _bulk(session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        columns = list(rows[0])
-        await (await driver_of(connection)).copy_records_to_table(
-            table_of(model).name, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
-        )
-    else:
-        for start in range(0, len(rows), BATCH):
-            await connection.execute(insert(table_of(model)), rows[start : start + BATCH])
-
-
 async def _fix_sequences(session: AsyncSession) -> None:
     connection = await session.connection()
     if connection.dialect.name != "postgresql":
@@ -299,7 +287,10 @@ async def _fix_sequences(session: AsyncSession) -> None:
         )
 
 
-async def seed(session: AsyncSession, scale_name: str) -> SeedResult:
+async def seed(
+    session: AsyncSession, scale_name: str, store: ObjectStore | None = None, now: datetime | None = None
+) -> SeedResult:
+    """The demo world; with an object store, also its last eight weeks of field work (service/demo/history.py)."""
     if scale_name not in SCALES:
         raise errors.DomainError(
             errors.BAD_REQUEST,
@@ -357,17 +348,27 @@ async def seed(session: AsyncSession, scale_name: str) -> SeedResult:
     for start in range(0, len(device_rows), BATCH):
         await connection.execute(insert(table_of(DeviceToken)), device_rows[start : start + BATCH])
     lap("areas_people")
+    history = (
+        await History.begin(session, store, scale_name, plan, users, SCALES[scale_name].households, now)
+        if store
+        else None
+    )
     total = 0
     for batch in household_rows(scale_name, plan):
         await _bulk(session, Household, batch)
         total += len(batch)
+        if history is not None:
+            await history.add(batch)
     await changes.set_at_least(session, total)
     if connection.dialect.name == "postgresql":
         # Statistics for what was just bulk-loaded: without them PostgreSQL guesses two areas under a path and
         # plans a million index probes where a hash join takes a second (a province tally went 12.9 s → ~1 s).
-        for table in ("areas", "teams", "users", "device_tokens", "households"):
+        for table in ("areas", "teams", "users", "device_tokens", "households", *HISTORY_TABLES):
             await session.execute(text(f"ANALYZE {table}"))
     lap("households")
+    if history is not None:
+        history_counts = await history.finish()
+        lap("history")
     result.counts = {
         "areas": len(plan.areas),
         "communes": len(plan.communes),
@@ -376,6 +377,7 @@ async def seed(session: AsyncSession, scale_name: str) -> SeedResult:
         "users": len(users),
         "device_tokens": len(device_rows),
         "households": total,
+        **(history_counts if history is not None else {}),
     }
     result.counts["activities"] = await seed_activities(session, scale_name, plan, users)
     result.credentials = {
@@ -400,3 +402,15 @@ async def seed(session: AsyncSession, scale_name: str) -> SeedResult:
     }
     result.seconds["total"] = round(time.perf_counter() - started, 3)
     return result
+
+
+async def seed_with_history(session: AsyncSession, settings: Settings, scale_name: str) -> SeedResult:
+    """`seed` with the configured object store, for the commands (`demo-seed`, `serve --demo`)."""
+    from service.app import build_store
+
+    store = build_store(settings)
+    try:
+        await store.ensure_ready()
+        return await seed(session, scale_name, store)
+    finally:
+        await store.aclose()

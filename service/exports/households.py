@@ -1,4 +1,5 @@
 """The household coverage list: every household of an area, visited or not, with its current assessment.
+Visited means what it means everywhere (service/tallies/coverage.py): the household has a current assessment.
 
 One streamed query (households LEFT JOIN assessments, in village order); village, commune and member names
 come from small lookups made first, so the big query joins nothing else. Indicators are read from the
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Date, Text, and_, case, cast, func, literal, literal_column, null, select, true
@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from service.areas.models import Area
 from service.assessments.models import Assessment
 from service.auth.scope import path_prefix_filter
+from service.common.clock import VIETNAM_OFFSET
 from service.db.tables import table_of
 from service.exports import formats
 from service.exports.rows import copy_csv, stream_rows
 from service.households.models import Household
 from service.people.models import User
+from service.tallies.coverage import visited as counts_as_visited
 from service.tallies.form_info import FormInfo
 
 HOUSEHOLDS = table_of(Household)
@@ -30,7 +32,6 @@ ASSESSMENTS = table_of(Assessment)
 AREAS = table_of(Area)
 USERS = table_of(User)
 VISITED_CHOICES = ("yes", "no", "all")
-VIETNAM_OFFSET = timedelta(hours=7)
 YES, NO = "Có", "Không"
 REVIEW_VI = {"pending": "Chưa duyệt", "approved": "Đã duyệt", "has_issues": "Cần xem lại", "rejected": "Trả lại"}
 
@@ -110,9 +111,9 @@ def statement(root_path: str, form: FormInfo | None, visited: str) -> Any:
     joined = and_(a.c.household_id == h.c.id, a.c.form_id == (form.id if form else ""))
     query = select(*columns).select_from(h.outerjoin(a, joined)).where(h.c.status != "merged", in_subtree)
     if visited == "yes":
-        query = query.where(a.c.household_id.is_not(None))
+        query = query.where(counts_as_visited(a.c.household_id))
     elif visited == "no":
-        query = query.where(a.c.household_id.is_(None))
+        query = query.where(~counts_as_visited(a.c.household_id))
     return query.order_by(h.c.area_id, h.c.change_seq)
 
 
@@ -281,7 +282,7 @@ def csv_statement(root_path: str, form: FormInfo | None, visited: str) -> Any:
             h.c.lon,
             h.c.id,
             h.c.change_seq,
-            a.c.household_id.is_not(None).label("assessed"),
+            counts_as_visited(a.c.household_id).label("assessed"),
             a.c.assessed_at,
             a.c.level,
             a.c.form_version,
@@ -293,9 +294,9 @@ def csv_statement(root_path: str, form: FormInfo | None, visited: str) -> Any:
         .where(h.c.area_id == places.c.id, h.c.status != "merged")
     )
     if visited == "yes":
-        homes = homes.where(a.c.household_id.is_not(None))
+        homes = homes.where(counts_as_visited(a.c.household_id))
     elif visited == "no":
-        homes = homes.where(a.c.household_id.is_(None))
+        homes = homes.where(~counts_as_visited(a.c.household_id))
     x = homes.order_by(h.c.change_seq).offset(0).lateral("homes")
     level_names = {value: name["vi"] for value, name in form.levels} if form else {}
     # The visit's day in Vietnam (UTC+7 all year); copy_csv sets DateStyle ISO.

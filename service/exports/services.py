@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -17,9 +16,9 @@ from service.areas.models import Area
 from service.areas.services import area_in_scope
 from service.audit import services as audit
 from service.auth.actor import Actor, Role
+from service.common.clock import local_now
 from service.exports import formats, households, visits
 from service.tallies.form_info import resolve_form
-from service.tallies.tree import VIETNAM
 
 FORMATS = ("csv", "xlsx", "geojson")
 VISIT_FORMATS = ("csv", "xlsx")
@@ -43,7 +42,7 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
 
 
 def _today() -> str:
-    return datetime.now(VIETNAM).date().isoformat()
+    return local_now().date().isoformat()
 
 
 async def prepare_households(

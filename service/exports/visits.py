@@ -7,23 +7,25 @@ own GPS fix has its three columns too. Titles and choice texts in Vietnamese, En
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import forms
 from forms.labels import text as label_text
 from service.areas.models import Area
 from service.auth.scope import path_prefix_filter
+from service.common.clock import local_wall_time
 from service.db.tables import table_of
 from service.exports.households import REVIEW_VI, Lookups
 from service.exports.rows import stream_rows
 from service.households.models import Household
-from service.visits.models import Visit
+from service.visits.flag_texts import flag_name
+from service.visits.models import FLAGS, Visit
 
 VISITS = table_of(Visit)
 HOUSEHOLDS = table_of(Household)
@@ -37,13 +39,13 @@ _FIXED = [  # (code, vi, en)
     ("started_at", "Bắt đầu", "Started"),
     ("finished_at", "Kết thúc", "Finished"),
     ("review_status", "Trạng thái duyệt", "Review status"),
+    ("flags", "Cảnh báo", "Flags"),
     ("skill_level", "Mức", "Level"),
     ("gps_lat", "Vĩ độ", "Latitude"),
     ("gps_lon", "Kinh độ", "Longitude"),
     ("gps_accuracy_m", "Độ chính xác (m)", "Accuracy (m)"),
 ]
 _BOOL = {"vi": ("Có", "Không"), "en": ("Yes", "No"), "codes": ("true", "false")}
-_OFFSET = timedelta(hours=7)
 Cell = Callable[[Any], list[Any]]
 
 
@@ -138,6 +140,10 @@ def statement(root_path: str, form_id: str) -> Any:
             v.c.lon,
             v.c.accuracy_m,
             v.c.answers,
+            select(func.aggregate_strings(FLAGS.c.code, ";"))
+            .where(FLAGS.c.visit_id == v.c.id)
+            .scalar_subquery()
+            .label("flag_codes"),
         )
         .select_from(v.outerjoin(h, h.c.id == v.c.household_id))
         .where(path_prefix_filter(v.c.area_path, root_path), v.c.form_id == form_id, v.c.area_id.in_(open_areas))
@@ -147,11 +153,15 @@ def statement(root_path: str, form_id: str) -> Any:
 
 def _local(moment: datetime | None) -> str | None:
     """Vietnam wall time (SQLite hands back naive UTC, PostgreSQL aware)."""
-    if moment is None:
+    return local_wall_time(moment)
+
+
+def _flag_words(codes: str | None, labels: str) -> str | None:
+    """A visit's flag codes ("a;b", from the statement) in words of the one flag catalog ("codes": as they are)."""
+    if not codes:
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return (moment + _OFFSET).isoformat(timespec="seconds")
+    names = [code if labels == "codes" else flag_name(code, labels) for code in sorted(set(codes.split(";")))]
+    return "; ".join(names)
 
 
 async def visit_rows(
@@ -174,6 +184,7 @@ async def visit_rows(
             lon,
             accuracy,
             answers,
+            flag_codes,
         ) in chunk:
             if isinstance(answers, (str, bytes)):
                 answers = msgspec.json.decode(answers)
@@ -185,6 +196,7 @@ async def visit_rows(
                 _local(started),
                 _local(finished),
                 review.get(status, status),
+                _flag_words(flag_codes, labels),
                 level,
                 lat,
                 lon,

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
-from service.households.visit_state import VisitState
-
 STATUSES = ("active", "moved", "merged")
+
+
+class VisitState(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A household's visits as a member sees them; absent (null) on a household nobody has visited."""
+
+    # The latest visit of any review: its id (a return visit or a correction names it), when, the decision.
+    last_visit: uuid.UUID
+    last_at: datetime
+    review: str  # pending | approved | has_issues | rejected
+    # The supervisor's comment on the latest visit when it has issues or was rejected.
+    note: str | None = None
+    # The tallies' "visited": some visit to it stands. Then when the latest standing one was made, by whom.
+    visited: bool = False
+    visited_at: datetime | None = None
+    visited_by: int | None = None
+    level: int | None = None  # the current assessment's digital-skill level
+    follow_up: bool = False  # asked for by the latest standing visit and not made since
+    follow_up_reason: str | None = None
+    # The answers the member sees as hints on a return visit or a correction: only where one is expected (a
+    # follow-up pending, or the latest visit sent back), so the first sync of a village stays small.
+    answers: dict[str, Any] | None = None
 
 
 class HouseholdOut(msgspec.Struct, kw_only=True):

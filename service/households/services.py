@@ -20,7 +20,7 @@ import uuid
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -454,7 +454,3 @@ async def sync_households(
     last = items[-1].seq if items else since
     audit.record(session, actor, "sync", "households", root.code if root else "*")
     return HouseholdSyncPage(items=items, next=encode_cursor(last), has_more=len(rows) > size)
-
-
-async def count_households(session: AsyncSession) -> int:
-    return (await session.execute(select(func.count()).select_from(Household))).scalar_one()

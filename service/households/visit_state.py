@@ -24,12 +24,13 @@ import msgspec
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from service.assessments.counting import COUNTING
 from service.assessments.models import Assessment
-from service.assessments.services import COUNTING
 from service.db.engine import as_utc
 from service.db.tables import table_of
 from service.households import changes
 from service.households.models import Household
+from service.households.schemas import VisitState
 from service.visits.models import VISITS
 
 HOUSEHOLDS = table_of(Household)
@@ -47,27 +48,6 @@ def visit_stands(review_status: Any) -> Any:
     has_issues; never rejected). The app's "visited" and its village progress come from here alone: point it
     at the one coverage definition when there is one."""
     return review_status.in_(COUNTING)
-
-
-class VisitState(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A household's visits as a member sees them; absent (null) on a household nobody has visited."""
-
-    # The latest visit of any review: its id (a return visit or a correction names it), when, the decision.
-    last_visit: uuid.UUID
-    last_at: datetime
-    review: str  # pending | approved | has_issues | rejected
-    # The supervisor's comment on the latest visit when it has issues or was rejected.
-    note: str | None = None
-    # The tallies' "visited": some visit to it stands. Then when the latest standing one was made, by whom.
-    visited: bool = False
-    visited_at: datetime | None = None
-    visited_by: int | None = None
-    level: int | None = None  # the current assessment's digital-skill level
-    follow_up: bool = False  # asked for by the latest standing visit and not made since
-    follow_up_reason: str | None = None
-    # The answers the member sees as hints on a return visit or a correction: only where one is expected (a
-    # follow-up pending, or the latest visit sent back), so the first sync of a village stays small.
-    answers: dict[str, Any] | None = None
 
 
 def _latest(conditions: list[Any], *columns: Any) -> Any:

@@ -18,6 +18,7 @@ from service.audit import services as audit
 from service.auth import services as auth_service
 from service.auth.authn import SESSION_COOKIE, authenticate, forget_recent_callers, presented_token
 from service.auth.schemas import LoginRequest
+from service.auth.session_cookie import ended_session_cookie, session_cookie
 from service.db.engine import utcnow
 from service.http.client_address import client_address
 from service.http.deps import AppSettings, DbSession, Store
@@ -153,15 +154,7 @@ class PageController(Controller):
         previous = request.cookies.get(SESSION_COOKIE)
         if previous and previous != result.token:
             await auth_service.logout(db_session, previous)
-        cookie = Cookie(
-            key=SESSION_COOKIE,
-            value=result.token,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            max_age=int(settings.session_hours * 3600),
-        )
+        cookie = session_cookie(request, result.token, settings.session_hours)
         return _redirect(guard.safe_next(str(form.get("next") or "/")), cookies=[cookie])
 
     @post(
@@ -174,9 +167,7 @@ class PageController(Controller):
         await authenticate(request, db_session, request.app.state.token_lookup)  # any role may sign out
         guard.check_csrf(request, await _form(request))
         await auth_service.logout(db_session, presented_token(request))
-        return _redirect(
-            "/", cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax")]
-        )
+        return _redirect("/", cookies=[ended_session_cookie()])
 
     @get("/lang/{lang:str}", summary="Switch the pages' language (vi, en) and go back")
     async def switch_language(self, request: Request, lang: FromPath[str]) -> Response[Any]:

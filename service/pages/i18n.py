@@ -104,6 +104,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "signed_in_as": ("Đang đăng nhập:", "Signed in as"),
     "select": ("Chọn", "Select"),
     "photo_of": ("Ảnh", "Photo"),
+    "open_report": ("Xem báo cáo của địa bàn", "Open the area's report"),
+    "report": ("Báo cáo", "Report"),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,13 +20,14 @@ from service.areas.models import Area
 from service.areas.services import area_in_scope as area_by_code_in_scope
 from service.auth.actor import Actor
 from service.auth.scope import area_in_scope, area_path_filter
+from service.common.clock import local_day, local_day_start
 from service.db.engine import as_utc
 from service.db.tables import table_of
 from service.households.models import Household
-from service.pages.words import VIETNAM
 from service.people.models import Team, User
 from service.reviews.models import VisitReview
 from service.reviews.services import REVIEW_STATUSES
+from service.tallies.coverage import AreaCoverage, coverage_of_area, home_area_code
 from service.visits.evidence_rules import FLAG_CODES
 from service.visits.models import FLAGS, PHOTOS, VISITS
 from service.visits.stored import connection, newest_first_after, next_newest_cursor, older_than
@@ -105,10 +106,6 @@ def parse_filter(params: Mapping[str, str]) -> QueueFilter:
     )
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=VIETNAM)
-
-
 @dataclass
 class QueueItem:
     id: uuid.UUID
@@ -167,9 +164,9 @@ async def _filtered(session: AsyncSession, actor: Actor, f: QueueFilter) -> Any:
     elif f.flag:
         query = query.where(exists().where(FLAGS.c.visit_id == VISITS.c.id, FLAGS.c.code == f.flag))
     if f.date_from:
-        query = query.where(VISITS.c.received_at >= _day_start(f.date_from))
+        query = query.where(VISITS.c.received_at >= local_day_start(f.date_from))
     if f.date_to:
-        query = query.where(VISITS.c.received_at < _day_start(f.date_to + timedelta(days=1)))
+        query = query.where(VISITS.c.received_at < local_day_start(f.date_to + timedelta(days=1)))
     return query
 
 
@@ -272,24 +269,11 @@ async def filter_choices(session: AsyncSession, actor: Actor) -> Choices:
 
 
 @dataclass
-class VillageCoverage:
-    name: str
-    households: int
-    visited: int
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.visited / self.households) if self.households else 0
-
-
-@dataclass
 class HomeFigures:
     pending: int
     flagged: int
     today: dict[str, int]
-    households: int
-    visited: int
-    villages: list[VillageCoverage]
+    coverage: AreaCoverage | None  # None: no area to show (an admin before any area exists)
 
 
 async def home_figures(session: AsyncSession, actor: Actor, now: datetime) -> HomeFigures:
@@ -305,7 +289,7 @@ async def home_figures(session: AsyncSession, actor: Actor, now: datetime) -> Ho
             .where(scoped, VISITS.c.review_status == "pending", exists().where(FLAGS.c.visit_id == VISITS.c.id))
         )
     ).scalar_one()
-    today_start = _day_start(now.astimezone(VIETNAM).date())
+    today_start = local_day_start(local_day(now))
     today = {
         decision: count
         for decision, count in (
@@ -317,36 +301,11 @@ async def home_figures(session: AsyncSession, actor: Actor, now: datetime) -> Ho
             )
         ).all()
     }
-    per_village = {
-        row.area_id: [row.name, row.n, 0]
-        for row in (
-            await conn.execute(
-                select(HOUSEHOLDS.c.area_id, AREAS.c.name, func.count().label("n"))
-                .join(AREAS, AREAS.c.id == HOUSEHOLDS.c.area_id)
-                .where(area_in_scope(HOUSEHOLDS.c.area_id, actor), HOUSEHOLDS.c.status == "active")
-                .group_by(HOUSEHOLDS.c.area_id, AREAS.c.name)
-            )
-        ).all()
-    }
-    for area_id, visited in (
-        await conn.execute(
-            select(HOUSEHOLDS.c.area_id, func.count(func.distinct(VISITS.c.household_id)))
-            .join(HOUSEHOLDS, HOUSEHOLDS.c.id == VISITS.c.household_id)
-            .where(scoped, HOUSEHOLDS.c.status == "active")
-            .group_by(HOUSEHOLDS.c.area_id)
-        )
-    ).all():
-        if area_id in per_village:
-            per_village[area_id][2] = visited
-    villages = sorted(
-        (VillageCoverage(name, n, v) for name, n, v in per_village.values()),
-        key=lambda village: (village.percent, village.name),
-    )
+    area = await home_area_code(session, actor)
+    covered = await coverage_of_area(session, actor, area) if area is not None else None
     return HomeFigures(
         pending=pending,
         flagged=flagged,
         today=today,
-        households=sum(v.households for v in villages),
-        visited=sum(v.visited for v in villages),
-        villages=villages,
+        coverage=covered,
     )

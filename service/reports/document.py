@@ -13,7 +13,8 @@ from service.activities.summary import NO_PARTNER
 from service.reports.drafting import in_sentence
 from service.reports.narrative import ReportSection
 from service.reports.numbers import number, percent
-from service.reports.texts import DOC_TEXTS, TEXTS, flag_name
+from service.reports.texts import DOC_TEXTS, TEXTS
+from service.visits.flag_texts import flag_name
 
 
 @dataclass

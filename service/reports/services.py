@@ -15,13 +15,14 @@ from service import errors
 from service.activities.summary import ActivitySummary, summarize
 from service.areas.services import area_in_scope
 from service.auth.actor import Actor, Role
+from service.common.clock import VIETNAM, local_now
 from service.reports import charts, drafting, narrative
 from service.reports.narrative import ReportSection
 from service.reports.numbers import number, percent
-from service.reports.texts import TEXTS, flag_name
+from service.reports.texts import TEXTS
 from service.tallies import services as tallies
 from service.tallies.schemas import AreaTally, TallyOut
-from service.tallies.tree import VIETNAM
+from service.visits.flag_texts import flag_name
 
 LANGUAGES = ("vi", "en")
 
@@ -49,7 +50,7 @@ async def summary(
     acts = await summarize(session, computed.tree, start, end)
     edits = await narrative.load(session, computed.tree.root.id, narrative.period_key(start, end))
     return ReportOut(
-        generated_at=datetime.now(VIETNAM),
+        generated_at=local_now(),
         tally=tally,
         activities=acts,
         sections=narrative.sections(drafting.drafts(tally, acts, lang), edits),

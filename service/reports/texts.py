@@ -2,24 +2,6 @@
 
 from __future__ import annotations
 
-FLAG_NAMES = {
-    "gps.low_accuracy": ("GPS kém chính xác", "Low GPS accuracy"),
-    "gps.far_from_household": ("Xa vị trí hộ", "Far from the household"),
-    "gps.impossible_travel": ("Di chuyển bất thường", "Impossible travel"),
-    "gps.mock": ("Vị trí giả lập", "Mock location"),
-    "photo.location_mismatch": ("Ảnh sai vị trí", "Photo taken elsewhere"),
-    "photo.time_mismatch": ("Ảnh sai thời gian", "Photo taken at another time"),
-    "photo.reused": ("Ảnh dùng lại", "Photo reused"),
-    "form.answers_invalid": ("Câu trả lời sai quy tắc", "Answers break the form's rules"),
-    "time.in_future": ("Giờ ở tương lai", "Time in the future"),
-}
-
-
-def flag_name(code: str, lang: str) -> str:
-    names = FLAG_NAMES.get(code)
-    return code if names is None else names[0 if lang == "vi" else 1]
-
-
 TEXTS: dict[str, dict[str, str]] = {
     "vi": {
         "title": "BÁO CÁO",

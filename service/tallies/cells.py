@@ -182,6 +182,12 @@ async def refresh(session: AsyncSession) -> int:
             return await _refresh(connection)
 
 
+async def refresh_in_transaction(connection: AsyncConnection) -> int:
+    """`refresh` in the caller's own transaction: for a bulk load whose rows are not committed yet (the demo
+    seed), which no other connection could see."""
+    return await _refresh(connection)
+
+
 def household_rows(subtree_ids: Any, form_id: str | None) -> list[Any]:
     """The rows `_add_households` adds up, from the cells: households (counted, not visited), then, for a form,
     its assessed households (visited)."""

@@ -23,8 +23,9 @@ from sqlalchemy import Integer, and_, cast, exists, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.areas.services import area_in_scope
+from service.assessments.counting import COUNTING
 from service.assessments.models import Assessment
-from service.assessments.services import COUNTING, MAX_INDICATOR_BITS
+from service.assessments.services import MAX_INDICATOR_BITS
 from service.auth.actor import Actor
 from service.auth.scope import path_prefix_filter
 from service.db.tables import table_of

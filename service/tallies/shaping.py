@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.tallies.coverage import coverage
 from service.tallies.form_info import FormInfo
-from service.tallies.schemas import AreaTally, Coverage, HardToReach, IndicatorRate, LevelCount, VisitCounts
+from service.tallies.schemas import AreaTally, HardToReach, IndicatorRate, LevelCount, VisitCounts
 from service.tallies.tree import Node
 
 
@@ -59,10 +60,6 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _coverage(total: int, visited: int) -> Coverage:
-    return Coverage(total=total, visited=visited, coverage=_ratio(visited, total))
-
-
 def area_tally(node: Node, tally: Tally, form: FormInfo | None) -> AreaTally:
     level_names = dict(form.levels) if form else {}
     values: list[int | None] = [value for value, _ in form.levels] if form else []
@@ -91,7 +88,7 @@ def area_tally(node: Node, tally: Tally, form: FormInfo | None) -> AreaTally:
         code=node.code,
         name=node.name,
         level=node.level,
-        households=_coverage(tally.households, tally.visited),
+        households=coverage(tally.households, tally.visited),
         assessed=tally.assessed,
         levels=levels,
         indicators=indicators,
@@ -107,8 +104,8 @@ def area_tally(node: Node, tally: Tally, form: FormInfo | None) -> AreaTally:
         active_members=tally.active_members,
         open_flags=dict(sorted(tally.flags.items())),
         hard_to_reach=HardToReach(
-            elderly_only=_coverage(tally.elderly, tally.elderly_visited),
-            temporary_resident=_coverage(tally.temporary, tally.temporary_visited),
+            elderly_only=coverage(tally.elderly, tally.elderly_visited),
+            temporary_resident=coverage(tally.temporary, tally.temporary_visited),
             no_smartphone_households=tally.no_smartphone,
             members_without_smartphone=tally.members_without_smartphone,
         ),

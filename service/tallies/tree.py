@@ -8,8 +8,7 @@ scanned once with a plain GROUP BY. Closed areas (and everything under them) are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import errors
 from service.areas.models import Area
 from service.auth.scope import path_prefix_filter
+from service.common.clock import local_day_start
 from service.db.tables import table_of
 
 AREAS = table_of(Area)
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # the report's dates are local dates
 
 
 @dataclass(slots=True)
@@ -80,7 +79,7 @@ def period_bounds(start: date | None, end: date | None) -> tuple[datetime | None
         # The first and last days a date can name (0001-01-01, 9999-12-31) have no UTC instant or next day:
         # a period reaching them reaches every visit, so it is open on that side.
         try:
-            return datetime.combine(day, time(0), tzinfo=VIETNAM).astimezone(UTC)
+            return local_day_start(day)
         except OverflowError:
             return None
 

@@ -15,6 +15,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from geopy.distance import great_circle
 
+# EXIF times are the phone's wall clock without a zone; the teams work in Vietnam.
+from service.common.clock import VIETNAM
+
 GPS_LOW_ACCURACY = "gps.low_accuracy"
 GPS_FAR_FROM_HOUSEHOLD = "gps.far_from_household"
 GPS_IMPOSSIBLE_TRAVEL = "gps.impossible_travel"
@@ -37,8 +40,6 @@ FLAG_CODES = (
     TIME_IN_FUTURE,
 )
 
-# EXIF times are the phone's wall clock without a zone; the teams work in Vietnam.
-VIETNAM = timezone(timedelta(hours=7))
 # The tuning values (distances, speeds, slacks) come from `Settings`, where their defaults are explained.
 
 

@@ -1,9 +1,9 @@
 """Which household (and village) a visit goes to, read lean for the submission hot path.
 
-The access domain owns households; this reads one household with its village's path in a single prebuilt Core
+The households domain owns households; this reads one household with its village's path in a single prebuilt Core
 statement (the ORM lookup costs about as much CPU as the whole rest of a JSON submission) and applies the same
 rules: the caller must see the village (404 otherwise, ids must not leak), and a household merged while the
-phone was offline is replaced by its survivor — that rare case goes through the access domain's own functions.
+phone was offline is replaced by its survivor — that rare case goes through the households domain's own functions.
 """
 
 from __future__ import annotations

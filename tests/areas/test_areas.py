@@ -12,7 +12,7 @@ from service.areas.models import Area
 from service.errors import DomainError
 
 
-async def codes(client, headers, **params):  # type: ignore[no-untyped-def]
+async def codes(client, headers, **params):
     response = await client.get("/api/v1/areas", headers=headers, params=params)
     assert response.status_code == 200, response.text
     return [a["code"] for a in response.json()["items"]]

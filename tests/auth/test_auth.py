@@ -13,7 +13,7 @@ from service.db.engine import utcnow
 from tests.support.world import PASSWORD
 
 
-async def login(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+async def login(client, username: str, password: str = PASSWORD):
     return await client.post("/api/v1/auth/login", json={"username": username, "password": password})
 
 

@@ -10,7 +10,7 @@ from service.cli.main import main
 
 
 @pytest.fixture
-def gocua(settings, monkeypatch):  # type: ignore[no-untyped-def]
+def gocua(settings, monkeypatch):
     monkeypatch.setenv("GOCUA_DATABASE_URL", settings.resolved_database_url)
 
     def run(*args: str) -> int:

@@ -63,6 +63,19 @@ def test_serve_demo_gives_a_working_service_with_forms_people_and_households(tmp
             households = httpx.get(url + "/api/v1/households?limit=5", headers=phone).json()["items"]
             assert len(households) == 5
             assert httpx.get(url + "/schema/openapi.json").status_code == 200
+
+            # The demo opens with eight weeks of work, and the start message says where everything is.
+            supervisor = creds["supervisors"][1]
+            message = log.read_text()
+            assert f"supervisors' pages (sign in, review queue, reports): {url}/" in message
+            assert f"members' phone app (offline, sign in with a device token): {url}/app" in message
+            assert f"demo supervisor to try: {supervisor['username']} / {supervisor['password']}" in message
+            assert f"all demo logins and the members' phone tokens: {data_dir / 'demo-credentials.json'}" in message
+            bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+            pending = httpx.get(url + "/api/v1/visits?review_status=pending&limit=5", headers=bearer).json()["items"]
+            assert len(pending) == 5
+            assert httpx.get(url + "/app").status_code == 200
+            assert httpx.get(url + "/favicon.ico").headers["content-type"] == "image/x-icon"
         finally:
             process.send_signal(signal.SIGTERM)
             try:

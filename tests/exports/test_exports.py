@@ -18,7 +18,7 @@ from tests.support.scenario import Scenario
 HYPERLINK = '=HYPERLINK("http://evil.example","bấm")'
 
 
-async def _get(client: AsyncTestClient, path: str, who: object, **params: str):  # type: ignore[no-untyped-def]
+async def _get(client: AsyncTestClient, path: str, who: object, **params: str):
     response = await client.get(path, params=params, headers=who.headers)  # type: ignore[attr-defined]
     assert response.status_code == 200, response.text
     return response

@@ -66,7 +66,7 @@ pidfile = {root}/pgbouncer.pid
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _through(settings, port: int, prepared: bool):  # type: ignore[no-untyped-def]
+def _through(settings, port: int, prepared: bool):
     upstream = urlsplit(settings.resolved_database_url)
     url = f"postgresql+asyncpg://{upstream.username}@127.0.0.1:{port}{upstream.path}"
     return msgspec.structs.replace(settings, database_url=url, db_prepared_statements=prepared, db_pool_size=8)

@@ -12,7 +12,7 @@ from forms import (
 
 @pytest.fixture(scope="module")
 def household_form():
-    (path,) = [path for path in bundled_form_paths() if path.name == "household_digital_skills_v1.json"]
+    (path,) = [path for path in bundled_form_paths() if path.name == "household_digital_skills_v2.json"]
     return load_definition(path.read_bytes())
 
 

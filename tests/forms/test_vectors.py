@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from forms import vectors
 from forms.answers import run_visit
 from forms.expr import ExpressionError, evaluate, parse
+from tests.support import vectors
 
 
 def committed() -> dict:
@@ -15,7 +15,7 @@ def committed() -> dict:
 
 def test_committed_vectors_equal_a_fresh_generation() -> None:
     assert vectors.VECTORS_PATH.read_text(encoding="utf-8") == vectors.dumps(vectors.generate()), (
-        "tests/forms/expr_vectors.json is stale: run `python3 -m forms.vectors`"
+        "tests/forms/expr_vectors.json is stale: run `python3 -m tests.support.vectors`"
     )
 
 

@@ -536,21 +536,3 @@ def msgspec_unset() -> Any:
     import msgspec
 
     return msgspec.UNSET
-
-
-def test_exports_give_a_repeat_its_own_sheet_keyed_by_visit_and_instance():
-    from forms.export import export_columns, export_rows
-
-    definition, _ = publish(PEOPLE_FORM, VNEID_CHOICES)
-    assert export_columns(definition) == {
-        "visits": ["visit_id", "members", "adults", "adults_level2"],
-        "people": ["visit_id", "instance", "age", "vneid_level", "adult", "adult_level2"],
-    }
-    stored = run_visit(definition, {"members": 2, "people": [{"age": 44, "vneid_level": "level2"}, {"age": 9}]}).stored
-    assert export_rows(definition, "v-1", stored) == {
-        "visits": [{"visit_id": "v-1", "members": 2, "adults": 1, "adults_level2": 1}],
-        "people": [
-            {"visit_id": "v-1", "instance": 1, "age": 44, "vneid_level": "level2", "adult": 1, "adult_level2": 1},
-            {"visit_id": "v-1", "instance": 2, "age": 9, "vneid_level": None, "adult": 0, "adult_level2": 0},
-        ],
-    }

@@ -16,7 +16,7 @@ from service.visits.models import Visit
 from tests.support.world import add_household
 
 
-def new_household(**fields):  # type: ignore[no-untyped-def]
+def new_household(**fields):
     return {
         "id": str(uuid.uuid4()),
         "head_name": "Nguyễn Văn An",
@@ -27,7 +27,7 @@ def new_household(**fields):  # type: ignore[no-untyped-def]
     } | fields
 
 
-async def sync(client, headers, cursor=None, **params):  # type: ignore[no-untyped-def]
+async def sync(client, headers, cursor=None, **params):
     """Everything changed since `cursor`, following `has_more`; returns (items, next cursor)."""
     items = []
     while True:

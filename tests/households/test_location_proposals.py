@@ -13,12 +13,12 @@ from tests.visits.support import FINISHED, HOME, offset_point, visit
 FAR = offset_point(HOME, north_m=150_000)  # 150 km away, where a member might be instead of at the door
 
 
-def flags_of(response) -> set[str]:  # type: ignore[no-untyped-def]
+def flags_of(response) -> set[str]:
     assert response.status_code in (200, 201), response.text
     return {flag["code"] for flag in response.json()["flags"]}
 
 
-async def _propose(client, person, household_id, point):  # type: ignore[no-untyped-def]
+async def _propose(client, person, household_id, point):
     response = await client.patch(
         f"/api/v1/households/{household_id}", headers=person.headers, json={"lat": point[0], "lon": point[1]}
     )
@@ -26,7 +26,7 @@ async def _propose(client, person, household_id, point):  # type: ignore[no-unty
     return response.json()
 
 
-async def _pending(client, person):  # type: ignore[no-untyped-def]
+async def _pending(client, person):
     response = await client.get("/api/v1/location-proposals", headers=person.headers, params={"status": "pending"})
     assert response.status_code == 200, response.text
     return response.json()["items"]

@@ -14,7 +14,7 @@ from sqlmodel import col
 from forms.bundled import bundled_form_paths
 from service.registry import services as registry
 from service.visits.models import Visit
-from tests.access.test_households import sync
+from tests.households.test_households import sync
 from tests.support.world import World, add_household
 from tests.visits.support import FINISHED, answers, visit
 

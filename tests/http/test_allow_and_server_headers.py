@@ -31,7 +31,7 @@ async def test_options_names_every_method_of_the_path(client):
     assert wrong == []
 
 
-def test_no_response_names_the_server_software(live: LiveServer, world):  # type: ignore[no-untyped-def]
+def test_no_response_names_the_server_software(live: LiveServer, world):
     with httpx.Client(base_url=live.url, timeout=10) as client:
         responses = [
             client.get("/health"),

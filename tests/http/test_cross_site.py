@@ -16,13 +16,13 @@ from tests.support.world import PASSWORD
 NEW_ADMIN = b'{"username": "ke_gian", "full_name": "Ke Gian", "role": "admin", "password": "mat khau dai 123"}'
 
 
-async def _cookie_login(client) -> str:  # type: ignore[no-untyped-def]
+async def _cookie_login(client) -> str:
     response = await client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})
     assert response.status_code == 200
     return response.json()["csrf_token"]
 
 
-async def _members_named(db, username: str) -> int:  # type: ignore[no-untyped-def]
+async def _members_named(db, username: str) -> int:
     return (await db.execute(select(func.count()).select_from(User).where(User.username == username))).scalar_one()
 
 

@@ -23,7 +23,7 @@ _PARAM = re.compile(r"\{(\w+):(\w+)\}")
 _SAMPLE = {"uuid": str(uuid.uuid4()), "int": "1", "str": "q1", "path": "x"}
 
 
-def unsafe_routes(app) -> list[tuple[str, str, bool]]:  # type: ignore[no-untyped-def]
+def unsafe_routes(app) -> list[tuple[str, str, bool]]:
     """(method, path with sample parameters, declared to act on no session) of every unsafe route."""
     found = set()
     for route in app.routes:
@@ -36,7 +36,7 @@ def unsafe_routes(app) -> list[tuple[str, str, bool]]:  # type: ignore[no-untype
     return sorted(found)
 
 
-async def _login(client, username: str = "admin") -> None:  # type: ignore[no-untyped-def]
+async def _login(client, username: str = "admin") -> None:
     response = await client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
 

@@ -13,7 +13,7 @@ from service.app import create_app
 from tests.support.browser import chromium
 
 
-def _assert_security_headers(response) -> None:  # type: ignore[no-untyped-def]
+def _assert_security_headers(response) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "script-src 'self'" in csp

@@ -15,12 +15,12 @@ from tests.support.world import add_household
 from tests.visits.support import visit
 
 
-def _problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _problem(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert body["code"] == code, body
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 @pytest.mark.parametrize(

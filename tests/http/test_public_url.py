@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 from service.app import create_app
 
 
-async def _issued_server(client, world) -> str:  # type: ignore[no-untyped-def]
+async def _issued_server(client, world) -> str:
     response = await client.post(
         f"/api/v1/members/{world['member_a1'].user.id}/device-tokens",
         json={"label": "Điện thoại mới"},

@@ -26,7 +26,7 @@ STALLED = 20
 
 
 @pytest.fixture
-def server(sqlite_template, tmp_path: Path) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def server(sqlite_template, tmp_path: Path) -> Iterator[LiveServer]:
     with sqlite_template.fresh(tmp_path) as url:
         settings = Settings(
             data_dir=tmp_path / "data",

@@ -25,7 +25,7 @@ BOMB = (
 )
 
 
-def message(response) -> str:  # type: ignore[no-untyped-def]
+def message(response) -> str:
     assert "text/xml" in response.headers["content-type"]
     assert response.headers["x-openrosa-version"] == "1.0"
     root = ElementTree.fromstring(response.content)

@@ -24,12 +24,12 @@ COPIES = 20
 
 
 @pytest.fixture
-def live(settings, tmp_path, world, published, home) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def live(settings, tmp_path, world, published, home) -> Iterator[LiveServer]:
     with live_server(settings, tmp_path) as server:
         yield server
 
 
-async def count(db: AsyncSession, table) -> int:  # type: ignore[no-untyped-def]
+async def count(db: AsyncSession, table) -> int:
     value = (await db.execute(select(func.count()).select_from(table))).scalar_one()
     await db.rollback()
     return value

@@ -19,7 +19,7 @@ from tests.visits.support import HOME, answers
 LIST_NS = "{http://openrosa.org/xforms/xformsList}"
 
 
-def assert_openrosa(response) -> None:  # type: ignore[no-untyped-def]
+def assert_openrosa(response) -> None:
     assert response.headers["x-openrosa-version"] == "1.0"
     assert int(response.headers["x-openrosa-accept-content-length"]) > 1_000_000
     assert response.headers["date"]

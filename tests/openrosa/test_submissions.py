@@ -17,7 +17,7 @@ from tests.support.world import World
 from tests.visits.support import FINISHED, answers, jpeg
 
 
-async def post(client: AsyncTestClient, world: World, xml: bytes, files=(), incomplete=False, who="member_a1"):  # type: ignore[no-untyped-def]
+async def post(client: AsyncTestClient, world: World, xml: bytes, files=(), incomplete=False, who="member_a1"):
     return await client.post(
         f"{base(world, who)}/submission",
         params={"deviceID": "collect:TESTDEVICE000001"},
@@ -25,13 +25,13 @@ async def post(client: AsyncTestClient, world: World, xml: bytes, files=(), inco
     )
 
 
-async def visit_of(db: AsyncSession, visit_id: uuid.UUID):  # type: ignore[no-untyped-def]
+async def visit_of(db: AsyncSession, visit_id: uuid.UUID):
     columns = (Visit.status, Visit.answers, Visit.corrects, Visit.household_id)
     (visit,) = await read(db, select(*columns).where(Visit.id == visit_id))
     return visit
 
 
-async def read(db: AsyncSession, statement) -> list:  # type: ignore[no-untyped-def]
+async def read(db: AsyncSession, statement) -> list:
     """Rows, then the read transaction ends (on SQLite it would hold the write lock the server needs)."""
     db.expire_all()
     rows = list((await db.execute(statement)).all())

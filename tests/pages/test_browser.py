@@ -90,7 +90,7 @@ def house_photo(seed: int) -> bytes:
     return output.getvalue()
 
 
-def _submit(base: str, person, form, household, photo_seed: int, **fields) -> str:  # type: ignore[no-untyped-def]
+def _submit(base: str, person, form, household, photo_seed: int, **fields) -> str:
     body = visit(form, household.id, **fields)
     response = httpx.post(
         f"{base}/api/v1/visits",
@@ -102,7 +102,7 @@ def _submit(base: str, person, form, household, photo_seed: int, **fields) -> st
     return body["id"]
 
 
-def wider(page) -> list[str]:  # type: ignore[no-untyped-def]
+def wider(page) -> list[str]:
     """The elements sticking out past a 360 px screen (for the failure message)."""
     return page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
         .filter(e => e.getBoundingClientRect().right > 360.5)

@@ -51,7 +51,7 @@ async def _history(url: str) -> list[tuple[str, str | None, int]]:
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(text("SELECT decision, comment, reviewer_id FROM visit_reviews"))
-            return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+            return [tuple(row) for row in rows.all()]
     finally:
         await engine.dispose()
 

@@ -10,7 +10,7 @@ from tests.support.world import PASSWORD
 from tests.visits.support import FINISHED, PHOTO_QUESTION, jpeg, multipart, visit
 
 
-async def _send(client, world, form, household, person="member_a1", photos=None, **fields) -> str:  # type: ignore[no-untyped-def]
+async def _send(client, world, form, household, person="member_a1", photos=None, **fields) -> str:
     body = visit(form, household.id, **fields)
     if photos:
         response = await client.post("/api/v1/visits", headers=world[person].headers, **multipart(body, photos))

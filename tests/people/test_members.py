@@ -13,7 +13,7 @@ from service.people.importer import import_members_csv
 from service.people.models import Team, User
 
 
-async def usernames(client, headers, **params):  # type: ignore[no-untyped-def]
+async def usernames(client, headers, **params):
     response = await client.get("/api/v1/members", headers=headers, params=params)
     assert response.status_code == 200, response.text
     return {m["username"] for m in response.json()["items"]}
@@ -249,7 +249,7 @@ async def test_leader_issues_a_phone_token_with_a_qr_code(client, world):
 
 
 async def test_who_may_issue_phone_tokens(client, world):
-    def issue(target, person):  # type: ignore[no-untyped-def]
+    def issue(target, person):
         return client.post(f"/api/v1/members/{world[target].user.id}/device-tokens", headers=world[person].headers)
 
     assert (await issue("member_a1", "member_a1")).status_code == 403  # a member does not issue, even for self

@@ -9,7 +9,7 @@ import json
 from PIL import Image
 from playwright.sync_api import BrowserContext
 
-from forms import vectors
+from tests.support import vectors
 
 # EXIF orientation → the transpose that stores an upright picture sideways as a camera would (the inverse of
 # what makes it upright again).
@@ -141,7 +141,7 @@ def test_expression_vectors_hold_in_the_browser(phone: BrowserContext) -> None:
         const { evaluate } = await import("/app/expr.js");
         const { runVisit } = await import("/app/visit.js");
         const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-        // forms/vectors.py encode_result: NaN and ±Infinity travel as {"number": "NaN"}.
+        // tests/support/vectors.py encode_result: NaN and ±Infinity travel as {"number": "NaN"}.
         const encode = (v) => (typeof v === "number" && !Number.isFinite(v) ? { number: String(v) } : v);
         const failures = [];
         for (const c of data.expressions) {

@@ -1,6 +1,6 @@
 """Our expression language against Enketo's evaluator (npm openrosa-xpath-evaluator, pinned in tests/clients).
 
-Over 5,000 generated expressions (forms/vectors_odk.py: every ODK function, empty answers, non-numeric text,
+Over 5,000 generated expressions (tests/support/vectors_odk.py: every ODK function, empty answers, non-numeric text,
 dates, NaN, nested calls) are evaluated in Python (forms.expr), in the phone app's expr.js and in Enketo's
 evaluator, in headless Debian Chromium (UTC, where Enketo's local-time dates are whole days). Python and expr.js
 must agree exactly; with Enketo the text and the truth of every result must agree, except for the differences
@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from forms import vectors_odk
 from forms.expr import evaluate, parse
 from forms.expr_catalog import ARITY
 from forms.expr_values import to_string, truthy
+from tests.support import vectors_odk
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ROOT / "tests" / "clients"
@@ -93,7 +93,7 @@ def page(browser: Browser, enketo_bundle: str) -> Iterator[Page]:
         "/visit.js": ("text/javascript", (STATIC / "visit.js").read_text(encoding="utf-8")),
     }
 
-    def serve(route):  # type: ignore[no-untyped-def]
+    def serve(route):
         path = route.request.url.removeprefix(ORIGIN)
         if path not in files:
             route.fulfill(status=404, body="")
@@ -144,7 +144,7 @@ RUN = """async ([cases, sets, docs, today]) => {
 
 
 def _encode(value: object) -> object:
-    """As forms/vectors.py encode_result, with every number a float (JSON from JavaScript has no int/float)."""
+    """As tests/support/vectors.py encode_result, with every number a float (JSON from JavaScript has no int/float)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     if isinstance(value, float) and not math.isfinite(value):

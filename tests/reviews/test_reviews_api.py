@@ -9,7 +9,7 @@ from datetime import timedelta
 from tests.visits.support import FINISHED, visit
 
 
-async def _send(client, world, form, household, person="member_a1", **fields) -> str:  # type: ignore[no-untyped-def]
+async def _send(client, world, form, household, person="member_a1", **fields) -> str:
     body = visit(form, household.id, **fields)
     response = await client.post("/api/v1/visits", json=body, headers=world[person].headers)
     assert response.status_code == 201, response.text

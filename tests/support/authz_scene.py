@@ -59,7 +59,7 @@ class Scene:
     def unique(self, prefix: str) -> str:
         return f"{prefix}{next(self._counter)}"
 
-    def player(self, role: str):  # type: ignore[no-untyped-def]
+    def player(self, role: str):
         return self.world[PLAYERS[role]]
 
     def village(self, scope: str) -> Area:

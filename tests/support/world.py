@@ -22,7 +22,7 @@ PASSWORD = "mật khẩu thử 123"
 
 
 @lru_cache(maxsize=1)
-def fast_hasher():  # type: ignore[no-untyped-def]
+def fast_hasher():
     """Still argon2id, with tiny cost parameters: for tests only (production uses RFC 9106's profile)."""
     from argon2 import PasswordHasher
 
@@ -34,7 +34,7 @@ def password_hash() -> str:
     return fast_hasher().hash(PASSWORD)
 
 
-def use_fast_password_hashing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def use_fast_password_hashing(monkeypatch) -> None:
     """Tests that log in many times swap the service's hasher for the cheap one (argon2 is slow on purpose)."""
     from service.auth import passwords
 

@@ -16,7 +16,7 @@ TALLIES = 12
 
 async def test_tallies_in_flight_with_visits_all_succeed_and_end_up_counting_every_visit(
     settings, tmp_path, world, form, homes
-):  # type: ignore[no-untyped-def]
+):
     phone, admin = world["member_a1"].headers, world["admin"].headers
     with live_server(settings, tmp_path) as server:
         async with socket_client(server.url) as (client, in_flight):

@@ -25,12 +25,12 @@ COPIES = 20
 
 
 @pytest.fixture
-def live(settings, tmp_path, world, form, homes):  # type: ignore[no-untyped-def]
+def live(settings, tmp_path, world, form, homes):
     with live_server(settings, tmp_path) as server:
         yield server
 
 
-def one_created_same_body(responses) -> None:  # type: ignore[no-untyped-def]
+def one_created_same_body(responses) -> None:
     assert sorted(r.status_code for r in responses) == [200] * (COPIES - 1) + [201], responses[0].text
     assert len({r.content for r in responses}) == 1
 

@@ -15,12 +15,12 @@ from tests.visits.support import FINISHED, HOME, PHOTO_QUESTION, jpeg, multipart
 VIETNAM_WALL_CLOCK = timedelta(hours=7)
 
 
-def flags_of(response) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+def flags_of(response) -> dict[str, dict]:
     assert response.status_code in (200, 201), response.text
     return {flag["code"]: flag for flag in response.json()["flags"]}
 
 
-async def submit(client, person, body, photos=None):  # type: ignore[no-untyped-def]
+async def submit(client, person, body, photos=None):
     if photos:
         return await client.post("/api/v1/visits", headers=person.headers, **multipart(body, photos))
     return await client.post("/api/v1/visits", json=body, headers=person.headers)

@@ -23,7 +23,7 @@ from tests.visits.support import FINISHED, visit
 
 
 @pytest.fixture
-def live(settings, tmp_path, world, form, homes):  # type: ignore[no-untyped-def]
+def live(settings, tmp_path, world, form, homes):
     # A batch waits up to 50 ms for company (3 ms by default): on a busy 2-core machine requests sent together
     # may reach the batcher a few milliseconds apart, and these tests are about what happens when they meet.
     with live_server(msgspec.structs.replace(settings, visit_batch_linger_ms=50.0), tmp_path) as server:

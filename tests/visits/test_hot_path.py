@@ -15,24 +15,24 @@ _DRIVER_INTERNALS = ("typeinfo_tree", "set_config('jit'", "current_setting('jit'
 
 
 @contextmanager
-def statements_sent(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def statements_sent(engine) -> Iterator[list[str]]:
     """The first word of every statement the app sends: SQLAlchemy's own, and on PostgreSQL also those the
     group commit sends straight through asyncpg (its bulk INSERTs), read off asyncpg's query logger."""
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement.split()[0].upper())
 
-    def logged(query) -> None:  # type: ignore[no-untyped-def]
+    def logged(query) -> None:
         word = query.query.split()[0].upper().rstrip(";")
         # SQLAlchemy's statements reach asyncpg as prepared statements, which its logger does not see.
         if word not in ("BEGIN", "COMMIT", "ROLLBACK") and not any(x in query.query for x in _DRIVER_INTERNALS):
             statements.append(word)
 
-    def checkout(dbapi_connection, connection_record, proxy) -> None:  # type: ignore[no-untyped-def]
+    def checkout(dbapi_connection, connection_record, proxy) -> None:
         proxy.driver_connection.add_query_logger(logged)
 
-    def checkin(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+    def checkin(dbapi_connection, connection_record) -> None:
         if dbapi_connection is not None:
             dbapi_connection.driver_connection.remove_query_logger(logged)
 

@@ -148,7 +148,7 @@ async def test_supervisors_see_thumbnails_and_large_views_only_admins_the_origin
 class UnreachableStore(LocalStore):
     """The local store with its disk gone: every call fails the way an unreachable S3 does."""
 
-    async def stat(self, key: str) -> None:  # type: ignore[override]
+    async def stat(self, key: str) -> None:
         raise StoreUnavailable("store unreachable")
 
     put = exists = get = stat  # type: ignore[assignment]

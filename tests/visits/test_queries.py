@@ -23,8 +23,8 @@ class Visits:
 
 
 @pytest.fixture
-async def visits(client, world, form, homes) -> Visits:  # type: ignore[no-untyped-def]
-    async def send(person: str, household, photos=None, **fields) -> str:  # type: ignore[no-untyped-def]
+async def visits(client, world, form, homes) -> Visits:
+    async def send(person: str, household, photos=None, **fields) -> str:
         body = visit(form, household.id, **fields)
         headers = world[person].headers
         if photos:
@@ -45,7 +45,7 @@ async def visits(client, world, form, homes) -> Visits:  # type: ignore[no-untyp
     )
 
 
-async def ids(client, person, **params) -> list[str]:  # type: ignore[no-untyped-def]
+async def ids(client, person, **params) -> list[str]:
     response = await client.get("/api/v1/visits", params=params, headers=person.headers)
     assert response.status_code == 200, response.text
     return [item["id"] for item in response.json()["items"]]

@@ -19,7 +19,7 @@ from tests.visits.support import PHOTO_QUESTION, jpeg, multipart, visit
 RULE = forms.PhotoRule(min_count=0, max_count=1, max_pixels=1_600_000, max_bytes=15_000_000)
 
 
-async def orphan(store, seed: int) -> set[str]:  # type: ignore[no-untyped-def]
+async def orphan(store, seed: int) -> set[str]:
     """Objects of a photo whose visit was never recorded (e.g. the connection dropped after the upload)."""
     keys = await store_photo(store, await process(jpeg(seed), RULE, PHOTO_QUESTION, 0))
     return {keys.original, keys.large, keys.thumb}
@@ -46,7 +46,7 @@ async def test_sweep_keeps_referenced_objects(photo_client, world, form, homes, 
     assert set(await object_keys(photo_client)) == referenced
 
 
-def age(root, keys: set[str], hours: float) -> None:  # type: ignore[no-untyped-def]
+def age(root, keys: set[str], hours: float) -> None:
     then = time.time() - hours * 3600
     for key in keys:
         os.utime(root.joinpath(*key.split("/")), (then, then))

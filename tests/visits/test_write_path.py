@@ -23,7 +23,7 @@ from tests.visits.direct import actor_of, running_service
 from tests.visits.support import FINISHED, HOME, PHOTO_QUESTION, jpeg, offset_point, visit
 
 
-def codes(receipt) -> set[str]:  # type: ignore[no-untyped-def]
+def codes(receipt) -> set[str]:
     return {flag.code for flag in receipt.flags}
 
 
@@ -128,7 +128,7 @@ async def test_after_write_hooks_see_the_written_visits_in_their_transaction(set
     member = actor_of(world, "member_a1")
     seen: list[tuple[list[str], int]] = []
 
-    async def hook(connection, written) -> None:  # type: ignore[no-untyped-def]
+    async def hook(connection, written) -> None:
         ids = [w.row["id"] for w in written]
         stored = await connection.execute(select(func.count()).select_from(VISITS).where(VISITS.c.id.in_(ids)))
         seen.append((sorted(str(i) for i in ids), stored.scalar_one()))
@@ -141,7 +141,7 @@ async def test_after_write_hooks_see_the_written_visits_in_their_transaction(set
         alone = visit(form, None, new_household={"id": str(uuid.uuid4()), "head_name": "Hộ mới"})
         await service.submit(member, alone)  # a new household: the single-visit path, a batch of one
 
-        async def failing(connection, written) -> None:  # type: ignore[no-untyped-def]
+        async def failing(connection, written) -> None:
             raise RuntimeError("the tally could not be updated")
 
         service.batcher.writer.after_write.append(failing)

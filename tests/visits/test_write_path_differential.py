@@ -87,7 +87,7 @@ def stream(rng: random.Random, form: tuple[str, str], households: dict[str, list
     return chunks
 
 
-async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> list[tuple]:  # type: ignore[no-untyped-def]
+async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> list[tuple]:
     answers: list[tuple] = []
     for item in (item for chunk in chunks for item in chunk):
         async with request_transaction(service.sessions) as session:
@@ -102,7 +102,7 @@ async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> l
     return answers
 
 
-async def _concurrently(service: Service, world, chunks: list[list[dict]]) -> list[tuple]:  # type: ignore[no-untyped-def]
+async def _concurrently(service: Service, world, chunks: list[list[dict]]) -> list[tuple]:
     answers: list[tuple] = []
     for chunk in chunks:
         results = await asyncio.gather(
@@ -112,7 +112,7 @@ async def _concurrently(service: Service, world, chunks: list[list[dict]]) -> li
     return answers
 
 
-def _answer(receipt, created: bool):  # type: ignore[no-untyped-def]
+def _answer(receipt, created: bool):
     return (str(receipt.id), created, receipt.status, sorted((f.code, f.value, f.detail) for f in receipt.flags))
 
 

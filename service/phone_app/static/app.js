@@ -54,7 +54,7 @@ async function route() {
   } else if (hash === "outbox") {
     view = await screens.outbox(go, reviews);
   } else {
-    view = screens.home(go);
+    view = screens.home();
   }
   root.textContent = "";
   root.append(view);

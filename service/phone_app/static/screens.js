@@ -192,7 +192,7 @@ function householdRow({ household: x, door, distance }) {
     tags(x)));
 }
 
-export function home(go) {
+export function home() {
   const list = h("ul", { class: "households" });
   const search = h("input", { id: "search", type: "search", placeholder: t("search"), autocomplete: "off" });
   const more = h("p", { class: "hint", id: "more" });

@@ -189,7 +189,7 @@ GENERATED: dict[str, tuple[int, int]] = {
 }
 # Not compared with Enketo: random(), now(), uuid() (chance and the clock); pulldata(), jr:choice-name(),
 # version(), position(), indexed-repeat() (they read the form and its media, which Enketo takes from the form's
-# XML); base64-decode(), geofence() (not in Enketo 3.1.0). forms/vectors.py (Python against expr.js) and
+# XML); base64-decode(), geofence() (not in Enketo 3.1.0). tests/support/vectors.py (Python against expr.js) and
 # tests/forms/test_odk_functions.py cover them.
 # Functions whose arguments the generator fills from its own list (a format, an algorithm, a time…).
 SPECIAL_ARGUMENTS: dict[str, list[list[str]]] = {
