@@ -20,6 +20,7 @@ from service.auth import devices
 from service.auth.actor import FIELD_ROLES, Actor
 from service.auth.authn import forget_recent_callers
 from service.auth.models import DeviceToken
+from service.db.tables import row_id
 from service.http.deps import AppSettings, DbSession
 from service.http.ids import cursor_int
 from service.http.paging import encode_cursor
@@ -68,7 +69,7 @@ async def members_page(session: AsyncSession, actor: Actor, cursor: str | None) 
         )
     ).all()
     shown = rows[:PAGE_SIZE]
-    ids = [user.id for user, _ in shown]
+    ids = [row_id(user) for user, _ in shown]
     counts: dict[int, int] = {}
     if ids:
         counts = {
@@ -83,13 +84,13 @@ async def members_page(session: AsyncSession, actor: Actor, cursor: str | None) 
         }
     items = [
         MemberRow(
-            id=int(user.id),
+            id=row_id(user),
             full_name=user.full_name,
             username=user.username,
             role=user.role,
             area_name=area_name or "",
             phone=user.phone,
-            live_tokens=counts.get(int(user.id), 0),
+            live_tokens=counts.get(row_id(user), 0),
         )
         for user, area_name in shown
     ]

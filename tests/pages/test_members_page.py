@@ -25,7 +25,7 @@ def _listed(html: str) -> list[str]:
     return re.findall(r'data-member="(\d+)"', html)
 
 
-async def _publish(client, world) -> str:  # type: ignore[no-untyped-def]
+async def _publish(client, world) -> str:
     response = await client.post(
         "/api/v1/forms",
         content=bundled_form_paths()[0].read_bytes(),
