@@ -5,18 +5,27 @@ pages' rules hold (CSRF, members refused, another commune's member not found).""
 from __future__ import annotations
 
 import base64
+import os
 import re
+import shutil
 import xml.etree.ElementTree as ElementTree
 import zlib
+from pathlib import Path
+from typing import Any
 
+import anyio
 import msgspec
 
 from forms.bundled import bundled_form_paths
+from service.auth.authn import SESSION_COOKIE
 from service.auth.devices import qr_png
 from service.openrosa.collect_qr import collect_settings_payload
 from service.pages import members as members_page
+from service.settings import Settings
 from tests.pages.conftest import sign_in
-from tests.support.world import add_person
+from tests.support.browser import chromium
+from tests.support.live_server import live_server
+from tests.support.world import World, add_person
 
 LIST_NS = "{http://openrosa.org/xforms/xformsList}"
 
@@ -138,3 +147,67 @@ async def test_members_get_the_pages_403(client, world):
     member = world["member_a1"].user
     refused = await client.post(f"/members/{member.id}/device-token", data={"csrf": csrf})
     assert refused.status_code == 403 and "data:image/png" not in refused.text
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _look(url: str, token: str, member_id: int, width: int, shots: Path) -> dict[str, Any]:
+    """The members page and the QR page at one screen width, as a supervisor's browser shows them."""
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+        context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": url}])
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(f"{m.text} {m.location}") if m.type == "error" else None)
+        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.goto(f"{url}/members")
+        listing = page.locator("main").inner_text()
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(shots / f"members-{width}.png"), full_page=True)
+        page.locator(f'[data-member="{member_id}"] button.issue').click()
+        page.wait_for_selector("#qr-collect img")
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        sizes = page.evaluate("Array.from(document.querySelectorAll('.qr img')).map(i => i.naturalWidth)")
+        boxes = page.evaluate(
+            "Array.from(document.querySelectorAll('.qr img')).map(i => {const b = i.getBoundingClientRect();"
+            " return [Math.round(b.left), Math.round(b.top), Math.round(b.width)]})"
+        )
+        qr_overflow = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(shots / f"members-qr-{width}.png"), full_page=True)
+        seen = {
+            "listing": listing,
+            "qr": page.locator("main").inner_text(),
+            "overflow": max(overflow, qr_overflow),
+            "sizes": sizes,
+            "boxes": boxes,
+            "problems": problems,
+        }
+        context.close()
+        return seen
+
+
+async def test_the_members_and_qr_pages_in_chromium(settings: Settings, tmp_path: Path, world: World) -> None:
+    shots = Path(os.environ.get("GOCUA_PAGE_SCREENSHOTS") or tmp_path)
+    member = world["member_a1"].user
+    with live_server(settings, tmp_path) as server:
+        for width in (360, 1280):
+            seen = await anyio.to_thread.run_sync(
+                _look, server.url, world["supervisor_a"].token, member.id, width, shots
+            )
+            assert seen["problems"] == [], width
+            assert seen["overflow"] <= width, f"wider than a {width} px screen"
+            assert "Cấp mã thiết bị" in seen["listing"] and member.full_name in seen["listing"]
+            text = str(seen["qr"])
+            assert "Ứng dụng Gõ Cửa: mở /app trên điện thoại và quét" in text
+            assert "ODK Collect: Cài đặt dự án → Quét mã QR" in text and "/openrosa/key/gcd_" in text
+            for bad in ("None", "null", "undefined", "NaN", "[object"):
+                assert bad not in text and bad not in str(seen["listing"])
+            assert len(seen["sizes"]) == 2 and all(size > 100 for size in seen["sizes"])
+            (app, collect) = seen["boxes"]
+            if width == 1280:
+                assert app[1] == collect[1] and collect[0] > app[0] + app[2]  # side by side
+            else:
+                assert collect[1] > app[1] and app[2] <= 340  # one under the other, each within the screen
+    if "sqlite" in settings.resolved_database_url and os.environ.get("GOCUA_DOCS_SCREENSHOTS") == "1":
+        shutil.copy(shots / "members-qr-1280.png", SCREENSHOTS / "members-qr-1280.png")
