@@ -11,6 +11,7 @@ from service.http.health import get_health, get_ready
 from service.openrosa.controllers import OPENROSA_ROUTER
 from service.openrosa.review import list_openrosa_conflicts
 from service.pages.controllers import PageController
+from service.pages.members import MemberPages
 from service.pages.setup import STATIC_FILES, favicon
 from service.people.controllers import MemberController, TeamController
 from service.phone_app.controllers import PhoneAppController
@@ -54,4 +55,5 @@ ROUTE_HANDLERS = [
     save_narrative,
     ActivityPages,
     favicon,
+    MemberPages,
 ]

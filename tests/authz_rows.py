@@ -938,3 +938,28 @@ ENDPOINTS += [
     Endpoint("POST", "/activities/new/{activity_id}", _page_record, **(PAGE_POST | {"supervisor": (303, 404)})),
     Endpoint("POST", "/activities/{activity_id}", _page_correct, **(PAGE_POST | {"supervisor": (303, 404)})),
 ]  # fmt: skip
+
+
+# The members page (service/pages/members.py): issuing and revoking phone tokens from the supervisors' pages.
+async def _page_issue_token(scene: Scene, role: str, scope: str) -> Call:
+    member = scene.member(scope)
+    return Call(f"/members/{member.id}/device-token", content=_form(csrf=_csrf(scene, role)), content_type=FORM)
+
+
+async def _page_revoke_tokens(scene: Scene, role: str, scope: str) -> Call:
+    member = scene.member(scope)
+    await scene.device_token(member.id)
+    return Call(f"/members/{member.id}/device-tokens/revoke", content=_form(csrf=_csrf(scene, role)), content_type=FORM)
+
+
+ENDPOINTS += [
+    Endpoint("GET", "/members", fixed("/members"), **PAGE_READ),
+    Endpoint(
+        "POST", "/members/{user_id}/device-token", _page_issue_token,
+        **(PAGE_POST | {"supervisor": (200, 404), "admin": 200}),
+    ),
+    Endpoint(
+        "POST", "/members/{user_id}/device-tokens/revoke", _page_revoke_tokens,
+        **(PAGE_POST | {"supervisor": (303, 404)}),
+    ),
+]  # fmt: skip

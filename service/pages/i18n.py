@@ -106,6 +106,32 @@ TEXTS: dict[str, tuple[str, str]] = {
     "photo_of": ("Ảnh", "Photo"),
     "open_report": ("Xem báo cáo của địa bàn", "Open the area's report"),
     "report": ("Báo cáo", "Report"),
+    # The members page and its phone-token QR codes (service/pages/members.py).
+    "members": ("Thành viên", "Members"),
+    "members_title": ("Thành viên và tổ trưởng", "Members and team leaders"),
+    "role_member": ("Thành viên", "Member"),
+    "role_leader": ("Tổ trưởng", "Team leader"),
+    "no_members": ("Chưa có thành viên nào trong địa bàn.", "No member in this area yet."),
+    "live_tokens": ("Mã thiết bị đang dùng: {n}", "Device codes in use: {n}"),
+    "issue_token": ("Cấp mã thiết bị", "Issue a device code"),
+    "revoke_tokens": ("Thu hồi mã thiết bị", "Revoke device codes"),
+    "revoked_n": ("Đã thu hồi {n} mã thiết bị.", "{n} device code(s) revoked."),
+    "members_hint": (
+        "Bấm «Cấp mã thiết bị» rồi để thành viên quét mã QR bằng điện thoại của họ.",
+        "Press “Issue a device code”, then let the member scan the QR code with their phone.",
+    ),
+    "qr_title": ("Mã thiết bị cho {name}", "Device code for {name}"),
+    "qr_once": (
+        "Mã này chỉ hiện một lần. Quét ngay bây giờ; nếu mất, hãy cấp mã mới và thu hồi mã cũ.",
+        "This code is shown only once. Scan it now; if it is lost, issue a new one and revoke the old one.",
+    ),
+    "qr_app": ("Ứng dụng Gõ Cửa: mở /app trên điện thoại và quét", "Gõ Cửa app: open /app on the phone and scan"),
+    "qr_collect": ("ODK Collect: Cài đặt dự án → Quét mã QR", "ODK Collect: Project settings → Scan QR code"),
+    "qr_app_alt": ("Mã QR cho ứng dụng Gõ Cửa", "QR code for the Gõ Cửa app"),
+    "qr_collect_alt": ("Mã QR cài đặt ODK Collect", "ODK Collect settings QR code"),
+    "token_text": ("Mã để gõ tay (nếu không quét được)", "The code to type (if scanning fails)"),
+    "collect_url": ("Địa chỉ máy chủ cho ODK Collect", "Server address for ODK Collect"),
+    "back_to_members": ("Về danh sách thành viên", "Back to the members"),
 }
 
 
