@@ -16,7 +16,7 @@ from service.activities.schemas import ActivityEdit, ActivityIn, ActivityOut
 from service.exports.controllers import download
 from service.http import limits
 from service.http.deps import CurrentActor, DbSession
-from service.http.paging import Page
+from service.http.paging import Page, PageLimit
 from service.tallies.controllers import FromDate, ToDate
 
 
@@ -42,7 +42,7 @@ class ActivityController(Controller):
         from_: FromDate = None,
         to: ToDate = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[ActivityOut]:
         return await services.list_activities(
             db_session, actor, area=area, kind=kind, start=from_, end=to, cursor=cursor, limit=limit

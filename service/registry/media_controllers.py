@@ -17,7 +17,7 @@ from service.auth.actor import Role
 from service.http import limits
 from service.http.deps import AppSettings, CurrentActor, DbSession
 from service.http.openapi import raw_body_operation
-from service.http.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from service.http.paging import Page, PageLimit, clamp_limit, decode_cursor, encode_cursor
 from service.registry import media, services
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -115,7 +115,7 @@ class FormMediaController(Controller):
         form_id: FromPath[str],
         version: FromPath[str],
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: PageLimit = None,
     ) -> Page[MediaFileOut]:
         row = await services.get_version(db_session, form_id, version)
         assert row.id is not None

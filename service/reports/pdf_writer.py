@@ -23,8 +23,19 @@ def html(doc: Document, lang: str) -> str:
     return _environment.get_template("reports/document.html.j2").render(doc=doc, lang=lang)
 
 
-def render(doc: Document, lang: str) -> bytes:
-    """CPU work (a fraction of a second for a district): the caller runs it in a worker thread."""
+def _weasyprint_html() -> Any:
+    """WeasyPrint's HTML class. Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would
+    let a photo cut short in transit through the photo checks (storage/photo_checks.py) in this process: it is put
+    back at once (the report draws no images of its own; tests/reports/test_pdf_leaves_photo_checks.py)."""
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     from weasyprint import HTML
 
-    return HTML(string=html(doc, lang), url_fetcher=_no_fetching).write_pdf()
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    return HTML
+
+
+def render(doc: Document, lang: str) -> bytes:
+    """CPU work (a fraction of a second for a district): the caller runs it in a worker thread."""
+    return _weasyprint_html()(string=html(doc, lang), url_fetcher=_no_fetching).write_pdf()
