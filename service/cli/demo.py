@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from service.demo.seed import SeedResult
 
 
-def prepare_demo(settings: Settings) -> None:
+def prepare_demo(settings: Settings, *, history: bool = True) -> None:
     from forms.bundled import bundled_form_paths
     from service.registry import services
 
@@ -26,16 +26,19 @@ def prepare_demo(settings: Settings) -> None:
             await services.publish(session, services.parse_definition(path.read_bytes()), None)
 
     run_with_session(settings, publish_bundled)
-    seed_small_if_empty(settings)
+    seed_small_if_empty(settings, history=history)
 
 
-def seed_small_if_empty(settings: Settings) -> None:
-    """Seeds the `small` demo into an empty database; a restart finds it seeded and leaves it alone."""
+def seed_small_if_empty(settings: Settings, *, history: bool = True) -> None:
+    """Seeds the `small` demo into an empty database; a restart finds it seeded and leaves it alone. Without
+    `history`, the villages as on their first day: nobody visited yet (the phone app's tests walk that day)."""
     from service.cli.people_places import write_credentials
-    from service.demo.seed import database_is_empty, seed_with_history
+    from service.demo.seed import database_is_empty, seed, seed_with_history
 
     async def seed_if_empty(session: AsyncSession) -> SeedResult | None:
-        return await seed_with_history(session, settings, "small") if await database_is_empty(session) else None
+        if not await database_is_empty(session):
+            return None
+        return await (seed_with_history(session, settings, "small") if history else seed(session, "small"))
 
     result = run_with_session(settings, seed_if_empty)
     path = settings.data_dir / "demo-credentials.json"

@@ -27,7 +27,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
     )
     # In a thread of its own: the test session's event loop is running in this one.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(prepare_demo, settings).result()
+        # The villages on their first day (no history): the doors tests count visits from zero.
+        pool.submit(lambda: prepare_demo(settings, history=False)).result()
     credentials = json.loads((settings.data_dir / "demo-credentials.json").read_text())
     with live_server(settings, root) as server:
         yield server, credentials
