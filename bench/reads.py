@@ -28,7 +28,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harness import Server, pg_admin, run
+from harness import Server, pg_admin, run, unique_database
 
 FORM_ID = "household-digital-skills"
 FLOORS = {"postgresql": 3000.0, "sqlite": 1500.0}
@@ -149,9 +149,8 @@ def report(name: str, value: float, unit: str, floor: float, higher_is_better: b
 def bench(backend: str, seconds: int, connections: int) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix=f"gocua-reads-{backend}-"))
     env = {**os.environ, "GOCUA_DATA_DIR": str(workdir)}
-    database = "gocua_bench_reads"
+    database = unique_database("gocua_bench_reads")
     if backend == "postgresql":
-        pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         pg_admin(f"CREATE DATABASE {database}")
         env["GOCUA_DATABASE_URL"] = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
     run(["gocua", "migrate"], env)
