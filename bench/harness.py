@@ -69,7 +69,9 @@ class Server:
                 return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError("server did not start; see server.log")
+        self.stop()
+        log = (Path(env["GOCUA_DATA_DIR"]) / "server.log").read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"server did not start within 60 s; the end of its log:\n{log}")
 
     def stop(self) -> None:
         self.process.terminate()
