@@ -266,6 +266,84 @@ REQUEST_HEADERS_TOO_LARGE = _kind(
     "request.headers_too_large", 431, "Phần đầu yêu cầu quá lớn.", "Request headers too large."
 )
 
+# ---- OpenRosa (service/openrosa/): ODK Collect, Enketo and Web Forms read `title_vi` as the message shown ---------
+OPENROSA_TOKEN_INVALID = _kind(
+    "openrosa.token_invalid",
+    403,
+    "Mã thiết bị không đúng hoặc đã bị thu hồi. Hãy nhờ tổ trưởng cấp mã mới rồi quét lại mã QR cài đặt.",
+    "The device token is wrong or was revoked. Ask your team leader for a new one and scan the settings QR again.",
+)
+OPENROSA_NO_XML = _kind(
+    "openrosa.no_xml",
+    400,
+    "Không thấy phiếu (phần xml_submission_file) trong dữ liệu gửi lên.",
+    "The submission has no xml_submission_file part.",
+)
+OPENROSA_BAD_XML = _kind(
+    "openrosa.bad_xml", 400, "Phiếu gửi lên không đọc được (XML hỏng hoặc bị cắt).", "The submission XML is malformed."
+)
+OPENROSA_BAD_MULTIPART = _kind(
+    "openrosa.bad_multipart", 400, "Dữ liệu gửi lên bị hỏng, hãy gửi lại.", "The multipart body is malformed."
+)
+OPENROSA_NO_INSTANCE_ID = _kind(
+    "openrosa.no_instance_id", 400, "Phiếu thiếu mã phiếu (meta/instanceID).", "The submission has no meta/instanceID."
+)
+OPENROSA_ENCRYPTED = _kind(
+    "openrosa.encrypted",
+    400,
+    "Máy chủ không nhận phiếu đã mã hóa. Hãy tải lại biểu mẫu từ máy chủ rồi điền lại.",
+    "Encrypted submissions are not accepted.",
+)
+OPENROSA_FORM_UNKNOWN = _kind(
+    "openrosa.form_unknown",
+    404,
+    "Máy chủ không có biểu mẫu hoặc phiên bản này. Hãy tải lại biểu mẫu trống.",
+    "No such form or form version on this server.",
+)
+OPENROSA_FORM_CLOSED = _kind(
+    "openrosa.form_closed",
+    409,
+    "Biểu mẫu này không nhận phiếu qua ODK (máy chủ không tạo được XForm cho nó).",
+    "This form version takes no OpenRosa submissions.",
+)
+OPENROSA_INSTANCE_CONFLICT = _kind(
+    "openrosa.instance_conflict",
+    409,
+    "Máy chủ đã nhận một phiếu khác cùng mã phiếu này. Bản gửi lần này đã được lưu để giám sát viên xem; "
+    "không cần gửi lại.",
+    "Another submission with this instanceID was already stored; this copy was kept for a supervisor.",
+)
+OPENROSA_ALREADY_CORRECTED = _kind(
+    "openrosa.already_corrected",
+    409,
+    "Phiếu gốc đã được sửa trước đó; hãy sửa từ bản mới nhất.",
+    "The visit this edit corrects was already corrected.",
+)
+OPENROSA_DEPRECATED_UNKNOWN = _kind(
+    "openrosa.deprecated_unknown",
+    404,
+    "Không tìm thấy phiếu gốc của bản sửa này trên máy chủ.",
+    "The edited submission (meta/deprecatedID) is not on this server.",
+)
+OPENROSA_TOO_MANY_PARTS = _kind(
+    "openrosa.too_many_parts",
+    400,
+    "Gửi quá nhiều tệp một lần. Hãy cập nhật ODK Collect rồi gửi lại.",
+    "Too many parts in one submission.",
+)
+OPENROSA_PART_TOO_LARGE = _kind(
+    "openrosa.part_too_large",
+    413,
+    "Có một tệp đính kèm lớn quá giới hạn. Hãy chụp lại ảnh nhỏ hơn rồi gửi.",
+    "An attached file is larger than the limit.",
+)
+OPENROSA_HOUSEHOLD_MISSING = _kind(
+    "openrosa.household_missing",
+    400,
+    "Phiếu chưa chọn hộ được thăm (gocua_household).",
+    "The submission names no household.",
+)
+
 HTTP_STATUS_KINDS: dict[int, ErrorKind] = {
     kind.status: kind
     for kind in (

@@ -6,6 +6,8 @@ from service.auth.controllers import AuthController, MeController
 from service.exports.controllers import export_households, export_visits
 from service.households.controllers import HouseholdController, LocationProposalController
 from service.http.health import get_health, get_ready
+from service.openrosa.controllers import OPENROSA_ROUTER
+from service.openrosa.review import list_openrosa_conflicts
 from service.pages.controllers import PageController
 from service.pages.setup import STATIC_FILES
 from service.people.controllers import MemberController, TeamController
@@ -40,4 +42,6 @@ ROUTE_HANDLERS = [
     report_summary,
     report_xlsx,
     report_page,
+    OPENROSA_ROUTER,
+    list_openrosa_conflicts,
 ]

@@ -72,6 +72,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How long a token lookup waits for concurrent requests to share its query.
     token_lookup_linger_s: float = 0.001
     debug: bool = False
+    # OpenRosa: the X-OpenRosa-Accept-Content-Length told to ODK clients, which split larger uploads into several
+    # POSTs. Unset: 95 % of the submission route's ceiling (40 MB); a value above that is lowered to it.
+    openrosa_accept_bytes: int | None = None
 
     @property
     def resolved_database_url(self) -> str:

@@ -694,3 +694,84 @@ ENDPOINTS += [
     Endpoint("GET", "/api/v1/exports/visits.csv", _area_query("/api/v1/exports/visits.csv"), **SUPERVISOR_EXPORT),
     Endpoint("GET", "/api/v1/exports/visits.xlsx", _area_query("/api/v1/exports/visits.xlsx"), **SUPERVISOR_EXPORT),
 ]
+
+
+# ---- OpenRosa (ODK Collect, Enketo, Web Forms): the device token is in the path, never a header ------------------
+# A field member's own token lists and takes forms; anything else (no device token, a supervisor's or admin's
+# session token) is 403, never 401: a 401 makes ODK clients ask for a password forever.
+
+
+def _openrosa(suffix: str) -> Builder:
+    async def build(scene: Scene, role: str, scope: str) -> Call:
+        token = "gcd_not-a-token" if role == "anonymous" else scene.player(role).token
+        return Call(f"/openrosa/key/{token}/{suffix}", headers={})
+
+    return build
+
+
+async def _openrosa_submission(scene: Scene, role: str, scope: str) -> Call:
+    from forms.bundled import bundled_form_paths
+    from forms.load import load_definition
+    from tests.openrosa.support import instance_xml
+
+    definition = load_definition(bundled_form_paths()[0].read_bytes())
+    household = await scene.household(scope)
+    xml = instance_xml(definition, visit_answers(), household=household.id)
+    token = "gcd_not-a-token" if role == "anonymous" else scene.player(role).token
+    return Call(
+        f"/openrosa/key/{token}/submission",
+        files={"xml_submission_file": ("submission.xml", xml, "text/xml")},
+        headers={},
+    )
+
+
+_BUNDLED = "forms/household-digital-skills/v/2"
+FIELD_ONLY = {"anonymous": 403, "supervisor": 403, "admin": 403}
+
+ENDPOINTS += [
+    Endpoint("GET", "/openrosa/key/{token}/formList", _openrosa("formList"), member=200, leader=200, **FIELD_ONLY),
+    Endpoint(
+        "GET",
+        "/openrosa/key/{token}/forms/{form_id}/v/{version}/form.xml",
+        _openrosa(f"{_BUNDLED}/form.xml"),
+        member=200,
+        leader=200,
+        **FIELD_ONLY,
+    ),
+    Endpoint(
+        "GET",
+        "/openrosa/key/{token}/forms/{form_id}/v/{version}/manifest",
+        _openrosa(f"{_BUNDLED}/manifest"),
+        member=200,
+        leader=200,
+        **FIELD_ONLY,
+    ),
+    Endpoint(
+        "GET",
+        "/openrosa/key/{token}/forms/{form_id}/v/{version}/attachments/{filename}",
+        _openrosa(f"{_BUNDLED}/attachments/households.csv"),
+        member=200,
+        leader=200,
+        **FIELD_ONLY,
+    ),
+    Endpoint("GET", "/openrosa/key/{token}/submission", _openrosa("submission"), member=204, leader=204, **FIELD_ONLY),
+    # Out of scope: a household of another village is not the member's to visit (a protocol fault, with a message).
+    Endpoint(
+        "POST",
+        "/openrosa/key/{token}/submission",
+        _openrosa_submission,
+        member=(201, 400),
+        leader=(201, 400),
+        **FIELD_ONLY,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/openrosa/conflicts",
+        fixed("/api/v1/openrosa/conflicts"),
+        anonymous=401,
+        member=403,
+        leader=403,
+        supervisor=200,
+        admin=200,
+    ),
+]

@@ -308,3 +308,21 @@ async def _authenticate(request: Connection, session: AsyncSession | None, looku
             raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
         return _actor_from_row(login, "session")
     raise errors.DomainError(errors.AUTH_INVALID, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def device_token_actor(token: str, lookup: TokenLookup) -> Actor | None:
+    """The caller a device token names when it comes in the URL path (OpenRosa clients cannot send a Bearer
+    token), or None when it is unknown, revoked or its person deactivated. Records the use like `authenticate`."""
+    if not token.startswith(DEVICE_PREFIX):
+        return None
+    digest = token_hash(token)
+    device = await lookup.device.load(digest)
+    if device is None or not device.active:
+        return None
+    actor = _actor_from_row(device, "device")
+    now = utcnow()
+    last_used = as_utc(device.last_used_at)
+    if last_used is None or now - last_used > LAST_USED_RESOLUTION:
+        await lookup.touch(device.token_id, now)
+        lookup.device.forget(digest)
+    return actor

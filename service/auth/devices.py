@@ -26,6 +26,7 @@ from service.db.engine import as_utc, utcnow
 from service.db.tables import row_id
 from service.http.ids import cursor_int
 from service.http.paging import Page, clamp_limit, encode_cursor
+from service.openrosa.collect_qr import collect_settings_payload
 from service.people.models import User
 from service.people.schemas import DeviceTokenCreate, DeviceTokenIssued, DeviceTokenOut
 from service.people.services import user_in_scope
@@ -83,6 +84,8 @@ async def issue_device_token(
     audit.record(session, actor, "issue_device_token", "member", user.id)
     payload = msgspec.json.encode({"server": server_url.rstrip("/"), "token": token}).decode()
     png = await anyio.to_thread.run_sync(qr_png, payload)
+    collect_payload = collect_settings_payload(server_url, token)
+    collect_png = await anyio.to_thread.run_sync(qr_png, collect_payload)
     return DeviceTokenIssued(
         id=row_id(row),
         token=token,
@@ -90,6 +93,8 @@ async def issue_device_token(
         qr_png_base64=base64.b64encode(png).decode(),
         label=label,
         created_at=as_utc(row.created_at),
+        collect_qr_payload=collect_payload,
+        collect_qr_png_base64=base64.b64encode(collect_png).decode(),
     )
 
 

@@ -134,8 +134,16 @@ def cmd_forms_publish(args: argparse.Namespace) -> int:
         definition = services.parse_definition(content)
 
     async def work(session: AsyncSession) -> services.Published:
-        return await services.publish(session, definition, None)
+        from service.openrosa.xforms import store_xform, xform_warning
 
+        published = await services.publish(session, definition, None)
+        if published.created:  # the XForm for ODK clients, generated once (service/openrosa)
+            warning = xform_warning(await store_xform(session, definition, xlsform))
+            if warning:
+                warnings.append(warning)
+        return published
+
+    xlsform = content if args.file.lower().endswith((".xlsx", ".xls")) else None
     published = run_with_session(settings, work)
     state = "published" if published.created else "already published (same content)"
     print(f"{published.form_id} v{published.version}: {state}, hash {published.content_hash}")

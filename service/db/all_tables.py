@@ -6,6 +6,7 @@ from service.audit.models import AccessLog  # noqa: F401
 from service.auth.models import DeviceToken, LoginSession, LoginThrottle  # noqa: F401
 from service.db.tables import metadata
 from service.households.models import ChangeCounter, Household, LocationProposal  # noqa: F401
+from service.openrosa.models import OpenRosaConflict, OpenRosaSubmission, XFormVersion  # noqa: F401
 from service.people.models import Team, User  # noqa: F401
 from service.registry.models import FormVersion  # noqa: F401
 from service.reviews.models import VisitReview  # noqa: F401

@@ -111,6 +111,8 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
     "confirm": (errors.LOCATION_PROPOSAL_DECIDED,),
     "reject": (errors.LOCATION_PROPOSAL_DECIDED,),
     "list_access_log": (),
+    # OpenRosa (the /openrosa routes themselves are outside the document: their errors are OpenRosa XML)
+    "list_openrosa_conflicts": (),
     # Visits
     "submit_visit": (
         errors.NOT_FOUND,

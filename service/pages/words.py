@@ -62,6 +62,7 @@ _FLAG_NAMES = {
     "photo.location_mismatch": ("Ảnh chụp ở nơi khác", "Photo taken elsewhere"),
     "photo.time_mismatch": ("Ảnh lệch giờ", "Photo time mismatch"),
     "photo.reused": ("Ảnh dùng lại", "Photo reused"),
+    "form.answers_invalid": ("Câu trả lời sai quy tắc", "Answers break the form's rules"),
 }
 
 
@@ -88,6 +89,9 @@ def flag_badge(code: str, value: float | None, lang: str) -> str:
         return f"ảnh lệch giờ {_minutes(value, lang)}" if vi else f"photo time off by {_minutes(value, lang)}"
     if code == "photo.reused":
         return "ảnh đã dùng ở lượt thăm khác" if vi else "photo used in another visit"
+    if code == "form.answers_invalid":
+        count = int(value or 0)
+        return f"{count} câu trả lời sai quy tắc" if vi else f"{count} answer(s) break the rules"
     return code
 
 
@@ -138,6 +142,12 @@ def flag_explanation(code: str, value: float | None, detail: str | None, lang: s
             f"Ảnh {_slot(detail)} đã dùng ở lượt thăm khác ({count} hộ khác)."
             if vi
             else f"Photo {_slot(detail)} was already used in a visit to {count} other household(s)."
+        )
+    if code == "form.answers_invalid":
+        return (
+            f"Phiếu gửi từ ODK có câu trả lời sai quy tắc của biểu mẫu (đã lưu để không mất dữ liệu): {detail or ''}"
+            if vi
+            else f"This ODK submission has answers that break the form's rules (kept, nothing lost): {detail or ''}"
         )
     return f"{code} {detail or ''}".strip()
 

@@ -77,6 +77,9 @@ class DeviceTokenIssued(msgspec.Struct, kw_only=True):
     qr_png_base64: str
     label: str | None
     created_at: datetime
+    # ODK Collect's settings QR (base64(zlib(JSON)), server URL /openrosa/key/{token}), and as a PNG.
+    collect_qr_payload: str = ""
+    collect_qr_png_base64: str = ""
 
 
 class DeviceTokenOut(msgspec.Struct, kw_only=True):

@@ -9,6 +9,7 @@ from litestar.datastructures import State, UploadFile
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from forms import FormDefinition
@@ -18,6 +19,7 @@ from service.http import limits
 from service.http.deps import CurrentActor, DbSession, request_transaction
 from service.http.openapi import component, raw_body_operation
 from service.http.paging import Page
+from service.openrosa import xforms as openrosa_xforms
 from service.registry import services
 from service.registry.models import FormVersion
 from service.registry.schemas import FormSummary, PublishResult, PublishWarning
@@ -119,6 +121,18 @@ def _publish_response(
     return Response(body, status_code=HTTP_201_CREATED if published.created else HTTP_200_OK)
 
 
+async def _xform_warnings(
+    session: AsyncSession, definition: FormDefinition, published: services.Published, xlsform: bytes | None
+) -> list[PublishWarning]:
+    """The version's XForm for ODK clients, generated once now (service/openrosa); a form pyxform cannot express
+    is still published, without one, and the response says so."""
+    if published.created:
+        row = await openrosa_xforms.store_xform(session, definition, xlsform)
+        warning = openrosa_xforms.xform_warning(row)
+        return [warning] if warning else []
+    return []
+
+
 class FormController(Controller):
     path = "/api/v1/forms"
     # ignore: mypy reads a function stored on the class as a method (dropping `request`); litestar calls it plainly
@@ -178,7 +192,8 @@ class FormController(Controller):
         body = await request.body()
         definition = services.parse_definition(body)
         published = await services.publish(db_session, definition, actor.user_id)
-        return _publish_response(published, services.version_was_derived(body))
+        warnings = await _xform_warnings(db_session, definition, published, None)
+        return _publish_response(published, services.version_was_derived(body), warnings)
 
     @post(
         "/xlsform",
@@ -202,4 +217,5 @@ class FormController(Controller):
         content = await upload.read()
         definition, warnings = services.parse_xlsform(content, upload.filename or "form.xlsx")
         published = await services.publish(db_session, definition, actor.user_id)
+        warnings.extend(await _xform_warnings(db_session, definition, published, content))
         return _publish_response(published, definition.version.startswith(forms.DERIVED_VERSION_PREFIX), warnings)

@@ -10,6 +10,7 @@ FLAG_NAMES = {
     "photo.location_mismatch": ("Ảnh sai vị trí", "Photo taken elsewhere"),
     "photo.time_mismatch": ("Ảnh sai thời gian", "Photo taken at another time"),
     "photo.reused": ("Ảnh dùng lại", "Photo reused"),
+    "form.answers_invalid": ("Câu trả lời sai quy tắc", "Answers break the form's rules"),
 }
 
 

@@ -14,7 +14,7 @@ twice in the same batch.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 import forms
 from service.auth.actor import Actor
 from service.db.batching import Coalescer
-from service.visits.evidence_rules import Fix
+from service.visits.evidence_rules import Fix, Flag
 from service.visits.households import DESTINATIONS, HOUSEHOLDS, Destination
 from service.visits.schemas import VisitReceipt
 from service.visits.write_path import VisitToWrite, VisitWriter
@@ -44,6 +44,9 @@ class PendingVisit:
     skill_level: int | None
     fix: Fix | None
     accuracy_threshold_m: float | None
+    # What an OpenRosa submission adds (service/openrosa): its flags and its companion rows (see VisitToWrite).
+    extra_flags: list[Flag] = field(default_factory=list)
+    companions: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -110,5 +113,7 @@ class VisitBatcher:
                 fix=item.fix,
                 accuracy_threshold_m=item.accuracy_threshold_m,
                 destination=Destination(row.id, row.lat, row.lon, row.area_id, row.path),
+                extra_flags=item.extra_flags,
+                companions=item.companions,
             )
         return placed

@@ -22,6 +22,8 @@ GPS_MOCK = "gps.mock"
 PHOTO_LOCATION_MISMATCH = "photo.location_mismatch"
 PHOTO_TIME_MISMATCH = "photo.time_mismatch"
 PHOTO_REUSED = "photo.reused"
+# Answers that break the form's rules, stored anyway because an ODK client had finalized them (service/openrosa).
+FORM_ANSWERS_INVALID = "form.answers_invalid"
 FLAG_CODES = (
     GPS_LOW_ACCURACY,
     GPS_FAR_FROM_HOUSEHOLD,
@@ -30,6 +32,7 @@ FLAG_CODES = (
     PHOTO_LOCATION_MISMATCH,
     PHOTO_TIME_MISMATCH,
     PHOTO_REUSED,
+    FORM_ANSWERS_INVALID,
 )
 
 # EXIF times are the phone's wall clock without a zone; the teams work in Vietnam.

@@ -85,6 +85,10 @@ class VisitToWrite:
     destination: Destination
     on_behalf_of: int | None = None
     photos: list[SlotPhoto] = field(default_factory=list)  # already in the object store
+    # Flags decided before writing (OpenRosa: form.answers_invalid), stored after the GPS and photo flags.
+    extra_flags: list[Flag] = field(default_factory=list)
+    # Rows another domain keeps with the visit (OpenRosa: the instance XML), inserted only if the visit is.
+    companions: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -171,6 +175,7 @@ class VisitWriter:
                 )
                 await connection.execute(_INSERT_PHOTOS, photo_rows)  # seen by the next visit's reuse check
                 flags.extend(photo_flags)
+            flags.extend(item.extra_flags)
             if item.fix is not None and await locate_household_by_first_fix(
                 connection, household_id, location, item.fix, item.accuracy_threshold_m
             ):
@@ -179,6 +184,7 @@ class VisitWriter:
             results.append(WrittenVisit(item, row, flags))
         written = [result for result in results if result is not None]
         await insert_flags(connection, [r for w in written for r in flag_rows(w.item.submission.id, w.flags)])
+        await _insert_companions(connection, written)
         if written:  # a hook that raises rolls the whole call back: nothing is half-written
             for hook in self.after_write:
                 await hook(connection, written)
@@ -231,6 +237,15 @@ def visit_row(item: VisitToWrite, received_at: datetime) -> dict[str, Any]:
         "review_note": None,
         "corrects": submission.corrects or None,
     }
+
+
+async def _insert_companions(connection: AsyncConnection, written: list[WrittenVisit]) -> None:
+    by_table: dict[Any, list[dict[str, Any]]] = {}
+    for visit in written:
+        for table, row in visit.item.companions:
+            by_table.setdefault(table, []).append(row)
+    for table, rows in by_table.items():
+        await connection.execute(table.insert(), rows)
 
 
 def flag_rows(visit_id: uuid.UUID, flags: Iterable[Flag]) -> list[dict[str, Any]]:

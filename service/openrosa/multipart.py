@@ -1,0 +1,103 @@
+"""Reading an OpenRosa submission body: `xml_submission_file`, the files, maybe `*isIncomplete*`.
+
+Collect puts up to 100 files plus the XML and `*isIncomplete*` in one POST (it closes a batch past 100 files), so
+this route allows more parts than the visit route's 64; part names are decoded as UTF-8 (a Vietnamese file name
+survives). Each part is bounded by the largest photo a form may take, the whole body by the route's ceiling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar import Request
+from multipart import MultipartError, MultipartSegment, ParserLimitReached, PushMultipartParser
+
+from forms.spec import DEFAULT_PHOTO_MAX_BYTES
+from service import errors
+
+MAX_PARTS = 128
+MAX_PART_BYTES = DEFAULT_PHOTO_MAX_BYTES
+MAX_XML_BYTES = 2_000_000
+XML_PART = "xml_submission_file"
+INCOMPLETE_PART = "*isIncomplete*"
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    name: str
+    filename: str | None
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    xml: bytes
+    files: list[Part]
+    incomplete: bool
+
+
+async def read_submission(request: Request) -> Submission:
+    boundary = request.content_type[1].get("boundary")
+    if not boundary:
+        raise errors.DomainError(
+            errors.OPENROSA_BAD_MULTIPART, errors.OPENROSA_BAD_MULTIPART.title_vi, "Not multipart/form-data."
+        )
+    parts: list[Part] = []
+    segment: MultipartSegment | None = None
+    buffer = bytearray()
+    try:
+        with PushMultipartParser(boundary, max_segment_count=MAX_PARTS) as parser:
+            async for chunk in request.stream():
+                if not chunk or parser.closed:
+                    continue
+                for event in parser.parse(chunk):
+                    if isinstance(event, MultipartSegment):
+                        segment, buffer = event, bytearray()
+                    elif event is not None:
+                        buffer.extend(event)
+                        if len(buffer) > MAX_PART_BYTES:
+                            name = segment.filename or segment.name if segment else "?"
+                            raise errors.DomainError(
+                                errors.OPENROSA_PART_TOO_LARGE,
+                                f"Tệp “{name}” lớn hơn {MAX_PART_BYTES // 1_000_000} MB, máy chủ không nhận. "
+                                "Hãy chụp lại ảnh nhỏ hơn rồi gửi.",
+                                f"The part {name!r} is larger than {MAX_PART_BYTES} bytes.",
+                            )
+                    elif segment is not None:
+                        parts.append(Part(segment.name, segment.filename, bytes(buffer)))
+                        segment = None
+    except ParserLimitReached:
+        raise errors.DomainError(
+            errors.OPENROSA_TOO_MANY_PARTS,
+            f"Gửi quá nhiều tệp một lần (tối đa {MAX_PARTS - 3}). Hãy cập nhật ODK Collect rồi gửi lại.",
+            f"At most {MAX_PARTS} parts per POST.",
+        ) from None
+    except MultipartError as exc:
+        raise errors.DomainError(
+            errors.OPENROSA_BAD_MULTIPART, errors.OPENROSA_BAD_MULTIPART.title_vi, str(exc)
+        ) from exc
+    return split(parts)
+
+
+def split(parts: list[Part]) -> Submission:
+    xml = [p for p in parts if p.name == XML_PART]
+    if not xml:
+        raise errors.DomainError(errors.OPENROSA_NO_XML)
+    if len(xml[0].data) > MAX_XML_BYTES:
+        raise errors.DomainError(
+            errors.OPENROSA_PART_TOO_LARGE, "Phiếu (XML) lớn quá 2 MB.", f"The XML is over {MAX_XML_BYTES} bytes."
+        )
+    incomplete = any(p.name == INCOMPLETE_PART for p in parts)
+    files = [p for p in parts if p.name not in (XML_PART, INCOMPLETE_PART)]
+    return Submission(xml[0].data, files, incomplete)
+
+
+def file_for(files: list[Part], name: str) -> Part | None:
+    """The part a file name refers to: by part name first (Collect, Web Forms), then by filename."""
+    for part in files:
+        if part.name == name:
+            return part
+    for part in files:
+        if part.filename == name:
+            return part
+    return None

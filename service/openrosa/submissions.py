@@ -1,0 +1,461 @@
+"""POST /submission: an instance (and its files) → a visit, through the one write path every visit takes.
+
+Exactly once, keyed by the instanceID (→ the visit id, service/openrosa/instance.py):
+- new: stored → 201;
+- the same XML again (a retry, or the next POST of a split upload): the files it brings fill empty photo slots → 201,
+  also for concurrent duplicates (the write path's INSERT … ON CONFLICT DO NOTHING picks one writer);
+- other XML under a stored instanceID → 409, and the refused copy is kept (openrosa_conflicts) for a supervisor.
+
+Never strand a finalized form: answers that break the form's rules are stored, answered 201 and flagged
+`form.answers_invalid` with the problems (kept in openrosa_submissions.problems). Only protocol faults are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import forms
+from service import errors
+from service.auth.actor import Actor, Role
+from service.db.engine import utcnow
+from service.db.tables import table_of
+from service.households.schemas import HouseholdCreate
+from service.http.deps import request_transaction
+from service.openrosa.instance import Instance, parse_instance, visit_id_for
+from service.openrosa.mapping import Mapped, map_instance, new_household_id
+from service.openrosa.models import OpenRosaConflict, OpenRosaSubmission
+from service.openrosa.multipart import Submission, file_for
+from service.openrosa.xforms import xform_of
+from service.registry import services as registry
+from service.settings import Settings
+from service.visits import photos_service
+from service.visits.answers import Evaluation, evaluate
+from service.visits.batch import PendingVisit, VisitBatcher
+from service.visits.evidence_rules import FORM_ANSWERS_INVALID, Fix, Flag
+from service.visits.households import Destination, existing_household, new_household
+from service.visits.models import VISITS
+from service.visits.multipart import PhotoPart
+from service.visits.photo_objects import SlotPhoto, prepare_photos
+from service.visits.schemas import AppInfo, DeviceLocation, VisitReceipt, VisitSubmission
+from service.visits.services import _time_problems
+from service.visits.stored import StoredVisit, connection, load_visit
+from service.visits.write_path import VisitToWrite, VisitWriter
+from storage import ObjectStore, PhotoPool
+
+log = logging.getLogger("gocua.openrosa")
+SUBMISSIONS = table_of(OpenRosaSubmission)
+CONFLICTS = table_of(OpenRosaConflict)
+# Parsing a big instance is CPU work: past this size it runs in a thread.
+PARSE_IN_THREAD_BYTES = 64_000
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Who sent it and with what: the member, Collect's `?deviceID=`, the User-Agent."""
+
+    actor: Actor
+    device_id: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    receipt: VisitReceipt
+    created: bool
+    problems: int
+
+    def message(self) -> str:
+        waiting = sum(max(0, m.min_count - m.received) for m in self.receipt.missing_photos)
+        text = "Đã nhận phiếu" if self.created else "Phiếu đã có trên máy chủ"
+        if waiting:
+            text += f", còn chờ {waiting} ảnh"
+        if self.problems:
+            text += f" ({self.problems} câu trả lời cần giám sát viên xem lại)"
+        return text + "."
+
+
+def answers_flag(problems: list[dict[str, Any]]) -> Flag:
+    """The flag a supervisor sees; the full problems are kept with the submission."""
+    summary = "; ".join(f"{p.get('question') or p.get('field') or '?'}: {p.get('code')}" for p in problems)
+    return Flag(FORM_ANSWERS_INVALID, float(len(problems)), "answers", summary[:300])
+
+
+async def receive(
+    client: Client,
+    body: Submission,
+    *,
+    sessions: Callable[[], AsyncSession],
+    settings: Settings,
+    store: ObjectStore,
+    photo_pool: PhotoPool | None,
+    batcher: VisitBatcher,
+) -> Outcome:
+    client.actor.require_role(Role.MEMBER, Role.LEADER)
+    if len(body.xml) > PARSE_IN_THREAD_BYTES:
+        instance = await anyio.to_thread.run_sync(parse_instance, body.xml)
+    else:
+        instance = parse_instance(body.xml)
+    digest = hashlib.sha256(body.xml).hexdigest()
+    visit_id = visit_id_for(instance.form_id, instance.instance_id)
+    definition, form = await _published_form(sessions, batcher.database_key, instance)
+    mapped = map_instance(definition, instance)
+    if not mapped.files and not instance.deprecated_id:
+        batched = await _batched(client, body, instance, digest, visit_id, form, mapped, batcher)
+        if batched is not None:
+            return batched
+    writer = batcher.writer
+    async with request_transaction(sessions) as session:
+        existing = await load_visit(session, visit_id)
+        if existing is None:
+            outcome = await _new(
+                session, client, body, instance, digest, visit_id, form, mapped, settings, store, photo_pool, writer
+            )
+            if outcome is not None:
+                return outcome
+            existing = await load_visit(session, visit_id)  # a concurrent identical POST won the insert
+            assert existing is not None
+        if _same(existing, instance, digest, client.actor):
+            return await _again(session, existing, body, form, mapped, settings, store, photo_pool)
+    async with request_transaction(sessions) as session:
+        await _keep_conflict(session, client, instance, digest, body.xml, existing.id)
+    raise errors.DomainError(errors.OPENROSA_INSTANCE_CONFLICT)
+
+
+async def _batched(
+    client: Client,
+    body: Submission,
+    instance: Instance,
+    digest: str,
+    visit_id: uuid.UUID,
+    form: forms.CompiledForm,
+    mapped: Mapped,
+    batcher: VisitBatcher,
+) -> Outcome | None:
+    """The common case, a visit without photos to a known household, written with the JSON visits waiting at the
+    same moment (group commit, no request session). None hands it to the single-visit path: a new household, an
+    id already stored (a retry), a household the batcher cannot place."""
+    household_id = _household_choice(mapped)
+    if household_id is None:
+        return None
+    prepared = _prepare(client, instance, visit_id, household_id, None, form, mapped)
+    pending = PendingVisit(
+        client.actor,
+        prepared.submission,
+        digest,
+        prepared.rules,
+        prepared.evaluation.level,
+        prepared.fix,
+        form.geopoint_threshold,
+        extra_flags=prepared.flags(),
+        companions=[_record(client, body, instance, digest, visit_id, mapped, prepared.problems)],
+    )
+    written = await batcher.submit(pending)
+    if not isinstance(written, VisitReceipt):
+        return None
+    return Outcome(written, True, len(prepared.problems))
+
+
+def _same(existing: StoredVisit, instance: Instance, digest: str, actor: Actor) -> bool:
+    return (
+        existing.form_id == instance.form_id
+        and existing.payload_hash == digest
+        and existing.submitted_by == actor.user_id
+    )
+
+
+# (database, form id, version) → the published form, once it is known to have an XForm: published versions never
+# change, so the hot path asks the database nothing about the form after the first submission.
+_FORMS: dict[tuple[str, str, str], tuple[forms.FormDefinition, forms.CompiledForm]] = {}
+_FORMS_LIMIT = 512
+
+
+async def _published_form(
+    sessions: Callable[[], AsyncSession], database_key: str, instance: Instance
+) -> tuple[forms.FormDefinition, forms.CompiledForm]:
+    key = (database_key, instance.form_id, instance.version)
+    found = _FORMS.get(key)
+    if found is not None:
+        return found
+    async with request_transaction(sessions) as session:
+        try:
+            row = await registry.get_version(session, instance.form_id, instance.version)
+        except errors.DomainError:
+            raise errors.DomainError(
+                errors.OPENROSA_FORM_UNKNOWN,
+                f"Máy chủ không có biểu mẫu “{instance.form_id}” phiên bản “{instance.version}”. "
+                "Hãy tải lại biểu mẫu trống.",
+                f"No form {instance.form_id!r} version {instance.version!r}.",
+            ) from None
+        if (await xform_of(session, row)).xform is None:
+            raise errors.DomainError(errors.OPENROSA_FORM_CLOSED)
+        definition = registry.definition_of(row)
+    found = (definition, forms.compile_form(definition))
+    if len(_FORMS) >= _FORMS_LIMIT:
+        _FORMS.clear()
+    _FORMS[key] = found
+    return found
+
+
+def _photo_parts(mapped: Mapped, body: Submission) -> list[PhotoPart]:
+    parts = []
+    for (question, index), filename in mapped.files.items():
+        part = file_for(body.files, filename)
+        if part is not None:
+            parts.append(PhotoPart(question, index, part.data))
+    unreferenced = len(body.files) - len(parts)
+    if unreferenced > 0:  # Collect sends the instance folder whole
+        log.debug("%d file part(s) not referenced by the instance were ignored", unreferenced)
+    return parts
+
+
+async def _correction(session: AsyncSession, actor: Actor, instance: Instance) -> uuid.UUID | None:
+    """The visit an edit (meta/deprecatedID) corrects: it must exist, be visible, and not be corrected already."""
+    if not instance.deprecated_id:
+        return None
+    earlier_id = visit_id_for(instance.form_id, instance.deprecated_id)
+    earlier = await load_visit(session, earlier_id)
+    if earlier is None or not actor.sees_path(earlier.area_path):
+        raise errors.DomainError(errors.OPENROSA_DEPRECATED_UNKNOWN)
+    corrected = await (await connection(session)).execute(select(VISITS.c.id).where(VISITS.c.corrects == earlier_id))
+    if corrected.first() is not None:
+        raise errors.DomainError(errors.OPENROSA_ALREADY_CORRECTED)
+    return earlier_id
+
+
+def _household_choice(mapped: Mapped) -> uuid.UUID | None:
+    if mapped.household is None:
+        raise errors.DomainError(errors.OPENROSA_HOUSEHOLD_MISSING)
+    if mapped.new_head_name is not None or mapped.household == "new":
+        return None
+    try:
+        return uuid.UUID(mapped.household)
+    except ValueError:
+        raise errors.DomainError(
+            errors.OPENROSA_HOUSEHOLD_MISSING,
+            "Hộ được chọn không có trong danh sách của máy chủ. Hãy cập nhật biểu mẫu rồi chọn lại hộ.",
+            f"Not a household id: {mapped.household!r}.",
+        ) from None
+
+
+async def _destination(session: AsyncSession, actor: Actor, household_id: uuid.UUID) -> Destination:
+    try:
+        return await existing_household(session, actor, household_id)
+    except errors.DomainError as exc:
+        if exc.kind.status != 404:
+            raise
+        raise errors.DomainError(
+            errors.OPENROSA_HOUSEHOLD_MISSING,
+            "Hộ được chọn không thuộc địa bàn của bạn hoặc đã bị xóa. Hãy cập nhật biểu mẫu rồi chọn lại hộ.",
+            f"No household {household_id} in the member's area.",
+        ) from None
+
+
+@dataclass
+class Prepared:
+    """A submission as a visit, checked, before anything is written."""
+
+    submission: VisitSubmission
+    evaluation: Evaluation
+    problems: list[dict[str, Any]]
+    rules: dict[str, forms.PhotoRule]
+    fix: Fix | None
+
+    def flags(self) -> list[Flag]:
+        return [answers_flag(self.problems)] if self.problems else []
+
+
+def _prepare(
+    client: Client,
+    instance: Instance,
+    visit_id: uuid.UUID,
+    household_id: uuid.UUID | None,
+    corrects: uuid.UUID | None,
+    form: forms.CompiledForm,
+    mapped: Mapped,
+) -> Prepared:
+    location = _location(mapped)
+    submission = VisitSubmission(
+        id=visit_id,
+        form_id=instance.form_id,
+        form_version=instance.version,
+        household_id=household_id,
+        started_at=mapped.started_at,
+        finished_at=mapped.finished_at,
+        location=location,
+        answers=mapped.answers,
+        app=AppInfo(name=(client.user_agent or "OpenRosa")[:100]),
+        corrects=corrects if corrects is not None else msgspec.UNSET,
+    )
+    evaluation = evaluate(form, submission.answers)
+    submission.answers = dict(evaluation.answers)
+    problems: list[dict[str, Any]] = [msgspec.to_builtins(e) for e in evaluation.errors]
+    problems.extend(_time_problems(submission))
+    for problem in problems:  # an implausible time is dropped, not stored
+        if problem.get("code") == "visit.bad_time" and problem.get("question") in ("started_at", "finished_at"):
+            setattr(submission, problem["question"], None)
+    fix = Fix(location.lat, location.lon, location.accuracy_m) if location else None
+    return Prepared(submission, evaluation, problems, _awaiting_referenced(evaluation.photo_rules, mapped), fix)
+
+
+def _record(
+    client: Client,
+    body: Submission,
+    instance: Instance,
+    digest: str,
+    visit_id: uuid.UUID,
+    mapped: Mapped,
+    problems: list[dict[str, Any]],
+) -> tuple[Any, dict[str, Any]]:
+    """The openrosa_submissions row kept with the visit (the XML verbatim, who sent it with what)."""
+    return (
+        SUBMISSIONS,
+        {
+            "visit_id": visit_id,
+            "form_id": instance.form_id,
+            "instance_id": instance.instance_id,
+            "xml_sha256": digest,
+            "xml": body.xml,
+            "device_id": (client.device_id or mapped.device_id or "")[:100] or None,
+            "user_agent": (client.user_agent or "")[:300] or None,
+            "problems": problems or None,
+            "received_at": utcnow(),
+        },
+    )
+
+
+async def _new(
+    session: AsyncSession,
+    client: Client,
+    body: Submission,
+    instance: Instance,
+    digest: str,
+    visit_id: uuid.UUID,
+    form: forms.CompiledForm,
+    mapped: Mapped,
+    settings: Settings,
+    store: ObjectStore,
+    photo_pool: PhotoPool | None,
+    writer: VisitWriter,
+) -> Outcome | None:
+    """Writes a new visit alone (photos, a new household, an edit); None when a concurrent identical POST inserted
+    it first."""
+    actor = client.actor
+    household_id = _household_choice(mapped)
+    corrects = await _correction(session, actor, instance)
+    prepared = _prepare(client, instance, visit_id, household_id, corrects, form, mapped)
+    problems = prepared.problems
+    items, photo_problems = photos_service.photo_slots(
+        form, prepared.evaluation.photo_rules, _photo_parts(mapped, body)
+    )
+    problems.extend(photo_problems)
+    destination = await _destination(session, actor, household_id) if household_id is not None else None
+    slot_photos: list[SlotPhoto] = []
+    if items:
+        await session.commit()  # decoding and uploading take a while: end the read transaction first
+        slot_photos = await prepare_photos(store, items, prepared.evaluation.photo_rules, photo_pool)
+    if destination is None:
+        destination = await new_household(
+            session,
+            actor,
+            HouseholdCreate(
+                id=new_household_id(instance.form_id, instance.instance_id),
+                head_name=mapped.new_head_name,
+                address=mapped.new_address,
+            ),
+        )
+    item = VisitToWrite(
+        actor=actor,
+        submission=prepared.submission,
+        digest=digest,
+        rules=prepared.rules,
+        skill_level=prepared.evaluation.level,
+        fix=prepared.fix,
+        accuracy_threshold_m=form.geopoint_threshold,
+        destination=destination,
+        photos=slot_photos,
+        extra_flags=prepared.flags(),
+        companions=[_record(client, body, instance, digest, visit_id, mapped, problems)],
+    )
+    (written,) = await writer.write(await connection(session), [item])
+    if written is None:
+        return None
+    return Outcome(written.receipt(), True, len(problems))
+
+
+def _awaiting_referenced(rules: dict[str, forms.PhotoRule], mapped: Mapped) -> dict[str, forms.PhotoRule]:
+    """A photo the instance names is awaited even beyond the form's minimum: a split upload's visit shows as
+    waiting for photos until its last POST brings them."""
+    named: dict[str, int] = {}
+    for question, _ in mapped.files:
+        named[question] = named.get(question, 0) + 1
+    return {
+        question: msgspec.structs.replace(
+            rule, min_count=min(rule.max_count, max(rule.min_count, named.get(question, 0)))
+        )
+        for question, rule in rules.items()
+    }
+
+
+def _location(mapped: Mapped) -> DeviceLocation | None:
+    point = mapped.geopoint
+    if point is None:
+        return None
+    try:
+        return msgspec.convert(point, DeviceLocation)
+    except msgspec.ValidationError:
+        return None  # out of range: the geopoint answer's own check flags it
+
+
+async def _again(
+    session: AsyncSession,
+    existing: StoredVisit,
+    body: Submission,
+    form: forms.CompiledForm,
+    mapped: Mapped,
+    settings: Settings,
+    store: ObjectStore,
+    photo_pool: PhotoPool | None,
+) -> Outcome:
+    """The same XML again: files it brings fill the slots still empty (a split upload's next POST)."""
+    rules = forms.required_photos(form, existing.answers)
+    items, _ = photos_service.photo_slots(form, rules, _photo_parts(mapped, body))
+    receipt, _ = await photos_service.attach(session, settings, store, existing, form, items, photo_pool)
+    problems = (
+        await (await connection(session)).execute(
+            select(SUBMISSIONS.c.problems).where(SUBMISSIONS.c.visit_id == existing.id)
+        )
+    ).scalar()
+    return Outcome(receipt, False, len(problems or []))
+
+
+async def _keep_conflict(
+    session: AsyncSession, client: Client, instance: Instance, digest: str, xml: bytes, visit_id: uuid.UUID
+) -> None:
+    """Keeps the refused copy once (a client retrying it sends the same bytes again)."""
+    kept = await (await connection(session)).execute(
+        select(CONFLICTS.c.id).where(CONFLICTS.c.visit_id == visit_id, CONFLICTS.c.xml_sha256 == digest)
+    )
+    if kept.first() is not None:
+        return
+    await (await connection(session)).execute(
+        insert(CONFLICTS).values(
+            visit_id=visit_id,
+            form_id=instance.form_id[:100],
+            instance_id=instance.instance_id,
+            xml_sha256=digest,
+            xml=xml,
+            submitted_by=client.actor.user_id,
+            device_id=(client.device_id or "")[:100] or None,
+            received_at=utcnow(),
+        )
+    )
