@@ -207,10 +207,11 @@ def _bucket_map(bucket_of: dict[int, int]) -> Any:
 
 
 def summed_by_bucket(query: Any, bucket_of: dict[int, int], keys: list[str], sums: list[str]) -> Any:
-    """PostgreSQL: the rows of `household_rows` or `counted` already added up per bucket (child area) and `keys`,
-    so a province's ~50,000 village cells reach Python as ~2,000 rows (turning each cell into a Python row and
-    summing there was most of a province tally's time). The rows keep their shape; `area_id` is the bucket's id,
-    which buckets to itself. Areas outside `bucket_of` (closed ones) drop out, as they do in Python."""
+    """PostgreSQL: rows of (area_id, *keys, *sums) — `household_rows`', `counted`'s, the members' — added up per
+    bucket (child area) and `keys` in SQL, so a province's ~50,000 village cells reach Python as ~2,000 rows
+    (turning each cell into a Python row and summing it there was most of a province tally's time). The rows keep
+    their shape; `area_id` is the bucket's id, which buckets to itself. Areas outside `bucket_of` (closed ones)
+    drop out, as they do in Python."""
     cells = query.subquery()
     mapping = _bucket_map(bucket_of)
     grouped = [cells.c[name] for name in keys]

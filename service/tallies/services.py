@@ -259,6 +259,9 @@ async def _add_people(
         .where(TEAMS.c.area_id.in_(in_subtree))
         .group_by(TEAMS.c.area_id)
     )
+    on_postgresql = await _on_postgresql(session)
+    if on_postgresql:
+        teams = cells.summed_by_bucket(teams, tree.bucket_of, [], ["n"])
     for row in await session.execute(teams):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
@@ -275,6 +278,8 @@ async def _add_people(
         )
         .group_by(USERS.c.area_id, USERS.c.has_smartphone, active)
     )
+    if on_postgresql:
+        members = cells.summed_by_bucket(members, tree.bucket_of, ["has_smartphone", "active"], ["n"])
     for row in await session.execute(members):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is None:
