@@ -15,4 +15,4 @@ def app_from_env() -> Litestar:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
-    return create_app(Settings.from_env())
+    return create_app(Settings.from_env(), freeze_after_start=True)
