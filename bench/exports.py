@@ -1,6 +1,7 @@
 """Household coverage CSV: rows per second, and peak memory at 100k against 1M rows, on PostgreSQL.
 
-    python bench/exports.py              # on gocua_bench_tallies as bench/tallies.py --prepare leaves it
+    python bench/tallies.py --prepare                # prints the name of the province database it created
+    python bench/exports.py --database NAME          # that database, as bench/tallies.py left it
 
 Floors (issue 10): at least 250,000 rows/s, and peak memory (the process's max RSS) at 1M rows within 10 % of
 the peak at 100k rows — memory must not grow with the rows. ODK Central on this kind of machine: ~14,000
@@ -37,19 +38,18 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import Server  # noqa: E402
+from harness import Server, prepared_dir  # noqa: E402
 
-DATABASE = "gocua_bench_tallies"
 FLOOR_ROWS_S = 250_000
 FLOOR_MEMORY_GROWTH = 0.10
 
 
-async def one(rows_wanted: int, out: Path) -> dict[str, float]:
+async def one(database: str, rows_wanted: int, out: Path) -> dict[str, float]:
     import service.db.all_tables  # noqa: F401
     from service.db.engine import create_engine, session_factory
     from service.exports import services
 
-    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}", pool_size=2)
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}", pool_size=2)
     try:
         started = time.perf_counter()
         async with session_factory(engine)() as session:
@@ -80,10 +80,10 @@ async def one(rows_wanted: int, out: Path) -> dict[str, float]:
     }
 
 
-def run_child(rows: int) -> dict[str, float]:
+def run_child(database: str, rows: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
-            [sys.executable, __file__, "--child", str(rows), "--out", str(Path(tmp) / "x.csv")],
+            [sys.executable, __file__, "--database", database, "--child", str(rows), "--out", str(Path(tmp) / "x.csv")],
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -93,13 +93,13 @@ def run_child(rows: int) -> dict[str, float]:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def over_http(repeat: int) -> dict[str, list[dict[str, float]]]:
-    creds = json.loads(Path("/tmp/gocua-bench-tallies/creds.json").read_text())
+def over_http(database: str, repeat: int) -> dict[str, list[dict[str, float]]]:
+    creds = json.loads((prepared_dir(database) / "creds.json").read_text())
     supervisor = creds["supervisors"][0]  # the province's
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
             **os.environ,
-            "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}",
+            "GOCUA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
             "GOCUA_DATA_DIR": data_dir,
         }
         server = Server(env)
@@ -135,17 +135,20 @@ def over_http(repeat: int) -> dict[str, list[dict[str, float]]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--database", required=True, help="a province prepared by `bench/tallies.py --prepare` (it prints the name)"
+    )
     parser.add_argument("--child", type=int)
     parser.add_argument("--out")
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(one(args.child, Path(args.out)))))
+        print(json.dumps(asyncio.run(one(args.database, args.child, Path(args.out)))))
         return 0
     load_before = os.getloadavg()
-    http = over_http(args.repeat)
-    small = [run_child(100_000) for _ in range(args.repeat)]
-    large = [run_child(1_000_000) for _ in range(args.repeat)]
+    http = over_http(args.database, args.repeat)
+    small = [run_child(args.database, 100_000) for _ in range(args.repeat)]
+    large = [run_child(args.database, 1_000_000) for _ in range(args.repeat)]
     best_small = min(small, key=lambda r: r["max_rss_mb"])
     growth = max(r["max_rss_mb"] for r in large) / best_small["max_rss_mb"] - 1
     median = {encoding: statistics.median(r["rows_per_s"] for r in runs) for encoding, runs in http.items()}

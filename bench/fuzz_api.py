@@ -29,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from harness import unique_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,7 +44,6 @@ PG_ADMIN = os.environ.get("GOCUA_TEST_PG_ADMIN_URL", "postgresql://postgres@127.
 
 def _pg_database(name: str) -> str:
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {name}")
     base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     return f"{base}/{name}"
@@ -66,7 +66,7 @@ def _operations(base_url: str) -> int:
 
 def run(database: str, cases: int, seed: int) -> tuple[dict, bool]:
     workdir = Path(tempfile.mkdtemp(prefix=f"gocua-fuzz-{database}-"))
-    pg_name = f"gocua_fuzz_{os.getpid()}"
+    pg_name = unique_database("gocua_fuzz")
     url = _pg_database(pg_name) if database == "postgresql" else f"sqlite+aiosqlite:///{workdir}/gocua.sqlite3"
     try:
         migrate(url)

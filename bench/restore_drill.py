@@ -29,10 +29,13 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import unique_database
 from soak import Phone, Stats, free_port, prepare
 
 PG = "postgresql://postgres@127.0.0.1:5432"
-SOURCE, RESTORED = "gocua_drill", "gocua_drill_restored"
+# Names no other run uses: a concurrent drill on the same server keeps its own databases.
+SOURCE = unique_database("gocua_drill")
+RESTORED = SOURCE + "_restored"
 TABLES = ("areas", "users", "teams", "households", "visits", "visit_photos", "visit_flags", "access_log")
 
 
@@ -119,8 +122,6 @@ def snapshot(url: str, admin_password: str) -> dict[str, str]:
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="gocua-drill-"))
     try:
-        for name in (SOURCE, RESTORED):
-            admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin(f"CREATE DATABASE {SOURCE}")
         source_dir, restored_dir = work / "source", work / "restored"
         source_dir.mkdir()

@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 import psycopg
+from harness import unique_database
 
 FLOOR_S = {"small": 10.0, "district": 120.0, "province": 600.0}
 PG_ADMIN = os.environ.get("GOCUA_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "gocua_bench_seed"
 
 
 def _pg(statement: str) -> None:
@@ -35,10 +35,10 @@ def run(scale: str, backend: str) -> float:
     with tempfile.TemporaryDirectory(prefix="gocua-seed-") as tmp:
         env = dict(os.environ)
         if backend == "postgresql":
-            _pg(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            _pg(f"CREATE DATABASE {PG_DATABASE}")
+            database = unique_database("gocua_bench_seed")
+            _pg(f"CREATE DATABASE {database}")
             env["GOCUA_DATABASE_URL"] = (
-                PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{PG_DATABASE}"
+                PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{database}"
             )
         else:
             env.pop("GOCUA_DATABASE_URL", None)
@@ -58,7 +58,7 @@ def run(scale: str, backend: str) -> float:
         done = subprocess.run(command, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         if backend == "postgresql":
-            _pg(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            _pg(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         if done.returncode != 0:
             sys.exit(f"demo-seed failed:\n{done.stdout}\n{done.stderr}")
         print(done.stdout.strip().replace("\n", "\n    "))

@@ -35,8 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
-from harness import free_port
+from harness import free_port, pg_admin, unique_database
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -379,18 +378,22 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--phones", type=int, default=50)
     parser.add_argument(
-        "--database-url", help="an empty, migrated or new database (default: a fresh gocua_soak on 127.0.0.1:5432)"
+        "--database-url", help="an empty, migrated or new database (default: a new uniquely named one, dropped after)"
     )
     parser.add_argument("--json", type=Path, help="where to write the raw result (default: bench/results/)")
     args = parser.parse_args()
     database_url = args.database_url
+    created = None  # only a database this run created is dropped
     if database_url is None:
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-            connection.execute("DROP DATABASE IF EXISTS gocua_soak WITH (FORCE)")
-            connection.execute("CREATE DATABASE gocua_soak")
-        database_url = "postgresql+asyncpg://postgres@127.0.0.1:5432/gocua_soak"
-    with tempfile.TemporaryDirectory(prefix="gocua-soak-") as tmp:
-        result = soak(database_url, args.minutes, args.phones, Path(tmp))
+        created = unique_database("gocua_soak")
+        pg_admin(f"CREATE DATABASE {created}")
+        database_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{created}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="gocua-soak-") as tmp:
+            result = soak(database_url, args.minutes, args.phones, Path(tmp))
+    finally:
+        if created:
+            pg_admin(f"DROP DATABASE IF EXISTS {created} WITH (FORCE)")
     out = args.json or ROOT / "bench" / "results" / f"soak-{datetime.now(UTC):%Y%m%d-%H%M}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False))

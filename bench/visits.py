@@ -47,7 +47,7 @@ from pathlib import Path
 
 import asyncpg
 import psycopg
-from harness import Server, pg_admin, run
+from harness import Server, pg_admin, run, unique_database
 from PIL import Image
 
 FORM_ID = "household-digital-skills"
@@ -506,8 +506,7 @@ def report(name: str, value: float, unit: str, floor: float, higher_is_better: b
 
 
 def prepare_database(database: str, scale: str, workdir: Path) -> tuple[dict[str, str], dict]:
-    pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-    pg_admin(f"CREATE DATABASE {database}")
+    pg_admin(f"CREATE DATABASE {database}")  # a unique name (unique_database): never one another run uses
     env = {
         **os.environ,
         "GOCUA_DATA_DIR": str(workdir / database),
@@ -607,7 +606,7 @@ def main() -> int:
     }
     workdir = Path(tempfile.mkdtemp(prefix="gocua-bench-"))
     variants = answer_variants()
-    database = "gocua_bench"
+    database = unique_database("gocua_bench")
     env, creds = prepare_database(database, "small", workdir)
     pairs = asyncio.run(village_pairs(database, creds))
     json_script = workdir / "json.lua"
@@ -683,7 +682,7 @@ def main() -> int:
         }
 
     if args.stored and not args.skip_json:
-        district = "gocua_bench_district"
+        district = unique_database("gocua_bench_district")
         denv, dcreds = prepare_database(district, "district", workdir)
         url = denv["GOCUA_DATABASE_URL"]
         written, seconds, flags = asyncio.run(write_stored_visits(url, args.stored, args.stored_budget_s, variants))

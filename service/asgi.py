@@ -17,7 +17,7 @@ def app_from_env() -> Litestar:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
     settings = Settings.from_env()
-    app = create_app(settings)
+    app = create_app(settings, freeze_after_start=True)
     # Served on a socket: this worker closes the connections that never send a byte (granian does not).
     watch = SilentConnectionWatch(settings.http_header_timeout_s)
     app.on_startup.append(watch.start)

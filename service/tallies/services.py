@@ -132,6 +132,11 @@ async def _add_households(
     rows: list[tuple[Any, bool]] = []
     if start is None and end is None:
         households, *assessed = cells.household_rows(_subtree_ids(tree), form.id if form else None)
+        if await _on_postgresql(session):
+            keys, summed = ["form_version", "level", "indicator_bits", "visited"], ["n", "elderly", "temporary"]
+            households, *assessed = (
+                cells.summed_by_bucket(query, tree.bucket_of, keys, summed) for query in [households, *assessed]
+            )
         rows += [(row, True) for row in await session.execute(households)]
         for query in assessed:
             rows += [(row, False) for row in await session.execute(query)]
@@ -174,10 +179,16 @@ async def _add_households(
                 bucket.no_smartphone += n
 
 
+async def _on_postgresql(session: AsyncSession) -> bool:
+    return (await session.connection()).dialect.name == "postgresql"
+
+
 async def _add_keyed(
-    session: AsyncSession, tree: Subtree, query: Any, buckets: dict[int, Tally], field_name: str
+    session: AsyncSession, tree: Subtree, query: Any, buckets: dict[int, Tally], field_name: str, cells_read: bool
 ) -> None:
     """Rows of (area id, key, n) added into each bucket's `field_name` (a count per key)."""
+    if cells_read and await _on_postgresql(session):
+        query = cells.summed_by_bucket(query, tree.bucket_of, ["key"], ["n"])
     for area_id, key, n in await session.execute(query):
         bucket = buckets.get(tree.bucket_of.get(area_id, -1))
         if bucket is not None:
@@ -202,7 +213,7 @@ async def _add_visits(
             .where(*_visit_filters(tree, form, start, end))
             .group_by(VISITS.c.area_id, VISITS.c.review_status)
         )
-    await _add_keyed(session, tree, query, buckets, "visits")
+    await _add_keyed(session, tree, query, buckets, "visits", cells_read=start is None and end is None)
 
 
 async def _add_flags(
@@ -223,7 +234,7 @@ async def _add_flags(
             .where(*_visit_filters(tree, form, start, end), VISITS.c.review_status.in_(OPEN_REVIEW))
             .group_by(VISITS.c.area_id, FLAGS.c.code)
         )
-    await _add_keyed(session, tree, query, buckets, "flags")
+    await _add_keyed(session, tree, query, buckets, "flags", cells_read=start is None and end is None)
 
 
 def _made_a_visit(
@@ -249,6 +260,9 @@ async def _add_people(
         .where(TEAMS.c.area_id.in_(in_subtree))
         .group_by(TEAMS.c.area_id)
     )
+    on_postgresql = await _on_postgresql(session)
+    if on_postgresql:
+        teams = cells.summed_by_bucket(teams, tree.bucket_of, [], ["n"])
     for row in await session.execute(teams):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
@@ -265,6 +279,8 @@ async def _add_people(
         )
         .group_by(USERS.c.area_id, USERS.c.has_smartphone, active)
     )
+    if on_postgresql:
+        members = cells.summed_by_bucket(members, tree.bucket_of, ["has_smartphone", "active"], ["n"])
     for row in await session.execute(members):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is None:
