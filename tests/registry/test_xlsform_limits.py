@@ -82,14 +82,20 @@ class Watch:
                 self.health.append((started, time.monotonic(), status))
                 time.sleep(0.02)
 
+    def _health_answers(self, more_than: int) -> None:
+        # Polled, not slept: on a loaded machine the poller's first request can take longer than any fixed pause.
+        deadline = time.monotonic() + 10
+        while len(self.health) <= more_than and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def __enter__(self) -> Watch:
         for thread in self._threads:
             thread.start()
-        time.sleep(0.1)
+        self._health_answers(0)  # /health answered before the upload starts
         return self
 
     def __exit__(self, *exc: object) -> None:
-        time.sleep(0.1)
+        self._health_answers(len(self.health))  # and again once it is over
         self._stop.set()
         for thread in self._threads:
             thread.join()
