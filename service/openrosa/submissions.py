@@ -44,14 +44,14 @@ from service.openrosa.xforms import xform_of
 from service.registry import services as registry
 from service.settings import Settings
 from service.visits import photos_service
-from service.visits.batch import PendingVisit, VisitBatcher
+from service.visits.batch import VisitBatcher
 from service.visits.households import Destination, existing_household, new_household
 from service.visits.models import VISITS
 from service.visits.multipart import PhotoPart
 from service.visits.photo_objects import SlotPhoto, prepare_photos
 from service.visits.schemas import VisitReceipt
 from service.visits.stored import StoredVisit, connection, load_visit
-from service.visits.write_path import VisitToWrite, VisitWriter
+from service.visits.write_path import CheckedVisit, VisitWriter
 from storage import ObjectStore, PhotoPool
 
 log = logging.getLogger("gocua.openrosa")
@@ -134,7 +134,7 @@ async def _batched(
     if household_id is None:
         return None
     prepared = prepare(client, instance, visit_id, household_id, None, form, mapped)
-    pending = PendingVisit(
+    pending = CheckedVisit(
         client.actor,
         prepared.submission,
         digest,
@@ -271,7 +271,7 @@ async def _new(
                 address=mapped.new_address,
             ),
         )
-    item = VisitToWrite(
+    item = CheckedVisit(
         actor=actor,
         submission=prepared.submission,
         digest=digest,

@@ -12,9 +12,9 @@ when there are any); a household's first good GPS fix adds 3 and `new_household`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,13 +32,13 @@ from service.registry.services import cached_version
 from service.settings import Settings
 from service.visits import evidence_rules, photos_service
 from service.visits.answers import Evaluation, evaluate
-from service.visits.batch import PendingVisit, VisitBatcher
-from service.visits.households import Destination, existing_household, new_household
+from service.visits.batch import VisitBatcher
+from service.visits.households import existing_household, new_household
 from service.visits.multipart import PhotoPart
-from service.visits.photo_objects import SlotPhoto, prepare_photos
+from service.visits.photo_objects import prepare_photos
 from service.visits.schemas import VisitReceipt, VisitSubmission
 from service.visits.stored import StoredVisit, connection, form_of, load_visit
-from service.visits.write_path import VisitToWrite, VisitWriter, service_writer
+from service.visits.write_path import CheckedVisit, VisitWriter, service_writer
 from storage import ObjectStore, PhotoPool
 
 _decoder = msgspec.json.Decoder(VisitSubmission)
@@ -114,21 +114,6 @@ def _time_problems(submission: VisitSubmission) -> list[dict[str, Any]]:
     return problems
 
 
-@dataclass
-class Plan:
-    """Everything decided before anything is written."""
-
-    submission: VisitSubmission
-    digest: str
-    form: forms.CompiledForm
-    rules: dict[str, forms.PhotoRule]
-    photos: list[tuple[str, int, bytes]]
-    skill_level: int | None
-    fix: evidence_rules.Fix | None
-    on_behalf_of: int | None
-    destination: Destination | None = None
-
-
 async def receive(
     actor: Actor,
     raw: bytes,
@@ -172,7 +157,7 @@ async def submit_batched(
     evaluation, _, problems = _check(form, submission, [])
     if problems:
         return None
-    pending = PendingVisit(
+    pending = CheckedVisit(
         actor,
         submission,
         digest,
@@ -251,15 +236,16 @@ async def _submit_new(
     photo_pool: PhotoPool | None,
     writer: VisitWriter,
 ) -> tuple[VisitReceipt, bool]:
-    plan = await _plan(session, actor, submission, digest, parts)
-    slot_photos: list[SlotPhoto] = []
-    if plan.photos:
+    checked, photos = await _plan(session, actor, submission, digest, parts)
+    if photos:
         # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
         await session.commit()
-        slot_photos = await prepare_photos(store, plan.photos, plan.rules, photo_pool)
+        slot_photos = await prepare_photos(store, photos, checked.rules, photo_pool)
+        checked = dataclasses.replace(checked, photos=slot_photos)
     if submission.new_household is not None:
-        plan.destination = await new_household(session, actor, submission.new_household)
-    return await _write(session, actor, settings, store, plan, slot_photos, photo_pool, writer)
+        destination = await new_household(session, actor, submission.new_household)
+        checked = dataclasses.replace(checked, destination=destination)
+    return await _write(session, actor, settings, store, checked, photo_pool, writer)
 
 
 def _check(
@@ -293,25 +279,28 @@ async def _plan(
     submission: VisitSubmission,
     digest: str,
     parts: list[PhotoPart],
-) -> Plan:
+) -> tuple[CheckedVisit, list[tuple[str, int, bytes]]]:
+    """The checked visit (its household resolved unless it brings a new one) and its photo parts by slot."""
     form = await form_of(session, submission.form_id, submission.form_version)
     evaluation, items, problems = _check(form, submission, parts)
     on_behalf_of = await _on_behalf_of(session, actor, submission.on_behalf_of, problems)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    plan = Plan(
+    destination = None
+    if submission.household_id is not None:
+        destination = await existing_household(session, actor, submission.household_id)
+    checked = CheckedVisit(
+        actor=actor,
         submission=submission,
         digest=digest,
-        form=form,
         rules=evaluation.photo_rules,
-        photos=items,
         skill_level=evaluation.level,
         fix=_fix(form, submission),
+        accuracy_threshold_m=form.geopoint_threshold,
+        destination=destination,
         on_behalf_of=on_behalf_of,
     )
-    if submission.household_id is not None:
-        plan.destination = await existing_household(session, actor, submission.household_id)
-    return plan
+    return checked, items
 
 
 async def _on_behalf_of(
@@ -355,29 +344,15 @@ async def _write(
     actor: Actor,
     settings: Settings,
     store: ObjectStore,
-    plan: Plan,
-    slot_photos: list[SlotPhoto],
+    checked: CheckedVisit,
     photo_pool: PhotoPool | None,
     writer: VisitWriter,
 ) -> tuple[VisitReceipt, bool]:
     """The visit as a batch of one, through the write path every visit takes."""
-    assert plan.destination is not None
-    item = VisitToWrite(
-        actor=actor,
-        submission=plan.submission,
-        digest=plan.digest,
-        rules=plan.rules,
-        skill_level=plan.skill_level,
-        fix=plan.fix,
-        accuracy_threshold_m=plan.form.geopoint_threshold,
-        destination=plan.destination,
-        on_behalf_of=plan.on_behalf_of,
-        photos=slot_photos,
-    )
-    (written,) = await writer.write(await connection(session), [item])
+    (written,) = await writer.write(await connection(session), [checked])
     if written is None:  # a concurrent duplicate won: answer as its retry
-        existing = await load_visit(session, plan.submission.id)
+        existing = await load_visit(session, checked.submission.id)
         assert existing is not None
-        parts = [PhotoPart(p.question, p.index, p.processed.original) for p in slot_photos]
-        return await _answer_stored(session, actor, settings, store, existing, plan.digest, parts, photo_pool), False
+        parts = [PhotoPart(p.question, p.index, p.processed.original) for p in checked.photos]
+        return await _answer_stored(session, actor, settings, store, existing, checked.digest, parts, photo_pool), False
     return written.receipt(), True
