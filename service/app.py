@@ -29,6 +29,7 @@ from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.tallies.refresher import refreshing
 from service.visits.batch import VisitBatcher
+from service.visits.intake import Intake
 from service.visits.write_path import service_writer
 from storage import ObjectStore, PhotoPool, open_store
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings) -> Litestar:
         )
         app.state.visit_batcher = VisitBatcher(engine, service_writer(settings))
         app.state.photo_pool = build_photo_pool(settings)  # processes start at the first photo
+        app.state.intake = Intake(settings, store, app.state.photo_pool, app.state.visit_batcher, app.state.sessions)
         try:
             async with refreshing(app.state.sessions, settings.tally_refresh_s):
                 yield

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,17 +28,16 @@ from service.db.tables import table_of
 from service.http.deps import request_transaction
 from service.people.models import User
 from service.registry.services import cached_version
-from service.settings import Settings
 from service.visits import evidence_rules, photos_service
 from service.visits.answers import Evaluation, evaluate
 from service.visits.batch import VisitBatcher
 from service.visits.households import existing_household, new_household
+from service.visits.intake import Intake
 from service.visits.multipart import PhotoPart
 from service.visits.photo_objects import prepare_photos
 from service.visits.schemas import VisitReceipt, VisitSubmission
 from service.visits.stored import StoredVisit, connection, form_of, load_visit
-from service.visits.write_path import CheckedVisit, VisitWriter, service_writer
-from storage import ObjectStore, PhotoPool
+from service.visits.write_path import CheckedVisit
 
 _decoder = msgspec.json.Decoder(VisitSubmission)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -118,22 +116,17 @@ async def receive(
     actor: Actor,
     raw: bytes,
     photo_parts: list[PhotoPart] | None,
-    *,
-    batcher: VisitBatcher,
-    sessions: Callable[[], AsyncSession],
-    settings: Settings,
-    store: ObjectStore,
-    photo_pool: PhotoPool | None,
+    intake: Intake,
 ) -> tuple[VisitReceipt, bool]:
     """`POST /api/v1/visits`: a JSON visit goes to the group-commit batcher when it can take it (no request
     session: injecting one cost ~11 % of the server's CPU under a JSON load); anything else, and whatever the
     batcher hands back, to `submit` in a request transaction."""
     if photo_parts is None:
-        batched = await submit_batched(actor, raw, batcher)
+        batched = await submit_batched(actor, raw, intake.batcher)
         if batched is not None:
             return batched, True
-    async with request_transaction(sessions) as session:
-        return await submit(session, actor, settings, store, raw, photo_parts, photo_pool, writer=batcher.writer)
+    async with request_transaction(intake.sessions) as session:
+        return await submit(session, actor, intake, raw, photo_parts)
 
 
 async def submit_batched(
@@ -173,17 +166,11 @@ async def submit_batched(
 async def submit(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
+    intake: Intake,
     raw: bytes,
     photo_parts: list[PhotoPart] | None = None,
-    photo_pool: PhotoPool | None = None,
-    *,
-    writer: VisitWriter | None = None,
 ) -> tuple[VisitReceipt, bool]:
-    """(receipt, created). 201 when created, 200 for a retry of a stored visit. `writer` carries the app's
-    after-write hooks (a writer without hooks when None)."""
-    writer = writer or service_writer(settings)
+    """(receipt, created). 201 when created, 200 for a retry of a stored visit."""
     actor.require_role(Role.MEMBER, Role.LEADER)
     submission, digest = decode_submission(raw)
     parts = photo_parts or []
@@ -191,9 +178,9 @@ async def submit(
         # Before any photo work: a phone re-sending a stored visit with its photos costs one lookup, not decodes.
         existing = await load_visit(session, submission.id)
         if existing is not None:
-            return await _answer_stored(session, actor, settings, store, existing, digest, parts, photo_pool), False
+            return await _answer_stored(session, actor, intake, existing, digest, parts), False
     try:
-        return await _submit_new(session, actor, settings, store, submission, digest, parts, photo_pool, writer)
+        return await _submit_new(session, actor, intake, submission, digest, parts)
     except errors.DomainError as exc:
         if exc.kind.status not in _RETRY_SAFE_STATUSES or exc.kind.code in _NOT_RETRY_SAFE:
             raise
@@ -201,18 +188,16 @@ async def submit(
         existing = await load_visit(session, submission.id)
         if existing is None:
             raise
-        return await _answer_stored(session, actor, settings, store, existing, digest, parts, photo_pool), False
+        return await _answer_stored(session, actor, intake, existing, digest, parts), False
 
 
 async def _answer_stored(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
+    intake: Intake,
     existing: StoredVisit,
     digest: str,
     parts: list[PhotoPart],
-    photo_pool: PhotoPool | None = None,
 ) -> VisitReceipt:
     if existing.submitted_by != actor.user_id or existing.payload_hash != digest:
         raise errors.DomainError(errors.VISIT_CONFLICT)
@@ -221,31 +206,28 @@ async def _answer_stored(
     items, problems = photos_service.photo_slots(form, rules, parts)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    receipt_, _ = await photos_service.attach(session, settings, store, existing, form, items, photo_pool)
+    receipt_, _ = await photos_service.attach(session, intake, existing, form, items)
     return receipt_
 
 
 async def _submit_new(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
+    intake: Intake,
     submission: VisitSubmission,
     digest: str,
     parts: list[PhotoPart],
-    photo_pool: PhotoPool | None,
-    writer: VisitWriter,
 ) -> tuple[VisitReceipt, bool]:
     checked, photos = await _plan(session, actor, submission, digest, parts)
     if photos:
         # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
         await session.commit()
-        slot_photos = await prepare_photos(store, photos, checked.rules, photo_pool)
+        slot_photos = await prepare_photos(intake.store, photos, checked.rules, intake.photo_pool)
         checked = dataclasses.replace(checked, photos=slot_photos)
     if submission.new_household is not None:
         destination = await new_household(session, actor, submission.new_household)
         checked = dataclasses.replace(checked, destination=destination)
-    return await _write(session, actor, settings, store, checked, photo_pool, writer)
+    return await _write(session, actor, intake, checked)
 
 
 def _check(
@@ -342,17 +324,14 @@ def _fix(form: forms.CompiledForm, submission: VisitSubmission) -> evidence_rule
 async def _write(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
+    intake: Intake,
     checked: CheckedVisit,
-    photo_pool: PhotoPool | None,
-    writer: VisitWriter,
 ) -> tuple[VisitReceipt, bool]:
     """The visit as a batch of one, through the write path every visit takes."""
-    (written,) = await writer.write(await connection(session), [checked])
+    (written,) = await intake.writer.write(await connection(session), [checked])
     if written is None:  # a concurrent duplicate won: answer as its retry
         existing = await load_visit(session, checked.submission.id)
         assert existing is not None
         parts = [PhotoPart(p.question, p.index, p.processed.original) for p in checked.photos]
-        return await _answer_stored(session, actor, settings, store, existing, checked.digest, parts, photo_pool), False
+        return await _answer_stored(session, actor, intake, existing, checked.digest, parts), False
     return written.receipt(), True

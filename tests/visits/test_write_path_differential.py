@@ -92,11 +92,7 @@ async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> l
     for item in (item for chunk in chunks for item in chunk):
         async with request_transaction(service.sessions) as session:
             receipt, created = await services.submit(
-                session,
-                actor_of(world, item["member"]),
-                service.settings,
-                service.store,
-                json.dumps(item["body"]).encode(),
+                session, actor_of(world, item["member"]), service.intake, json.dumps(item["body"]).encode()
             )
         answers.append(_answer(receipt, created))
     return answers
