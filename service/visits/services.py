@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -120,36 +121,41 @@ async def receive(
 ) -> tuple[VisitReceipt, bool]:
     """`POST /api/v1/visits`: a JSON visit goes to the group-commit batcher when it can take it (no request
     session: injecting one cost ~11 % of the server's CPU under a JSON load); anything else, and whatever the
-    batcher hands back, to `submit` in a request transaction."""
+    batcher hands back, to `submit` in a request transaction. The body is decoded and checked once: what the
+    batcher's path found is what `submit` goes on with (a retry of a stored visit comes back from the batcher)."""
+    actor.require_role(Role.MEMBER, Role.LEADER)
+    submission, digest = decode_submission(raw)
+    check = None
     if photo_parts is None:
-        batched = await submit_batched(actor, raw, intake.batcher)
+        batched, check = await submit_batched(actor, submission, digest, intake.batcher)
         if batched is not None:
             return batched, True
     async with request_transaction(intake.sessions) as session:
-        return await submit(session, actor, intake, raw, photo_parts)
+        return await submit(session, actor, intake, submission, digest, photo_parts, check)
 
 
 async def submit_batched(
     actor: Actor,
-    raw: bytes,
+    submission: VisitSubmission,
+    digest: str,
     batcher: VisitBatcher,
-) -> VisitReceipt | None:
+) -> tuple[VisitReceipt | None, Check | None]:
     """The common case without a request session: a valid JSON visit to a known household, written by the
-    batcher. None hands the visit to `submit`, which knows every rule, error and retry answer."""
-    actor.require_role(Role.MEMBER, Role.LEADER)
-    submission, digest = decode_submission(raw)
+    batcher. A None receipt hands the visit to `submit`, which knows every rule, error and retry answer, with
+    the check made here (None if none was)."""
     if (
         submission.household_id is None
         or submission.new_household is not None
         or submission.on_behalf_of not in (None, actor.user_id)
     ):
-        return None
+        return None, None
     form = cached_version(batcher.database_key, submission.form_id, submission.form_version)
     if form is None:
-        return None
-    evaluation, _, problems = _check(form, submission, [])
-    if problems:
-        return None
+        return None, None
+    check = _check(form, submission, [])
+    if check.problems:
+        return None, check
+    evaluation = check.evaluation
     pending = CheckedVisit(
         actor,
         submission,
@@ -160,19 +166,21 @@ async def submit_batched(
         form.geopoint_threshold,
     )
     written = await batcher.submit(pending)
-    return written if isinstance(written, VisitReceipt) else None
+    return (written if isinstance(written, VisitReceipt) else None), check
 
 
 async def submit(
     session: AsyncSession,
     actor: Actor,
     intake: Intake,
-    raw: bytes,
+    submission: VisitSubmission,
+    digest: str,
     photo_parts: list[PhotoPart] | None = None,
+    check: Check | None = None,
 ) -> tuple[VisitReceipt, bool]:
-    """(receipt, created). 201 when created, 200 for a retry of a stored visit."""
+    """(receipt, created). 201 when created, 200 for a retry of a stored visit. `check`: what `_check` already
+    found for this submission without photo parts (the batcher's path), not worked out again."""
     actor.require_role(Role.MEMBER, Role.LEADER)
-    submission, digest = decode_submission(raw)
     parts = photo_parts or []
     if parts:
         # Before any photo work: a phone re-sending a stored visit with its photos costs one lookup, not decodes.
@@ -180,7 +188,7 @@ async def submit(
         if existing is not None:
             return await _answer_stored(session, actor, intake, existing, digest, parts), False
     try:
-        return await _submit_new(session, actor, intake, submission, digest, parts)
+        return await _submit_new(session, actor, intake, submission, digest, parts, check)
     except errors.DomainError as exc:
         if exc.kind.status not in _RETRY_SAFE_STATUSES or exc.kind.code in _NOT_RETRY_SAFE:
             raise
@@ -217,8 +225,9 @@ async def _submit_new(
     submission: VisitSubmission,
     digest: str,
     parts: list[PhotoPart],
+    check: Check | None,
 ) -> tuple[VisitReceipt, bool]:
-    checked, photos = await _plan(session, actor, submission, digest, parts)
+    checked, photos = await _plan(session, actor, submission, digest, parts, check)
     if photos:
         # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
         await session.commit()
@@ -230,12 +239,18 @@ async def _submit_new(
     return await _write(session, actor, intake, checked)
 
 
-def _check(
-    form: forms.CompiledForm,
-    submission: VisitSubmission,
-    parts: list[PhotoPart],
-) -> tuple[Evaluation, list[tuple[str, int, bytes]], list[dict[str, Any]]]:
-    """Everything about a submission that needs no database: (evaluation, photo slots, problems)."""
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Everything about a submission that needs no database."""
+
+    form: forms.CompiledForm
+    evaluation: Evaluation
+    photos: list[tuple[str, int, bytes]]  # (question, index, bytes) per photo part
+    problems: list[dict[str, Any]]
+
+
+def _check(form: forms.CompiledForm, submission: VisitSubmission, parts: list[PhotoPart]) -> Check:
+    """Evaluates the answers once: calculated values are written into the submission, to be stored with it."""
     evaluation = evaluate(form, submission.answers)
     if evaluation.answers is not submission.answers:
         submission.answers = dict(evaluation.answers)  # calculated values are stored with the visit
@@ -252,7 +267,7 @@ def _check(
         )
     items, photo_problems = photos_service.photo_slots(form, evaluation.photo_rules, parts)
     problems.extend(photo_problems)
-    return evaluation, items, problems
+    return Check(form, evaluation, items, problems)
 
 
 async def _plan(
@@ -261,10 +276,13 @@ async def _plan(
     submission: VisitSubmission,
     digest: str,
     parts: list[PhotoPart],
+    check: Check | None,
 ) -> tuple[CheckedVisit, list[tuple[str, int, bytes]]]:
     """The checked visit (its household resolved unless it brings a new one) and its photo parts by slot."""
     form = await form_of(session, submission.form_id, submission.form_version)
-    evaluation, items, problems = _check(form, submission, parts)
+    if check is None or check.form is not form or parts:
+        check = _check(form, submission, parts)
+    evaluation, items, problems = check.evaluation, check.photos, list(check.problems)
     on_behalf_of = await _on_behalf_of(session, actor, submission.on_behalf_of, problems)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
