@@ -20,9 +20,8 @@ from service import errors
 from service.auth.actor import Actor
 from service.db.engine import utcnow
 from service.visits.intake import Intake
-from service.visits.models import PHOTOS, VISITS
+from service.visits.models import VISITS
 from service.visits.multipart import PhotoPart
-from service.visits.photo_evidence import photo_evidence
 from service.visits.photo_objects import (
     prepare_photos,
     require_image_content_type,
@@ -139,18 +138,9 @@ async def attach(
         return await stored_receipt(session, locked, form), False
 
     conn = await connection(session)
-    rows, flags = await photo_evidence(
-        conn,
-        intake.settings,
-        visit.id,
-        visit.household_id,
-        locked.fix,
-        locked.started_at,
-        locked.finished_at,
-        fresh,
-        utcnow(),
+    flags = await intake.writer.write_photos(
+        conn, visit.id, visit.household_id, locked.fix, locked.started_at, locked.finished_at, fresh, utcnow()
     )
-    await conn.execute(PHOTOS.insert(), rows)
     await insert_flags(conn, flag_rows(visit.id, flags))
     counts: dict[str, int] = {}
     for question, _ in [*stored, *((i.question, i.index) for i in fresh)]:

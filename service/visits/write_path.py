@@ -177,20 +177,19 @@ class VisitWriter:
                 fixes_so_far.setdefault(member, []).append(
                     PreviousVisit(str(visit_id), item.fix.lat, item.fix.lon, finished)
                 )
-            if item.photos:
-                photo_rows, photo_flags = await photo_evidence(
-                    connection,
-                    settings,
-                    visit_id,
-                    household_id,
-                    item.fix,
-                    item.submission.started_at,
-                    item.submission.finished_at,
-                    item.photos,
-                    now,
+            if item.photos:  # inserted now: seen by the next visit's reuse check
+                flags.extend(
+                    await self.write_photos(
+                        connection,
+                        visit_id,
+                        household_id,
+                        item.fix,
+                        item.submission.started_at,
+                        item.submission.finished_at,
+                        item.photos,
+                        now,
+                    )
                 )
-                await connection.execute(_INSERT_PHOTOS, photo_rows)  # seen by the next visit's reuse check
-                flags.extend(photo_flags)
             flags.extend(item.extra_flags)
             if item.fix is not None and await locate_household_by_first_fix(
                 connection, household_id, location, item.fix, item.accuracy_threshold_m
@@ -205,6 +204,25 @@ class VisitWriter:
             for hook in self.after_write:
                 await hook(connection, written)
         return results
+
+    async def write_photos(
+        self,
+        connection: AsyncConnection,
+        visit_id: uuid.UUID,
+        household_id: uuid.UUID,
+        fix: Fix | None,
+        started_at: datetime | None,
+        finished_at: datetime | None,
+        photos: list[SlotPhoto],
+        now: datetime,
+    ) -> list[Flag]:
+        """Inserts the photo rows of photos entering a visit (already in the object store) and returns their flags
+        (reuse, place, time), for the caller to store: with a new visit (`write`) or sent later (photos_service)."""
+        rows, flags = await photo_evidence(
+            connection, self.settings, visit_id, household_id, fix, started_at, finished_at, photos, now
+        )
+        await connection.execute(_INSERT_PHOTOS, rows)
+        return flags
 
 
 def service_writer(settings: Settings) -> VisitWriter:
