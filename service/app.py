@@ -30,6 +30,7 @@ from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
 from service.tallies.refresher import refreshing
 from service.visits.batch import VisitBatcher
+from service.visits.intake import Intake
 from service.visits.write_path import service_writer
 from storage import ObjectStore, PhotoPool, open_store
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, freeze_after_start: bool = False) -> Lites
         )
         app.state.visit_batcher = VisitBatcher(engine, service_writer(settings))
         app.state.photo_pool = build_photo_pool(settings)  # processes start at the first photo
+        app.state.intake = Intake(settings, store, app.state.photo_pool, app.state.visit_batcher, app.state.sessions)
         if freeze_after_start:
             # Everything built so far (modules, routes, the engine) lives as long as the worker: moved out of the
             # collector's way, so a full collection under load walks only what requests make. The p99 of

@@ -228,7 +228,7 @@ async def submission_probe_head(request: Request, member: Member) -> Response[No
 
 @post("/submission", request_max_body_size=limits.PHOTO_ROUTE_BYTES)
 async def submit(request: Request, member: Member) -> Response[bytes]:
-    state = request.app.state
+    intake = request.app.state.intake
     settings = _settings(request)
     body = await read_submission(request)
     client = Client(
@@ -236,15 +236,7 @@ async def submit(request: Request, member: Member) -> Response[bytes]:
         device_id=request.query_params.get("deviceID"),
         user_agent=request.headers.get("user-agent"),
     )
-    outcome = await submissions.receive(
-        client,
-        body,
-        sessions=state.sessions,
-        settings=settings,
-        store=state.store,
-        photo_pool=state.photo_pool,
-        batcher=state.visit_batcher,
-    )
+    outcome = await submissions.receive(client, body, intake)
     return responses.xml_response(responses.message_document(outcome.message()), settings, 201)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from sqlalchemy import Table
 
 import forms
 from service import errors
@@ -114,7 +115,7 @@ def record(
     visit_id: uuid.UUID,
     mapped: Mapped,
     problems: list[dict[str, Any]],
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[Table, dict[str, Any]]:
     """The openrosa_submissions row kept with the visit (the XML verbatim, who sent it with what)."""
     return (
         SUBMISSIONS,

@@ -42,17 +42,16 @@ from service.openrosa.prepare import (
 )
 from service.openrosa.xforms import xform_of
 from service.registry import services as registry
-from service.settings import Settings
 from service.visits import photos_service
-from service.visits.batch import PendingVisit, VisitBatcher
+from service.visits.batch import VisitBatcher
 from service.visits.households import Destination, existing_household, new_household
+from service.visits.intake import Intake
 from service.visits.models import VISITS
 from service.visits.multipart import PhotoPart
 from service.visits.photo_objects import SlotPhoto, prepare_photos
 from service.visits.schemas import VisitReceipt
 from service.visits.stored import StoredVisit, connection, load_visit
-from service.visits.write_path import VisitToWrite, VisitWriter
-from storage import ObjectStore, PhotoPool
+from service.visits.write_path import CheckedVisit
 
 log = logging.getLogger("gocua.openrosa")
 CONFLICTS = table_of(OpenRosaConflict)
@@ -79,12 +78,7 @@ class Outcome:
 async def receive(
     client: Client,
     body: Submission,
-    *,
-    sessions: Callable[[], AsyncSession],
-    settings: Settings,
-    store: ObjectStore,
-    photo_pool: PhotoPool | None,
-    batcher: VisitBatcher,
+    intake: Intake,
 ) -> Outcome:
     client.actor.require_role(Role.MEMBER, Role.LEADER)
     if len(body.xml) > PARSE_IN_THREAD_BYTES:
@@ -93,26 +87,23 @@ async def receive(
         instance = parse_instance(body.xml)
     digest = hashlib.sha256(body.xml).hexdigest()
     visit_id = visit_id_for(instance.form_id, instance.instance_id)
-    definition, form = await _published_form(sessions, batcher.database_key, instance)
+    definition, form = await _published_form(intake.sessions, intake.batcher.database_key, instance)
     mapped = map_instance(definition, instance)
     if not mapped.files and not instance.deprecated_id:
-        batched = await _batched(client, body, instance, digest, visit_id, form, mapped, batcher)
+        batched = await _batched(client, body, instance, digest, visit_id, form, mapped, intake.batcher)
         if batched is not None:
             return batched
-    writer = batcher.writer
-    async with request_transaction(sessions) as session:
+    async with request_transaction(intake.sessions) as session:
         existing = await load_visit(session, visit_id)
         if existing is None:
-            outcome = await _new(
-                session, client, body, instance, digest, visit_id, form, mapped, settings, store, photo_pool, writer
-            )
+            outcome = await _new(session, client, body, instance, digest, visit_id, form, mapped, intake)
             if outcome is not None:
                 return outcome
             existing = await load_visit(session, visit_id)  # a concurrent identical POST won the insert
             assert existing is not None
         if _same(existing, instance, digest, client.actor):
-            return await _again(session, existing, body, form, mapped, settings, store, photo_pool)
-    async with request_transaction(sessions) as session:
+            return await _again(session, existing, body, form, mapped, intake)
+    async with request_transaction(intake.sessions) as session:
         await _keep_conflict(session, client, instance, digest, body.xml, existing.id)
     raise errors.DomainError(errors.OPENROSA_INSTANCE_CONFLICT)
 
@@ -134,7 +125,7 @@ async def _batched(
     if household_id is None:
         return None
     prepared = prepare(client, instance, visit_id, household_id, None, form, mapped)
-    pending = PendingVisit(
+    pending = CheckedVisit(
         client.actor,
         prepared.submission,
         digest,
@@ -240,10 +231,7 @@ async def _new(
     visit_id: uuid.UUID,
     form: forms.CompiledForm,
     mapped: Mapped,
-    settings: Settings,
-    store: ObjectStore,
-    photo_pool: PhotoPool | None,
-    writer: VisitWriter,
+    intake: Intake,
 ) -> Outcome | None:
     """Writes a new visit alone (photos, a new household, an edit); None when a concurrent identical POST inserted
     it first."""
@@ -260,7 +248,7 @@ async def _new(
     slot_photos: list[SlotPhoto] = []
     if items:
         await session.commit()  # decoding and uploading take a while: end the read transaction first
-        slot_photos = await prepare_photos(store, items, prepared.evaluation.photo_rules, photo_pool)
+        slot_photos = await prepare_photos(intake.store, items, prepared.evaluation.photo_rules, intake.photo_pool)
     if destination is None:
         destination = await new_household(
             session,
@@ -271,7 +259,7 @@ async def _new(
                 address=mapped.new_address,
             ),
         )
-    item = VisitToWrite(
+    item = CheckedVisit(
         actor=actor,
         submission=prepared.submission,
         digest=digest,
@@ -284,7 +272,7 @@ async def _new(
         extra_flags=prepared.flags(),
         companions=[record(client, body, instance, digest, visit_id, mapped, problems)],
     )
-    (written,) = await writer.write(await connection(session), [item])
+    (written,) = await intake.writer.write(await connection(session), [item])
     if written is None:
         return None
     return Outcome(written.receipt(), True, len(problems))
@@ -296,14 +284,12 @@ async def _again(
     body: Submission,
     form: forms.CompiledForm,
     mapped: Mapped,
-    settings: Settings,
-    store: ObjectStore,
-    photo_pool: PhotoPool | None,
+    intake: Intake,
 ) -> Outcome:
     """The same XML again: files it brings fill the slots still empty (a split upload's next POST)."""
     rules = forms.required_photos(form, existing.answers)
     items, _ = photos_service.photo_slots(form, rules, _photo_parts(mapped, body))
-    receipt, _ = await photos_service.attach(session, settings, store, existing, form, items, photo_pool)
+    receipt, _ = await photos_service.attach(session, intake, existing, form, items)
     problems = (
         await (await connection(session)).execute(
             select(SUBMISSIONS.c.problems).where(SUBMISSIONS.c.visit_id == existing.id)

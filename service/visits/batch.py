@@ -13,40 +13,22 @@ twice in the same batch.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-import forms
-from service.auth.actor import Actor
 from service.db.batching import Coalescer
-from service.visits.evidence_rules import Fix, Flag
 from service.visits.households import DESTINATIONS, HOUSEHOLDS, Destination
 from service.visits.schemas import VisitReceipt
-from service.visits.write_path import VisitToWrite, VisitWriter
+from service.visits.write_path import CheckedVisit, VisitWriter
 
 FALLBACK = object()
 
 _HOUSEHOLDS = DESTINATIONS.where(HOUSEHOLDS.c.id.in_(bindparam("ids", expanding=True)))
-
-
-@dataclass(slots=True)
-class PendingVisit:
-    """A validated JSON visit to a household not yet looked up, waiting for its batch."""
-
-    actor: Actor
-    submission: Any  # VisitSubmission
-    digest: str
-    rules: dict[str, forms.PhotoRule]
-    skill_level: int | None
-    fix: Fix | None
-    accuracy_threshold_m: float | None
-    # What an OpenRosa submission adds (service/openrosa): its flags and its companion rows (see VisitToWrite).
-    extra_flags: list[Flag] = field(default_factory=list)
-    companions: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -70,15 +52,15 @@ class VisitBatcher:
         self.database_key = str(engine.url)  # the forms registry's cache key for this database
         self.stats = BatchStats()
         settings = writer.settings
-        self._coalescer: Coalescer[PendingVisit, Any] = Coalescer(
+        self._coalescer: Coalescer[CheckedVisit, Any] = Coalescer(
             self._write_batch, max_batch=settings.visit_batch_max, linger_s=settings.visit_batch_linger_ms / 1000
         )
 
-    async def submit(self, item: PendingVisit) -> VisitReceipt | object:
+    async def submit(self, item: CheckedVisit) -> VisitReceipt | object:
         """The receipt once committed, or FALLBACK for the single-visit path."""
         return await self._coalescer.submit(item)
 
-    async def _write_batch(self, items: list[PendingVisit]) -> list[Any]:
+    async def _write_batch(self, items: list[CheckedVisit]) -> list[Any]:
         results: list[Any] = [FALLBACK] * len(items)
         async with self._engine.connect() as connection, connection.begin():
             placed = await self._place(connection, items)
@@ -91,11 +73,11 @@ class VisitBatcher:
         self.stats.record(count)
         return results
 
-    async def _place(self, connection: AsyncConnection, items: list[PendingVisit]) -> dict[int, VisitToWrite]:
+    async def _place(self, connection: AsyncConnection, items: list[CheckedVisit]) -> dict[int, CheckedVisit]:
         """Index in the batch → the visit with its household, for the visits this path can take."""
         ids = list({item.submission.household_id for item in items})
         households = {row.id: row for row in await connection.execute(_HOUSEHOLDS, {"ids": ids})}
-        placed: dict[int, VisitToWrite] = {}
+        placed: dict[int, CheckedVisit] = {}
         seen_visits: set[uuid.UUID] = set()
         for index, item in enumerate(items):
             row = households.get(item.submission.household_id)
@@ -104,16 +86,7 @@ class VisitBatcher:
             if item.submission.id in seen_visits:  # the same visit twice in one batch: the retry waits its turn
                 continue
             seen_visits.add(item.submission.id)
-            placed[index] = VisitToWrite(
-                actor=item.actor,
-                submission=item.submission,
-                digest=item.digest,
-                rules=item.rules,
-                skill_level=item.skill_level,
-                fix=item.fix,
-                accuracy_threshold_m=item.accuracy_threshold_m,
-                destination=Destination(row.id, row.lat, row.lon, row.area_id, row.path),
-                extra_flags=item.extra_flags,
-                companions=item.companions,
+            placed[index] = dataclasses.replace(
+                item, destination=Destination(row.id, row.lat, row.lon, row.area_id, row.path)
             )
         return placed

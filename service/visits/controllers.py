@@ -16,16 +16,14 @@ from service import errors
 from service.auth.actor import Actor
 from service.auth.authn import authenticate, raw_header
 from service.http import limits
-from service.http.deps import AppSettings, CurrentActor, DbSession, Store
+from service.http.deps import CurrentActor, DbSession, Store
 from service.http.ids import QueryId
 from service.http.paging import Page, PageLimit
 from service.http.problems import Problem
-from service.settings import Settings
 from service.visits import photos_service, reads, review, services
 from service.visits.multipart import PhotoPart, read_parts, split_parts
 from service.visits.openapi import PutPhotoOperation, SubmitVisitOperation
 from service.visits.schemas import ReviewOut, ReviewRequest, VisitDetail, VisitReceipt, VisitSummary
-from storage import ObjectStore
 
 # A photo slot within a question (forms allow a handful of photos per question).
 SlotIndex = Annotated[int, PathParameter(ge=0, le=999)]
@@ -66,8 +64,6 @@ async def _put_photo(
     request: Request,
     db_session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
     visit_id: uuid.UUID,
     question: str,
     index: int,
@@ -76,7 +72,7 @@ async def _put_photo(
     photos_service.require_image_content_type(content_type)  # before reading a body we would refuse
     data = await request.body()
     body, created = await photos_service.put_photo(
-        db_session, actor, settings, store, visit_id, question, index, data, content_type, request.app.state.photo_pool
+        db_session, actor, request.app.state.intake, visit_id, question, index, data, content_type
     )
     return _receipt_response(body, created)
 
@@ -111,16 +107,7 @@ class VisitController(Controller):
                 errors.UNSUPPORTED_MEDIA.title_vi,
                 "Send application/json or multipart/form-data.",
             )
-        body, created = await services.receive(
-            actor,
-            raw,
-            parts,
-            batcher=state.visit_batcher,
-            sessions=state.sessions,
-            settings=state.settings,
-            store=state.store,
-            photo_pool=state.photo_pool,
-        )
+        body, created = await services.receive(actor, raw, parts, state.intake)
         return _receipt_response(body, created)
 
     @put(
@@ -136,12 +123,10 @@ class VisitController(Controller):
         request: Request,
         db_session: DbSession,
         actor: CurrentActor,
-        settings: AppSettings,
-        store: Store,
         visit_id: FromPath[uuid.UUID],
         question: FromPath[str],
     ) -> Response[VisitReceipt]:
-        return await _put_photo(request, db_session, actor, settings, store, visit_id, question, 0)
+        return await _put_photo(request, db_session, actor, visit_id, question, 0)
 
     @put(
         "/{visit_id:uuid}/photos/{question:str}/{index:int}",
@@ -156,13 +141,11 @@ class VisitController(Controller):
         request: Request,
         db_session: DbSession,
         actor: CurrentActor,
-        settings: AppSettings,
-        store: Store,
         visit_id: FromPath[uuid.UUID],
         question: FromPath[str],
         index: SlotIndex,
     ) -> Response[VisitReceipt]:
-        return await _put_photo(request, db_session, actor, settings, store, visit_id, question, index)
+        return await _put_photo(request, db_session, actor, visit_id, question, index)
 
     @get("/", summary="Visits in the caller's scope, newest first; members see their own")
     async def list_visits(

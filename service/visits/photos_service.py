@@ -19,10 +19,9 @@ import forms
 from service import errors
 from service.auth.actor import Actor
 from service.db.engine import utcnow
-from service.settings import Settings
-from service.visits.models import PHOTOS, VISITS
+from service.visits.intake import Intake
+from service.visits.models import VISITS
 from service.visits.multipart import PhotoPart
-from service.visits.photo_evidence import photo_evidence
 from service.visits.photo_objects import (
     prepare_photos,
     require_image_content_type,
@@ -39,7 +38,6 @@ from service.visits.stored import (
 )
 from service.visits.visibility import require_visible
 from service.visits.write_path import flag_rows, insert_flags
-from storage import ObjectStore, PhotoPool
 
 
 def _problem(question: str, code: str, vi: str, en: str) -> dict[str, str]:
@@ -101,12 +99,10 @@ def _slot_taken(question: str, index: int) -> errors.DomainError:
 
 async def attach(
     session: AsyncSession,
-    settings: Settings,
-    store: ObjectStore,
+    intake: Intake,
     visit: StoredVisit,
     form: forms.CompiledForm,
     items: list[tuple[str, int, bytes]],
-    photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """(receipt, whether any photo was added). Objects are written before the rows, as everywhere."""
     stored = {(s.question, s.index): s.sha256 for s in await stored_slots(session, visit.id)}
@@ -126,7 +122,7 @@ async def attach(
 
     rules = forms.required_photos(form, visit.answers)
     await session.commit()  # end the read transaction before decoding and uploading
-    prepared = await prepare_photos(store, new, rules, photo_pool)
+    prepared = await prepare_photos(intake.store, new, rules, intake.photo_pool)
 
     locked = await load_visit(session, visit.id, lock=True)
     assert locked is not None
@@ -142,18 +138,9 @@ async def attach(
         return await stored_receipt(session, locked, form), False
 
     conn = await connection(session)
-    rows, flags = await photo_evidence(
-        conn,
-        settings,
-        visit.id,
-        visit.household_id,
-        locked.fix,
-        locked.started_at,
-        locked.finished_at,
-        fresh,
-        utcnow(),
+    flags = await intake.writer.write_photos(
+        conn, visit.id, visit.household_id, locked.fix, locked.started_at, locked.finished_at, fresh, utcnow()
     )
-    await conn.execute(PHOTOS.insert(), rows)
     await insert_flags(conn, flag_rows(visit.id, flags))
     counts: dict[str, int] = {}
     for question, _ in [*stored, *((i.question, i.index) for i in fresh)]:
@@ -167,14 +154,12 @@ async def attach(
 async def put_photo(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
+    intake: Intake,
     visit_id: uuid.UUID,
     question: str,
     index: int,
     data: bytes,
     content_type: str,
-    photo_pool: PhotoPool | None = None,
 ) -> tuple[VisitReceipt, bool]:
     """A photo sent after its visit: only by whoever submitted the visit (or an admin)."""
     require_image_content_type(content_type)
@@ -189,4 +174,4 @@ async def put_photo(
     items, problems = photo_slots(form, forms.required_photos(form, visit.answers), [PhotoPart(question, index, data)])
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    return await attach(session, settings, store, visit, form, items, photo_pool)
+    return await attach(session, intake, visit, form, items)

@@ -12,8 +12,8 @@ when there are any); a household's first good GPS fix adds 3 and `new_household`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,17 +29,16 @@ from service.db.tables import table_of
 from service.http.deps import request_transaction
 from service.people.models import User
 from service.registry.services import cached_version
-from service.settings import Settings
 from service.visits import evidence_rules, photos_service
 from service.visits.answers import Evaluation, evaluate
-from service.visits.batch import PendingVisit, VisitBatcher
-from service.visits.households import Destination, existing_household, new_household
+from service.visits.batch import VisitBatcher
+from service.visits.households import existing_household, new_household
+from service.visits.intake import Intake
 from service.visits.multipart import PhotoPart
-from service.visits.photo_objects import SlotPhoto, prepare_photos
+from service.visits.photo_objects import prepare_photos
 from service.visits.schemas import VisitReceipt, VisitSubmission
 from service.visits.stored import StoredVisit, connection, form_of, load_visit
-from service.visits.write_path import VisitToWrite, VisitWriter, service_writer
-from storage import ObjectStore, PhotoPool
+from service.visits.write_path import CheckedVisit
 
 _decoder = msgspec.json.Decoder(VisitSubmission)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -114,65 +113,50 @@ def _time_problems(submission: VisitSubmission) -> list[dict[str, Any]]:
     return problems
 
 
-@dataclass
-class Plan:
-    """Everything decided before anything is written."""
-
-    submission: VisitSubmission
-    digest: str
-    form: forms.CompiledForm
-    rules: dict[str, forms.PhotoRule]
-    photos: list[tuple[str, int, bytes]]
-    skill_level: int | None
-    fix: evidence_rules.Fix | None
-    on_behalf_of: int | None
-    destination: Destination | None = None
-
-
 async def receive(
     actor: Actor,
     raw: bytes,
     photo_parts: list[PhotoPart] | None,
-    *,
-    batcher: VisitBatcher,
-    sessions: Callable[[], AsyncSession],
-    settings: Settings,
-    store: ObjectStore,
-    photo_pool: PhotoPool | None,
+    intake: Intake,
 ) -> tuple[VisitReceipt, bool]:
     """`POST /api/v1/visits`: a JSON visit goes to the group-commit batcher when it can take it (no request
     session: injecting one cost ~11 % of the server's CPU under a JSON load); anything else, and whatever the
-    batcher hands back, to `submit` in a request transaction."""
+    batcher hands back, to `submit` in a request transaction. The body is decoded and checked once: what the
+    batcher's path found is what `submit` goes on with (a retry of a stored visit comes back from the batcher)."""
+    actor.require_role(Role.MEMBER, Role.LEADER)
+    submission, digest = decode_submission(raw)
+    check = None
     if photo_parts is None:
-        batched = await submit_batched(actor, raw, batcher)
+        batched, check = await submit_batched(actor, submission, digest, intake.batcher)
         if batched is not None:
             return batched, True
-    async with request_transaction(sessions) as session:
-        return await submit(session, actor, settings, store, raw, photo_parts, photo_pool, writer=batcher.writer)
+    async with request_transaction(intake.sessions) as session:
+        return await submit(session, actor, intake, submission, digest, photo_parts, check)
 
 
 async def submit_batched(
     actor: Actor,
-    raw: bytes,
+    submission: VisitSubmission,
+    digest: str,
     batcher: VisitBatcher,
-) -> VisitReceipt | None:
+) -> tuple[VisitReceipt | None, Check | None]:
     """The common case without a request session: a valid JSON visit to a known household, written by the
-    batcher. None hands the visit to `submit`, which knows every rule, error and retry answer."""
-    actor.require_role(Role.MEMBER, Role.LEADER)
-    submission, digest = decode_submission(raw)
+    batcher. A None receipt hands the visit to `submit`, which knows every rule, error and retry answer, with
+    the check made here (None if none was)."""
     if (
         submission.household_id is None
         or submission.new_household is not None
         or submission.on_behalf_of not in (None, actor.user_id)
     ):
-        return None
+        return None, None
     form = cached_version(batcher.database_key, submission.form_id, submission.form_version)
     if form is None:
-        return None
-    evaluation, _, problems = _check(form, submission, [])
-    if problems:
-        return None
-    pending = PendingVisit(
+        return None, None
+    check = _check(form, submission, [])
+    if check.problems:
+        return None, check
+    evaluation = check.evaluation
+    pending = CheckedVisit(
         actor,
         submission,
         digest,
@@ -182,33 +166,29 @@ async def submit_batched(
         form.geopoint_threshold,
     )
     written = await batcher.submit(pending)
-    return written if isinstance(written, VisitReceipt) else None
+    return (written if isinstance(written, VisitReceipt) else None), check
 
 
 async def submit(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
-    raw: bytes,
+    intake: Intake,
+    submission: VisitSubmission,
+    digest: str,
     photo_parts: list[PhotoPart] | None = None,
-    photo_pool: PhotoPool | None = None,
-    *,
-    writer: VisitWriter | None = None,
+    check: Check | None = None,
 ) -> tuple[VisitReceipt, bool]:
-    """(receipt, created). 201 when created, 200 for a retry of a stored visit. `writer` carries the app's
-    after-write hooks (a writer without hooks when None)."""
-    writer = writer or service_writer(settings)
+    """(receipt, created). 201 when created, 200 for a retry of a stored visit. `check`: what `_check` already
+    found for this submission without photo parts (the batcher's path), not worked out again."""
     actor.require_role(Role.MEMBER, Role.LEADER)
-    submission, digest = decode_submission(raw)
     parts = photo_parts or []
     if parts:
         # Before any photo work: a phone re-sending a stored visit with its photos costs one lookup, not decodes.
         existing = await load_visit(session, submission.id)
         if existing is not None:
-            return await _answer_stored(session, actor, settings, store, existing, digest, parts, photo_pool), False
+            return await _answer_stored(session, actor, intake, existing, digest, parts), False
     try:
-        return await _submit_new(session, actor, settings, store, submission, digest, parts, photo_pool, writer)
+        return await _submit_new(session, actor, intake, submission, digest, parts, check)
     except errors.DomainError as exc:
         if exc.kind.status not in _RETRY_SAFE_STATUSES or exc.kind.code in _NOT_RETRY_SAFE:
             raise
@@ -216,18 +196,16 @@ async def submit(
         existing = await load_visit(session, submission.id)
         if existing is None:
             raise
-        return await _answer_stored(session, actor, settings, store, existing, digest, parts, photo_pool), False
+        return await _answer_stored(session, actor, intake, existing, digest, parts), False
 
 
 async def _answer_stored(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
+    intake: Intake,
     existing: StoredVisit,
     digest: str,
     parts: list[PhotoPart],
-    photo_pool: PhotoPool | None = None,
 ) -> VisitReceipt:
     if existing.submitted_by != actor.user_id or existing.payload_hash != digest:
         raise errors.DomainError(errors.VISIT_CONFLICT)
@@ -236,38 +214,43 @@ async def _answer_stored(
     items, problems = photos_service.photo_slots(form, rules, parts)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    receipt_, _ = await photos_service.attach(session, settings, store, existing, form, items, photo_pool)
+    receipt_, _ = await photos_service.attach(session, intake, existing, form, items)
     return receipt_
 
 
 async def _submit_new(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
+    intake: Intake,
     submission: VisitSubmission,
     digest: str,
     parts: list[PhotoPart],
-    photo_pool: PhotoPool | None,
-    writer: VisitWriter,
+    check: Check | None,
 ) -> tuple[VisitReceipt, bool]:
-    plan = await _plan(session, actor, submission, digest, parts)
-    slot_photos: list[SlotPhoto] = []
-    if plan.photos:
+    checked, photos = await _plan(session, actor, submission, digest, parts, check)
+    if photos:
         # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
         await session.commit()
-        slot_photos = await prepare_photos(store, plan.photos, plan.rules, photo_pool)
+        slot_photos = await prepare_photos(intake.store, photos, checked.rules, intake.photo_pool)
+        checked = dataclasses.replace(checked, photos=slot_photos)
     if submission.new_household is not None:
-        plan.destination = await new_household(session, actor, submission.new_household)
-    return await _write(session, actor, settings, store, plan, slot_photos, photo_pool, writer)
+        destination = await new_household(session, actor, submission.new_household)
+        checked = dataclasses.replace(checked, destination=destination)
+    return await _write(session, actor, intake, checked)
 
 
-def _check(
-    form: forms.CompiledForm,
-    submission: VisitSubmission,
-    parts: list[PhotoPart],
-) -> tuple[Evaluation, list[tuple[str, int, bytes]], list[dict[str, Any]]]:
-    """Everything about a submission that needs no database: (evaluation, photo slots, problems)."""
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Everything about a submission that needs no database."""
+
+    form: forms.CompiledForm
+    evaluation: Evaluation
+    photos: list[tuple[str, int, bytes]]  # (question, index, bytes) per photo part
+    problems: list[dict[str, Any]]
+
+
+def _check(form: forms.CompiledForm, submission: VisitSubmission, parts: list[PhotoPart]) -> Check:
+    """Evaluates the answers once: calculated values are written into the submission, to be stored with it."""
     evaluation = evaluate(form, submission.answers)
     if evaluation.answers is not submission.answers:
         submission.answers = dict(evaluation.answers)  # calculated values are stored with the visit
@@ -284,7 +267,7 @@ def _check(
         )
     items, photo_problems = photos_service.photo_slots(form, evaluation.photo_rules, parts)
     problems.extend(photo_problems)
-    return evaluation, items, problems
+    return Check(form, evaluation, items, problems)
 
 
 async def _plan(
@@ -293,25 +276,31 @@ async def _plan(
     submission: VisitSubmission,
     digest: str,
     parts: list[PhotoPart],
-) -> Plan:
+    check: Check | None,
+) -> tuple[CheckedVisit, list[tuple[str, int, bytes]]]:
+    """The checked visit (its household resolved unless it brings a new one) and its photo parts by slot."""
     form = await form_of(session, submission.form_id, submission.form_version)
-    evaluation, items, problems = _check(form, submission, parts)
+    if check is None or check.form is not form or parts:
+        check = _check(form, submission, parts)
+    evaluation, items, problems = check.evaluation, check.photos, list(check.problems)
     on_behalf_of = await _on_behalf_of(session, actor, submission.on_behalf_of, problems)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
-    plan = Plan(
+    destination = None
+    if submission.household_id is not None:
+        destination = await existing_household(session, actor, submission.household_id)
+    checked = CheckedVisit(
+        actor=actor,
         submission=submission,
         digest=digest,
-        form=form,
         rules=evaluation.photo_rules,
-        photos=items,
         skill_level=evaluation.level,
         fix=_fix(form, submission),
+        accuracy_threshold_m=form.geopoint_threshold,
+        destination=destination,
         on_behalf_of=on_behalf_of,
     )
-    if submission.household_id is not None:
-        plan.destination = await existing_household(session, actor, submission.household_id)
-    return plan
+    return checked, items
 
 
 async def _on_behalf_of(
@@ -353,31 +342,14 @@ def _fix(form: forms.CompiledForm, submission: VisitSubmission) -> evidence_rule
 async def _write(
     session: AsyncSession,
     actor: Actor,
-    settings: Settings,
-    store: ObjectStore,
-    plan: Plan,
-    slot_photos: list[SlotPhoto],
-    photo_pool: PhotoPool | None,
-    writer: VisitWriter,
+    intake: Intake,
+    checked: CheckedVisit,
 ) -> tuple[VisitReceipt, bool]:
     """The visit as a batch of one, through the write path every visit takes."""
-    assert plan.destination is not None
-    item = VisitToWrite(
-        actor=actor,
-        submission=plan.submission,
-        digest=plan.digest,
-        rules=plan.rules,
-        skill_level=plan.skill_level,
-        fix=plan.fix,
-        accuracy_threshold_m=plan.form.geopoint_threshold,
-        destination=plan.destination,
-        on_behalf_of=plan.on_behalf_of,
-        photos=slot_photos,
-    )
-    (written,) = await writer.write(await connection(session), [item])
+    (written,) = await intake.writer.write(await connection(session), [checked])
     if written is None:  # a concurrent duplicate won: answer as its retry
-        existing = await load_visit(session, plan.submission.id)
+        existing = await load_visit(session, checked.submission.id)
         assert existing is not None
-        parts = [PhotoPart(p.question, p.index, p.processed.original) for p in slot_photos]
-        return await _answer_stored(session, actor, settings, store, existing, plan.digest, parts, photo_pool), False
+        parts = [PhotoPart(p.question, p.index, p.processed.original) for p in checked.photos]
+        return await _answer_stored(session, actor, intake, existing, checked.digest, parts), False
     return written.receipt(), True

@@ -31,6 +31,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Table,
     any_,
     bindparam,
     literal_column,
@@ -66,37 +67,46 @@ from service.visits.models import FLAGS, PHOTOS, VISITS
 from service.visits.photo_evidence import photo_evidence
 from service.visits.photo_objects import SlotPhoto
 from service.visits.receipts import flag_out, missing_photos, receipt, status_of
-from service.visits.schemas import PhotoSlotOut, VisitReceipt
+from service.visits.schemas import PhotoSlotOut, VisitReceipt, VisitSubmission
 from service.visits.stored import utc
 
 USERS = SQLModel.metadata.tables[User.__tablename__]
 
 
-@dataclass(slots=True)
-class VisitToWrite:
-    """A checked visit with its household resolved: everything decided before anything is written."""
+@dataclass(frozen=True, slots=True)
+class CheckedVisit:
+    """A checked visit: everything decided before anything is written. The one carrier from the checks to the
+    writer (JSON or OpenRosa, batched or alone); `destination` is None until its household is resolved (the
+    batcher looks households up together), and the writer takes only visits that have one."""
 
     actor: Actor
-    submission: Any  # VisitSubmission
+    submission: VisitSubmission
     digest: str
     rules: dict[str, forms.PhotoRule]
     skill_level: int | None
     fix: Fix | None
     accuracy_threshold_m: float | None
-    destination: Destination
+    destination: Destination | None = None
     on_behalf_of: int | None = None
     photos: list[SlotPhoto] = field(default_factory=list)  # already in the object store
     # Flags decided before writing (OpenRosa: form.answers_invalid), stored after the GPS and photo flags.
     extra_flags: list[Flag] = field(default_factory=list)
     # Rows another domain keeps with the visit (OpenRosa: the instance XML), inserted only if the visit is.
-    companions: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    companions: list[tuple[Table, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def placed(self) -> Destination:
+        """The visit's household; the writer's callers resolve it first."""
+        if self.destination is None:
+            raise RuntimeError(f"visit {self.submission.id} has no household yet")
+        return self.destination
 
 
 @dataclass(slots=True)
 class WrittenVisit:
     """A visit this call inserted: its `visits` row as written and its flags (GPS, then photos)."""
 
-    item: VisitToWrite
+    item: CheckedVisit
     row: dict[str, Any]
     flags: list[Flag]
 
@@ -104,7 +114,7 @@ class WrittenVisit:
         item = self.item
         return receipt(
             visit_id=item.submission.id,
-            household_id=item.destination.household_id,
+            household_id=item.placed.household_id,
             status=self.row["status"],
             rules=item.rules,
             flags=[flag_out(f) for f in self.flags],
@@ -125,14 +135,14 @@ class VisitWriter:
         self._min_travel_time = timedelta(seconds=settings.min_travel_time_s)
         self._future_slack = timedelta(hours=settings.future_time_slack_h)
 
-    async def write(self, connection: AsyncConnection, items: list[VisitToWrite]) -> list[WrittenVisit | None]:
+    async def write(self, connection: AsyncConnection, items: list[CheckedVisit]) -> list[WrittenVisit | None]:
         """One result per item, in order: None where the visit's id was already stored (or earlier in `items`)."""
         if not items:
             return []
         settings = self.settings
         now = utcnow()
         # Up front and in id order, before the change counter: two batches sharing households then only queue.
-        await lock_households(connection, (item.destination.household_id for item in items))
+        await lock_households(connection, (item.placed.household_id for item in items))
         stored_fixes = await _stored_predecessors(connection, items)
         rows = [visit_row(item, now) for item in items]
         inserted = await insert_visits(connection, rows)
@@ -145,8 +155,8 @@ class VisitWriter:
                 results.append(None)
                 continue
             inserted.discard(visit_id)  # the same id later in `items` is not new
-            household_id = item.destination.household_id
-            location = located.get(household_id, item.destination.location)
+            household_id = item.placed.household_id
+            location = located.get(household_id, item.placed.location)
             finished = utc(item.submission.finished_at)
             member = item.actor.user_id
             previous = _latest(stored, fixes_so_far.get(member, ()), finished)
@@ -167,20 +177,19 @@ class VisitWriter:
                 fixes_so_far.setdefault(member, []).append(
                     PreviousVisit(str(visit_id), item.fix.lat, item.fix.lon, finished)
                 )
-            if item.photos:
-                photo_rows, photo_flags = await photo_evidence(
-                    connection,
-                    settings,
-                    visit_id,
-                    household_id,
-                    item.fix,
-                    item.submission.started_at,
-                    item.submission.finished_at,
-                    item.photos,
-                    now,
+            if item.photos:  # inserted now: seen by the next visit's reuse check
+                flags.extend(
+                    await self.write_photos(
+                        connection,
+                        visit_id,
+                        household_id,
+                        item.fix,
+                        item.submission.started_at,
+                        item.submission.finished_at,
+                        item.photos,
+                        now,
+                    )
                 )
-                await connection.execute(_INSERT_PHOTOS, photo_rows)  # seen by the next visit's reuse check
-                flags.extend(photo_flags)
             flags.extend(item.extra_flags)
             if item.fix is not None and await locate_household_by_first_fix(
                 connection, household_id, location, item.fix, item.accuracy_threshold_m
@@ -196,6 +205,25 @@ class VisitWriter:
                 await hook(connection, written)
         return results
 
+    async def write_photos(
+        self,
+        connection: AsyncConnection,
+        visit_id: uuid.UUID,
+        household_id: uuid.UUID,
+        fix: Fix | None,
+        started_at: datetime | None,
+        finished_at: datetime | None,
+        photos: list[SlotPhoto],
+        now: datetime,
+    ) -> list[Flag]:
+        """Inserts the photo rows of photos entering a visit (already in the object store) and returns their flags
+        (reuse, place, time), for the caller to store: with a new visit (`write`) or sent later (photos_service)."""
+        rows, flags = await photo_evidence(
+            connection, self.settings, visit_id, household_id, fix, started_at, finished_at, photos, now
+        )
+        await connection.execute(_INSERT_PHOTOS, rows)
+        return flags
+
 
 def service_writer(settings: Settings) -> VisitWriter:
     """The writer the service uses: every written visit updates its household's assessment in the same
@@ -207,9 +235,9 @@ def service_writer(settings: Settings) -> VisitWriter:
 # ---- the row builder and the inserts ---------------------------------------------------------------------------
 
 
-def visit_row(item: VisitToWrite, received_at: datetime) -> dict[str, Any]:
+def visit_row(item: CheckedVisit, received_at: datetime) -> dict[str, Any]:
     """The `visits` row for a submission; every column named, so rows of a batch share one shape."""
-    submission, fix, destination = item.submission, item.fix, item.destination
+    submission, fix, destination = item.submission, item.fix, item.placed
     location, app = submission.location, submission.app
     counts: dict[str, int] = {}
     for photo in item.photos:
@@ -374,7 +402,7 @@ async def _latest_stored(connection: AsyncConnection, members: list[int], cut: d
     return {row.submitted_by: PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at)) for row in rows}
 
 
-async def _stored_predecessors(connection: AsyncConnection, items: list[VisitToWrite]) -> list[PreviousVisit | None]:
+async def _stored_predecessors(connection: AsyncConnection, items: list[CheckedVisit]) -> list[PreviousVisit | None]:
     """For each visit with a fix and a finish time, the member's stored fix that finished last before it.
 
     One query at the latest finish time of the call answers every visit that finished after its member's last

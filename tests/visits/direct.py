@@ -18,6 +18,7 @@ from service.registry.services import compiled_version
 from service.settings import Settings
 from service.visits import services
 from service.visits.batch import VisitBatcher
+from service.visits.intake import Intake
 from service.visits.schemas import VisitReceipt
 from service.visits.write_path import service_writer
 from storage import ObjectStore
@@ -51,6 +52,10 @@ class Service:
     batcher: VisitBatcher
     store: ObjectStore
 
+    @property
+    def intake(self) -> Intake:
+        return Intake(self.settings, self.store, None, self.batcher, self.sessions)
+
     async def load_form(self, form: tuple[str, str]) -> None:
         """Compile the form into this process's cache, as the first visit on a form does in a server."""
         async with self.sessions() as session:
@@ -59,16 +64,7 @@ class Service:
     async def submit(self, actor: Actor, body: dict[str, Any]) -> tuple[VisitReceipt, bool]:
         """As `POST /api/v1/visits` with a JSON body: the batcher first, the single-visit path otherwise."""
         raw = json.dumps(body).encode()
-        return await services.receive(
-            actor,
-            raw,
-            None,
-            batcher=self.batcher,
-            sessions=self.sessions,
-            settings=self.settings,
-            store=self.store,
-            photo_pool=None,
-        )
+        return await services.receive(actor, raw, None, self.intake)
 
 
 @asynccontextmanager

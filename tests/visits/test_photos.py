@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from sqlalchemy import select
 
 from service.app import create_app
 from service.visits.models import VisitPhoto
-from storage import LocalStore, S3Store, StoreAuthError, StoreUnavailable
+from storage import LocalStore, ObjectStore, S3Store, StoreAuthError, StoreUnavailable
 from tests.visits.conftest import count_rows, fetch, object_keys, s3_settings
 from tests.visits.support import PHOTO_QUESTION, jpeg, multipart, visit
 
@@ -177,11 +180,8 @@ async def test_store_down_answers_503_records_nothing_and_a_retry_succeeds(
     body = visit(form, homes.located.id)
     parts = multipart(body, [(PHOTO_QUESTION, jpeg(10))])
     phone = world["member_a1"].headers
-    photo_client.app.state.store = down
-    try:
+    with store_swapped(photo_client.app, down):
         failed = await photo_client.post("/api/v1/visits", headers=phone, **parts)
-    finally:
-        photo_client.app.state.store = real
     assert failed.status_code == 503, failed.text
     assert failed.json()["code"] == "storage.unavailable"
     assert int(failed.headers["retry-after"]) > 0
@@ -193,6 +193,17 @@ async def test_store_down_answers_503_records_nothing_and_a_retry_succeeds(
     assert len(await object_keys(photo_client)) == 3
 
 
+@contextmanager
+def store_swapped(app: Litestar, store: ObjectStore) -> Iterator[None]:
+    """The app's object store replaced for a while: for the routes' own dependency and for the visit intake."""
+    real, intake = app.state.store, app.state.intake
+    app.state.store, app.state.intake = store, dataclasses.replace(intake, store=store)
+    try:
+        yield
+    finally:
+        app.state.store, app.state.intake = real, intake
+
+
 def make_s3_store_at(real: S3Store, endpoint: str) -> S3Store:
     return S3Store(endpoint=endpoint, access_key="gocua", secret_key="gocua-secret", bucket="unreachable", secure=False)
 
@@ -201,11 +212,8 @@ async def test_put_photo_while_the_store_is_down(client, world, form, homes, db,
     body = visit(form, homes.located.id)
     phone = world["member_a1"].headers
     await client.post("/api/v1/visits", json=body, headers=phone)
-    real, client.app.state.store = client.app.state.store, unreachable(tmp_path)
-    try:
+    with store_swapped(client.app, unreachable(tmp_path)):
         failed = await client.put(put_url(body["id"]), content=jpeg(11), headers={**phone, **JPEG})
-    finally:
-        client.app.state.store = real
     assert failed.status_code == 503 and "retry-after" in failed.headers
     assert (await count_rows(db))["photos"] == 0
     assert (await client.put(put_url(body["id"]), content=jpeg(11), headers={**phone, **JPEG})).status_code == 201

@@ -161,14 +161,7 @@ async def test_the_photo_time_slack_comes_from_settings(settings, world, form, h
         async with running_service(msgspec.structs.replace(settings, photo_time_slack_min=slack)) as service:
             body = visit(form, homes.located.id, finished_at=FINISHED)
             receipt, _ = await services.receive(
-                member,
-                json.dumps(body).encode(),
-                [PhotoPart(PHOTO_QUESTION, 0, photo)],
-                batcher=service.batcher,
-                sessions=service.sessions,
-                settings=service.settings,
-                store=service.store,
-                photo_pool=None,
+                member, json.dumps(body).encode(), [PhotoPart(PHOTO_QUESTION, 0, photo)], service.intake
             )
             found[slack] = codes(receipt)
     assert "photo.time_mismatch" in found[30.0]

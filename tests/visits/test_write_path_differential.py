@@ -91,12 +91,9 @@ async def _one_at_a_time(service: Service, world, chunks: list[list[dict]]) -> l
     answers: list[tuple] = []
     for item in (item for chunk in chunks for item in chunk):
         async with request_transaction(service.sessions) as session:
+            submission, digest = services.decode_submission(json.dumps(item["body"]).encode())
             receipt, created = await services.submit(
-                session,
-                actor_of(world, item["member"]),
-                service.settings,
-                service.store,
-                json.dumps(item["body"]).encode(),
+                session, actor_of(world, item["member"]), service.intake, submission, digest
             )
         answers.append(_answer(receipt, created))
     return answers
