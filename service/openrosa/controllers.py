@@ -168,11 +168,9 @@ async def _manifest(
     request: Request, db_session: AsyncSession, member: Member, token: str, form_id: str, version: str
 ) -> bytes:
     row = await _published(db_session, form_id, version)
-    files = await media.form_media(db_session, member, row)
+    files = await media.manifest_entries(db_session, member, row)
     base = _version_url(request, token, form_id, version)
-    return responses.manifest_document(
-        (f.filename, f.md5, f"{base}/attachments/{quote(f.filename, safe='')}") for f in files
-    )
+    return responses.manifest_document((name, md5, f"{base}/attachments/{quote(name, safe='')}") for name, md5 in files)
 
 
 @get("/forms/{form_id:str}/v/{version:str}/manifest")
@@ -206,12 +204,12 @@ async def media_file(
     filename: FromPath[str],
 ) -> Response[bytes]:
     row = await _published(db_session, form_id, version)
-    for found in await media.form_media(db_session, member, row):
-        if found.filename == filename:
-            if filename == media.HOUSEHOLDS_CSV:
-                audit.record(db_session, member, "sync", "households", "openrosa")
-            headers = {**responses.openrosa_headers(_settings(request)), "ETag": f'"{found.md5}"'}
-            return Response(found.content, media_type=found.content_type, headers=headers)
+    found = await media.one_media_file(db_session, member, row, filename)
+    if found is not None:
+        if filename == media.HOUSEHOLDS_CSV:
+            audit.record(db_session, member, "sync", "households", "openrosa")
+        headers = {**responses.openrosa_headers(_settings(request)), "ETag": f'"{found.md5}"'}
+        return Response(found.content, media_type=found.content_type, headers=headers)
     raise errors.DomainError(errors.OPENROSA_FORM_UNKNOWN, "Không có tệp này.", f"No media file {filename!r}.")
 
 

@@ -59,18 +59,23 @@ async def households_csv(session: AsyncSession, actor: Actor) -> MediaFile:
     return MediaFile(HOUSEHOLDS_CSV, buffer.getvalue().encode("utf-8"), "text/csv; charset=utf-8")
 
 
-async def version_media_files(session: AsyncSession, version: FormVersion) -> list[MediaFile]:
-    """Form media uploaded with the version (service/registry/media.py), served as stored."""
+async def manifest_entries(session: AsyncSession, actor: Actor, version: FormVersion) -> list[tuple[str, str]]:
+    """(file name, md5 of the bytes served) of every file the manifest of this version lists for this member:
+    the member's households.csv, then the media uploaded with the version (their md5 as stored at upload, so
+    their contents are not read here)."""
     assert version.id is not None
-    files = []
-    for info in await registry_media.list_media(session, version.id):
-        content = await registry_media.read_media(session, version.id, info.name)
-        if content is not None:
-            files.append(MediaFile(info.name, content, info.content_type))
-    return files
+    households = await households_csv(session, actor)
+    uploaded = await registry_media.list_media(session, version.id)
+    return [(households.filename, households.md5), *((f.name, f.md5) for f in uploaded if f.name != HOUSEHOLDS_CSV)]
 
 
-async def form_media(session: AsyncSession, actor: Actor, version: FormVersion) -> list[MediaFile]:
-    """Every file the manifest of this version lists for this member."""
-    uploaded = await version_media_files(session, version)
-    return [await households_csv(session, actor), *(f for f in uploaded if f.filename != HOUSEHOLDS_CSV)]
+async def one_media_file(session: AsyncSession, actor: Actor, version: FormVersion, filename: str) -> MediaFile | None:
+    """The one file an attachment download asks for (the member's households.csv, or an uploaded medium)."""
+    if filename == HOUSEHOLDS_CSV:
+        return await households_csv(session, actor)
+    assert version.id is not None
+    content = await registry_media.read_media(session, version.id, filename)
+    if content is None:
+        return None
+    info = next(f for f in await registry_media.list_media(session, version.id) if f.name == filename)
+    return MediaFile(filename, content, info.content_type)
