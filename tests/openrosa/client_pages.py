@@ -72,7 +72,7 @@ def send_with_web_forms(
     page = context.new_page()
     watch = PageWatch(page)
     page.goto(f"/harness/webforms.html?server={scene.openrosa}&form={scene.form[0]}{'&chunked' if chunked else ''}")
-    page.wait_for_function("window.harness.ready || window.harness.error")
+    page.wait_for_function("window.harness && (window.harness.ready || window.harness.error)")
     assert page.evaluate("window.harness.error") is None
     page.locator(".form-questions").wait_for()
     taps = client_taps(household, photos or [photo_payload(photo_seed)]) | (extra or {})
@@ -97,7 +97,7 @@ def send_with_enketo(
     page = context.new_page()
     watch = PageWatch(page)
     page.goto(f"/harness/enketo.html?server={scene.openrosa}&form={scene.form[0]}")
-    page.wait_for_function("window.harness.ready || window.harness.error")
+    page.wait_for_function("window.harness && (window.harness.ready || window.harness.error)")
     assert page.evaluate("window.harness.error") is None
     load_errors = page.evaluate("window.harness.loadErrors")
     assert load_errors == [], load_errors

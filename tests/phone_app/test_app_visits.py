@@ -363,3 +363,33 @@ def test_a_half_filled_visit_survives_the_app_closing_and_is_finished_later(
     assert detail["household_id"] == target["id"] and detail["answers"]["members"] == 3
     assert detail["started_at"] <= opened_at.replace("Z", "+00:00")  # started before the app was closed
     assert detail["status"] == "complete" and len(detail["photos"]) == 1
+
+
+def test_a_household_tapped_before_the_form_arrives_says_it_is_coming_then_shows_it(
+    phone: BrowserContext, server: LiveServer, member: dict
+) -> None:
+    """Over 2G the households come first and the form after: a member who taps a door in between is told the
+    form is on its way (not "open the app with a network" while online), and the form appears when it lands."""
+    held: list[Route] = []
+    released: list[bool] = []
+
+    def hold_forms(route: Route) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)  # answered below, once the visit screen has been opened
+
+    page = phone.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.route("**/api/v1/forms", hold_forms)
+    sign_in(page, member["token"])
+    page.locator("a.household").first.click()
+    expect(page.locator("main p.hint")).to_have_text("Đang tải phiếu…")
+    expect(page.locator("p.error")).to_have_count(0)
+    assert len(held) == 1
+    released.append(True)
+    held[0].continue_()
+    expect(page.locator("[data-question]").first).to_be_visible(timeout=15000)
+    assert problems == []

@@ -74,6 +74,7 @@ let running = false;
 async function background() {
   if (running) return;
   running = true;
+  screens.state.syncing = true;
   try {
     await api.flush();
     const onList = () => { const hash = location.hash; return hash === "" || hash === "#" || hash === "#outbox"; };
@@ -99,6 +100,9 @@ async function background() {
     if (e instanceof api.Revoked) revoked();
   } finally {
     running = false;
+    screens.state.syncing = false;
+    // A visit opened while the form was on its way: draw it now (with the form, or saying it did not come).
+    if (screens.state.waitingForForm && location.hash.startsWith("#visit/")) route();
   }
 }
 

@@ -10,6 +10,7 @@ import * as doors from "./doors.js";
 
 export const state = {
   me: null, households: [], forms: [], team: [], draft: null, message: "", revoked: false,
+  syncing: false, waitingForForm: false, // a sync is on its way; a visit screen is waiting for its form
   pending: {}, // household id → the newest visit saved on this phone (doors.js)
   filter: "all", here: null, // the list's filter, and the GPS fix "Gần tôi" sorts by
 };
@@ -287,7 +288,12 @@ export function newHousehold(go) {
 export function visit(go, householdId, formId) {
   const household = state.households.find((x) => x.id === householdId);
   const forms = state.forms;
-  if (!forms.length) return screen(h("a", { href: "#", class: "back", text: t("back") }), h("p", { class: "error", text: t("no_form") }));
+  // Tapped before the first sync brought the form: say it is coming (app.js draws the screen again when it is).
+  state.waitingForForm = !forms.length && state.syncing;
+  if (!forms.length) {
+    const message = state.waitingForForm ? h("p", { class: "hint", text: t("form_loading") }) : h("p", { class: "error", text: t("no_form") });
+    return screen(h("a", { href: "#", class: "back", text: t("back") }), message);
+  }
   if (!formId && forms.length > 1) {
     return screen(h("a", { href: "#", class: "back", text: t("back") }), h("h1", { text: t("choose_form") }),
       ...forms.map((f) => h("a", { class: "big button", href: `#visit/${householdId}/${f.id}`, text: label(f.title, getLang()) })));
