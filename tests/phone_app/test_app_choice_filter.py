@@ -150,3 +150,37 @@ def test_search_filters_show_only_the_csv_rows_they_match(phone: BrowserContext)
     page.screenshot(path=str(DOCS / "app-search-filter-360.png"), full_page=True)
     assert page.evaluate("() => window.draft.answers") == {"q": "TX", "exact": "nam"}
     assert problems == []
+
+
+def test_of_two_choices_with_one_value_only_the_offered_one_is_shown(phone: BrowserContext) -> None:
+    """allow_choice_duplicates: the same value under two provinces; the filter picks the row, not just the value."""
+    form = {
+        "id": "dup",
+        "version": "1",
+        "title": {"vi": "Trùng"},
+        "questions": [
+            {"type": "text", "name": "province", "label": {"vi": "Tỉnh"}},
+            {
+                "type": "select_one",
+                "name": "town",
+                "label": {"vi": "Thị trấn"},
+                "allow_choice_duplicates": True,
+                "choice_filter": "province = ${province}",
+                "choices": [
+                    {"value": "tt", "label": {"vi": "Thị trấn (Thanh Hóa)"}, "columns": {"province": "th"}},
+                    {"value": "tt", "label": {"vi": "Thị trấn (Nghệ An)"}, "columns": {"province": "na"}},
+                ],
+            },
+        ],
+    }
+    page = phone.new_page()
+    problems = watch(page)
+    page.goto("/app")
+    render(page, form)
+    page.fill('[data-question="province"] textarea', "na")
+    assert shown(page, "town") == ["Thị trấn (Nghệ An)"]
+    choose(page, "town", "Nghệ An")
+    page.fill('[data-question="province"] textarea', "th")
+    assert shown(page, "town") == ["Thị trấn (Thanh Hóa)"]
+    assert checked(page, "town") == ["tt"]  # the value is still offered, by the other row: the answer stays
+    assert problems == []

@@ -15,25 +15,37 @@ export function choiceRow(q, choice) {
   return Object.assign(row, choice.columns || {}, { name: choice.value });
 }
 
-function rowsOf(q) {
-  // Kept with the question while its choices stay the same array (a sync of the CSV replaces it).
-  if (!q.__rows || q.__rows.choices !== q.choices) {
-    q.__rows = { choices: q.choices, rows: (q.choices || []).map((c) => [c.value, choiceRow(q, c)]) };
+// Per question, while its choices stay the same array (a sync of the CSV replaces it): each choice's row, and the
+// last answers with what they offered (a long CSV list is not filtered again on every keystroke elsewhere). Kept
+// beside the definition, never in it: the definition is what IndexedDB stores.
+const cache = new WeakMap();
+
+function cached(q) {
+  let entry = cache.get(q);
+  if (!entry || entry.choices !== q.choices) {
+    entry = { choices: q.choices, rows: (q.choices || []).map((c) => choiceRow(q, c)), key: null, offered: null };
+    cache.set(q, entry);
   }
-  return q.__rows.rows;
+  return entry;
 }
 
-/** The values `q` offers given `answers` (earlier answers by name), in the choices' order; every value when the
- *  question has no filter, or one this app cannot read (the server decides then). */
-export function offeredValues(q, answers, today = null) {
-  const rows = rowsOf(q);
-  if (!q.choice_filter) return rows.map((r) => r[0]);
+/** The choices (entries of q.choices, in order) `q` offers given `answers` (earlier answers by name): all of them
+ *  when it has no filter, or one this app cannot read (the server decides then). */
+export function offeredChoices(q, answers, today = null) {
+  const choices = q.choices || [];
+  if (!q.choice_filter) return choices;
   let node;
-  try { node = parse(q.choice_filter); } catch (e) { return rows.map((r) => r[0]); }
-  // The same answers give the same choices: a long CSV list is not filtered again on every keystroke elsewhere.
-  const key = JSON.stringify([answers, today]);
-  if (q.__offered && q.__offered.rows === rows && q.__offered.key === key) return q.__offered.values;
-  const values = rows.filter(([, row]) => test(node, answers, null, today, { choice: row })).map((r) => r[0]);
-  q.__offered = { rows, key, values };
-  return values;
+  try { node = parse(q.choice_filter); } catch (e) { return choices; }
+  const entry = cached(q);
+  const key = JSON.stringify([q.choice_filter, answers, today]);
+  if (entry.key !== key) {
+    entry.offered = choices.filter((c, i) => test(node, answers, null, today, { choice: entry.rows[i] }));
+    entry.key = key;
+  }
+  return entry.offered;
+}
+
+/** The values of the offered choices (forms/answers.py offered_choices). */
+export function offeredValues(q, answers, today = null) {
+  return offeredChoices(q, answers, today).map((c) => c.value);
 }

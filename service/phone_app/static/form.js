@@ -87,7 +87,8 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
 
   function dropUnoffered(offered) {
     let dropped = false;
-    for (const [name, values] of Object.entries(offered)) {
+    for (const [name, choices] of Object.entries(offered)) {
+      const values = choices.map((c) => c.value);
       const value = answers[name];
       if (value === undefined) continue;
       const kept = Array.isArray(value) ? value.filter((v) => values.indexOf(v) >= 0) : (values.indexOf(value) >= 0 ? value : null);
@@ -175,13 +176,11 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
   function filtered(q) {
     const holder = h("div", { class: "filtered" });
     let drawn = null;
-    blocks[q.name].offer = (values) => {
-      const key = JSON.stringify(values);
-      if (key === drawn) return;
-      drawn = key;
-      const offered = new Set(values);
+    blocks[q.name].offer = (offered) => {
+      if (drawn !== null && drawn.length === offered.length && offered.every((c, i) => c === drawn[i])) return;
+      drawn = offered;
       holder.textContent = "";
-      const shown = options(q).filter((o) => offered.has(o.value));
+      const shown = offered.map((c) => ({ value: c.value, label: lbl(c.label) }));
       holder.append(shown.length ? choices(q, shown, q.type === "select_multiple") : h("p", { class: "hint", text: t("choices_none") }));
     };
     return holder;
