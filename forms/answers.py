@@ -241,15 +241,21 @@ UNUSABLE = frozenset(
 )
 
 
-def _filtered(step: Any, value: Any, ctx: EvalContext) -> Problem | None:
-    """A chosen value that the question's choice_filter does not offer for these answers."""
+def offered_choices(step: Any, ctx: EvalContext) -> list[str]:
+    """The values a question with a choice_filter offers for the answers in ``ctx``, in the choices' order."""
     test = step.choice_filter_test
-    offered = set()
+    offered = []
     for choice_value, row in step.choice_rows:
         ctx.choice = row
         if test(ctx):
-            offered.add(choice_value)
+            offered.append(choice_value)
     ctx.choice = None
+    return offered
+
+
+def _filtered(step: Any, value: Any, ctx: EvalContext) -> Problem | None:
+    """A chosen value that the question's choice_filter does not offer for these answers."""
+    offered = set(offered_choices(step, ctx))
     chosen = value if isinstance(value, list) else [value]
     hidden = [item for item in chosen if item not in offered]
     if not hidden:

@@ -23,6 +23,7 @@ from forms.labels import REQUIRED_LANGUAGE, text
 from forms.spec import (
     UNSET,
     CalculateQuestion,
+    Choice,
     FormDefinition,
     GeopointQuestion,
     Group,
@@ -205,10 +206,7 @@ def _compile_question(question: Question, parent: int) -> CompiledQuestion:
         choices = frozenset(choice.value for choice in question.choices)
         if question.choice_filter is not UNSET:
             choice_filter = parse_choice_filter(question.choice_filter)
-            rows = tuple(
-                (choice.value, {**(choice.columns if choice.columns is not UNSET else {}), "name": choice.value})
-                for choice in question.choices
-            )
+            rows = tuple((choice.value, choice_row(question, choice)) for choice in question.choices)
     if isinstance(question, CalculateQuestion):
         return CompiledQuestion(
             name=question.name,
@@ -236,6 +234,17 @@ def _compile_question(question: Question, parent: int) -> CompiledQuestion:
         default=default,
         required_if=None if question.required_if is UNSET else parse(question.required_if),
     )
+
+
+def choice_row(question: SelectOneQuestion | SelectMultipleQuestion, choice: Choice) -> dict[str, str]:
+    """A choice as its choice_filter sees it: its columns, and ``name`` for its value. A choice read from a CSV
+    file also has the file's value and label columns under their own names, as ODK's item of the file has."""
+    row = {}
+    if isinstance(question.choices_file, str):
+        value_column = question.choices_file_value if isinstance(question.choices_file_value, str) else "name"
+        label_column = question.choices_file_label if isinstance(question.choices_file_label, str) else "label"
+        row = {value_column: choice.value, label_column: text(choice.label, REQUIRED_LANGUAGE) or ""}
+    return {**row, **(choice.columns if choice.columns is not UNSET else {}), "name": choice.value}
 
 
 _cache: OrderedDict[int, tuple[FormDefinition, CompiledForm]] = OrderedDict()

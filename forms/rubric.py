@@ -7,7 +7,7 @@ from typing import Any
 
 from forms.answers import run_visit
 from forms.compiled import CompiledForm, compile_form
-from forms.expr_ast import EvalContext
+from forms.expr_ast import EvalContext, TableLookup
 from forms.spec import Base, FormDefinition, Label
 
 
@@ -23,12 +23,15 @@ class Score(Base, frozen=True):
     level_name: Label | None
 
 
-def score(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -> Score:
+def score(
+    form: FormDefinition | CompiledForm, answers: Mapping[str, Any], *, tables: TableLookup | None = None
+) -> Score:
+    """``tables``: the form version's CSV media, which its calculations read with pulldata() (as in run_visit)."""
     compiled = compile_form(form)
     if not compiled.levels and not compiled.indicators:
         return Score(indicators={}, level=None, level_name=None)
     # Hidden or malformed answers do not count, the same as in validation.
-    effective = run_visit(compiled, answers).effective
+    effective = run_visit(compiled, answers, tables=tables).effective
     answer_ctx = EvalContext(effective)
     indicators = {name: test(answer_ctx) for name, test in compiled.indicator_tests}
     indicator_ctx = EvalContext(indicators)

@@ -13,6 +13,7 @@ from typing import Any
 from forms.errors import FormError
 from forms.spec import METADATA_KINDS
 from forms.xlsform_labels import LabelReader
+from forms.xlsform_search import SearchError, search_filter
 
 # pyxform's type names (after its alias rewriting) → ours.
 TYPE_MAP = {
@@ -300,6 +301,7 @@ class Converter:
             question["choices_file_value"] = str(placeholder.get("name") or "name")
             placeholder_label = self.labels.read(placeholder.get("label")) or {}
             question["choices_file_label"] = next(iter(placeholder_label.values()), "label")
+            self._search_filter(node, question)
         elif kind in ("select_one", "select_multiple"):
             question["choices"] = [] if from_file else self._choices(node)
             if from_file:
@@ -476,6 +478,20 @@ class Converter:
                 question["choices_file_value"] = str(parameters["value"])
             if parameters.get("label"):
                 question["choices_file_label"] = str(parameters["label"])
+
+    def _search_filter(self, node: Mapping[str, Any], question: dict[str, Any]) -> None:
+        """search('file', 'mode', 'column', value …)'s filter, and the row's own choice_filter: one choice_filter."""
+        appearance = plain_quotes(str((node.get("control") or {}).get("appearance") or ""))
+        try:
+            found = search_filter(appearance, question["choices_file_value"])
+        except SearchError as error:
+            name = question["name"]
+            self.refuse(self.rows.path(name, "appearance"), f"Dòng “{name}”: {error.vi}", f"Row '{name}': {error.en}")
+            return
+        written = node.get("choice_filter")
+        parts = [part for part in (found, plain_quotes(str(written)) if written else None) if part]
+        if parts:
+            question["choice_filter"] = parts[0] if len(parts) == 1 else " and ".join(f"({part})" for part in parts)
 
     def _label_columns(self, choice_filter: str, question: dict[str, Any]) -> str:
         """``label::English (en) != 'X'`` in a choice_filter reads the choice's label in that language: it becomes

@@ -34,6 +34,7 @@ from service.assessments.models import Assessment
 from service.db.engine import utcnow
 from service.db.tables import table_of
 from service.households.models import Household
+from service.registry.media import compile_with_media, tables_of
 from service.registry.models import FormVersion
 from service.registry.services import cached_version, load_stored
 from service.visits.models import Visit
@@ -55,16 +56,23 @@ async def compiled_form(connection: AsyncConnection, form_id: str, version: str)
         return found
     key = (database_key, form_id, version)
     if key not in _COMPILED:
-        definition = (
+        row = (
             await connection.execute(
-                select(FORM_VERSIONS.c.definition).where(
+                select(FORM_VERSIONS.c.id, FORM_VERSIONS.c.definition).where(
                     FORM_VERSIONS.c.form_id == form_id, FORM_VERSIONS.c.version == version
                 )
             )
-        ).scalar_one_or_none()
+        ).first()
+        compiled, complete = None, True
+        if row is not None:
+            # Its CSV media too (pulldata(), select_*_from_file), as visit intake compiles it (a rescore runs in a
+            # process that never took a visit of this version).
+            compiled, complete = await compile_with_media(connection, row.id, load_stored(row.definition))
+        if not complete:
+            return compiled  # not kept: the missing file may be uploaded later
         if len(_COMPILED) > 512:
             _COMPILED.clear()
-        _COMPILED[key] = forms.compile_form(load_stored(definition)) if definition is not None else None
+        _COMPILED[key] = compiled
     return _COMPILED[key]
 
 
@@ -132,7 +140,8 @@ async def _assessment_rows(connection: AsyncConnection, visits: Iterable[Mapping
     for candidate in latest.values():
         row = candidate.row
         form = await compiled_form(connection, row["form_id"], row["form_version"])
-        result = forms.score(form, _answers(row.pop("answers"))) if form is not None else None
+        answers = _answers(row.pop("answers"))
+        result = forms.score(form, answers, tables=tables_of(form)) if form is not None else None
         indicators = dict(result.indicators) if result is not None else {}
         row.update(
             level=result.level if result is not None else None,

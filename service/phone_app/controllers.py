@@ -29,6 +29,7 @@ SHELL_FILES = (
     "expr.js",
     "expr_digest.js",
     "visit.js",
+    "choice_filter.js",
     "store.js",
     "api.js",
     "i18n.js",

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 import forms
@@ -72,9 +72,9 @@ async def xlsform_source(session: AsyncSession, form_version_id: int) -> bytes |
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def csv_tables(session: AsyncSession, form_version_id: int) -> dict[str, list[dict[str, str]]]:
+async def csv_tables(session: AsyncSession | AsyncConnection, form_version_id: int) -> dict[str, list[dict[str, str]]]:
     """Every CSV media file of the version as records (column → text): what select_*_from_file, pulldata() and
-    search() read."""
+    search() read. Read in an ORM session (visit intake) or on a Core connection (assessments, rescore)."""
     statement = select(col(FormMedia.name), col(FormMedia.content)).where(
         col(FormMedia.form_version_id) == form_version_id
     )
@@ -269,6 +269,21 @@ def tables_named_by(definition: forms.FormDefinition) -> set[str]:
     for name in _PULLDATA.findall(forms.canonical_json(definition).decode()):
         named.add(name if name.endswith(".csv") else f"{name}.csv")
     return named
+
+
+async def compile_with_media(
+    session: AsyncSession | AsyncConnection, form_version_id: int, definition: forms.FormDefinition
+) -> tuple[forms.CompiledForm, bool]:
+    """The version compiled for checking and scoring answers: its select_*_from_file choices read from its CSV media,
+    the files its pulldata() reads remembered with it (``tables_of``); and whether every file it names was there."""
+    needed = tables_named_by(definition)
+    if not needed:
+        return forms.compile_form(definition), True
+    tables = await csv_tables(session, form_version_id)
+    definition, complete = with_file_choices(definition, tables)
+    compiled = forms.compile_form(definition)
+    remember_tables(compiled, tables)
+    return compiled, complete and needed <= set(tables)
 
 
 def remember_tables(form: forms.CompiledForm, tables: Mapping[str, list[dict[str, str]]]) -> None:

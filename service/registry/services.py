@@ -286,17 +286,9 @@ async def compiled_version(session: AsyncSession, form_id: str, version: str) ->
         row = await _version_row(session, form_id, version)
         if row is None:
             return None
-        definition, complete = definition_of(row), True
-        needed = media.tables_named_by(definition)  # select_*_from_file choices and pulldata() read CSV media
-        tables = None
-        if needed:
-            assert row.id is not None
-            tables = await media.csv_tables(session, row.id)
-            definition, complete = media.with_file_choices(definition, tables)
-            complete = complete and needed <= set(tables)
-        found = forms.compile_form(definition)
-        if tables is not None:
-            media.remember_tables(found, tables)
+        assert row.id is not None
+        # select_*_from_file choices and pulldata() read CSV media
+        found, complete = await media.compile_with_media(session, row.id, definition_of(row))
         if not complete:
             return found  # not kept: the missing file may arrive at any time (media are immutable once there)
         if len(_BY_VERSION) >= _PARSED_LIMIT:

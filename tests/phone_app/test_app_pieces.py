@@ -162,3 +162,25 @@ def test_expression_vectors_hold_in_the_browser(phone: BrowserContext) -> None:
     )
     assert failures[1] > 1800
     assert failures[0] == []
+
+
+def test_choice_filter_vectors_hold_in_the_browser(phone: BrowserContext) -> None:
+    """choice_filter.js offers the values Python offers, in the same order, for every committed vector."""
+    page = phone.new_page()
+    page.goto("/app")
+    data = json.loads(vectors.VECTORS_PATH.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async ([data, today]) => {
+        const { offeredValues } = await import("/app/choice_filter.js");
+        const failures = [];
+        for (const c of data.cases) {
+            const q = data.questions[c.question];
+            const got = offeredValues(q, c.answers, today);
+            if (JSON.stringify(got) !== JSON.stringify(c.offered)) failures.push([q.choice_filter, c.answers, got, c.offered]);
+        }
+        return [failures.slice(0, 5), data.cases.length];
+    }""",
+        [data["choice_filters"], data["today"]],
+    )
+    assert result[1] >= 800
+    assert result[0] == []

@@ -91,6 +91,7 @@ def page(browser: Browser, enketo_bundle: str) -> Iterator[Page]:
         "/expr.js": ("text/javascript", (STATIC / "expr.js").read_text(encoding="utf-8")),
         "/expr_digest.js": ("text/javascript", (STATIC / "expr_digest.js").read_text(encoding="utf-8")),
         "/visit.js": ("text/javascript", (STATIC / "visit.js").read_text(encoding="utf-8")),
+        "/choice_filter.js": ("text/javascript", (STATIC / "choice_filter.js").read_text(encoding="utf-8")),
     }
 
     def serve(route):

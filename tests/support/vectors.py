@@ -28,6 +28,7 @@ from forms.expr_compile import compile_node
 from forms.expr_values import number_text
 from forms.load import load_definition
 from forms.spec import FormDefinition
+from tests.support import vectors_choices
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "forms" / "expr_vectors.json"
 TODAY = dt.date(2026, 12, 1)
@@ -518,6 +519,7 @@ def generate() -> dict[str, Any]:
         "today": TODAY.isoformat(),
         "expressions": expression_cases(),
         "forms": form_cases(),
+        "choice_filters": vectors_choices.cases(TODAY),
     }
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from forms.expr import parse
+from forms.expr import parse, parse_choice_filter
 from forms.expr_ast import (
     And,
     Arithmetic,
     Call,
+    ChoiceColumn,
     Comparison,
     Current,
     Literal,
@@ -309,6 +310,11 @@ def to_xpath(source: str, as_boolean: bool = False) -> str:
     return _xpath(parse(source), as_boolean)
 
 
+def choice_filter_to_xpath(source: str) -> str:
+    """A choice_filter as the predicate of ``item[…]``: bare names are children of the item, read as truth values."""
+    return _xpath(parse_choice_filter(source), True)
+
+
 def _quote(text: str) -> str:
     return f"'{text}'" if "'" not in text else f'"{text}"'
 
@@ -324,6 +330,10 @@ def _xpath(node: Node, as_boolean: bool) -> str:
     if isinstance(node, Ref):
         path = f"/data/rep/{node.name}" if node.name == REPEAT_CHILD else f"/data/{node.name}"
         return f"string({path})" if as_boolean else path
+    # In a choice_filter: a child of the item being tested. Written ./name: Enketo misreads `pop div …` (a bare
+    # name before div) but not `./pop div …`, and both mean the same child.
+    if isinstance(node, ChoiceColumn):
+        return f"string(./{node.name})" if as_boolean else f"./{node.name}"
     if isinstance(node, Current):
         return "string(.)" if as_boolean else "."
     if isinstance(node, Negate):  # Enketo's parser fails on a '-' that starts a function's argument

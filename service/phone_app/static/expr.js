@@ -330,7 +330,7 @@ class Parser {
       if (this.at("op", "(")) return this.parseCall(token);
       if (token.text === "true" || token.text === "false") return { t: "lit", v: token.text === "true" };
       if (RESERVED.has(token.text)) throw new ExpressionError(`unexpected ${token.text}`, token.pos);
-      return { t: "ref", name: token.text };
+      return { t: "ref", name: token.text, bare: true }; // in a choice_filter: a column of the choice (below)
     }
     this.fail(`unexpected ${token.text || "end of expression"}`);
   }
@@ -721,7 +721,9 @@ const FUNCTIONS = {
 function ev(node, ctx) {
   switch (node.t) {
     case "lit": return node.v;
-    case "ref": return has(ctx.answers, node.name) && ctx.answers[node.name] !== undefined ? ctx.answers[node.name] : null;
+    case "ref":
+      if (node.bare && ctx.choice) return has(ctx.choice, node.name) ? ctx.choice[node.name] : null;
+      return has(ctx.answers, node.name) && ctx.answers[node.name] !== undefined ? ctx.answers[node.name] : null;
     case "cur": return ctx.current === undefined ? null : ctx.current;
     case "neg": return arithmetic("-", 0, ev(node.x, ctx));
     case "arith": return arithmetic(node.op, ev(node.l, ctx), ev(node.r, ctx));
@@ -739,7 +741,7 @@ function ev(node, ctx) {
 }
 
 class Context {
-  // forms/expr_ast.py EvalContext; env: {tables, choiceNames, formVersion, position}.
+  // forms/expr_ast.py EvalContext; env: {tables, choiceNames, formVersion, position, choice}.
   constructor(answers, current, today, env) {
     this.answers = answers || {};
     this.current = current === undefined ? null : current;
@@ -748,6 +750,7 @@ class Context {
     this.choiceNames = env.choiceNames || null; // (question, value) → label
     this.formVersion = env.formVersion || "";
     this.position = env.position || 0;
+    this.choice = env.choice || null; // the choice a choice_filter is testing: column → text, name = its value
   }
 
   table(name) {

@@ -59,7 +59,9 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
   const valueText = (name) => (answers[name] === undefined || answers[name] === null ? "" : String(answers[name]));
 
   const update = () => {
-    const state = runVisit(form, answers);
+    let state = runVisit(form, answers);
+    // A choice_filter may stop offering an answer given earlier: it is cleared, as ODK Collect does.
+    for (let again = 0; again < steps.length && dropUnoffered(state.offered); again++) state = runVisit(form, answers);
     const byName = {};
     for (const e of state.errors) if (!byName[e.question]) byName[e.question] = e;
     let gi = 0;
@@ -72,6 +74,7 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
       const block = blocks[name];
       if (!block) continue;
       block.el.hidden = !state.visible[name];
+      if (block.offer && state.offered[name]) block.offer(state.offered[name]);
       let problem = byName[name];
       if (step.q.type === "photo" && state.visible[name]) problem = photoProblem(step.q);
       const shown = problem && (showAll || (touched.has(name) && problem.code !== "answer.required"));
@@ -81,6 +84,21 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
     changed();
     return state;
   };
+
+  function dropUnoffered(offered) {
+    let dropped = false;
+    for (const [name, choices] of Object.entries(offered)) {
+      const values = choices.map((c) => c.value);
+      const value = answers[name];
+      if (value === undefined) continue;
+      const kept = Array.isArray(value) ? value.filter((v) => values.indexOf(v) >= 0) : (values.indexOf(value) >= 0 ? value : null);
+      if (Array.isArray(value) ? kept.length === value.length : kept !== null) continue;
+      if (kept === null || !kept.length) delete answers[name];
+      else answers[name] = kept;
+      dropped = true;
+    }
+    return dropped;
+  }
 
   function photoProblem(q) {
     const count = (photos[q.name] || []).length;
@@ -116,8 +134,8 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
     if (q.hint) block.append(h("p", { class: "hint", text: lbl(q.hint) }));
     const was = previous ? lastAnswerText(q, previous[q.name]) : "";
     if (was) block.append(h("p", { class: "hint last-answer", text: `${t("last_answer")}: ${was}` }));
-    block.append(input(q, id), error);
     blocks[q.name] = { el: block, error };
+    block.append(input(q, id), error);
     into.append(block);
   }
 
@@ -139,9 +157,8 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
       case "boolean":
         return choices(q, [{ value: true, label: t("yes") }, { value: false, label: t("no") }], false);
       case "select_one":
-        return choices(q, q.choices.map((c) => ({ value: c.value, label: lbl(c.label) })), false);
       case "select_multiple":
-        return choices(q, q.choices.map((c) => ({ value: c.value, label: lbl(c.label) })), true);
+        return q.choice_filter ? filtered(q) : choices(q, options(q), q.type === "select_multiple");
       case "note":
         return h("span", { id });
       case "geopoint":
@@ -151,6 +168,22 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
       default:
         return h("span");
     }
+  }
+
+  function options(q) { return (q.choices || []).map((c) => ({ value: c.value, label: lbl(c.label) })); }
+
+  // A select with a choice_filter shows the choices update() says it offers, redrawn when they change.
+  function filtered(q) {
+    const holder = h("div", { class: "filtered" });
+    let drawn = null;
+    blocks[q.name].offer = (offered) => {
+      if (drawn !== null && drawn.length === offered.length && offered.every((c, i) => c === drawn[i])) return;
+      drawn = offered;
+      holder.textContent = "";
+      const shown = offered.map((c) => ({ value: c.value, label: lbl(c.label) }));
+      holder.append(shown.length ? choices(q, shown, q.type === "select_multiple") : h("p", { class: "hint", text: t("choices_none") }));
+    };
+    return holder;
   }
 
   function choices(q, options, multiple) {

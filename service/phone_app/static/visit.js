@@ -1,6 +1,7 @@
 // One pass over a visit's answers in document order: which questions are shown, and every problem.
 // A port of forms/answers.py run_visit + forms/answer_types.py; the "forms" vectors check it against Python.
 import { evaluate, parse, test, toString, usesPhoneFunctions } from "./expr.js";
+import { offeredChoices } from "./choice_filter.js";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export const KNOWN_TYPES = new Set(["text", "integer", "decimal", "select_one", "select_multiple", "boolean", "date",
@@ -129,10 +130,11 @@ function phoneCalculate(q, answers, effective, today) {
   effective[q.name] = value;
 }
 
-/** {visible: {name: bool}, groups: {name: bool}, effective: {name: value}, errors: [{question, code, vi, en}]} */
+/** {visible: {name: bool}, groups: {name: bool}, effective: {name: value}, errors: [{question, code, vi, en}],
+ *  offered: {name: [choice]} for each shown select with a choice_filter: the choices it offers} */
 export function runVisit(form, answers, today = null) {
   const steps = form.__steps || (form.__steps = flatten(form));
-  const visible = {}, groups = {}, effective = {}, errors = [];
+  const visible = {}, groups = {}, effective = {}, errors = [], offered = {};
   const groupVisible = [];
   const add = (question, p) => errors.push({ question, code: p.code, vi: p.vi, en: p.en });
   for (const step of steps) {
@@ -148,6 +150,7 @@ export function runVisit(form, answers, today = null) {
     }
     const value = Object.prototype.hasOwnProperty.call(answers, name) ? answers[name] : null;
     if (q.type === "photo" || q.type === "note") continue;
+    if (shown && q.choice_filter) offered[name] = offeredChoices(q, effective, today);
     if (isBlank(value)) {
       if (shown && q.required) add(name, problem("answer.required", "Câu hỏi này bắt buộc trả lời.", "This question must be answered."));
       continue;
@@ -160,6 +163,10 @@ export function runVisit(form, answers, today = null) {
     if (p) {
       add(name, p);
       if (UNUSABLE.has(p.code)) continue;
+    } else if (offered[name]) {
+      const values = offered[name].map((c) => c.value);
+      const hidden = (Array.isArray(value) ? value : [value]).filter((v) => values.indexOf(v) < 0);
+      if (hidden.length) add(name, problem("answer.filtered_choice", "Phương án không được đưa ra với các câu trả lời trước.", "Not offered for the earlier answers (choice filter)."));
     }
     effective[name] = value;
     if (q.constraint && !safeTest(q.constraint, effective, value, today)) {
@@ -169,5 +176,5 @@ export function runVisit(form, answers, today = null) {
         message ? label(message, "en") : "The answer does not meet this question's condition."));
     }
   }
-  return { visible, groups, effective, errors };
+  return { visible, groups, effective, errors, offered };
 }
