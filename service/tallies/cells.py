@@ -1,9 +1,11 @@
 """Per-village tally cells: the tally's GROUP BY results kept per village, brought up to date for the villages
 that changed before a tally without a period reads them.
 
-Nothing on the write path calls this module: triggers (migration 0007) append the village of every row a
-statement inserts, updates or deletes in households, assessments, visits and visit_flags to `tally_dirty`.
-`refresh` deletes the cells of those villages and runs the same GROUP BYs restricted to them, in one snapshot,
+Nothing on the write path calls this module: triggers (migrations 0007, 0014) append to `tally_dirty` the
+village of every row a statement inserts or deletes in households, assessments, visits and visit_flags, or
+updates in a column some cell counts, with the kind of cell it feeds (a review marks its village's "visits" and
+"flags" cells, not its households). `refresh` deletes those villages' cells of those kinds and runs the same
+GROUP BYs restricted to them, in one snapshot,
 under a lock that one refresher at a time holds (readers of the cells are never blocked). A province's tally
 then reads ~50,000 cells instead of a million households, assessments and visits; its cost follows the
 villages that changed since the last tally, not the size of the province.
@@ -72,7 +74,10 @@ def _sum(flag: Any) -> Any:
     return func.coalesce(func.sum(cast(flag, Integer)), 0)
 
 
-def _recount(villages: Any, paths: Any, form_ids: Any) -> list[Any]:
+KINDS = ("households", "assessed", "visits", "flags")
+
+
+def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
     """The cells of `villages` (ids, or a subquery of them) with their `paths`, one SELECT per kind, in
     CELL_COLUMNS order. Given lists, each finds its rows through an index: households by area_id, assessments
     by (form_id, area_id), visits by their village's path (counted under their area_id, the same village)."""
@@ -142,37 +147,55 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> list[Any]:
         .where(v.c.area_path.in_(paths), v.c.review_status.in_(OPEN_REVIEW))
         .group_by(v.c.area_id, v.c.form_id, f.c.code)
     )
-    return [households, assessed, visits, flags]
+    return {"households": households, "assessed": assessed, "visits": visits, "flags": flags}
+
+
+async def _paths(connection: AsyncConnection, villages: list[int]) -> list[str]:
+    return [row.path for row in await connection.execute(select(AREAS.c.path).where(AREAS.c.id.in_(villages)))]
+
+
+async def _form_ids(connection: AsyncConnection) -> list[str]:
+    return [row.form_id for row in await connection.execute(select(FORM_VERSIONS.c.form_id).distinct())]
 
 
 async def recount(connection: AsyncConnection, villages: list[int]) -> list[Any]:
-    """`_recount`'s queries for these villages, ready to run (their paths and the forms looked up first)."""
-    paths = [row.path for row in await connection.execute(select(AREAS.c.path).where(AREAS.c.id.in_(villages)))]
-    form_ids = [row.form_id for row in await connection.execute(select(FORM_VERSIONS.c.form_id).distinct())]
-    return _recount(villages, paths, form_ids)
+    """`_recount`'s queries for these villages, every kind, ready to run (their paths and the forms looked up
+    first)."""
+    return list(_recount(villages, await _paths(connection, villages), await _form_ids(connection)).values())
 
 
 async def _refresh(connection: AsyncConnection) -> int:
     newest = (await connection.execute(select(func.max(DIRTY.c.id)))).scalar()
     if newest is None:
         return 0
-    marked = select(DIRTY.c.area_id).where(DIRTY.c.id <= newest)
-    villages = sorted(row.area_id for row in await connection.execute(marked.distinct()))
-    if len(villages) <= FEW:
-        # Few villages (the usual case between two tallies): their ids and paths spelt out, so every count
-        # goes down an index.
-        await connection.execute(delete(CELLS).where(CELLS.c.area_id.in_(villages)))
-        queries = await recount(connection, villages)
-    else:
-        # Many (after a bulk load, or a busy day unread): one pass over each table, joined to the marks.
-        paths = select(AREAS.c.path).where(AREAS.c.id.in_(marked))
-        form_ids = select(FORM_VERSIONS.c.form_id)
-        await connection.execute(delete(CELLS).where(CELLS.c.area_id.in_(marked)))
-        queries = _recount(marked, paths, form_ids)
-    for query in queries:
+    marks = DIRTY.c.id <= newest
+    # (village, kind) marked; a mark without a kind stands for every kind. At most areas x kinds rows.
+    stale: dict[str, set[int]] = {kind: set() for kind in KINDS}
+    for area_id, kind in await connection.execute(select(DIRTY.c.area_id, DIRTY.c.kind).where(marks).distinct()):
+        for each in KINDS if kind is None else (kind,):
+            stale[each].add(area_id)
+    form_ids: list[str] | None = None
+    for kind, villages in stale.items():
+        if not villages:
+            continue
+        if len(villages) <= FEW:
+            # Few villages (the usual case between two tallies): their ids and paths spelt out, so every count
+            # goes down an index. Visits and flags need the paths; the others do not.
+            ids = sorted(villages)
+            paths: Any = await _paths(connection, ids) if kind in ("visits", "flags") else []
+            if form_ids is None:
+                form_ids = await _form_ids(connection)
+            query = _recount(ids, paths, form_ids)[kind]
+            chosen: Any = ids
+        else:
+            # Many (after a bulk load, or a busy day unread): one pass over the table, joined to the marks.
+            chosen = select(DIRTY.c.area_id).where(marks, (DIRTY.c.kind == kind) | DIRTY.c.kind.is_(None))
+            paths = select(AREAS.c.path).where(AREAS.c.id.in_(chosen))
+            query = _recount(chosen, paths, select(FORM_VERSIONS.c.form_id))[kind]
+        await connection.execute(delete(CELLS).where(CELLS.c.kind == kind, CELLS.c.area_id.in_(chosen)))
         await connection.execute(insert(CELLS).from_select(CELL_COLUMNS, query))
-    await connection.execute(delete(DIRTY).where(DIRTY.c.id <= newest))
-    return len(villages)
+    await connection.execute(delete(DIRTY).where(marks))
+    return len(set().union(*stale.values()))
 
 
 async def refresh(session: AsyncSession) -> int:

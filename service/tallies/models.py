@@ -47,11 +47,14 @@ class TallyCell(SQLModel, table=True):
 
 
 class TallyDirty(SQLModel, table=True):
-    """A village whose cells are out of date: appended by database triggers on households, assessments, visits
-    and visit_flags (migration 0007), consumed by the next tally without a period. Append-only, no unique key,
-    so concurrent writers never wait on each other here."""
+    """A village whose cells of one kind are out of date: appended by database triggers on households,
+    assessments, visits and visit_flags when a column those cells count changes (migrations 0007, 0014), consumed
+    by the next tally without a period. Append-only, no unique key, so concurrent writers never wait on each
+    other here."""
 
     __tablename__ = "tally_dirty"
 
     id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
     area_id: int
+    # A TallyCell kind; NULL: every kind (a bulk mark).
+    kind: str | None = Field(default=None, max_length=12)

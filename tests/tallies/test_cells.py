@@ -196,3 +196,30 @@ async def test_the_background_refresher_recounts_without_anyone_reading_a_tally(
         await db.commit()
         assert counted.temporary >= 1 and await _cells(db) == await _counted_afresh(db)
         await app.state.engine.dispose()
+
+
+async def test_a_review_marks_only_its_villages_visits_and_flags(
+    client: AsyncTestClient, db: AsyncSession, world: World, form: tuple[str, str]
+) -> None:
+    """A review bumps the household's sync number and its assessment's review status, which no cell counts: the
+    next tally recounts the village's visits and open flags, not its households or assessments."""
+    village = world.areas["village_a1"]
+    home = await add_household(db, village)
+    row = _visit(random.Random(2), form, home, world["member_a1"]) | {"area_path": village.path}
+    conn = await db.connection()
+    await conn.execute(insert(VISITS), [row])
+    await apply_visits(conn, [row])
+    await db.commit()
+    await _tally(client, world)  # every mark consumed
+    reviewed = await client.post(
+        f"/api/v1/visits/{row['id']}/review", json={"decision": "approved"}, headers=world["supervisor_a"].headers
+    )
+    assert reviewed.status_code == 200, reviewed.text
+    marks = {
+        tuple(mark) for mark in await db.execute(select(TallyDirty.__table__.c.area_id, TallyDirty.__table__.c.kind))
+    }
+    await db.commit()
+    assert marks == {(village.id, "visits"), (village.id, "flags")}
+    after = await _tally(client, world)
+    assert after["area"]["visits"]["approved"] >= 1
+    assert await _cells(db) == await _counted_afresh(db)
