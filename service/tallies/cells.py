@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Integer,
+    String,
     bindparam,
     cast,
     delete,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     select,
     text,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -74,7 +76,7 @@ def _sum(flag: Any) -> Any:
     return func.coalesce(func.sum(cast(flag, Integer)), 0)
 
 
-KINDS = ("households", "assessed", "visits", "flags")
+KINDS = ("households", "assessed", "visits", "flags", "visitors")
 
 
 def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
@@ -147,7 +149,25 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
         .where(v.c.area_path.in_(paths), v.c.review_status.in_(OPEN_REVIEW))
         .group_by(v.c.area_id, v.c.form_id, f.c.code)
     )
-    return {"households": households, "assessed": assessed, "visits": visits, "flags": flags}
+    made = union_all(
+        select(v.c.area_id, v.c.form_id, v.c.submitted_by.label("visitor")).where(v.c.area_path.in_(paths)),
+        select(v.c.area_id, v.c.form_id, v.c.on_behalf_of).where(
+            v.c.area_path.in_(paths), v.c.on_behalf_of.is_not(None)
+        ),
+    ).subquery()
+    visitors = select(
+        made.c.area_id,
+        literal("visitors"),
+        made.c.form_id,
+        null(),
+        null(),
+        null(),
+        cast(made.c.visitor, String),
+        func.count(),
+        literal(0),
+        literal(0),
+    ).group_by(made.c.area_id, made.c.form_id, made.c.visitor)
+    return {"households": households, "assessed": assessed, "visits": visits, "flags": flags, "visitors": visitors}
 
 
 async def _paths(connection: AsyncConnection, villages: list[int]) -> list[str]:
@@ -182,7 +202,7 @@ async def _refresh(connection: AsyncConnection) -> int:
             # Few villages (the usual case between two tallies): their ids and paths spelt out, so every count
             # goes down an index. Visits and flags need the paths; the others do not.
             ids = sorted(villages)
-            paths: Any = await _paths(connection, ids) if kind in ("visits", "flags") else []
+            paths: Any = await _paths(connection, ids) if kind in ("visits", "flags", "visitors") else []
             if form_ids is None:
                 form_ids = await _form_ids(connection)
             query = _recount(ids, paths, form_ids)[kind]
@@ -279,6 +299,13 @@ def summed_by_bucket(query: Any, bucket_of: dict[int, int], keys: list[str], sum
         .where(bucket.is_not(None))
         .group_by(bucket, *grouped)
     )
+
+
+def visitor_ids(subtree_ids: Any, form_id: str | None) -> Any:
+    """The users who made a visit (themselves or through their leader) in these areas, from the cells."""
+    c = CELLS.c
+    query = select(cast(c.key, Integer)).where(c.kind == "visitors", c.area_id.in_(subtree_ids))
+    return query.where(c.form_id == form_id) if form_id is not None else query
 
 
 def counted(kind: str, subtree_ids: Any, form_id: str | None) -> Any:

@@ -26,8 +26,10 @@ class TallyCell(SQLModel, table=True):
 
     kind "households": households not merged (form_id ""); "assessed": current assessments per form version,
     level and indicator bits; "visits": visits per form and review status (`key`); "flags": flags of visits
-    still open to review, per form and flag code (`key`). `n` counts rows; `elderly` and `temporary` count the
-    elderly-only and temporary-resident households among them (households and assessed only).
+    still open to review, per form and flag code (`key`); "visitors": visits per form and the member who made
+    them (`key`, a user id; a visit through a leader counts for the leader and for the member). `n` counts rows;
+    `elderly` and `temporary` count the elderly-only and temporary-resident households among them (households
+    and assessed only).
     """
 
     __tablename__ = "tally_cells"

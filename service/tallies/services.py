@@ -267,9 +267,14 @@ async def _add_people(
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
             bucket.teams += row.n
-    active = _made_a_visit(USERS.c.id, VISITS.c.submitted_by, tree, form, start, end) | _made_a_visit(
-        USERS.c.id, VISITS.c.on_behalf_of, tree, form, start, end
-    )
+    if start is None and end is None:
+        # Who made a visit in the area, from the cells: one pass over ~5 rows per village, not a probe of the
+        # visits per member.
+        active = USERS.c.id.in_(cells.visitor_ids(_subtree_ids(tree), form.id if form else None))
+    else:
+        active = _made_a_visit(USERS.c.id, VISITS.c.submitted_by, tree, form, start, end) | _made_a_visit(
+            USERS.c.id, VISITS.c.on_behalf_of, tree, form, start, end
+        )
     members = (
         select(USERS.c.area_id, USERS.c.has_smartphone, active.label("active"), func.count().label("n"))
         .where(

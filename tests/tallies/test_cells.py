@@ -86,6 +86,8 @@ async def test_cells_refreshed_as_villages_change_equal_a_count_from_scratch(
             batch = [_visit(rng, form, rng.choice(homes), rng.choice(members)) for _ in range(rng.randrange(1, 5))]
             for row in batch:
                 row["area_path"] = paths[row["area_id"]]
+                if rng.random() < 0.3:  # a leader's visit made for a member, who counts as active too
+                    row["on_behalf_of"] = world["member_a2"].user.id
             await conn.execute(insert(VISITS), batch)
             flags = [
                 {"visit_id": row["id"], "code": rng.choice(FLAG_CODES), "value": 1.0}
@@ -142,7 +144,18 @@ async def test_cells_refreshed_as_villages_change_equal_a_count_from_scratch(
     assert await _cells(db) == kept
     assert any(row[1] == "flags" for row in kept) and any(row[1] == "assessed" for row in kept)
     everything = await _tally(client, world, **{"from": "2000-01-01", "to": "2099-12-31"})
-    for key in ("households", "assessed", "levels", "indicators", "hard_to_reach", "visits", "open_flags"):
+    keys = (
+        "households",
+        "assessed",
+        "levels",
+        "indicators",
+        "hard_to_reach",
+        "visits",
+        "open_flags",
+        "members",
+        "active_members",
+    )
+    for key in keys:
         assert current["area"][key] == everything["area"][key], key
         for mine, theirs in zip(current["children"], everything["children"], strict=True):
             assert mine[key] == theirs[key], (mine["code"], key)
@@ -219,7 +232,7 @@ async def test_a_review_marks_only_its_villages_visits_and_flags(
         tuple(mark) for mark in await db.execute(select(TallyDirty.__table__.c.area_id, TallyDirty.__table__.c.kind))
     }
     await db.commit()
-    assert marks == {(village.id, "visits"), (village.id, "flags")}
+    assert marks == {(village.id, "visits"), (village.id, "flags")}  # not its households, assessments, visitors
     after = await _tally(client, world)
     assert after["area"]["visits"]["approved"] >= 1
     assert await _cells(db) == await _counted_afresh(db)
