@@ -40,6 +40,7 @@ from service.assessments.models import Assessment
 from service.db.tables import table_of
 from service.households.models import Household
 from service.registry.models import FormVersion
+from service.tallies import upkeep
 from service.tallies.models import TallyCell, TallyDirty
 from service.visits.models import Visit, VisitFlag
 
@@ -184,10 +185,11 @@ async def recount(connection: AsyncConnection, villages: list[int]) -> list[Any]
     return list(_recount(villages, await _paths(connection, villages), await _form_ids(connection)).values())
 
 
-async def _refresh(connection: AsyncConnection) -> int:
+async def _refresh(connection: AsyncConnection) -> tuple[int, int]:
+    """Recounts the marked cells; returns how many villages, and how many cells were thrown away."""
     newest = (await connection.execute(select(func.max(DIRTY.c.id)))).scalar()
     if newest is None:
-        return 0
+        return 0, 0
     marks = DIRTY.c.id <= newest
     # (village, kind) marked; a mark without a kind stands for every kind. At most areas x kinds rows.
     stale: dict[str, set[int]] = {kind: set() for kind in KINDS}
@@ -195,6 +197,7 @@ async def _refresh(connection: AsyncConnection) -> int:
         for each in KINDS if kind is None else (kind,):
             stale[each].add(area_id)
     form_ids: list[str] | None = None
+    rewritten = 0
     for kind, villages in stale.items():
         if not villages:
             continue
@@ -212,10 +215,11 @@ async def _refresh(connection: AsyncConnection) -> int:
             chosen = select(DIRTY.c.area_id).where(marks, (DIRTY.c.kind == kind) | DIRTY.c.kind.is_(None))
             paths = select(AREAS.c.path).where(AREAS.c.id.in_(chosen))
             query = _recount(chosen, paths, select(FORM_VERSIONS.c.form_id))[kind]
-        await connection.execute(delete(CELLS).where(CELLS.c.kind == kind, CELLS.c.area_id.in_(chosen)))
+        thrown = await connection.execute(delete(CELLS).where(CELLS.c.kind == kind, CELLS.c.area_id.in_(chosen)))
+        rewritten += max(thrown.rowcount, 0)
         await connection.execute(insert(CELLS).from_select(CELL_COLUMNS, query))
     await connection.execute(delete(DIRTY).where(marks))
-    return len(set().union(*stale.values()))
+    return len(set().union(*stale.values())), rewritten
 
 
 async def refresh(session: AsyncSession) -> int:
@@ -230,20 +234,22 @@ async def refresh(session: AsyncSession) -> int:
     bind = session.bind
     assert isinstance(bind, AsyncEngine)
     if bind.dialect.name != "postgresql":
-        return await _refresh(await session.connection())
+        return (await _refresh(await session.connection()))[0]
     async with bind.connect() as plain:
         connection = await plain.execution_options(isolation_level="REPEATABLE READ")
         async with connection.begin():
             await connection.execute(text("LOCK TABLE tally_cells IN SHARE ROW EXCLUSIVE MODE"))
             for setting in ANALYTIC_SETTINGS:
                 await connection.execute(text(f"SET LOCAL {setting}"))
-            return await _refresh(connection)
+            villages, rewritten = await _refresh(connection)
+    upkeep.cells_rewritten(bind, rewritten)  # committed: their dead rows can be vacuumed
+    return villages
 
 
 async def refresh_in_transaction(connection: AsyncConnection) -> int:
     """`refresh` in the caller's own transaction: for a bulk load whose rows are not committed yet (the demo
     seed), which no other connection could see."""
-    return await _refresh(connection)
+    return (await _refresh(connection))[0]
 
 
 def household_rows(subtree_ids: Any, form_id: str | None) -> list[Any]:
