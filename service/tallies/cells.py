@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     null,
     select,
     text,
@@ -37,6 +38,7 @@ from sqlalchemy.sql.elements import Grouping
 
 from service.areas.models import Area
 from service.assessments.models import Assessment
+from service.assessments.services import MAX_INDICATOR_BITS
 from service.db.tables import table_of
 from service.households.models import Household
 from service.registry.models import FormVersion
@@ -77,7 +79,7 @@ def _sum(flag: Any) -> Any:
     return func.coalesce(func.sum(cast(flag, Integer)), 0)
 
 
-KINDS = ("households", "assessed", "visits", "flags", "visitors")
+KINDS = ("households", "assessed", "indicators", "visits", "flags", "visitors")
 
 
 def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
@@ -108,14 +110,45 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
             a.c.form_id,
             a.c.form_version,
             a.c.level,
-            a.c.indicator_bits,
+            null(),
             null(),
             func.count(),
             _sum(a.c.elderly_only),
             _sum(a.c.temporary_resident),
         )
         .where(a.c.form_id.in_(form_ids), a.c.area_id.in_(villages))
-        .group_by(a.c.area_id, a.c.form_id, a.c.form_version, a.c.level, a.c.indicator_bits)
+        .group_by(a.c.area_id, a.c.form_id, a.c.form_version, a.c.level)
+    )
+    # Per indicator bit, how many assessments meet it: grouped by bit pattern first (a village has dozens), then
+    # each bit summed over the patterns and spelt out as a row of its own (`key` = the bit's index).
+    patterns = (
+        select(a.c.area_id, a.c.form_id, a.c.form_version, a.c.indicator_bits.label("bits"), func.count().label("n"))
+        .where(a.c.form_id.in_(form_ids), a.c.area_id.in_(villages))
+        .group_by(a.c.area_id, a.c.form_id, a.c.form_version, a.c.indicator_bits)
+        .subquery()
+    )
+    met = [
+        func.sum(patterns.c.n * patterns.c.bits.op(">>")(literal_column(str(bit))).op("&")(1)).label(f"met{bit}")
+        for bit in range(MAX_INDICATOR_BITS)
+    ]
+    keys = [patterns.c.area_id, patterns.c.form_id, patterns.c.form_version]
+    per_bit = select(*keys, *met).group_by(*keys).cte("per_bit")
+    indicators = union_all(
+        *(
+            select(
+                per_bit.c.area_id,
+                literal("indicators"),
+                per_bit.c.form_id,
+                per_bit.c.form_version,
+                cast(null(), Integer),  # typed: in a UNION, PostgreSQL would take a bare NULL for text
+                cast(null(), BigInteger),
+                literal(str(bit)),
+                per_bit.c[f"met{bit}"],
+                literal(0),
+                literal(0),
+            ).where(per_bit.c[f"met{bit}"] > 0)
+            for bit in range(MAX_INDICATOR_BITS)
+        )
     )
     visits = (
         select(
@@ -168,7 +201,14 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
         literal(0),
         literal(0),
     ).group_by(made.c.area_id, made.c.form_id, made.c.visitor)
-    return {"households": households, "assessed": assessed, "visits": visits, "flags": flags, "visitors": visitors}
+    return {
+        "households": households,
+        "assessed": assessed,
+        "indicators": indicators,
+        "visits": visits,
+        "flags": flags,
+        "visitors": visitors,
+    }
 
 
 async def _paths(connection: AsyncConnection, villages: list[int]) -> list[str]:
@@ -253,18 +293,27 @@ async def refresh_in_transaction(connection: AsyncConnection) -> int:
 
 
 def household_rows(subtree_ids: Any, form_id: str | None) -> list[Any]:
-    """The rows `_add_households` adds up, from the cells: households (counted, not visited), then, for a form,
-    its assessed households (visited)."""
+    """The rows `_add_households` adds up, from the cells, as (area_id, form_version, level, visited, n, elderly,
+    temporary): households (counted, not visited), then, for a form, its assessed households (visited)."""
 
     def cells_of(kind: str, visited: bool) -> Any:
         c = CELLS.c
-        columns = (c.area_id, c.form_version, c.level, c.indicator_bits, literal(visited).label("visited"))
+        columns = (c.area_id, c.form_version, c.level, literal(visited).label("visited"))
         return select(*columns, c.n, c.elderly, c.temporary).where(c.kind == kind, c.area_id.in_(subtree_ids))
 
     households = cells_of("households", visited=False)
     if form_id is None:
         return [households]
     return [households, cells_of("assessed", visited=True).where(CELLS.c.form_id == form_id)]
+
+
+def indicator_rows(subtree_ids: Any, form_id: str) -> Any:
+    """How many of a form's assessed households meet each indicator, from the cells: rows of (area_id,
+    form_version, key = the indicator's bit index, n)."""
+    c = CELLS.c
+    return select(c.area_id, c.form_version, c.key, c.n).where(
+        c.kind == "indicators", c.form_id == form_id, c.area_id.in_(subtree_ids)
+    )
 
 
 # Above this span of area ids the bucket array would be large; the rows are then summed in Python instead.

@@ -141,27 +141,24 @@ async def _add_households(
     buckets: dict[int, Tally],
 ) -> None:
     bit_count = form.bit_count if form else 0
-    bit_names = {
-        version: list(enumerate(names[:bit_count]))
-        for version, names in (form.names_by_version.items() if form else [])
-    }
-    # (query, whether its rows count households): the join's rows all do; of the cells, the households' (the
-    # assessed cells count the same households again, as visited).
-    queries: list[tuple[Any, bool]]
-    if start is None and end is None:
-        households, *assessed = cells.household_rows(_subtree_ids(tree), form.id if form else None)
-        queries = [(households, True), *((_with_bit_sums(query, bit_count), False) for query in assessed)]
-    else:
-        queries = [(_with_bit_sums(_households_query(tree, form, start, end), bit_count), True)]
-    on_postgresql = await _on_postgresql(session)
+    bit_names = {version: names[:bit_count] for version, names in (form.names_by_version.items() if form else [])}
     bit_columns = [f"bit{index}" for index in range(bit_count)]
     bucket_of = tree.bucket_of
-    for query, counts_households in queries:
-        if on_postgresql and start is None and end is None:
-            bits = [] if counts_households else bit_columns  # the households' cells have no bits
-            query = cells.summed_by_bucket(
-                query, bucket_of, ["form_version", "level", "visited"], ["n", "elderly", "temporary", *bits]
-            )
+    cells_read = start is None and end is None
+    on_postgresql = await _on_postgresql(session)
+    # (query, whether its rows count households, whether they carry each indicator's count): the period's join
+    # does all; of the cells, the households' count households (the assessed cells count the same ones again, as
+    # visited) and the indicators' cells carry what the assessed ones meet.
+    queries: list[tuple[Any, bool, bool]]
+    if cells_read:
+        households, *assessed = cells.household_rows(_subtree_ids(tree), form.id if form else None)
+        queries = [(households, True, False), *((query, False, False) for query in assessed)]
+    else:
+        queries = [(_with_bit_sums(_households_query(tree, form, start, end), bit_count), True, True)]
+    for query, counts_households, with_bits in queries:
+        if on_postgresql and cells_read:
+            keys = ["form_version", "level", "visited"]
+            query = cells.summed_by_bucket(query, bucket_of, keys, ["n", "elderly", "temporary"])
         for row in await session.execute(query):
             bucket = buckets.get(bucket_of.get(row.area_id, -1))
             if bucket is None:
@@ -179,12 +176,25 @@ async def _add_households(
                 continue  # not assessed (in the period)
             bucket.assessed += n
             bucket.levels[row.level] = bucket.levels.get(row.level, 0) + n
-            for index, name in bit_names.get(row.form_version, ()):
-                met = getattr(row, bit_columns[index]) or 0
-                bucket.numerators[name] = bucket.numerators.get(name, 0) + met
+            for index, name in enumerate(bit_names.get(row.form_version, ())):
                 bucket.denominators[name] = bucket.denominators.get(name, 0) + n
-                if name == SMARTPHONE_INDICATOR:
-                    bucket.no_smartphone += n - met
+                if with_bits:
+                    met = getattr(row, bit_columns[index]) or 0
+                    bucket.numerators[name] = bucket.numerators.get(name, 0) + met
+    if form is not None and cells_read:
+        query = cells.indicator_rows(_subtree_ids(tree), form.id)
+        if on_postgresql:
+            query = cells.summed_by_bucket(query, bucket_of, ["form_version", "key"], ["n"])
+        for area_id, version, key, met in await session.execute(query):
+            bucket = buckets.get(bucket_of.get(area_id, -1))
+            names = bit_names.get(version, [])
+            if bucket is not None and int(key) < len(names):
+                name = names[int(key)]
+                bucket.numerators[name] = bucket.numerators.get(name, 0) + met
+    for bucket in buckets.values():  # assessed households that do not meet "has a smartphone"
+        bucket.no_smartphone = bucket.denominators.get(SMARTPHONE_INDICATOR, 0) - bucket.numerators.get(
+            SMARTPHONE_INDICATOR, 0
+        )
 
 
 async def _on_postgresql(session: AsyncSession) -> bool:
