@@ -243,7 +243,7 @@ async def _refresh(connection: AsyncConnection) -> tuple[int, int]:
             continue
         if len(villages) <= FEW:
             # Few villages (the usual case between two tallies): their ids and paths spelt out, so every count
-            # goes down an index. Visits and flags need the paths; the others do not.
+            # goes down an index. The kinds counted from visits need the paths; the others do not.
             ids = sorted(villages)
             paths: Any = await _paths(connection, ids) if kind in ("visits", "flags", "visitors") else []
             if form_ids is None:
