@@ -225,7 +225,17 @@ async def load(database: str, total: int, seed: int = 7) -> dict[str, float]:
                     now,
                 )
             )
-        await connection.copy_records_to_table("assessments", records=rows, columns=ASSESSMENT_COLUMNS)
+        # The demo seed's history already assessed some households: the later visit stays each household's
+        # assessment, as the write path would keep it.
+        await connection.execute("CREATE TEMPORARY TABLE loaded_assessments (LIKE assessments)")
+        await connection.copy_records_to_table("loaded_assessments", records=rows, columns=ASSESSMENT_COLUMNS)
+        columns = ", ".join(ASSESSMENT_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in ASSESSMENT_COLUMNS if c not in ("household_id", "form_id"))
+        await connection.execute(
+            f"INSERT INTO assessments ({columns}) SELECT {columns} FROM loaded_assessments "
+            f"ON CONFLICT (household_id, form_id) DO UPDATE SET {updates} "
+            "WHERE excluded.assessed_at > assessments.assessed_at"
+        )
         for table in ("visits", "visit_flags", "assessments", "households"):
             await connection.execute(f"VACUUM (ANALYZE) {table}")
         await connection.execute("CHECKPOINT")

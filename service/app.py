@@ -28,6 +28,7 @@ from service.http.security_headers import security_headers_hook
 from service.pages.setup import TEMPLATE_CONFIG  # the pages' and the report's templates
 from service.routes import ROUTE_HANDLERS
 from service.settings import Settings
+from service.tallies import upkeep as tally_upkeep
 from service.tallies.refresher import refreshing
 from service.visits.batch import VisitBatcher
 from service.visits.intake import Intake
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, freeze_after_start: bool = False) -> Lites
                 yield
         finally:
             await anyio.to_thread.run_sync(app.state.photo_pool.close)
+            await tally_upkeep.settled(engine)  # a VACUUM of the tally tables started by this worker
             await engine.dispose()
 
     app = Litestar(

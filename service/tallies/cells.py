@@ -1,9 +1,11 @@
 """Per-village tally cells: the tally's GROUP BY results kept per village, brought up to date for the villages
 that changed before a tally without a period reads them.
 
-Nothing on the write path calls this module: triggers (migration 0007) append the village of every row a
-statement inserts, updates or deletes in households, assessments, visits and visit_flags to `tally_dirty`.
-`refresh` deletes the cells of those villages and runs the same GROUP BYs restricted to them, in one snapshot,
+Nothing on the write path calls this module: triggers (migrations 0007, 0014) append to `tally_dirty` the
+village of every row a statement inserts or deletes in households, assessments, visits and visit_flags, or
+updates in a column some cell counts, with the kind of cell it feeds (a review marks its village's "visits" and
+"flags" cells, not its households). `refresh` deletes those villages' cells of those kinds and runs the same
+GROUP BYs restricted to them, in one snapshot,
 under a lock that one refresher at a time holds (readers of the cells are never blocked). A province's tally
 then reads ~50,000 cells instead of a million households, assessments and visits; its cost follows the
 villages that changed since the last tally, not the size of the province.
@@ -16,16 +18,19 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Integer,
+    String,
     bindparam,
     cast,
     delete,
     func,
     insert,
     literal,
+    literal_column,
     null,
     select,
     text,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -33,9 +38,11 @@ from sqlalchemy.sql.elements import Grouping
 
 from service.areas.models import Area
 from service.assessments.models import Assessment
+from service.assessments.services import MAX_INDICATOR_BITS
 from service.db.tables import table_of
 from service.households.models import Household
 from service.registry.models import FormVersion
+from service.tallies import upkeep
 from service.tallies.models import TallyCell, TallyDirty
 from service.visits.models import Visit, VisitFlag
 
@@ -72,7 +79,10 @@ def _sum(flag: Any) -> Any:
     return func.coalesce(func.sum(cast(flag, Integer)), 0)
 
 
-def _recount(villages: Any, paths: Any, form_ids: Any) -> list[Any]:
+KINDS = ("households", "assessed", "indicators", "visits", "flags", "visitors")
+
+
+def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
     """The cells of `villages` (ids, or a subquery of them) with their `paths`, one SELECT per kind, in
     CELL_COLUMNS order. Given lists, each finds its rows through an index: households by area_id, assessments
     by (form_id, area_id), visits by their village's path (counted under their area_id, the same village)."""
@@ -100,14 +110,45 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> list[Any]:
             a.c.form_id,
             a.c.form_version,
             a.c.level,
-            a.c.indicator_bits,
+            null(),
             null(),
             func.count(),
             _sum(a.c.elderly_only),
             _sum(a.c.temporary_resident),
         )
         .where(a.c.form_id.in_(form_ids), a.c.area_id.in_(villages))
-        .group_by(a.c.area_id, a.c.form_id, a.c.form_version, a.c.level, a.c.indicator_bits)
+        .group_by(a.c.area_id, a.c.form_id, a.c.form_version, a.c.level)
+    )
+    # Per indicator bit, how many assessments meet it: grouped by bit pattern first (a village has dozens), then
+    # each bit summed over the patterns and spelt out as a row of its own (`key` = the bit's index).
+    patterns = (
+        select(a.c.area_id, a.c.form_id, a.c.form_version, a.c.indicator_bits.label("bits"), func.count().label("n"))
+        .where(a.c.form_id.in_(form_ids), a.c.area_id.in_(villages))
+        .group_by(a.c.area_id, a.c.form_id, a.c.form_version, a.c.indicator_bits)
+        .subquery()
+    )
+    met = [
+        func.sum(patterns.c.n * patterns.c.bits.op(">>")(literal_column(str(bit))).op("&")(1)).label(f"met{bit}")
+        for bit in range(MAX_INDICATOR_BITS)
+    ]
+    keys = [patterns.c.area_id, patterns.c.form_id, patterns.c.form_version]
+    per_bit = select(*keys, *met).group_by(*keys).cte("per_bit")
+    indicators = union_all(
+        *(
+            select(
+                per_bit.c.area_id,
+                literal("indicators"),
+                per_bit.c.form_id,
+                per_bit.c.form_version,
+                cast(null(), Integer),  # typed: in a UNION, PostgreSQL would take a bare NULL for text
+                cast(null(), BigInteger),
+                literal(str(bit)),
+                per_bit.c[f"met{bit}"],
+                literal(0),
+                literal(0),
+            ).where(per_bit.c[f"met{bit}"] > 0)
+            for bit in range(MAX_INDICATOR_BITS)
+        )
     )
     visits = (
         select(
@@ -142,37 +183,83 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> list[Any]:
         .where(v.c.area_path.in_(paths), v.c.review_status.in_(OPEN_REVIEW))
         .group_by(v.c.area_id, v.c.form_id, f.c.code)
     )
-    return [households, assessed, visits, flags]
+    made = union_all(
+        select(v.c.area_id, v.c.form_id, v.c.submitted_by.label("visitor")).where(v.c.area_path.in_(paths)),
+        select(v.c.area_id, v.c.form_id, v.c.on_behalf_of).where(
+            v.c.area_path.in_(paths), v.c.on_behalf_of.is_not(None)
+        ),
+    ).subquery()
+    visitors = select(
+        made.c.area_id,
+        literal("visitors"),
+        made.c.form_id,
+        null(),
+        null(),
+        null(),
+        cast(made.c.visitor, String),
+        func.count(),
+        literal(0),
+        literal(0),
+    ).group_by(made.c.area_id, made.c.form_id, made.c.visitor)
+    return {
+        "households": households,
+        "assessed": assessed,
+        "indicators": indicators,
+        "visits": visits,
+        "flags": flags,
+        "visitors": visitors,
+    }
+
+
+async def _paths(connection: AsyncConnection, villages: list[int]) -> list[str]:
+    return [row.path for row in await connection.execute(select(AREAS.c.path).where(AREAS.c.id.in_(villages)))]
+
+
+async def _form_ids(connection: AsyncConnection) -> list[str]:
+    return [row.form_id for row in await connection.execute(select(FORM_VERSIONS.c.form_id).distinct())]
 
 
 async def recount(connection: AsyncConnection, villages: list[int]) -> list[Any]:
-    """`_recount`'s queries for these villages, ready to run (their paths and the forms looked up first)."""
-    paths = [row.path for row in await connection.execute(select(AREAS.c.path).where(AREAS.c.id.in_(villages)))]
-    form_ids = [row.form_id for row in await connection.execute(select(FORM_VERSIONS.c.form_id).distinct())]
-    return _recount(villages, paths, form_ids)
+    """`_recount`'s queries for these villages, every kind, ready to run (their paths and the forms looked up
+    first)."""
+    return list(_recount(villages, await _paths(connection, villages), await _form_ids(connection)).values())
 
 
-async def _refresh(connection: AsyncConnection) -> int:
+async def _refresh(connection: AsyncConnection) -> tuple[int, int]:
+    """Recounts the marked cells; returns how many villages, and how many cells were thrown away."""
     newest = (await connection.execute(select(func.max(DIRTY.c.id)))).scalar()
     if newest is None:
-        return 0
-    marked = select(DIRTY.c.area_id).where(DIRTY.c.id <= newest)
-    villages = sorted(row.area_id for row in await connection.execute(marked.distinct()))
-    if len(villages) <= FEW:
-        # Few villages (the usual case between two tallies): their ids and paths spelt out, so every count
-        # goes down an index.
-        await connection.execute(delete(CELLS).where(CELLS.c.area_id.in_(villages)))
-        queries = await recount(connection, villages)
-    else:
-        # Many (after a bulk load, or a busy day unread): one pass over each table, joined to the marks.
-        paths = select(AREAS.c.path).where(AREAS.c.id.in_(marked))
-        form_ids = select(FORM_VERSIONS.c.form_id)
-        await connection.execute(delete(CELLS).where(CELLS.c.area_id.in_(marked)))
-        queries = _recount(marked, paths, form_ids)
-    for query in queries:
+        return 0, 0
+    marks = DIRTY.c.id <= newest
+    # (village, kind) marked; a mark without a kind stands for every kind. At most areas x kinds rows.
+    stale: dict[str, set[int]] = {kind: set() for kind in KINDS}
+    for area_id, kind in await connection.execute(select(DIRTY.c.area_id, DIRTY.c.kind).where(marks).distinct()):
+        for each in KINDS if kind is None else (kind,):
+            stale[each].add(area_id)
+    form_ids: list[str] | None = None
+    rewritten = 0
+    for kind, villages in stale.items():
+        if not villages:
+            continue
+        if len(villages) <= FEW:
+            # Few villages (the usual case between two tallies): their ids and paths spelt out, so every count
+            # goes down an index. The kinds counted from visits need the paths; the others do not.
+            ids = sorted(villages)
+            paths: Any = await _paths(connection, ids) if kind in ("visits", "flags", "visitors") else []
+            if form_ids is None:
+                form_ids = await _form_ids(connection)
+            query = _recount(ids, paths, form_ids)[kind]
+            chosen: Any = ids
+        else:
+            # Many (after a bulk load, or a busy day unread): one pass over the table, joined to the marks.
+            chosen = select(DIRTY.c.area_id).where(marks, (DIRTY.c.kind == kind) | DIRTY.c.kind.is_(None))
+            paths = select(AREAS.c.path).where(AREAS.c.id.in_(chosen))
+            query = _recount(chosen, paths, select(FORM_VERSIONS.c.form_id))[kind]
+        thrown = await connection.execute(delete(CELLS).where(CELLS.c.kind == kind, CELLS.c.area_id.in_(chosen)))
+        rewritten += max(thrown.rowcount, 0)
         await connection.execute(insert(CELLS).from_select(CELL_COLUMNS, query))
-    await connection.execute(delete(DIRTY).where(DIRTY.c.id <= newest))
-    return len(villages)
+    await connection.execute(delete(DIRTY).where(marks))
+    return len(set().union(*stale.values())), rewritten
 
 
 async def refresh(session: AsyncSession) -> int:
@@ -187,35 +274,46 @@ async def refresh(session: AsyncSession) -> int:
     bind = session.bind
     assert isinstance(bind, AsyncEngine)
     if bind.dialect.name != "postgresql":
-        return await _refresh(await session.connection())
+        return (await _refresh(await session.connection()))[0]
     async with bind.connect() as plain:
         connection = await plain.execution_options(isolation_level="REPEATABLE READ")
         async with connection.begin():
             await connection.execute(text("LOCK TABLE tally_cells IN SHARE ROW EXCLUSIVE MODE"))
             for setting in ANALYTIC_SETTINGS:
                 await connection.execute(text(f"SET LOCAL {setting}"))
-            return await _refresh(connection)
+            villages, rewritten = await _refresh(connection)
+    upkeep.cells_rewritten(bind, rewritten)  # committed: their dead rows can be vacuumed
+    return villages
 
 
 async def refresh_in_transaction(connection: AsyncConnection) -> int:
     """`refresh` in the caller's own transaction: for a bulk load whose rows are not committed yet (the demo
     seed), which no other connection could see."""
-    return await _refresh(connection)
+    return (await _refresh(connection))[0]
 
 
 def household_rows(subtree_ids: Any, form_id: str | None) -> list[Any]:
-    """The rows `_add_households` adds up, from the cells: households (counted, not visited), then, for a form,
-    its assessed households (visited)."""
+    """The rows `_add_households` adds up, from the cells, as (area_id, form_version, level, visited, n, elderly,
+    temporary): households (counted, not visited), then, for a form, its assessed households (visited)."""
 
     def cells_of(kind: str, visited: bool) -> Any:
         c = CELLS.c
-        columns = (c.area_id, c.form_version, c.level, c.indicator_bits, literal(visited).label("visited"))
+        columns = (c.area_id, c.form_version, c.level, literal(visited).label("visited"))
         return select(*columns, c.n, c.elderly, c.temporary).where(c.kind == kind, c.area_id.in_(subtree_ids))
 
     households = cells_of("households", visited=False)
     if form_id is None:
         return [households]
     return [households, cells_of("assessed", visited=True).where(CELLS.c.form_id == form_id)]
+
+
+def indicator_rows(subtree_ids: Any, form_id: str) -> Any:
+    """How many of a form's assessed households meet each indicator, from the cells: rows of (area_id,
+    form_version, key = the indicator's bit index, n)."""
+    c = CELLS.c
+    return select(c.area_id, c.form_version, c.key, c.n).where(
+        c.kind == "indicators", c.form_id == form_id, c.area_id.in_(subtree_ids)
+    )
 
 
 # Above this span of area ids the bucket array would be large; the rows are then summed in Python instead.
@@ -256,6 +354,13 @@ def summed_by_bucket(query: Any, bucket_of: dict[int, int], keys: list[str], sum
         .where(bucket.is_not(None))
         .group_by(bucket, *grouped)
     )
+
+
+def visitor_ids(subtree_ids: Any, form_id: str | None) -> Any:
+    """The users who made a visit (themselves or through their leader) in these areas, from the cells."""
+    c = CELLS.c
+    query = select(cast(c.key, Integer)).where(c.kind == "visitors", c.area_id.in_(subtree_ids))
+    return query.where(c.form_id == form_id) if form_id is not None else query
 
 
 def counted(kind: str, subtree_ids: Any, form_id: str | None) -> Any:

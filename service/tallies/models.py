@@ -24,14 +24,18 @@ class TallyCell(SQLModel, table=True):
     """One row of a tally's GROUP BY for one village, kept so a tally without a period sums a few rows per
     village instead of reading every household, assessment and visit (see service/tallies/cells.py).
 
-    kind "households": households not merged (form_id ""); "assessed": current assessments per form version,
-    level and indicator bits; "visits": visits per form and review status (`key`); "flags": flags of visits
-    still open to review, per form and flag code (`key`). `n` counts rows; `elderly` and `temporary` count the
-    elderly-only and temporary-resident households among them (households and assessed only).
+    kind "households": households not merged (form_id ""); "assessed": current assessments per form version and
+    level; "indicators": how many of them meet each indicator, per form version (`key`: the indicator's bit
+    index, as in `assessments.indicator_bits`); "visits": visits per form and review status (`key`); "flags":
+    flags of visits still open to review, per form and flag code (`key`); "visitors": visits per form and the
+    member who made them (`key`, a user id; a visit through a leader counts for the leader and for the member).
+    `n` counts rows; `elderly` and `temporary` count the elderly-only and temporary-resident households among
+    them (households and assessed only).
     """
 
     __tablename__ = "tally_cells"
-    __table_args__ = (Index(None, "area_id"),)
+    # Every read and every recount takes one kind of cell for a set of areas.
+    __table_args__ = (Index(None, "kind", "area_id"),)
 
     id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
     area_id: int
@@ -47,11 +51,14 @@ class TallyCell(SQLModel, table=True):
 
 
 class TallyDirty(SQLModel, table=True):
-    """A village whose cells are out of date: appended by database triggers on households, assessments, visits
-    and visit_flags (migration 0007), consumed by the next tally without a period. Append-only, no unique key,
-    so concurrent writers never wait on each other here."""
+    """A village whose cells of one kind are out of date: appended by database triggers on households,
+    assessments, visits and visit_flags when a column those cells count changes (migrations 0007, 0014), consumed
+    by the next tally without a period. Append-only, no unique key, so concurrent writers never wait on each
+    other here."""
 
     __tablename__ = "tally_dirty"
 
     id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
     area_id: int
+    # A TallyCell kind; NULL: every kind (a bulk mark).
+    kind: str | None = Field(default=None, max_length=12)

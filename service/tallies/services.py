@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, exists, func, literal, select, text
+from sqlalchemy import BigInteger, Integer, and_, cast, exists, func, literal, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.areas.services import area_in_scope
 from service.assessments.counting import COUNTING
 from service.assessments.models import Assessment
-from service.assessments.services import MAX_INDICATOR_BITS
 from service.auth.actor import Actor
 from service.auth.scope import path_prefix_filter
 from service.db.tables import table_of
@@ -115,6 +114,24 @@ def _visit_filters(tree: Subtree, form: FormInfo | None, start: datetime | None,
     return conditions
 
 
+def _with_bit_sums(rows: Any, bit_count: int) -> Any:
+    """Rows of (area_id, form_version, level, indicator_bits, visited, n, elderly, temporary), one per bit
+    pattern (a village has dozens), grouped without the pattern: each indicator's count of households meeting it
+    is summed in SQL as `bit0 … bit{k-1}`. A province's ~13,000 pattern rows reach Python as ~700."""
+    r = rows.subquery()
+    bits = [
+        cast(
+            func.coalesce(func.sum(r.c.n * r.c.indicator_bits.op(">>")(literal_column(str(index))).op("&")(1)), 0),
+            BigInteger,
+        ).label(f"bit{index}")
+        for index in range(bit_count)
+    ]
+    # As BIGINT: PostgreSQL sums a BIGINT into NUMERIC, which would reach JSON as a string.
+    sums = [cast(func.sum(r.c[name]), BigInteger).label(name) for name in ("n", "elderly", "temporary")]
+    keys = [r.c.area_id, r.c.form_version, r.c.level, r.c.visited]
+    return select(*keys, *sums, *bits).group_by(*keys)
+
+
 async def _add_households(
     session: AsyncSession,
     tree: Subtree,
@@ -123,60 +140,61 @@ async def _add_households(
     end: datetime | None,
     buckets: dict[int, Tally],
 ) -> None:
-    bit_names = {
-        version: list(enumerate(names[:MAX_INDICATOR_BITS]))
-        for version, names in (form.names_by_version.items() if form else [])
-    }
-    # (row, whether it counts households): the join's rows all do; of the cells, the households' (the assessed
-    # cells count the same households again, as visited).
-    rows: list[tuple[Any, bool]] = []
-    if start is None and end is None:
-        households, *assessed = cells.household_rows(_subtree_ids(tree), form.id if form else None)
-        if await _on_postgresql(session):
-            keys, summed = ["form_version", "level", "indicator_bits", "visited"], ["n", "elderly", "temporary"]
-            households, *assessed = (
-                cells.summed_by_bucket(query, tree.bucket_of, keys, summed) for query in [households, *assessed]
-            )
-        rows += [(row, True) for row in await session.execute(households)]
-        for query in assessed:
-            rows += [(row, False) for row in await session.execute(query)]
-    else:
-        rows += [(row, True) for row in await session.execute(_households_query(tree, form, start, end))]
-    # Summed per bucket and assessment pattern first (thousands of rows become a few hundred), then each
-    # pattern's indicator bits are spelt out once.
-    sums: dict[tuple[int, bool, bool, str | None, int | None, int | None], list[int]] = {}
+    bit_count = form.bit_count if form else 0
+    bit_names = {version: names[:bit_count] for version, names in (form.names_by_version.items() if form else [])}
+    bit_columns = [f"bit{index}" for index in range(bit_count)]
     bucket_of = tree.bucket_of
-    for row, counts_households in rows:
-        bucket_id = bucket_of.get(row.area_id)
-        if bucket_id is None:
-            continue  # a closed area
-        key = (bucket_id, counts_households, row.visited, row.form_version, row.level, row.indicator_bits)
-        counts = sums.get(key)
-        if counts is None:
-            counts = sums[key] = [0, 0, 0]
-        counts[0] += row.n
-        counts[1] += row.elderly or 0
-        counts[2] += row.temporary or 0
-    for (bucket_id, counts_households, visited, version, level, bits), (n, elderly, temporary) in sums.items():
-        bucket = buckets[bucket_id]
-        if counts_households:
-            bucket.households += n
-            bucket.elderly += elderly
-            bucket.temporary += temporary
-        if visited:
-            bucket.visited += n
-            bucket.elderly_visited += elderly
-            bucket.temporary_visited += temporary
-        if version is None:
-            continue  # not assessed (in the period)
-        bucket.assessed += n
-        bucket.levels[level] = bucket.levels.get(level, 0) + n
-        for index, name in bit_names.get(version, ()):
-            met = n if (bits or 0) >> index & 1 else 0
-            bucket.numerators[name] = bucket.numerators.get(name, 0) + met
-            bucket.denominators[name] = bucket.denominators.get(name, 0) + n
-            if name == SMARTPHONE_INDICATOR and not met:
-                bucket.no_smartphone += n
+    cells_read = start is None and end is None
+    on_postgresql = await _on_postgresql(session)
+    # (query, whether its rows count households, whether they carry each indicator's count): the period's join
+    # does all; of the cells, the households' count households (the assessed cells count the same ones again, as
+    # visited) and the indicators' cells carry what the assessed ones meet.
+    queries: list[tuple[Any, bool, bool]]
+    if cells_read:
+        households, *assessed = cells.household_rows(_subtree_ids(tree), form.id if form else None)
+        queries = [(households, True, False), *((query, False, False) for query in assessed)]
+    else:
+        queries = [(_with_bit_sums(_households_query(tree, form, start, end), bit_count), True, True)]
+    for query, counts_households, with_bits in queries:
+        if on_postgresql and cells_read:
+            keys = ["form_version", "level", "visited"]
+            query = cells.summed_by_bucket(query, bucket_of, keys, ["n", "elderly", "temporary"])
+        for row in await session.execute(query):
+            bucket = buckets.get(bucket_of.get(row.area_id, -1))
+            if bucket is None:
+                continue  # a closed area
+            n, elderly, temporary = row.n, row.elderly or 0, row.temporary or 0
+            if counts_households:
+                bucket.households += n
+                bucket.elderly += elderly
+                bucket.temporary += temporary
+            if row.visited:
+                bucket.visited += n
+                bucket.elderly_visited += elderly
+                bucket.temporary_visited += temporary
+            if row.form_version is None:
+                continue  # not assessed (in the period)
+            bucket.assessed += n
+            bucket.levels[row.level] = bucket.levels.get(row.level, 0) + n
+            for index, name in enumerate(bit_names.get(row.form_version, ())):
+                bucket.denominators[name] = bucket.denominators.get(name, 0) + n
+                if with_bits:
+                    met = getattr(row, bit_columns[index]) or 0
+                    bucket.numerators[name] = bucket.numerators.get(name, 0) + met
+    if form is not None and cells_read:
+        query = cells.indicator_rows(_subtree_ids(tree), form.id)
+        if on_postgresql:
+            query = cells.summed_by_bucket(query, bucket_of, ["form_version", "key"], ["n"])
+        for area_id, version, key, met in await session.execute(query):
+            bucket = buckets.get(bucket_of.get(area_id, -1))
+            names = bit_names.get(version, [])
+            if bucket is not None and int(key) < len(names):
+                name = names[int(key)]
+                bucket.numerators[name] = bucket.numerators.get(name, 0) + met
+    for bucket in buckets.values():  # assessed households that do not meet "has a smartphone"
+        bucket.no_smartphone = bucket.denominators.get(SMARTPHONE_INDICATOR, 0) - bucket.numerators.get(
+            SMARTPHONE_INDICATOR, 0
+        )
 
 
 async def _on_postgresql(session: AsyncSession) -> bool:
@@ -267,9 +285,14 @@ async def _add_people(
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
             bucket.teams += row.n
-    active = _made_a_visit(USERS.c.id, VISITS.c.submitted_by, tree, form, start, end) | _made_a_visit(
-        USERS.c.id, VISITS.c.on_behalf_of, tree, form, start, end
-    )
+    if start is None and end is None:
+        # Who made a visit in the area, from the cells: one pass over ~5 rows per village, not a probe of the
+        # visits per member.
+        active = USERS.c.id.in_(cells.visitor_ids(_subtree_ids(tree), form.id if form else None))
+    else:
+        active = _made_a_visit(USERS.c.id, VISITS.c.submitted_by, tree, form, start, end) | _made_a_visit(
+            USERS.c.id, VISITS.c.on_behalf_of, tree, form, start, end
+        )
     members = (
         select(USERS.c.area_id, USERS.c.has_smartphone, active.label("active"), func.count().label("n"))
         .where(

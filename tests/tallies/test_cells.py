@@ -86,6 +86,8 @@ async def test_cells_refreshed_as_villages_change_equal_a_count_from_scratch(
             batch = [_visit(rng, form, rng.choice(homes), rng.choice(members)) for _ in range(rng.randrange(1, 5))]
             for row in batch:
                 row["area_path"] = paths[row["area_id"]]
+                if rng.random() < 0.3:  # a leader's visit made for a member, who counts as active too
+                    row["on_behalf_of"] = world["member_a2"].user.id
             await conn.execute(insert(VISITS), batch)
             flags = [
                 {"visit_id": row["id"], "code": rng.choice(FLAG_CODES), "value": 1.0}
@@ -142,7 +144,18 @@ async def test_cells_refreshed_as_villages_change_equal_a_count_from_scratch(
     assert await _cells(db) == kept
     assert any(row[1] == "flags" for row in kept) and any(row[1] == "assessed" for row in kept)
     everything = await _tally(client, world, **{"from": "2000-01-01", "to": "2099-12-31"})
-    for key in ("households", "assessed", "levels", "indicators", "hard_to_reach", "visits", "open_flags"):
+    keys = (
+        "households",
+        "assessed",
+        "levels",
+        "indicators",
+        "hard_to_reach",
+        "visits",
+        "open_flags",
+        "members",
+        "active_members",
+    )
+    for key in keys:
         assert current["area"][key] == everything["area"][key], key
         for mine, theirs in zip(current["children"], everything["children"], strict=True):
             assert mine[key] == theirs[key], (mine["code"], key)
@@ -196,3 +209,30 @@ async def test_the_background_refresher_recounts_without_anyone_reading_a_tally(
         await db.commit()
         assert counted.temporary >= 1 and await _cells(db) == await _counted_afresh(db)
         await app.state.engine.dispose()
+
+
+async def test_a_review_marks_only_its_villages_visits_and_flags(
+    client: AsyncTestClient, db: AsyncSession, world: World, form: tuple[str, str]
+) -> None:
+    """A review bumps the household's sync number and its assessment's review status, which no cell counts: the
+    next tally recounts the village's visits and open flags, not its households or assessments."""
+    village = world.areas["village_a1"]
+    home = await add_household(db, village)
+    row = _visit(random.Random(2), form, home, world["member_a1"]) | {"area_path": village.path}
+    conn = await db.connection()
+    await conn.execute(insert(VISITS), [row])
+    await apply_visits(conn, [row])
+    await db.commit()
+    await _tally(client, world)  # every mark consumed
+    reviewed = await client.post(
+        f"/api/v1/visits/{row['id']}/review", json={"decision": "approved"}, headers=world["supervisor_a"].headers
+    )
+    assert reviewed.status_code == 200, reviewed.text
+    marks = {
+        tuple(mark) for mark in await db.execute(select(TallyDirty.__table__.c.area_id, TallyDirty.__table__.c.kind))
+    }
+    await db.commit()
+    assert marks == {(village.id, "visits"), (village.id, "flags")}  # not its households, assessments, visitors
+    after = await _tally(client, world)
+    assert after["area"]["visits"]["approved"] >= 1
+    assert await _cells(db) == await _counted_afresh(db)
