@@ -1,0 +1,114 @@
+"""Audio, video and file questions over OpenRosa: the XForm carries them as uploads (valid for ODK Validate), and a
+submission's parts named by those answers are stored as the visit's attachments, also when split over POSTs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import forms
+from service.openrosa.xform import build_xform
+from service.visits.models import Visit, VisitAttachment
+from tests.openrosa.conftest import base
+from tests.openrosa.support import instance_xml
+from tests.openrosa.test_submissions import read
+from tests.openrosa.validate import odk_validate
+from tests.support.world import World
+from tests.visits.test_attachments import M4A, MEDIA_FORM, MP4, PDF
+
+DEFINITION = forms.load_definition(json.dumps(MEDIA_FORM).encode())
+
+
+def test_the_xform_asks_for_each_file_with_an_upload_control_odk_validate_accepts(tmp_path: Path) -> None:
+    xform = build_xform(DEFINITION)
+    for name, mediatype in (("voice", "audio/*"), ("clip", "video/*"), ("paper", "application/*")):
+        assert f'<upload ref="/data/{name}" mediatype="{mediatype}">'.encode() in xform
+        assert f'<bind nodeset="/data/{name}" type="binary"'.encode() in xform
+    odk_validate(xform, tmp_path)
+
+
+@pytest.fixture
+async def media_published(client: AsyncTestClient, world: World) -> None:
+    response = await client.post(
+        "/api/v1/forms",
+        content=json.dumps(MEDIA_FORM).encode(),
+        headers={**world["admin"].headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+
+
+def collect_parts(xml: bytes, files: list[tuple[str, bytes, str]], incomplete: bool = False) -> list:
+    """As Collect posts: the XML, then each file with its name as part name and file name, typed by extension."""
+    parts: list = [("xml_submission_file", ("submission.xml", xml, "text/xml"))]
+    parts.extend((name, (name, data, content_type)) for name, data, content_type in files)
+    if incomplete:
+        parts.append(("*isIncomplete*", (None, b"yes")))
+    return parts
+
+
+async def post(client: AsyncTestClient, world: World, xml: bytes, files, incomplete: bool = False, who="member_a1"):
+    return await client.post(
+        f"{base(world, who)}/submission",
+        params={"deviceID": "collect:TESTDEVICE000001"},
+        files=collect_parts(xml, files, incomplete),
+    )
+
+
+ANSWERS = {"voice": "1733400000000.m4a", "clip": "1733400000001.mp4", "paper": "giấy-xác-nhận.pdf"}
+
+
+async def test_collect_files_split_over_two_posts_are_stored_and_the_visit_completes(
+    client: AsyncTestClient, db: AsyncSession, world: World, media_published: None, home: uuid.UUID
+) -> None:
+    visit_id = uuid.uuid4()
+    xml = instance_xml(DEFINITION, ANSWERS, household=home, instance_id=f"uuid:{visit_id}")
+    first = await post(client, world, xml, [(ANSWERS["voice"], M4A, "audio/mp4")], incomplete=True)
+    assert first.status_code == 201, first.text
+    assert "còn chờ 2 tệp" in first.text
+    (status,) = await read(db, select(Visit.status).where(Visit.id == visit_id))
+    assert status == ("awaiting_photos",)
+    detail = await client.get(f"/api/v1/visits/{visit_id}", headers=world["supervisor_a"].headers)
+    assert [m["question"] for m in detail.json()["missing_attachments"]] == ["clip", "paper"]
+
+    files = [(ANSWERS["clip"], MP4, "video/mp4"), (ANSWERS["paper"], PDF, "application/pdf")]
+    second = await post(client, world, xml, files)
+    assert second.status_code == 201, second.text
+    assert "còn chờ" not in second.text
+    rows = await read(
+        db,
+        select(VisitAttachment.question, VisitAttachment.filename, VisitAttachment.content_type).where(
+            VisitAttachment.visit_id == visit_id
+        ),
+    )
+    assert sorted(rows) == [
+        ("clip", ANSWERS["clip"], "video/mp4"),
+        ("paper", ANSWERS["paper"], "application/pdf"),
+        ("voice", ANSWERS["voice"], "audio/mp4"),
+    ]
+    replay = await post(client, world, xml, [(ANSWERS["voice"], M4A, "audio/mp4"), *files])
+    assert replay.status_code == 201
+    assert len(await read(db, select(VisitAttachment.id))) == 3
+    assert await read(db, select(Visit.status).where(Visit.id == visit_id)) == [("complete",)]
+    got = await client.get(f"/api/v1/visits/{visit_id}/attachments/paper", headers=world["supervisor_a"].headers)
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-disposition"].startswith("attachment;")
+
+
+async def test_a_collect_file_of_the_wrong_type_is_refused_and_nothing_is_stored(
+    client: AsyncTestClient, db: AsyncSession, world: World, media_published: None, home: uuid.UUID
+) -> None:
+    visit_id = uuid.uuid4()
+    xml = instance_xml(DEFINITION, {"voice": "a.m4a"}, household=home, instance_id=f"uuid:{visit_id}")
+    refused = await post(client, world, xml, [("a.m4a", PDF, "audio/mp4")])
+    assert refused.status_code == 415, refused.text
+    assert await read(db, select(Visit.id)) == [] and await read(db, select(VisitAttachment.id)) == []
+    # Sent without a type (as octet-stream), the file is typed by its name and its bytes checked.
+    accepted = await post(client, world, xml, [("a.m4a", M4A, "application/octet-stream")])
+    assert accepted.status_code == 201, accepted.text
+    assert await read(db, select(VisitAttachment.content_type)) == [("audio/mp4",)]
