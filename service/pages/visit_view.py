@@ -68,10 +68,7 @@ class FileRow:
 
 
 def _size(size: int, lang: str) -> str:
-    if size >= 1_000_000:
-        text = f"{size / 1_000_000:.1f} MB"
-    else:
-        text = f"{max(1, round(size / 1000))} KB"
+    text = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
     return text.replace(".", ",") if lang == "vi" else text
 
 
