@@ -23,7 +23,13 @@ from service.visits.attachments import AttachmentItem, prepare_attachments
 from service.visits.intake import Intake
 from service.visits.models import ATTACHMENTS, PHOTOS, VISITS
 from service.visits.multipart import PhotoPart
-from service.visits.receipts import missing_attachments, missing_photos, status_of, stored_receipt
+from service.visits.receipts import (
+    awaited_photo_rules,
+    missing_attachments,
+    missing_photos,
+    status_of,
+    stored_receipt,
+)
 from service.visits.schemas import VisitReceipt
 from service.visits.stored import StoredVisit, connection, form_of, load_visit
 from service.visits.visibility import require_visible
@@ -95,8 +101,9 @@ async def current_status(session: AsyncSession, visit: StoredVisit, form: forms.
     for (question,) in (await conn.execute(select(PHOTOS.c.question).where(PHOTOS.c.visit_id == visit.id))).all():
         counts[question] = counts.get(question, 0) + 1
     held = await _held(session, visit.id)
+    rules = await awaited_photo_rules(session, visit.id, visit.answers, form, visit.status)
     return status_of(
-        missing_photos(forms.required_photos(form, visit.answers), counts),
+        missing_photos(rules, counts),
         missing_attachments(forms.required_attachments(form, visit.answers), visit.answers, held),
     )
 

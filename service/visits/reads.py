@@ -26,7 +26,7 @@ from service.http.paging import Page, clamp_limit
 from service.visits.attachment_reads import attachments_of
 from service.visits.evidence_rules import FLAG_CODES
 from service.visits.models import FLAGS, PHOTOS, VISITS
-from service.visits.receipts import missing_attachments, missing_photos
+from service.visits.receipts import awaited_photo_rules, missing_attachments, missing_photos
 from service.visits.schemas import (
     LocationOut,
     PhotoOut,
@@ -216,7 +216,9 @@ async def get_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID) ->
         app_version=row.app_version,
         status=row.status,
         skill_level=row.skill_level,
-        missing_photos=missing_photos(forms.required_photos(form, visit.answers), counts),
+        missing_photos=missing_photos(
+            await awaited_photo_rules(session, visit_id, visit.answers, form, visit.status), counts
+        ),
         photos=photos,
         flags=await stored_flags(session, visit_id),
         review=ReviewOut(

@@ -94,12 +94,26 @@ def receipt(
     )
 
 
+async def awaited_photo_rules(
+    session: AsyncSession, visit_id: uuid.UUID, answers: Mapping[str, Any], form: forms.CompiledForm, status: str
+) -> dict[str, forms.PhotoRule]:
+    """The photos a stored visit takes: the form's rules, with an OpenRosa visit's minimums raised to the photos
+    its instance names while it waits for them (a split upload; service/openrosa/awaited.py)."""
+    rules = forms.required_photos(form, answers)
+    if status != AWAITING_PHOTOS or not rules:
+        return rules
+    # Imported here: the OpenRosa domain builds on this one (a module-level import would be circular).
+    from service.openrosa.awaited import named_photo_rules
+
+    return await named_photo_rules(session, visit_id, form, rules)
+
+
 async def stored_receipt(session: AsyncSession, visit: StoredVisit, form: forms.CompiledForm) -> VisitReceipt:
     return receipt(
         visit_id=visit.id,
         household_id=visit.household_id,
         status=visit.status,
-        rules=forms.required_photos(form, visit.answers),
+        rules=await awaited_photo_rules(session, visit.id, visit.answers, form, visit.status),
         slots=await stored_slots(session, visit.id),
         flags=await stored_flags(session, visit.id),
         skill_level=visit.skill_level,
