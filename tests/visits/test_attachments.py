@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -226,3 +228,13 @@ async def test_a_supervisor_downloads_a_file_as_an_attachment_and_another_commun
     assert (await client.get(voice["url"], headers=world["member_a1"].headers)).status_code == 200
     missing = await client.get(f"/api/v1/visits/{body['id']}/attachments/clip", headers=world["admin"].headers)
     assert (missing.status_code, missing.json()["code"]) == (404, "attachment.not_found")
+
+    # The export names each file in its question's column, as ODK and Kobo exports do.
+    export = await client.get(
+        "/api/v1/exports/visits.csv",
+        params={"area": "38-A", "labels": "codes", "form": media_form[0]},
+        headers=world["supervisor_a"].headers,
+    )
+    assert export.status_code == 200, export.text
+    [row] = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
+    assert (row["voice"], row["paper"], row["clip"]) == ("ghi âm.m4a", "p.pdf", "")
