@@ -19,6 +19,7 @@ from tests.openrosa.conftest import base
 from tests.openrosa.support import instance_xml
 from tests.openrosa.test_submissions import read
 from tests.openrosa.validate import odk_validate
+from tests.support.forms_data import xlsx
 from tests.support.world import World
 from tests.visits.test_attachments import M4A, MEDIA_FORM, MP4, PDF
 
@@ -112,3 +113,34 @@ async def test_a_collect_file_of_the_wrong_type_is_refused_and_nothing_is_stored
     accepted = await post(client, world, xml, [("a.m4a", M4A, "application/octet-stream")])
     assert accepted.status_code == 201, accepted.text
     assert await read(db, select(VisitAttachment.content_type)) == [("audio/mp4",)]
+
+
+async def test_an_xlsform_with_audio_video_and_file_rows_publishes_and_collect_gets_upload_controls(
+    client: AsyncTestClient, world: World, tmp_path: Path
+) -> None:
+    workbook = xlsx(
+        {
+            "survey": [
+                ["type", "name", "label::Tiếng Việt (vi)", "required"],
+                ["audio", "voice", "Ghi âm", "yes"],
+                ["video", "clip", "Quay video", ""],
+                ["file", "paper", "Tệp giấy tờ", ""],
+            ],
+            "settings": [["form_id", "version"], ["kobo_media", "3"]],
+        }
+    )
+    published = await client.post(
+        "/api/v1/forms/xlsform", files={"file": ("kobo_media.xlsx", workbook)}, headers=world["admin"].headers
+    )
+    assert published.status_code == 201, published.text
+    definition = (await client.get("/api/v1/forms/kobo_media", headers=world["member_a1"].headers)).json()
+    assert [(q["type"], q["name"], q.get("required", False)) for q in definition["questions"]] == [
+        ("audio", "voice", True),
+        ("video", "clip", False),
+        ("file", "paper", False),
+    ]
+    xform = await client.get(f"{base(world)}/forms/kobo_media/v/3/form.xml")
+    assert xform.status_code == 200, xform.text
+    for name, mediatype in (("voice", "audio/*"), ("clip", "video/*"), ("paper", "application/*")):
+        assert f'mediatype="{mediatype}"'.encode() in xform.content and f"/{name}".encode() in xform.content
+    odk_validate(xform.content, tmp_path)
