@@ -7,6 +7,7 @@ import json
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -14,12 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service.openrosa.xform import build_xform
+from service.settings import Settings
 from service.visits.models import Visit, VisitAttachment
+from tests.openrosa.collect_client import Collect
 from tests.openrosa.conftest import base
 from tests.openrosa.support import instance_xml
+from tests.openrosa.test_collect import fill, filler  # noqa: F401  (fixture)
 from tests.openrosa.test_submissions import read
 from tests.openrosa.validate import odk_validate
 from tests.support.forms_data import xlsx
+from tests.support.live_server import live_server
 from tests.support.world import World
 from tests.visits.test_attachments import M4A, MEDIA_FORM, MP4, PDF
 
@@ -144,3 +149,29 @@ async def test_an_xlsform_with_audio_video_and_file_rows_publishes_and_collect_g
     for name, mediatype in (("voice", "audio/*"), ("clip", "video/*"), ("paper", "application/*")):
         assert f'mediatype="{mediatype}"'.encode() in xform.content and f"/{name}".encode() in xform.content
     odk_validate(xform.content, tmp_path)
+
+
+async def test_collect_fills_audio_video_and_file_with_javarosa_and_sends_them_typed_by_extension(
+    settings: Settings,
+    tmp_path: Path,
+    db: AsyncSession,
+    world: World,
+    home: uuid.UUID,
+    filler: Path,
+    media_published: None,
+) -> None:
+    recording = b"\x00\x00\x00\x1cftyp3gp4\x00\x00\x00\x003gp4isom3gp4" + b"\x07" * 4_000  # an Android recorder's
+    names = {"voice": "1733400000000.3gp", "clip": "1733400000001.mp4", "paper": "giấy xác nhận.pdf"}
+    with live_server(settings, tmp_path) as server, httpx.Client(timeout=60) as http:
+        collect = Collect(server.url + base(world), http)
+        entry = next(e for e in collect.form_list() if e.form_id == MEDIA_FORM["id"])
+        form = collect.download(entry, tmp_path)
+        values = {"gocua_household": str(home), "start_geopoint": "19.93 105.45 10.0 5.0", **names}
+        instance = fill(filler, form, tmp_path / f"{entry.form_id}-media", values, tmp_path / "instance.xml")
+        sent = collect.send(instance, [(names["voice"], recording), (names["clip"], MP4), (names["paper"], PDF)])
+    assert sent.statuses == [201] and "còn chờ" not in sent.messages[0]
+    visit = (await db.execute(select(Visit))).scalar_one()
+    assert visit.status == "complete" and {k: visit.answers[k] for k in names} == names
+    rows = (await db.execute(select(VisitAttachment.question, VisitAttachment.content_type))).all()
+    assert sorted(rows) == [("clip", "video/mp4"), ("paper", "application/pdf"), ("voice", "audio/3gpp")]
+    await db.rollback()
