@@ -7,6 +7,7 @@ from forms.answers import (
     AnswerError,
     PhotoRule,
     geopoint_threshold,
+    required_attachments,
     required_photos,
     validate_answers,
 )
@@ -24,6 +25,8 @@ from forms.load import (
 )
 from forms.rubric import Score, score
 from forms.spec import (
+    ATTACHMENT_KINDS,
+    AudioQuestion,
     Base,
     BooleanQuestion,
     CalculateQuestion,
@@ -31,6 +34,7 @@ from forms.spec import (
     DateQuestion,
     DateTimeQuestion,
     DecimalQuestion,
+    FileQuestion,
     FormDefinition,
     GeopointQuestion,
     Group,
@@ -48,13 +52,16 @@ from forms.spec import (
     SelectOneQuestion,
     TextQuestion,
     TimeQuestion,
+    VideoQuestion,
     question_type,
 )
 from forms.xlsform import convert_xlsform, convert_xlsform_report
 
 __all__ = [
+    "ATTACHMENT_KINDS",
     "DERIVED_VERSION_PREFIX",
     "AnswerError",
+    "AudioQuestion",
     "Base",
     "BooleanQuestion",
     "CalculateQuestion",
@@ -64,6 +71,7 @@ __all__ = [
     "DateTimeQuestion",
     "DecimalQuestion",
     "ExpressionError",
+    "FileQuestion",
     "FormDefinition",
     "FormDefinitionError",
     "FormError",
@@ -85,6 +93,7 @@ __all__ = [
     "SelectOneQuestion",
     "TextQuestion",
     "TimeQuestion",
+    "VideoQuestion",
     "bundled_form_paths",
     "canonical_json",
     "check_compatible",
@@ -99,6 +108,7 @@ __all__ = [
     "parse",
     "question_type",
     "referenced_names",
+    "required_attachments",
     "required_photos",
     "score",
     "validate_answers",

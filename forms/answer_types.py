@@ -231,6 +231,23 @@ def _metadata(item: AnswerTarget, value: Any) -> Problem | None:
     return None
 
 
+# An audio/video/file answer: the file's name as the phone wrote it (no folders, no control characters).
+ATTACHMENT_NAME_MAX_LENGTH = 255
+_ATTACHMENT_NAME = re.compile(r"[^/\\\x00-\x1f\x7f]+")
+
+
+def _attachment(item: AnswerTarget, value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem("answer.wrong_type", "Cần tên tệp.", "Expected a file name.")
+    if len(value) > ATTACHMENT_NAME_MAX_LENGTH or value.strip() in (".", "..") or not _ATTACHMENT_NAME.fullmatch(value):
+        return Problem(
+            "answer.bad_file_name",
+            f"Tên tệp không hợp lệ (tối đa {ATTACHMENT_NAME_MAX_LENGTH} ký tự, không chứa / hay \\).",
+            f"Not a valid file name (at most {ATTACHMENT_NAME_MAX_LENGTH} characters, no / or \\).",
+        )
+    return None
+
+
 CHECKS: dict[str, Callable[[AnswerTarget, Any], Problem | None]] = {
     "text": _text,
     "integer": _integer,
@@ -244,9 +261,12 @@ CHECKS: dict[str, Callable[[AnswerTarget, Any], Problem | None]] = {
     "range": _range,
     "geopoint": _geopoint,
     "metadata": _metadata,
+    "audio": _attachment,
+    "video": _attachment,
+    "file": _attachment,
 }
 # Kinds whose answer may be given a default.
-DEFAULTABLE = frozenset(CHECKS) - {"geopoint", "metadata"}
+DEFAULTABLE = frozenset(CHECKS) - {"geopoint", "metadata", "audio", "video", "file"}
 
 
 class _DefaultTarget(NamedTuple):

@@ -375,6 +375,20 @@ def required_photos(form: FormDefinition | CompiledForm, answers: Mapping[str, A
     return rules
 
 
+def required_attachments(form: FormDefinition | CompiledForm, answers: Mapping[str, Any]) -> dict[str, str]:
+    """For each audio, video or file question shown and answered (with a file name): question → kind. Each takes
+    exactly one file, whose name is the answer."""
+    compiled = compile_form(form)
+    if not compiled.attachment_kinds:
+        return {}
+    visible = run_visit(compiled, answers).visible
+    return {
+        name: kind
+        for name, kind in compiled.attachment_kinds.items()
+        if visible.get(name) and isinstance(answers.get(name), str) and not is_blank(answers.get(name))
+    }
+
+
 def geopoint_threshold(form: FormDefinition | CompiledForm) -> float | None:
     """The strictest GPS accuracy threshold (metres) among geopoint questions, or None."""
     return compile_form(form).geopoint_threshold

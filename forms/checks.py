@@ -35,7 +35,7 @@ from forms.expr_ast import (
     walk,
 )
 from forms.labels import LANGUAGE_CODE, REQUIRED_LANGUAGE
-from forms.spec import Base
+from forms.spec import ATTACHMENT_KINDS, Base
 
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 # Any XML name (ASCII), as ODK accepts: `household-skills`, `ODKValidateWarnings`, `xl_date_ambiguous_v1`, `a.b`.
@@ -250,6 +250,13 @@ class Checker:
                 "form.photo_in_repeat",
                 f"Chưa hỗ trợ chụp ảnh trong nhóm lặp “{entry.repeat}”; hãy đặt câu hỏi ảnh ngoài nhóm lặp.",
                 f"Photos inside repeat '{entry.repeat}' are not supported yet; ask for the photo outside it.",
+            )
+        if entry.kind in ATTACHMENT_KINDS and entry.repeat is not None:
+            self.add(
+                join_path(path, "type"),
+                "form.attachment_in_repeat",
+                f"Chưa hỗ trợ tệp ({entry.kind}) trong nhóm lặp “{entry.repeat}”; hãy đặt câu hỏi ngoài nhóm lặp.",
+                f"{entry.kind} questions inside repeat '{entry.repeat}' are not supported yet; ask outside it.",
             )
         if entry.kind == "photo" and get(node, "required_if") is not None:
             self.add(

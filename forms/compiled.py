@@ -21,6 +21,7 @@ from forms.expr_ast import PHONE_FUNCTIONS, Call, Node, walk
 from forms.expr_compile import Evaluator, Test, compile_node, compile_test
 from forms.labels import REQUIRED_LANGUAGE, text
 from forms.spec import (
+    ATTACHMENT_KINDS,
     UNSET,
     CalculateQuestion,
     Choice,
@@ -164,6 +165,10 @@ class CompiledForm:
         ]
         self.geopoint_threshold: float | None = min(thresholds) if thresholds else None
         self.has_photos = any(isinstance(item.question, PhotoQuestion) for item in self.questions.values())
+        # audio, video and file questions by name → kind (their answers name files sent beside the visit)
+        self.attachment_kinds: dict[str, str] = {
+            name: item.kind for name, item in self.questions.items() if item.kind in ATTACHMENT_KINDS
+        }
         rubric = definition.rubric
         self.indicators: list[tuple[str, Node]] = (
             [(indicator.name, parse(indicator.condition)) for indicator in rubric.indicators] if rubric else []

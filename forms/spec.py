@@ -144,6 +144,27 @@ class PhotoQuestion(QuestionBase, tag="photo", frozen=True):
             msgspec.structs.force_setattr(self, "min_count", 1 if self.required else 0)
 
 
+# Questions answered with a file other than a photo (XLSForm audio, video, file). The answer is the file's name, as
+# ODK writes it; the bytes travel as a file part named after the question and are stored as they came (no
+# derivatives, never shown inline). Size and type limits are the server's settings (docs/forms.md).
+ATTACHMENT_KINDS = ("audio", "video", "file")
+
+
+class AudioQuestion(QuestionBase, tag="audio", frozen=True):
+    """A recording, answered with the file's name; the file is sent beside the answers."""
+
+
+class VideoQuestion(QuestionBase, tag="video", frozen=True):
+    """A video, answered with the file's name; the file is sent beside the answers."""
+
+
+class FileQuestion(QuestionBase, tag="file", frozen=True):
+    """A document (PDF, spreadsheet, …), answered with the file's name; the file is sent beside the answers."""
+
+
+AttachmentQuestion = AudioQuestion | VideoQuestion | FileQuestion
+
+
 class NoteQuestion(QuestionBase, tag="note", frozen=True):
     """Text shown to the team member; never answered."""
 
@@ -218,6 +239,9 @@ Question = (
     | RangeQuestion
     | GeopointQuestion
     | PhotoQuestion
+    | AudioQuestion
+    | VideoQuestion
+    | FileQuestion
     | NoteQuestion
     | MetadataQuestion
     | CalculateQuestion

@@ -30,6 +30,10 @@ TYPE_MAP = {
     "dateTime": "datetime",
     "geopoint": "geopoint",
     "photo": "photo",
+    # Answered with a file stored as it came (service/visits/attachments.py: size and type limits per kind).
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
     "note": "note",
     "acknowledge": "boolean",
     "trigger": "boolean",
@@ -49,22 +53,9 @@ INSTEAD = {
     "rank": ("dùng select_multiple", "use select_multiple"),
     "geotrace": ("dùng geopoint", "use a geopoint"),
     "geoshape": ("dùng geopoint", "use a geopoint"),
-    # Answers that are files other than photos need their own attachment storage, not built yet (docs/forms.md).
-    "audio": (
-        "chưa lưu được tệp ghi âm; dùng câu hỏi ảnh (image) làm bằng chứng",
-        "audio answers are not stored yet; use a photo (image) question for evidence",
-    ),
     "background-audio": (
-        "chưa lưu được tệp ghi âm; bỏ dòng này",
-        "audio recordings are not stored yet; remove this row",
-    ),
-    "video": (
-        "chưa lưu được tệp video; dùng câu hỏi ảnh (image) làm bằng chứng",
-        "video answers are not stored yet; use a photo (image) question for evidence",
-    ),
-    "file": (
-        "chưa lưu được tệp đính kèm; chụp ảnh giấy tờ bằng câu hỏi ảnh (image)",
-        "file answers are not stored yet; photograph the document with a photo (image) question",
+        "chưa lưu được bản ghi âm nền; bỏ dòng này (dùng câu hỏi audio nếu cần ghi âm)",
+        "background recordings are not stored; remove this row (use an audio question to record)",
     ),
     "hidden": ("dùng dòng calculate", "use a calculate row"),
 }

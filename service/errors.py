@@ -236,6 +236,22 @@ PHOTO_WRONG_CONTENT_TYPE = _kind(
     "Chỉ nhận ảnh JPEG, PNG hoặc WebP.",
     "Send the photo as image/jpeg, image/png or image/webp.",
 )
+# Audio, video and file answers (service/visits/attachments.py).
+ATTACHMENT_EMPTY = _kind("attachment.empty", 400, "Tệp gửi lên trống.", "The file is empty.")
+ATTACHMENT_TOO_LARGE = _kind("attachment.too_large", 413, "Tệp quá lớn.", "The file is too large.")
+ATTACHMENT_WRONG_TYPE = _kind(
+    "attachment.wrong_type",
+    415,
+    "Loại tệp này không được nhận cho câu hỏi này.",
+    "This kind of file is not accepted for this question.",
+)
+ATTACHMENT_TAKEN = _kind(
+    "attachment.taken",
+    409,
+    "Câu hỏi này đã có một tệp khác.",
+    "This question already holds a different file.",
+)
+ATTACHMENT_NOT_FOUND = _kind("attachment.not_found", 404, "Không tìm thấy tệp.", "No such file.")
 # Codes raised by storage.photos (PhotoRejected); the messages come with each rejection.
 PHOTO_EMPTY = _kind("photo.empty", 400, "Ảnh trống.", "The photo is empty.")
 PHOTO_TOO_LARGE = _kind("photo.too_large", 413, "Ảnh quá lớn.", "The photo is too large.")

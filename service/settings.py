@@ -89,9 +89,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     form_max_definition_bytes: int = 1_000_000
     # A CSV media file of a form version (select_one_from_file, pulldata, search).
     form_media_max_bytes: int = 5_000_000
+    # Largest file an audio, video or file question takes (stored as sent, service/visits/attachments.py). Sized for
+    # 2G phones; the visit and OpenRosa routes take bodies up to 64 MB (service/http/limits.py), so more has no use.
+    max_audio_bytes: int = 10_000_000
+    max_video_bytes: int = 50_000_000
+    max_file_bytes: int = 10_000_000
     debug: bool = False
     # OpenRosa: the X-OpenRosa-Accept-Content-Length told to ODK clients, which split larger uploads into several
-    # POSTs. Unset: 95 % of the submission route's ceiling (40 MB); a value above that is lowered to it.
+    # POSTs. Unset: 95 % of the submission route's ceiling (64 MB); a value above that is lowered to it.
     openrosa_accept_bytes: int | None = None
 
     @property

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from service.db.engine import utcnow
 from service.households.models import LocationProposal
-from service.visits.models import Visit, VisitPhoto
+from service.visits.models import Visit, VisitAttachment, VisitPhoto
 from service.visits.photo_objects import store_photo
 from storage import process_photo
 from tests.support.authz_scene import PASSWORD, Call, Scene
@@ -546,6 +546,48 @@ async def _visit_with_photo(scene: Scene, scope: str) -> uuid.UUID:
     return visit_id
 
 
+MATRIX_PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+async def _visit_with_attachment(scene: Scene, scope: str) -> uuid.UUID:
+    visit_id = await _stored_visit(scene, scope)
+    key = "attachments/matrix/matrix.pdf"
+    await _matrix_store(scene).put(key, MATRIX_PDF, "application/pdf")
+    async with scene.sessions() as session:
+        session.add(
+            VisitAttachment(
+                visit_id=visit_id,
+                question="paper",
+                kind="file",
+                filename="giay.pdf",
+                sha256="1" * 64,
+                object_key=key,
+                content_type="application/pdf",
+                size_bytes=len(MATRIX_PDF),
+                created_at=utcnow(),
+            )
+        )
+        await session.commit()
+    return visit_id
+
+
+async def _put_attachment(scene: Scene, role: str, scope: str) -> Call:
+    # The matrix's form has no audio/video/file question: whoever may add files gets as far as 422 (visit.invalid).
+    return Call(
+        f"/api/v1/visits/{await _stored_visit(scene, scope)}/attachments/paper",
+        content=MATRIX_PDF,
+        content_type="application/pdf",
+    )
+
+
+async def _visit_attachment(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/api/v1/visits/{await _visit_with_attachment(scene, scope)}/attachments/paper")
+
+
+async def _page_attachment(scene: Scene, role: str, scope: str) -> Call:
+    return Call(f"/review/visits/{await _visit_with_attachment(scene, scope)}/attachments/paper")
+
+
 async def _put_photo(scene: Scene, role: str, scope: str) -> Call:
     return Call(
         f"/api/v1/visits/{await _stored_visit(scene, scope)}/photos/{PHOTO_QUESTION}",
@@ -590,6 +632,13 @@ ENDPOINTS += [
     Endpoint("GET", "/api/v1/visits", _visits, **SCOPED_READ),
     Endpoint("GET", "/api/v1/visits/{visit_id}", _visit, **READ_VISIT),
     Endpoint("GET", "/api/v1/visits/{visit_id}/photos/{question}/{index}/{variant}", _visit_photo, **READ_VISIT),
+    Endpoint(
+        "PUT",
+        "/api/v1/visits/{visit_id}/attachments/{question}",
+        _put_attachment,
+        **(ATTACH | {"member": (422, 404), "admin": 422}),
+    ),
+    Endpoint("GET", "/api/v1/visits/{visit_id}/attachments/{question}", _visit_attachment, **READ_VISIT),
     Endpoint(
         "POST",
         "/api/v1/visits/{visit_id}/review",
@@ -700,6 +749,7 @@ ENDPOINTS += [
     Endpoint("GET", "/review", fixed("/review"), **PAGE_READ),
     Endpoint("GET", "/review/visits/{visit_id}", _page_visit, **PAGE_SCOPED),
     Endpoint("GET", "/review/visits/{visit_id}/photos/{question}/{index}/{variant}", _page_photo, **PAGE_SCOPED),
+    Endpoint("GET", "/review/visits/{visit_id}/attachments/{question}", _page_attachment, **PAGE_SCOPED),
     Endpoint("POST", "/review/visits/{visit_id}/decision", _page_decide, **(PAGE_POST | {"supervisor": (303, 404)})),
     # A bulk post reports out-of-scope visits in its result, like the API.
     Endpoint("POST", "/review/decide", _page_bulk, **PAGE_POST),

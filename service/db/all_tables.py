@@ -12,6 +12,6 @@ from service.people.models import Team, User  # noqa: F401
 from service.registry.models import FormMedia, FormSource, FormVersion  # noqa: F401
 from service.reviews.models import VisitReview  # noqa: F401
 from service.tallies.models import VISITS_ON_BEHALF, TallyCell, TallyDirty  # noqa: F401
-from service.visits.models import Visit, VisitFlag, VisitPhoto  # noqa: F401
+from service.visits.models import Visit, VisitAttachment, VisitFlag, VisitPhoto  # noqa: F401
 
 __all__ = ["metadata"]

@@ -19,3 +19,6 @@ FORM_MEDIA_BYTES = 20_000_000
 JSON_BYTES = 1_000_000
 # A visit with its photos as multipart, or one photo PUT (storage.photos refuses a photo past 15 MB).
 PHOTO_ROUTE_BYTES = 40_000_000
+# A visit with its files as multipart (photos, and audio/video/file answers up to GOCUA_MAX_VIDEO_BYTES, 50 MB by
+# default), an OpenRosa submission, or one attachment PUT.
+MEDIA_ROUTE_BYTES = 64_000_000

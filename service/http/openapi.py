@@ -37,7 +37,17 @@ from service.http.problems import PROBLEM_MEDIA_TYPE, Problem
 # Handlers that serve callers without credentials; every other operation needs a caller.
 ANONYMOUS = frozenset({"get_health", "get_ready", "login_user"})
 # Handlers that read their request body themselves (no `data` parameter Litestar could see).
-RAW_BODY = frozenset({"publish_form", "submit_visit", "put_first_photo", "put_photo", "import_members", "upload_media"})
+RAW_BODY = frozenset(
+    {"publish_form", "submit_visit", "put_first_photo", "put_photo", "put_attachment", "import_members", "upload_media"}
+)
+_ATTACHMENT_UPLOAD = (
+    errors.ATTACHMENT_EMPTY,
+    errors.ATTACHMENT_TOO_LARGE,
+    errors.ATTACHMENT_WRONG_TYPE,
+    errors.ATTACHMENT_TAKEN,
+    errors.VISIT_INVALID,
+    errors.STORE_UNAVAILABLE,
+)
 
 _PHOTO_UPLOAD = (
     errors.PHOTO_EMPTY,
@@ -155,8 +165,11 @@ OPERATION_CODES: Mapping[str, tuple[ErrorKind, ...]] = {
         errors.PHOTO_TOO_MANY_PIXELS,
         errors.PHOTO_EXIF_TOO_LARGE,
         errors.STORE_UNAVAILABLE,
+        *_ATTACHMENT_UPLOAD[:4],
     ),
     "put_first_photo": _PHOTO_UPLOAD,
+    "put_attachment": _ATTACHMENT_UPLOAD,
+    "get_attachment": (errors.ATTACHMENT_NOT_FOUND, errors.STORE_UNAVAILABLE),
     "put_photo": _PHOTO_UPLOAD,
     "list_visits": (errors.NOT_FOUND,),
     "get_visit": (),

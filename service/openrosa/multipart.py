@@ -14,6 +14,7 @@ from multipart import MultipartError, MultipartSegment, ParserLimitReached, Push
 
 from forms.spec import DEFAULT_PHOTO_MAX_BYTES
 from service import errors
+from service.settings import Settings
 
 MAX_PARTS = 128
 MAX_PART_BYTES = DEFAULT_PHOTO_MAX_BYTES
@@ -27,6 +28,7 @@ class Part:
     name: str
     filename: str | None
     data: bytes
+    content_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,30 @@ class Submission:
     incomplete: bool
 
 
-async def read_submission(request: Request) -> Submission:
+def part_limit(settings: Settings) -> int:
+    """The largest file part: a photo, or the largest audio, video or file answer (service/visits/attachments.py)."""
+    return max(MAX_PART_BYTES, settings.max_audio_bytes, settings.max_video_bytes, settings.max_file_bytes)
+
+
+_IMAGE_NAMES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif", ".bmp")
+
+
+def _check_part_size(segment: MultipartSegment, size: int, max_part_bytes: int) -> None:
+    """A photo part is bounded by the largest photo; any other file by the largest audio, video or file answer."""
+    name = segment.filename or segment.name
+    photo = (segment.content_type or "").lower().startswith("image/") or name.lower().endswith(_IMAGE_NAMES)
+    limit = MAX_PART_BYTES if photo else max_part_bytes
+    if size <= limit:
+        return
+    advice = "Hãy chụp lại ảnh nhỏ hơn rồi gửi." if photo else "Hãy gửi tệp nhỏ hơn."
+    raise errors.DomainError(
+        errors.OPENROSA_PART_TOO_LARGE,
+        f"Tệp “{name}” lớn hơn {limit // 1_000_000} MB, máy chủ không nhận. {advice}",
+        f"The part {name!r} is larger than {limit} bytes.",
+    )
+
+
+async def read_submission(request: Request, max_part_bytes: int = MAX_PART_BYTES) -> Submission:
     boundary = request.content_type[1].get("boundary")
     if not boundary:
         raise errors.DomainError(
@@ -55,16 +80,10 @@ async def read_submission(request: Request) -> Submission:
                         segment, buffer = event, bytearray()
                     elif event is not None:
                         buffer.extend(event)
-                        if len(buffer) > MAX_PART_BYTES:
-                            name = segment.filename or segment.name if segment else "?"
-                            raise errors.DomainError(
-                                errors.OPENROSA_PART_TOO_LARGE,
-                                f"Tệp “{name}” lớn hơn {MAX_PART_BYTES // 1_000_000} MB, máy chủ không nhận. "
-                                "Hãy chụp lại ảnh nhỏ hơn rồi gửi.",
-                                f"The part {name!r} is larger than {MAX_PART_BYTES} bytes.",
-                            )
+                        if segment is not None and len(buffer) > MAX_PART_BYTES:
+                            _check_part_size(segment, len(buffer), max_part_bytes)
                     elif segment is not None:
-                        parts.append(Part(segment.name, segment.filename, bytes(buffer)))
+                        parts.append(Part(segment.name, segment.filename, bytes(buffer), segment.content_type))
                         segment = None
     except ParserLimitReached:
         raise errors.DomainError(

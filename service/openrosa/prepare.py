@@ -104,7 +104,7 @@ def prepare(
         if problem.get("code") == "visit.bad_time" and problem.get("question") in ("started_at", "finished_at"):
             setattr(submission, problem["question"], None)
     fix = Fix(location.lat, location.lon, location.accuracy_m) if location else None
-    return Prepared(submission, evaluation, problems, _awaiting_referenced(evaluation.photo_rules, mapped), fix)
+    return Prepared(submission, evaluation, problems, awaiting_referenced(evaluation.photo_rules, mapped), fix)
 
 
 def record(
@@ -133,7 +133,7 @@ def record(
     )
 
 
-def _awaiting_referenced(rules: dict[str, forms.PhotoRule], mapped: Mapped) -> dict[str, forms.PhotoRule]:
+def awaiting_referenced(rules: dict[str, forms.PhotoRule], mapped: Mapped) -> dict[str, forms.PhotoRule]:
     """A photo the instance names is awaited even beyond the form's minimum: a split upload's visit shows as
     waiting for photos until its last POST brings them."""
     named: dict[str, int] = {}

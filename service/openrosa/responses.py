@@ -24,7 +24,7 @@ ACCEPT_MARGIN = 0.95
 
 def accept_content_length(settings: Settings) -> int:
     """The size Collect, Enketo and Web Forms are told to stay under per POST."""
-    ceiling = int(limits.PHOTO_ROUTE_BYTES * ACCEPT_MARGIN)
+    ceiling = int(limits.MEDIA_ROUTE_BYTES * ACCEPT_MARGIN)
     if settings.openrosa_accept_bytes:
         return min(settings.openrosa_accept_bytes, ceiling)
     return ceiling

@@ -42,7 +42,8 @@ from service.openrosa.prepare import (
 )
 from service.openrosa.xforms import xform_of
 from service.registry import services as registry
-from service.visits import photos_service
+from service.visits import attachments_service, photos_service
+from service.visits.attachments import SlotAttachment, prepare_attachments
 from service.visits.batch import VisitBatcher
 from service.visits.households import Destination, existing_household, new_household
 from service.visits.intake import Intake
@@ -70,6 +71,8 @@ class Outcome:
         text = "Đã nhận phiếu" if self.created else "Phiếu đã có trên máy chủ"
         if waiting:
             text += f", còn chờ {waiting} ảnh"
+        if self.receipt.missing_attachments:
+            text += f", còn chờ {len(self.receipt.missing_attachments)} tệp"
         if self.problems:
             text += f" ({self.problems} câu trả lời cần giám sát viên xem lại)"
         return text + "."
@@ -89,7 +92,7 @@ async def receive(
     visit_id = visit_id_for(instance.form_id, instance.instance_id)
     definition, form = await _published_form(intake.sessions, intake.batcher.database_key, instance)
     mapped = map_instance(definition, instance)
-    if not mapped.files and not instance.deprecated_id:
+    if not mapped.files and not _file_parts(form, mapped, body) and not instance.deprecated_id:
         batched = await _batched(client, body, instance, digest, visit_id, form, mapped, intake.batcher)
         if batched is not None:
             return batched
@@ -135,6 +138,7 @@ async def _batched(
         form.geopoint_threshold,
         extra_flags=prepared.flags(),
         companions=[record(client, body, instance, digest, visit_id, mapped, prepared.problems)],
+        attachment_kinds=prepared.evaluation.attachment_kinds,
     )
     written = await batcher.submit(pending)
     if not isinstance(written, VisitReceipt):
@@ -195,6 +199,17 @@ def _photo_parts(mapped: Mapped, body: Submission) -> list[PhotoPart]:
     return parts
 
 
+def _file_parts(form: forms.CompiledForm, mapped: Mapped, body: Submission) -> list[PhotoPart]:
+    """The files of audio, video and file questions: each answer names its file part."""
+    parts = []
+    for question in form.attachment_kinds:
+        name = mapped.answers.get(question)
+        part = file_for(body.files, name) if isinstance(name, str) and name else None
+        if part is not None:
+            parts.append(PhotoPart(question, None, part.data, part.content_type, part.filename))
+    return parts
+
+
 async def _correction(session: AsyncSession, actor: Actor, instance: Instance) -> uuid.UUID | None:
     """The visit an edit (meta/deprecatedID) corrects: it must exist, be visible, and not be corrected already."""
     if not instance.deprecated_id:
@@ -240,15 +255,23 @@ async def _new(
     corrects = await _correction(session, actor, instance)
     prepared = prepare(client, instance, visit_id, household_id, corrects, form, mapped)
     problems = prepared.problems
+    kinds = prepared.evaluation.attachment_kinds
+    files, _, _ = attachments_service.attachment_items(
+        form, kinds, prepared.submission.answers, _file_parts(form, mapped, body)
+    )
     items, photo_problems = photos_service.photo_slots(
         form, prepared.evaluation.photo_rules, _photo_parts(mapped, body)
     )
     problems.extend(photo_problems)
     destination = await _destination(session, actor, household_id) if household_id is not None else None
     slot_photos: list[SlotPhoto] = []
-    if items:
+    slot_files: list[SlotAttachment] = []
+    if items or files:
         await session.commit()  # decoding and uploading take a while: end the read transaction first
-        slot_photos = await prepare_photos(intake.store, items, prepared.evaluation.photo_rules, intake.photo_pool)
+        if files:  # checked (size, type) before any photo is decoded
+            slot_files = await prepare_attachments(intake.store, intake.settings, files)
+        if items:
+            slot_photos = await prepare_photos(intake.store, items, prepared.evaluation.photo_rules, intake.photo_pool)
     if destination is None:
         destination = await new_household(
             session,
@@ -269,6 +292,8 @@ async def _new(
         accuracy_threshold_m=form.geopoint_threshold,
         destination=destination,
         photos=slot_photos,
+        attachment_kinds=kinds,
+        attachments=slot_files,
         extra_flags=prepared.flags(),
         companions=[record(client, body, instance, digest, visit_id, mapped, problems)],
     )
@@ -287,6 +312,10 @@ async def _again(
     intake: Intake,
 ) -> Outcome:
     """The same XML again: files it brings fill the slots still empty (a split upload's next POST)."""
+    kinds = forms.required_attachments(form, existing.answers)
+    files, _, _ = attachments_service.attachment_items(form, kinds, existing.answers, _file_parts(form, mapped, body))
+    if files and await attachments_service.attach_files(session, intake, existing, form, files):
+        existing = await load_visit(session, existing.id) or existing  # its status may have changed
     rules = forms.required_photos(form, existing.answers)
     items, _ = photos_service.photo_slots(form, rules, _photo_parts(mapped, body))
     receipt, _ = await photos_service.attach(session, intake, existing, form, items)

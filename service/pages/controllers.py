@@ -26,6 +26,7 @@ from service.pages import guard, queue, visit_view, words
 from service.pages.i18n import translator
 from service.reviews import services as reviews
 from service.visits import reads
+from service.visits.attachment_reads import attachment_file, download
 from service.visits.evidence_rules import FLAG_CODES
 from service.visits.stored import form_of
 
@@ -271,6 +272,7 @@ class PageController(Controller):
             c=context,
             offset=offset,
             answers=visit_view.labelled_answers(form, detail.answers, lang, t),
+            files=visit_view.attachment_rows(form, detail, lang),
             level=visit_view.skill_level_name(form, detail.skill_level, lang),
             history=await reviews.history(db_session, visit_id),
             f=f,
@@ -343,6 +345,21 @@ class PageController(Controller):
             media_type=content_type,
             headers={"ETag": etag, "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
+
+    @get(
+        "/review/visits/{visit_id:uuid}/attachments/{question:str}",
+        summary="A visit's audio, video or file answer as a download (never shown inline), scoped like the visit",
+    )
+    async def visit_attachment(
+        self,
+        request: Request,
+        db_session: DbSession,
+        store: Store,
+        visit_id: FromPath[uuid.UUID],
+        question: FromPath[str],
+    ) -> Response[bytes]:
+        actor = await guard.page_actor(request, db_session)
+        return download(await attachment_file(db_session, actor, store, visit_id, question))
 
 
 __all__ = ["PageController"]

@@ -58,6 +58,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "received": ("Nhận lúc", "Received"),
     "photos": ("Ảnh minh chứng", "Photo evidence"),
     "no_photos": ("Phiếu chưa có ảnh.", "No photo yet."),
+    "files": ("Tệp đính kèm", "Files"),
+    "file_missing": ("chưa nhận được tệp", "file not received yet"),
+    "files_hint": (
+        "Tệp được tải về máy, không mở trong trang. Chỉ mở tệp bằng phần mềm đáng tin cậy.",
+        "Files are downloaded, never opened in the page. Open them only with software you trust.",
+    ),
     "missing_photos": ("Còn thiếu ảnh", "Photos still missing"),
     "answers": ("Câu trả lời", "Answers"),
     "location": ("Vị trí", "Location"),

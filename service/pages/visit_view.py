@@ -6,6 +6,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,8 @@ from service.visits.models import VISITS
 from service.visits.schemas import VisitDetail
 from service.visits.stored import connection
 
-_HIDDEN_KINDS = {"note", "photo", "group"}
+# Attachments are listed with their files (attachment_rows), not as answers.
+_HIDDEN_KINDS = {"note", "photo", "group", "audio", "video", "file"}
 
 
 def _label(label: Any, lang: str) -> str:
@@ -50,6 +52,39 @@ def labelled_answers(form: forms.CompiledForm, answers: dict[str, Any], lang: st
         if item.kind in _HIDDEN_KINDS or name not in answers or answers[name] is None:
             continue
         rows.append((_label(item.question.label, lang), _value_text(item, answers[name], lang, t)))
+    return rows
+
+
+@dataclass
+class FileRow:
+    """One audio, video or file answer on the visit page: a download link, or what is still missing."""
+
+    label: str
+    kind: str
+    filename: str
+    size: str | None  # None: not received yet
+    content_type: str | None
+    url: str | None
+
+
+def _size(size: int, lang: str) -> str:
+    text = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def attachment_rows(form: forms.CompiledForm, detail: VisitDetail, lang: str) -> list[FileRow]:
+    """Every file of the visit in form order, received ones as download links, missing ones without."""
+    received = {item.question: item for item in detail.attachments}
+    missing = {item.question: item for item in detail.missing_attachments}
+    rows = []
+    for name, kind in form.attachment_kinds.items():
+        label = _label(form.questions[name].question.label, lang)
+        if name in received:
+            item = received[name]
+            url = f"/review/visits/{detail.id}/attachments/{quote(name, safe='')}"
+            rows.append(FileRow(label, kind, item.filename, _size(item.size_bytes, lang), item.content_type, url))
+        elif name in missing:
+            rows.append(FileRow(label, kind, missing[name].filename, None, None, None))
     return rows
 
 

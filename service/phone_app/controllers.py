@@ -35,6 +35,7 @@ SHELL_FILES = (
     "i18n.js",
     "form.js",
     "photo.js",
+    "attachments.js",
     "screens.js",
     "drafts.js",
     "activities.js",

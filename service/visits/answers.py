@@ -25,6 +25,8 @@ class Evaluation:
     # What to store: the answers as sent with each `calculate` set to the server's value (the same object
     # as sent when the form has no calculations).
     answers: Mapping[str, Any]
+    # audio/video/file questions shown and answered (with a file name) → kind: each awaits its file.
+    attachment_kinds: dict[str, str]
 
 
 def evaluate(form: forms.CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
@@ -48,4 +50,9 @@ def evaluate(form: forms.CompiledForm, answers: Mapping[str, Any]) -> Evaluation
         for candidate in form.levels:  # lowest → highest: the last that holds wins
             if candidate.test(indicator_ctx):
                 level = candidate.value
-    return Evaluation(errors=state.errors, photo_rules=rules, level=level, answers=state.stored)
+    files = {
+        name: kind
+        for name, kind in form.attachment_kinds.items()
+        if state.visible.get(name) and isinstance(value := answers.get(name), str) and value.strip()
+    }
+    return Evaluation(errors=state.errors, photo_rules=rules, level=level, answers=state.stored, attachment_kinds=files)

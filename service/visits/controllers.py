@@ -20,7 +20,8 @@ from service.http.deps import CurrentActor, DbSession, Store
 from service.http.ids import QueryId
 from service.http.paging import Page, PageLimit
 from service.http.problems import Problem
-from service.visits import photos_service, reads, review, services
+from service.visits import attachments_service, photos_service, reads, review, services
+from service.visits.attachment_reads import attachment_file, download
 from service.visits.multipart import PhotoPart, read_parts, split_parts
 from service.visits.openapi import PutPhotoOperation, SubmitVisitOperation
 from service.visits.schemas import ReviewOut, ReviewRequest, VisitDetail, VisitReceipt, VisitSummary
@@ -48,6 +49,15 @@ PHOTO_RESPONSES = {
     200: ResponseSpec(data_container=VisitReceipt, description="The same photo was already in this slot"),
     409: _problem("photo.slot_taken: the slot holds a different photo"),
     415: _problem("photo.wrong_content_type, photo.unsupported_type"),
+    503: _problem("storage.unavailable: retry after Retry-After"),
+}
+
+ATTACHMENT_RESPONSES = {
+    200: ResponseSpec(data_container=VisitReceipt, description="The same file was already stored for this question"),
+    409: _problem("attachment.taken: the question holds a different file"),
+    413: _problem("attachment.too_large: over GOCUA_MAX_AUDIO_BYTES, GOCUA_MAX_VIDEO_BYTES or GOCUA_MAX_FILE_BYTES"),
+    415: _problem("attachment.wrong_type: a type the question's kind does not take, or bytes that are not that type"),
+    422: _problem("visit.invalid: the question is not answered with a file name, or not an attachment question"),
     503: _problem("storage.unavailable: retry after Retry-After"),
 }
 
@@ -87,8 +97,8 @@ class VisitController(Controller):
         status_code=HTTP_201_CREATED,
         operation_class=SubmitVisitOperation,
         responses=SUBMIT_RESPONSES,
-        request_max_body_size=limits.PHOTO_ROUTE_BYTES,
-        summary="Submit a visit (JSON, or multipart with photo parts); 201 new, 200 the same visit again",
+        request_max_body_size=limits.MEDIA_ROUTE_BYTES,
+        summary="Submit a visit (JSON, or multipart with photo and file parts); 201 new, 200 the same visit again",
     )
     async def submit_visit(self, request: Request) -> Response[VisitReceipt]:
         # The busiest route takes no injected dependencies (injecting a session and the caller was ~11 % of the
@@ -146,6 +156,43 @@ class VisitController(Controller):
         index: SlotIndex,
     ) -> Response[VisitReceipt]:
         return await _put_photo(request, db_session, actor, visit_id, question, index)
+
+    @put(
+        "/{visit_id:uuid}/attachments/{question:str}",
+        responses=ATTACHMENT_RESPONSES,
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=limits.MEDIA_ROUTE_BYTES,
+        summary="Send the file of an answered audio, video or file question; 201 stored, 200 the same file again",
+    )
+    async def put_attachment(
+        self,
+        request: Request,
+        db_session: DbSession,
+        actor: CurrentActor,
+        visit_id: FromPath[uuid.UUID],
+        question: FromPath[str],
+    ) -> Response[VisitReceipt]:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        data = await request.body()
+        body, created = await attachments_service.put_attachment(
+            db_session, actor, request.app.state.intake, visit_id, question, data, content_type
+        )
+        return _receipt_response(body, created)
+
+    @get(
+        "/{visit_id:uuid}/attachments/{question:str}",
+        summary="The file of an audio, video or file question, as a download (never shown inline)",
+        media_type="application/octet-stream",
+    )
+    async def get_attachment(
+        self,
+        db_session: DbSession,
+        actor: CurrentActor,
+        store: Store,
+        visit_id: FromPath[uuid.UUID],
+        question: FromPath[str],
+    ) -> Response[bytes]:
+        return download(await attachment_file(db_session, actor, store, visit_id, question))
 
     @get("/", summary="Visits in the caller's scope, newest first; members see their own")
     async def list_visits(

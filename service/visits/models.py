@@ -85,6 +85,24 @@ class VisitPhoto(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class VisitAttachment(SQLModel, table=True):
+    """The file of an audio, video or file question, stored as it came (content-addressed, no derivatives)."""
+
+    __tablename__ = "visit_attachments"
+    __table_args__ = (UniqueConstraint("visit_id", "question"),)
+
+    id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
+    visit_id: uuid.UUID = Field(foreign_key="visits.id", index=True)
+    question: str = Field(max_length=100)
+    kind: str = Field(max_length=10)  # audio | video | file
+    filename: str = Field(max_length=255)  # the answer: the name the phone gave the file
+    sha256: str = Field(max_length=64, index=True)
+    object_key: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size_bytes: int
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
 class VisitFlag(SQLModel, table=True):
     """An evidence check that failed, with its figure (metres, km/h, minutes)."""
 
@@ -104,3 +122,4 @@ class VisitFlag(SQLModel, table=True):
 VISITS = SQLModel.metadata.tables[Visit.__tablename__]
 PHOTOS = SQLModel.metadata.tables[VisitPhoto.__tablename__]
 FLAGS = SQLModel.metadata.tables[VisitFlag.__tablename__]
+ATTACHMENTS = SQLModel.metadata.tables[VisitAttachment.__tablename__]

@@ -31,9 +31,13 @@ class Part:
 
 @dataclass(frozen=True, slots=True)
 class PhotoPart:
+    """A file part: a photo, or the file of an audio, video or file question (service/visits/attachments.py)."""
+
     question: str
     index: int | None  # None: `question` without `[i]`, indexes follow the order of the parts
     data: bytes
+    content_type: str | None = None
+    filename: str | None = None
 
 
 def _bad(detail_en: str) -> errors.DomainError:
@@ -97,7 +101,15 @@ def split_parts(parts: list[Part]) -> tuple[bytes, list[PhotoPart]]:
                 f"The part {part.name!r} must be a file part with a filename.",
             )
         index = match.group("index")
-        photos.append(PhotoPart(match.group("question"), int(index) if index is not None else None, part.data))
+        photos.append(
+            PhotoPart(
+                match.group("question"),
+                int(index) if index is not None else None,
+                part.data,
+                part.content_type,
+                part.filename,
+            )
+        )
     if visit is None:
         raise errors.DomainError(errors.VISIT_MISSING_PART)
     return visit, photos

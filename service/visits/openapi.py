@@ -71,7 +71,8 @@ def _multipart_schema() -> Schema:
             type=OpenAPIType.STRING,
             format=OpenAPIFormat.BINARY,
             description="One file part per photo, named by its photo question: `name` (next free slot) or "
-            "`name[i]` (slot i). JPEG, PNG or WebP; a part must carry a filename.",
+            "`name[i]` (slot i). JPEG, PNG or WebP; a part must carry a filename. The file of an audio, video or "
+            "file question is one part named by the question, whose answer is the file's name (docs/forms.md).",
         ),
     )
 
@@ -83,7 +84,8 @@ class SubmitVisitOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True,
-            description="A visit as JSON (photos sent later with PUT), or as multipart/form-data with its photos.",
+            description="A visit as JSON (photos and files sent later with PUT), or as multipart/form-data with "
+            "its photos and files.",
             content={
                 "application/json": OpenAPIMediaType(schema=submission_schema()),
                 "multipart/form-data": OpenAPIMediaType(schema=_multipart_schema()),

@@ -19,6 +19,7 @@ import forms
 from service import errors
 from service.auth.actor import Actor
 from service.db.engine import utcnow
+from service.visits.attachments_service import current_status
 from service.visits.intake import Intake
 from service.visits.models import VISITS
 from service.visits.multipart import PhotoPart
@@ -27,7 +28,7 @@ from service.visits.photo_objects import (
     require_image_content_type,
     slot_name,
 )
-from service.visits.receipts import missing_photos, status_of, stored_receipt
+from service.visits.receipts import stored_receipt
 from service.visits.schemas import VisitReceipt
 from service.visits.stored import (
     StoredVisit,
@@ -142,10 +143,7 @@ async def attach(
         conn, visit.id, visit.household_id, locked.fix, locked.started_at, locked.finished_at, fresh, utcnow()
     )
     await insert_flags(conn, flag_rows(visit.id, flags))
-    counts: dict[str, int] = {}
-    for question, _ in [*stored, *((i.question, i.index) for i in fresh)]:
-        counts[question] = counts.get(question, 0) + 1
-    status = status_of(missing_photos(rules, counts))
+    status = await current_status(session, locked, form)  # the photos just written, and any file still missing
     if status != locked.status:
         await conn.execute(update(VISITS).where(VISITS.c.id == visit.id).values(status=status))
     return await stored_receipt(session, dataclasses.replace(locked, status=status), form), True

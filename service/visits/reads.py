@@ -23,9 +23,10 @@ from service.auth.scope import area_path_filter
 from service.db.engine import as_utc
 from service.db.tables import table_of
 from service.http.paging import Page, clamp_limit
+from service.visits.attachment_reads import attachments_of
 from service.visits.evidence_rules import FLAG_CODES
 from service.visits.models import FLAGS, PHOTOS, VISITS
-from service.visits.receipts import missing_photos
+from service.visits.receipts import awaited_photo_rules, missing_attachments, missing_photos
 from service.visits.schemas import (
     LocationOut,
     PhotoOut,
@@ -196,6 +197,7 @@ async def get_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID) ->
             is_mock=bool(row.is_mock),
         )
     audit.record(session, actor, "view", "visit", visit_id)
+    files = await attachments_of(conn, visit_id)
     return VisitDetail(
         id=row.id,
         form_id=row.form_id,
@@ -214,7 +216,9 @@ async def get_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID) ->
         app_version=row.app_version,
         status=row.status,
         skill_level=row.skill_level,
-        missing_photos=missing_photos(forms.required_photos(form, visit.answers), counts),
+        missing_photos=missing_photos(
+            await awaited_photo_rules(session, visit_id, visit.answers, form, visit.status), counts
+        ),
         photos=photos,
         flags=await stored_flags(session, visit_id),
         review=ReviewOut(
@@ -222,6 +226,10 @@ async def get_visit(session: AsyncSession, actor: Actor, visit_id: uuid.UUID) ->
             reviewed_by=row.reviewed_by,
             reviewed_at=as_utc(row.reviewed_at),
             note=row.review_note,
+        ),
+        attachments=files,
+        missing_attachments=missing_attachments(
+            forms.required_attachments(form, visit.answers), visit.answers, {item.question for item in files}
         ),
     )
 

@@ -99,8 +99,28 @@ class MissingPhotos(msgspec.Struct, kw_only=True):
     received: int
 
 
+class AttachmentSlotOut(msgspec.Struct, kw_only=True):
+    """The file stored for an audio, video or file question."""
+
+    question: str
+    kind: str
+    filename: str
+    sha256: str
+    content_type: str
+    size_bytes: int
+
+
+class MissingAttachment(msgspec.Struct, kw_only=True):
+    """An answered audio, video or file question whose file has not arrived; send it to complete the visit."""
+
+    question: str
+    kind: str
+    filename: str
+
+
 class VisitReceipt(msgspec.Struct, kw_only=True):
-    """The answer to a submission; a retry of the same visit gets the same receipt (plus photos added since)."""
+    """The answer to a submission; a retry of the same visit gets the same receipt (plus photos added since).
+    `awaiting_photos` also means a file of an audio, video or file question is still missing."""
 
     id: uuid.UUID
     household_id: uuid.UUID
@@ -110,6 +130,8 @@ class VisitReceipt(msgspec.Struct, kw_only=True):
     flags: list[FlagOut]
     skill_level: int | None
     received_at: datetime
+    attachments: list[AttachmentSlotOut] = []
+    missing_attachments: list[MissingAttachment] = []
 
 
 class PhotoOut(msgspec.Struct, kw_only=True):
@@ -124,6 +146,18 @@ class PhotoOut(msgspec.Struct, kw_only=True):
     large_url: str
     # Only for admins: the original keeps its EXIF (location, time) as evidence.
     original_url: str | None = None
+
+
+class AttachmentOut(msgspec.Struct, kw_only=True):
+    """An audio, video or file answer's file: downloaded from `url` (never shown inline)."""
+
+    question: str
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    url: str
 
 
 class LocationOut(msgspec.Struct, kw_only=True):
@@ -179,6 +213,8 @@ class VisitDetail(msgspec.Struct, kw_only=True):
     photos: list[PhotoOut]
     flags: list[FlagOut]
     review: ReviewOut
+    attachments: list[AttachmentOut] = []
+    missing_attachments: list[MissingAttachment] = []
 
 
 class ReviewRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -29,8 +29,9 @@ from service.db.tables import table_of
 from service.http.deps import request_transaction
 from service.people.models import User
 from service.registry.services import cached_version
-from service.visits import evidence_rules, photos_service
+from service.visits import attachments_service, evidence_rules, photos_service
 from service.visits.answers import Evaluation, evaluate
+from service.visits.attachments import AttachmentItem, prepare_attachments
 from service.visits.batch import VisitBatcher
 from service.visits.households import existing_household, new_household
 from service.visits.intake import Intake
@@ -164,6 +165,7 @@ async def submit_batched(
         evaluation.level,
         _fix(form, submission),
         form.geopoint_threshold,
+        attachment_kinds=evaluation.attachment_kinds,
     )
     written = await batcher.submit(pending)
     return (written if isinstance(written, VisitReceipt) else None), check
@@ -210,10 +212,15 @@ async def _answer_stored(
     if existing.submitted_by != actor.user_id or existing.payload_hash != digest:
         raise errors.DomainError(errors.VISIT_CONFLICT)
     form = await form_of(session, existing.form_id, existing.form_version)
+    kinds = forms.required_attachments(form, existing.answers)
+    files, problems, parts = attachments_service.attachment_items(form, kinds, existing.answers, parts)
     rules = forms.required_photos(form, existing.answers)
-    items, problems = photos_service.photo_slots(form, rules, parts)
+    items, photo_problems = photos_service.photo_slots(form, rules, parts)
+    problems.extend(photo_problems)
     if problems:
         raise errors.DomainError(errors.VISIT_INVALID, errors=problems)
+    if files and await attachments_service.attach_files(session, intake, existing, form, files):
+        existing = await load_visit(session, existing.id) or existing  # its status may have changed
     receipt_, _ = await photos_service.attach(session, intake, existing, form, items)
     return receipt_
 
@@ -227,12 +234,14 @@ async def _submit_new(
     parts: list[PhotoPart],
     check: Check | None,
 ) -> tuple[VisitReceipt, bool]:
-    checked, photos = await _plan(session, actor, submission, digest, parts, check)
-    if photos:
+    checked, photos, files = await _plan(session, actor, submission, digest, parts, check)
+    if photos or files:
         # Decoding and uploading take a while: end the read transaction first (on SQLite it holds the write lock).
         await session.commit()
-        slot_photos = await prepare_photos(intake.store, photos, checked.rules, intake.photo_pool)
-        checked = dataclasses.replace(checked, photos=slot_photos)
+        # Files are checked (size, type) before any photo is decoded or anything uploaded.
+        slot_files = await prepare_attachments(intake.store, intake.settings, files) if files else []
+        slot_photos = await prepare_photos(intake.store, photos, checked.rules, intake.photo_pool) if photos else []
+        checked = dataclasses.replace(checked, photos=slot_photos, attachments=slot_files)
     if submission.new_household is not None:
         destination = await new_household(session, actor, submission.new_household)
         checked = dataclasses.replace(checked, destination=destination)
@@ -247,6 +256,7 @@ class Check:
     evaluation: Evaluation
     photos: list[tuple[str, int, bytes]]  # (question, index, bytes) per photo part
     problems: list[dict[str, Any]]
+    files: list[AttachmentItem]  # per part of an audio, video or file question
 
 
 def _check(form: forms.CompiledForm, submission: VisitSubmission, parts: list[PhotoPart]) -> Check:
@@ -265,9 +275,13 @@ def _check(form: forms.CompiledForm, submission: VisitSubmission, parts: list[Ph
                 "Give exactly one of household_id and new_household.",
             )
         )
+    files, file_problems, parts = attachments_service.attachment_items(
+        form, evaluation.attachment_kinds, submission.answers, parts
+    )
+    problems.extend(file_problems)
     items, photo_problems = photos_service.photo_slots(form, evaluation.photo_rules, parts)
     problems.extend(photo_problems)
-    return Check(form, evaluation, items, problems)
+    return Check(form, evaluation, items, problems, files)
 
 
 async def _plan(
@@ -277,8 +291,8 @@ async def _plan(
     digest: str,
     parts: list[PhotoPart],
     check: Check | None,
-) -> tuple[CheckedVisit, list[tuple[str, int, bytes]]]:
-    """The checked visit (its household resolved unless it brings a new one) and its photo parts by slot."""
+) -> tuple[CheckedVisit, list[tuple[str, int, bytes]], list[AttachmentItem]]:
+    """The checked visit (its household resolved unless it brings a new one), its photo parts by slot, its files."""
     form = await form_of(session, submission.form_id, submission.form_version)
     if check is None or check.form is not form or parts:
         check = _check(form, submission, parts)
@@ -299,8 +313,9 @@ async def _plan(
         accuracy_threshold_m=form.geopoint_threshold,
         destination=destination,
         on_behalf_of=on_behalf_of,
+        attachment_kinds=evaluation.attachment_kinds,
     )
-    return checked, items
+    return checked, items, check.files
 
 
 async def _on_behalf_of(
@@ -351,5 +366,15 @@ async def _write(
         existing = await load_visit(session, checked.submission.id)
         assert existing is not None
         parts = [PhotoPart(p.question, p.index, p.processed.original) for p in checked.photos]
+        if checked.attachments:  # the same bytes again: the stored visit's files are compared by digest
+            parts.extend(await _file_parts(intake, checked))
         return await _answer_stored(session, actor, intake, existing, checked.digest, parts), False
     return written.receipt(), True
+
+
+async def _file_parts(intake: Intake, checked: CheckedVisit) -> list[PhotoPart]:
+    """The files a visit that lost the race to a concurrent duplicate brought, read back to answer as its retry."""
+    return [
+        PhotoPart(item.question, None, await intake.store.get(item.key), item.content_type)
+        for item in checked.attachments
+    ]

@@ -20,8 +20,8 @@ from service.db.engine import as_utc
 from service.http.paging import decode_cursor, encode_cursor
 from service.registry.services import compiled_version
 from service.visits.evidence_rules import Fix
-from service.visits.models import FLAGS, PHOTOS, VISITS
-from service.visits.schemas import FlagOut, PhotoSlotOut
+from service.visits.models import ATTACHMENTS, FLAGS, PHOTOS, VISITS
+from service.visits.schemas import AttachmentSlotOut, FlagOut, PhotoSlotOut
 
 # The visit columns the submission and photo paths need (not the review or app fields).
 _STATE_COLUMNS = (
@@ -131,6 +131,33 @@ async def stored_slots(session: AsyncSession, visit_id: uuid.UUID) -> list[Photo
     )
     rows = (await (await connection(session)).execute(query)).all()
     return [PhotoSlotOut(question=r.question, index=r.idx, sha256=r.sha256) for r in rows]
+
+
+async def stored_attachments(session: AsyncSession, visit_id: uuid.UUID) -> list[AttachmentSlotOut]:
+    query = (
+        select(
+            ATTACHMENTS.c.question,
+            ATTACHMENTS.c.kind,
+            ATTACHMENTS.c.filename,
+            ATTACHMENTS.c.sha256,
+            ATTACHMENTS.c.content_type,
+            ATTACHMENTS.c.size_bytes,
+        )
+        .where(ATTACHMENTS.c.visit_id == visit_id)
+        .order_by(ATTACHMENTS.c.question)
+    )
+    rows = (await (await connection(session)).execute(query)).all()
+    return [
+        AttachmentSlotOut(
+            question=r.question,
+            kind=r.kind,
+            filename=r.filename,
+            sha256=r.sha256,
+            content_type=r.content_type,
+            size_bytes=r.size_bytes,
+        )
+        for r in rows
+    ]
 
 
 async def stored_flags(session: AsyncSession, visit_id: uuid.UUID) -> list[FlagOut]:

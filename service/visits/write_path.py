@@ -54,6 +54,7 @@ from service.households import visit_state
 from service.households.visit_state import lock_households
 from service.people.models import User
 from service.settings import Settings
+from service.visits.attachments import SlotAttachment, attachment_row
 from service.visits.evidence_rules import (
     Fix,
     Flag,
@@ -63,11 +64,11 @@ from service.visits.evidence_rules import (
     is_good_fix,
 )
 from service.visits.households import Destination
-from service.visits.models import FLAGS, PHOTOS, VISITS
+from service.visits.models import ATTACHMENTS, FLAGS, PHOTOS, VISITS
 from service.visits.photo_evidence import photo_evidence
 from service.visits.photo_objects import SlotPhoto
 from service.visits.receipts import flag_out, missing_photos, receipt, status_of
-from service.visits.schemas import PhotoSlotOut, VisitReceipt, VisitSubmission
+from service.visits.schemas import AttachmentSlotOut, PhotoSlotOut, VisitReceipt, VisitSubmission
 from service.visits.stored import utc
 
 USERS = SQLModel.metadata.tables[User.__tablename__]
@@ -89,6 +90,9 @@ class CheckedVisit:
     destination: Destination | None = None
     on_behalf_of: int | None = None
     photos: list[SlotPhoto] = field(default_factory=list)  # already in the object store
+    # audio/video/file questions answered (question → kind), each awaiting its file; the files already in the store.
+    attachment_kinds: dict[str, str] = field(default_factory=dict)
+    attachments: list[SlotAttachment] = field(default_factory=list)
     # Flags decided before writing (OpenRosa: form.answers_invalid), stored after the GPS and photo flags.
     extra_flags: list[Flag] = field(default_factory=list)
     # Rows another domain keeps with the visit (OpenRosa: the instance XML), inserted only if the visit is.
@@ -121,6 +125,19 @@ class WrittenVisit:
             skill_level=item.skill_level,
             slots=[PhotoSlotOut(question=p.question, index=p.index, sha256=p.processed.sha256) for p in item.photos],
             received_at=self.row["received_at"],
+            attachment_kinds=item.attachment_kinds,
+            answers=item.submission.answers,
+            attachments=[
+                AttachmentSlotOut(
+                    question=a.question,
+                    kind=a.kind,
+                    filename=a.filename,
+                    sha256=a.sha256,
+                    content_type=a.content_type,
+                    size_bytes=a.size_bytes,
+                )
+                for a in item.attachments
+            ],
         )
 
 
@@ -190,6 +207,8 @@ class VisitWriter:
                         now,
                     )
                 )
+            if item.attachments:
+                await self.write_attachments(connection, visit_id, item.attachments, now)
             flags.extend(item.extra_flags)
             if item.fix is not None and await locate_household_by_first_fix(
                 connection, household_id, location, item.fix, item.accuracy_threshold_m
@@ -223,6 +242,12 @@ class VisitWriter:
         )
         await connection.execute(_INSERT_PHOTOS, rows)
         return flags
+
+    async def write_attachments(
+        self, connection: AsyncConnection, visit_id: uuid.UUID, attachments: list[SlotAttachment], now: datetime
+    ) -> None:
+        """Inserts the rows of files entering a visit (already in the object store): with a new visit, or later."""
+        await connection.execute(_INSERT_ATTACHMENTS, [attachment_row(visit_id, item, now) for item in attachments])
 
 
 def service_writer(settings: Settings) -> VisitWriter:
@@ -264,7 +289,10 @@ def visit_row(item: CheckedVisit, received_at: datetime) -> dict[str, Any]:
         "app_name": (app.name or None) if app else None,  # lengths checked when decoded (AppInfo)
         "app_version": (app.version or None) if app else None,
         "payload_hash": item.digest,
-        "status": status_of(missing_photos(item.rules, counts)),
+        "status": status_of(
+            missing_photos(item.rules, counts),
+            item.attachment_kinds.keys() - {attachment.question for attachment in item.attachments},
+        ),
         "skill_level": item.skill_level,
         "review_status": "pending",
         "reviewed_by": None,
@@ -324,6 +352,7 @@ _INSERT_FLAGS = FLAGS.insert()
 _FLAG_COLUMNS = ["visit_id", "code", "value", "unit", "detail"]
 _PG_INSERT_FLAGS = _unnest_insert(FLAGS, _FLAG_COLUMNS)
 _INSERT_PHOTOS = PHOTOS.insert()
+_INSERT_ATTACHMENTS = ATTACHMENTS.insert()
 
 
 def _columns(rows: list[dict[str, Any]], names: list[str]) -> list[list[Any]]:

@@ -183,7 +183,7 @@ def test_each_unsupported_column_and_expression_is_listed():
             ],
             ["select_one vneid", "shuffled", "Xáo", "Shuffled", "", "", "", "", "", "", "", "randomize=true"],
             ["range", "rating", "Điểm", "Rating", "", "", "", "", "", "", "", "start=1 end=5 step=1"],
-            ["audio", "voice", "Ghi âm", "Voice", "", "", "", "", "", "", "", ""],
+            ["background-audio", "voice", "Ghi âm", "Voice", "", "", "", "", "", "", "", ""],
         ],
         header=header,
     )
@@ -191,7 +191,7 @@ def test_each_unsupported_column_and_expression_is_listed():
     # jr:choice-name() is one of ODK's functions the expression language has (docs/forms.md).
     assert {error.path for error in errors} == {"survey[row=8,name=voice].type"}
     by_path = {error.path: error for error in errors}
-    assert "use a photo (image) question" in by_path["survey[row=8,name=voice].type"].message_en
+    assert "background recordings are not stored" in by_path["survey[row=8,name=voice].type"].message_en
 
 
 def test_missing_version_is_derived_from_the_content():

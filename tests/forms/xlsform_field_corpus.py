@@ -303,14 +303,15 @@ CORPUS: list[CorpusForm] = [
         "audio_video_file_questions",
         {
             "survey": [
-                ["type", "name", "label"],
-                ["audio", "voice", "Ghi âm"],
-                ["video", "clip", "Quay phim"],
-                ["file", "paper", "Tệp giấy tờ"],
+                ["type", "name", "label", "required", "relevant"],
+                ["audio", "voice", "Ghi âm", "yes", ""],
+                ["video", "clip", "Quay phim", "", ""],
+                ["file", "paper", "Tệp giấy tờ", "", "${voice} != ''"],
             ],
             "settings": [["form_id", "version"], ["media_questions", "1"]],
         },
-        refused=("xlsform.unsupported", "question type 'audio'"),
+        passing={"voice": "1733380000000.m4a", "clip": "clip.mp4", "paper": "so-ho-khau.pdf"},
+        failing=({"clip": "folder/clip.mp4"}, "voice", "answer.required"),
     ),
     CorpusForm(
         "geotrace_path",

@@ -89,3 +89,17 @@ async def test_each_route_takes_what_its_content_needs(client, world):
         headers={**admin, "Content-Type": "application/json"},
     )
     assert form.status_code == 422
+
+
+def test_only_the_routes_that_take_audio_video_or_files_take_64_mb(settings):
+    from service.app import create_app
+    from service.http import limits
+
+    ceilings = {}
+    for route in create_app(settings).routes:
+        for handler in getattr(route, "route_handlers", []):
+            ceilings[f"{handler.handler_name} {sorted(handler.http_methods)}"] = handler.resolve_request_max_body_size()
+    large = sorted(name for name, size in ceilings.items() if size and size > limits.PHOTO_ROUTE_BYTES)
+    assert large == ["put_attachment ['PUT']", "submit ['POST']", "submit_visit ['POST']"]
+    assert all(size == limits.MEDIA_ROUTE_BYTES for name, size in ceilings.items() if name in large)
+    assert ceilings["put_photo ['PUT']"] == limits.PHOTO_ROUTE_BYTES

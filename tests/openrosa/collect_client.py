@@ -29,6 +29,29 @@ DEFAULT_CONTENT_LENGTH = 10_000_000
 MAX_FILES_PER_POST = 100
 
 
+# Collect types each file by its extension (ContentTypeMapping), anything else as application/octet-stream.
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "3gpp": "audio/3gpp",
+    "3gp": "video/3gpp",
+    "amr": "audio/amr",
+    "m4a": "audio/m4a",
+    "mp3": "audio/mp3",
+    "mp4": "video/mp4",
+    "ogg": "audio/ogg",
+    "wav": "audio/wav",
+    "webm": "video/webm",
+    "csv": "text/csv",
+    "pdf": "application/pdf",
+}
+
+
+def content_type(name: str) -> str:
+    return CONTENT_TYPES.get(name.rpartition(".")[2].lower(), "application/octet-stream")
+
+
 class CollectError(Exception):
     """What Collect would show the member."""
 
@@ -134,7 +157,7 @@ class Collect:
             parts: list[tuple[str, tuple[str | None, bytes, str | None]]] = [
                 ("xml_submission_file", ("submission.xml", instance, "text/xml"))
             ]
-            parts += [(name, (name, data, "image/jpeg")) for name, data in batch]
+            parts += [(name, (name, data, content_type(name))) for name, data in batch]
             if not last:
                 parts.append(("*isIncomplete*", (None, b"yes", None)))
             response = self.http.post(submission, params={"deviceID": DEVICE_ID}, files=parts, headers=self.headers)

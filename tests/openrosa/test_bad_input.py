@@ -86,7 +86,7 @@ async def test_a_body_over_the_route_ceiling_is_413_in_openrosa_xml(
 ) -> None:
     response = await client.post(
         f"{base(world)}/submission",
-        content=b"x" * 41_000_000,
+        content=b"x" * 65_000_000,
         headers={"Content-Type": "multipart/form-data; boundary=zzz"},
     )
     assert response.status_code == 413

@@ -55,7 +55,7 @@ async def test_submission_probe_answers_204_with_the_accepted_size(client: Async
         response = await client.request(method, f"{base(world)}/submission", params={"deviceID": "collect:ABC"})
         assert response.status_code == 204
         assert_openrosa(response)
-        assert int(response.headers["x-openrosa-accept-content-length"]) < 40_000_000
+        assert int(response.headers["x-openrosa-accept-content-length"]) < 64_000_000  # the route's ceiling
 
 
 async def test_a_submission_becomes_a_visit(

@@ -57,6 +57,13 @@ async def test_split_upload_fills_the_photo_slots_and_a_replay_changes_nothing(
     assert "còn chờ 1 ảnh" in first.text  # the form needs 1, but the instance names 3: the visit waits for them
     assert (await visit_of(db, visit_id)).status == "awaiting_photos"
     assert len(await read(db, select(VisitPhoto).where(VisitPhoto.visit_id == visit_id))) == 2
+    # Read back, the visit says what it waits for: the photos its instance names, not the form's minimum of 1.
+    shown = await client.get(f"/api/v1/visits/{visit_id}", headers=world["supervisor_a"].headers)
+    assert shown.json()["missing_photos"] == [
+        {"question": "evidence_photos", "min_count": 3, "max_count": 3, "received": 2}
+    ]
+    again = await post(client, world, xml, zip(names[:2], photos[:2], strict=True), incomplete=True)
+    assert again.status_code == 201 and "còn chờ 1 ảnh" in again.text  # a repeated POST's receipt says so too
 
     second = await post(client, world, xml, [(names[2], photos[2]), ("unreferenced.jpg", jpeg(9))])
     assert second.status_code == 201, second.text

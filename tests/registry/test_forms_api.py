@@ -203,7 +203,7 @@ async def test_xlsform_upload_publishes_a_form(client, world):
                 ["begin loop over yn", "people", "Người"],
                 ["text", "ten", "Tên"],
                 ["end loop", "", ""],
-                ["audio", "voice", "Giọng"],
+                ["geotrace", "voice", "Giọng"],
             ],
             "choices": [["list_name", "name", "label"], ["yn", "yes", "Có"]],
         }

@@ -184,8 +184,11 @@ async function sendVisit(item) {
   for (const photo of item.photos) {
     if (photo.sent) continue;
     const blob = await store.get("photos", photo.key);
-    const path = `/api/v1/visits/${item.id}/photos/${encodeURIComponent(photo.question)}/${photo.index}`;
-    const response = await call("PUT", path, blob, "image/jpeg");
+    // An audio/video/file answer's file goes as it is, with the type the phone gave it (attachments.js).
+    const path = photo.attachment
+      ? `/api/v1/visits/${item.id}/attachments/${encodeURIComponent(photo.question)}`
+      : `/api/v1/visits/${item.id}/photos/${encodeURIComponent(photo.question)}/${photo.index}`;
+    const response = await call("PUT", path, blob, photo.attachment ? photo.type || "application/octet-stream" : "image/jpeg");
     if (response.status === 200 || response.status === 201) {
       item.receipt = await response.json();
       photo.sent = true;

@@ -1,6 +1,7 @@
 // A form rendered from its JSON definition; relevant / constraint / required are evaluated as the member types.
 import { label, flatten, runVisit } from "./visit.js";
 import { preparePhoto } from "./photo.js";
+import { attachmentInput } from "./attachments.js";
 import { t, getLang } from "./i18n.js";
 
 export function h(tag, attrs, ...children) {
@@ -165,6 +166,8 @@ export function renderForm(root, form, draft, changed = () => {}, previous = nul
         return geopoint(q, id);
       case "photo":
         return photoInput(q, id);
+      case "audio": case "video": case "file":
+        return attachmentInput(q, id, { h, files: photos, set });
       default:
         return h("span");
     }

@@ -337,7 +337,10 @@ export function visit(go, householdId, formId) {
       for (let index = 0; index < list.length; index++) {
         const key = `${id}/${question}/${index}`;
         await store.put("photos", key, list[index].blob);
-        photos.push({ question, index, key, sent: false, width: list[index].width, height: list[index].height });
+        const entry = list[index];
+        photos.push(entry.attachment
+          ? { question, index, key, sent: false, attachment: true, type: entry.type, name: entry.name }
+          : { question, index, key, sent: false, width: entry.width, height: entry.height });
       }
     }
     const loc = result.location;

@@ -5,7 +5,7 @@ import { offeredChoices } from "./choice_filter.js";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export const KNOWN_TYPES = new Set(["text", "integer", "decimal", "select_one", "select_multiple", "boolean", "date",
-  "geopoint", "photo", "note", "group"]);
+  "geopoint", "photo", "note", "group", "audio", "video", "file"]);
 // Shown or not like any question, but neither rendered nor checked here: the server computes calculations and
 // checks each repeat instance (the app does not collect repeats yet).
 export const SERVER_TYPES = new Set(["calculate", "repeat"]);
@@ -66,7 +66,16 @@ function unknownChoices(q, values) {
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
 
+// The name of an audio/video/file answer (forms/answer_types.py _attachment): its file travels beside the answers.
+// eslint-disable-next-line no-control-regex
+const FILE_NAME = /^[^/\\\u0000-\u001f\u007f]{1,255}$/;
+const fileName = (q, v) => (typeof v === "string" && FILE_NAME.test(v) && v.trim() !== "." && v.trim() !== ".."
+  ? null : problem("answer.bad_file_name", "Tên tệp không hợp lệ.", "Not a valid file name."));
+
 const CHECKS = {
+  audio: fileName,
+  video: fileName,
+  file: fileName,
   text: (q, v) => {
     if (typeof v !== "string") return problem("answer.wrong_type", "Cần nhập chữ.", "Expected text.");
     const limit = q.max_length || 500;
