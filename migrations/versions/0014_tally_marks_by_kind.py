@@ -24,7 +24,7 @@ PostgreSQL: statement-level triggers with transition tables, an update's old and
 (a transition table's trigger cannot name columns); SQLite: row-level triggers with a WHEN clause.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-05
 """
 
@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -24,7 +24,6 @@ const tx = (key) => (TEXTS[getLang()] || TEXTS.vi)[key];
 
 /** The answer for a picked file: its name, without folders or control characters (what the server accepts). */
 export function answerName(file, kind) {
-  // eslint-disable-next-line no-control-regex
   let name = String(file.name || "").replace(/[/\\\u0000-\u001f\u007f]/g, "_").trim();
   if (!name || name === "." || name === "..") {
     const ext = (file.type || "").split("/")[1] || "bin";

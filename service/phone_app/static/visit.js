@@ -67,7 +67,6 @@ function unknownChoices(q, values) {
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
 
 // The name of an audio/video/file answer (forms/answer_types.py _attachment): its file travels beside the answers.
-// eslint-disable-next-line no-control-regex
 const FILE_NAME = /^[^/\\\u0000-\u001f\u007f]{1,255}$/;
 const fileName = (q, v) => (typeof v === "string" && FILE_NAME.test(v) && v.trim() !== "." && v.trim() !== ".."
   ? null : problem("answer.bad_file_name", "Tên tệp không hợp lệ.", "Not a valid file name."));
