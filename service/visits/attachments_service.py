@@ -7,7 +7,7 @@ the visit row, as photos do, so its status (`awaiting_photos` → `complete`) is
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +19,7 @@ import forms
 from service import errors
 from service.auth.actor import Actor
 from service.db.engine import utcnow
-from service.visits.attachments import AttachmentItem, prepare_attachments
+from service.visits.attachments import AttachmentItem, prepare_attachments, sha256_hex
 from service.visits.intake import Intake
 from service.visits.models import ATTACHMENTS, PHOTOS, VISITS
 from service.visits.multipart import PhotoPart
@@ -122,7 +122,7 @@ async def attach_files(
         digest = held.get(item.question)
         if digest is None:
             new.append(item)
-        elif digest != hashlib.sha256(item.data).hexdigest():
+        elif digest != await asyncio.to_thread(sha256_hex, item.data):  # a replay: off the event loop
             raise _taken(item.question)
     if not new:
         return False
