@@ -1,4 +1,5 @@
-"""`gocua storage sweep`: remove photo objects no visit references (uploads whose visit was never recorded)."""
+"""`gocua storage sweep`: remove photo objects and attachment files no visit references (uploads whose visit was
+never recorded)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     storage = commands.add_parser("storage", help="the photo object store").add_subparsers(
         dest="storage_command", required=True
     )
-    sweep_cmd = storage.add_parser("sweep", help="remove photo objects that no visit references")
+    sweep_cmd = storage.add_parser("sweep", help="remove photo objects and attachment files that no visit references")
     sweep_cmd.add_argument(
         "--older-than-hours",
         type=float,

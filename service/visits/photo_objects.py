@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import anyio
 from sqlalchemy import select
@@ -20,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
 from service import errors
-from service.visits.models import PHOTOS
+from service.visits.attachments import PREFIX as ATTACHMENT_PREFIX
+from service.visits.models import ATTACHMENTS, PHOTOS
 from storage import (
     ObjectStore,
     PhotoKeys,
@@ -33,6 +35,7 @@ from storage import (
     process_photo_async,
     sweep_orphans,
 )
+from storage.keys import PHOTO_PREFIX
 
 log = logging.getLogger("gocua")
 
@@ -171,16 +174,17 @@ def digest_of_key(key: str) -> str | None:
     return match.group(1) if match else None
 
 
-async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:
-    """The keys of `keys` that some visit photo uses. Keys are content-addressed, so the indexed sha256 column
-    answers for all three objects of a photo; keys outside that layout are never treated as orphans."""
+async def referenced_keys(session: AsyncSession, keys: list[str], digests_in_use: Any = PHOTOS.c.sha256) -> set[str]:
+    """The keys of `keys` that some visit photo (or, given `ATTACHMENTS.c.sha256`, some attachment) uses. Keys are
+    content-addressed, so the indexed sha256 column answers for all three objects of a photo; keys outside that
+    layout are never treated as orphans."""
     digests = {key: digest_of_key(key) for key in keys}
     wanted = sorted({d for d in digests.values() if d is not None})
     used: set[str] = set()
     connection = await session.connection()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        query = select(PHOTOS.c.sha256).where(PHOTOS.c.sha256.in_(chunk)).distinct()
+        query = select(digests_in_use).where(digests_in_use.in_(chunk)).distinct()
         used.update((await connection.execute(query)).scalars())
     return {key for key, digest in digests.items() if digest is None or digest in used}
 
@@ -188,7 +192,12 @@ async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:
 async def sweep(
     session: AsyncSession, store: ObjectStore, older_than: timedelta, *, dry_run: bool = False
 ) -> list[str]:
-    async def in_use(batch: list[str]) -> set[str]:
-        return await referenced_keys(session, batch)
+    """Removes the photo objects and the attachment files no visit uses (uploads whose visit was never written)."""
+    removed: list[str] = []
+    for prefix, digests_in_use in ((PHOTO_PREFIX, PHOTOS.c.sha256), (ATTACHMENT_PREFIX, ATTACHMENTS.c.sha256)):
 
-    return await sweep_orphans(store, in_use, older_than=older_than, dry_run=dry_run)
+        async def in_use(batch: list[str], column: Any = digests_in_use) -> set[str]:
+            return await referenced_keys(session, batch, column)
+
+        removed += await sweep_orphans(store, in_use, prefix=prefix, older_than=older_than, dry_run=dry_run)
+    return removed

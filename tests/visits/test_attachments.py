@@ -238,3 +238,33 @@ async def test_a_supervisor_downloads_a_file_as_an_attachment_and_another_commun
     assert export.status_code == 200, export.text
     [row] = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
     assert (row["voice"], row["paper"], row["clip"]) == ("ghi âm.m4a", "p.pdf", "")
+
+
+async def test_the_storage_sweep_removes_orphan_files_and_keeps_those_a_visit_uses(
+    photo_client, world, media_form, home, db, settings
+):
+    """`gocua storage sweep` also clears files uploaded for a visit whose write never completed."""
+    from datetime import timedelta
+
+    from service.db.engine import create_engine, session_factory
+    from service.visits.attachments import object_key
+    from service.visits.photo_objects import sweep
+
+    body = media_visit(media_form, home, voice="ghi-am 1.m4a", clip="clip.mp4", paper="sổ hộ khẩu.pdf")
+    stored = await photo_client.post("/api/v1/visits", headers=world["member_a1"].headers, **parts(body, ALL_THREE))
+    assert stored.status_code == 201, stored.text
+    kept = set(await stored_keys(photo_client))
+    store = photo_client.app.state.store
+    orphan = object_key("ab" * 32, "mp4")  # uploaded, then the visit's write failed
+    await store.put(orphan, MP4, "video/mp4")
+    engine = create_engine(settings.resolved_database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session:
+            assert await sweep(session, store, timedelta(0), dry_run=True) == [orphan]
+            assert set(await stored_keys(photo_client)) == kept | {orphan}
+            assert await sweep(session, store, timedelta(0)) == [orphan]
+    finally:
+        await engine.dispose()
+    assert set(await stored_keys(photo_client)) == kept
+    download = await photo_client.get(f"/api/v1/visits/{body['id']}/attachments/clip", headers=world["admin"].headers)
+    assert download.status_code == 200 and download.content == MP4
