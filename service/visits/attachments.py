@@ -10,8 +10,8 @@ application/octet-stream (or without a type) takes the type its file name's exte
 bytes must agree with that type (an MP3 that starts like a PDF is refused), so a declared type is not trusted blindly.
 Sizes: GOCUA_MAX_AUDIO_BYTES, GOCUA_MAX_VIDEO_BYTES, GOCUA_MAX_FILE_BYTES.
 
-Objects are content-addressed: `attachments/<ab>/<cd>/<sha256>.<ext>`, outside `photos/`, so the photo sweep never
-looks at them (an attachment uploaded for a visit that then failed to commit stays in the store).
+Objects are content-addressed: `attachments/<ab>/<cd>/<sha256>.<ext>`, beside `photos/`; `gocua storage sweep`
+removes those no visit uses (an attachment uploaded for a visit that then failed to commit), as it does photos.
 """
 
 from __future__ import annotations
