@@ -73,8 +73,8 @@ class MeController(Controller):
     tags = ("auth",)
 
     @get("/", summary="Who am I: role, team, area")
-    async def get_me(self, db_session: DbSession, actor: CurrentActor) -> Me:
-        return await auth_service.me(db_session, actor.user_id, actor.via)
+    async def get_me(self, db_session: DbSession, actor: CurrentActor, settings: AppSettings) -> Me:
+        return await auth_service.me(db_session, actor.user_id, actor.via, settings)
 
     @post("/password", status_code=HTTP_204_NO_CONTENT, summary="Change my password; my other sessions end")
     async def change_my_password(

@@ -23,6 +23,15 @@ class AreaRef(msgspec.Struct, kw_only=True):
     level: str
 
 
+class FileLimits(msgspec.Struct, kw_only=True):
+    """The largest file this service takes for an audio, video or file answer (GOCUA_MAX_*_BYTES): the phone app
+    refuses a bigger one when it is picked, instead of after sending megabytes over 2G."""
+
+    audio_bytes: int
+    video_bytes: int
+    file_bytes: int
+
+
 class Me(msgspec.Struct, kw_only=True):
     id: int
     username: str
@@ -33,6 +42,7 @@ class Me(msgspec.Struct, kw_only=True):
     has_smartphone: bool
     # How this request was authenticated: "device" (phone token) or "session" (password login).
     via: str
+    file_limits: FileLimits | None = None  # on GET /api/v1/me
 
 
 class LoginResult(msgspec.Struct, kw_only=True):

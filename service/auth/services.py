@@ -19,7 +19,7 @@ from service.auth.actor import Actor
 from service.auth.csrf import csrf_token
 from service.auth.models import DeviceToken, LoginSession
 from service.auth.passwords import MAX_LENGTH, hash_password, verify_password
-from service.auth.schemas import AreaRef, LoginRequest, LoginResult, Me, PasswordChange, TeamRef
+from service.auth.schemas import AreaRef, FileLimits, LoginRequest, LoginResult, Me, PasswordChange, TeamRef
 from service.auth.tokens import DEVICE_PREFIX, SESSION_PREFIX, new_token, token_hash
 from service.common.text import normalize_username
 from service.db.engine import utcnow
@@ -31,7 +31,7 @@ from service.settings import Settings
 log = logging.getLogger("gocua.auth")
 
 
-async def me(session: AsyncSession, user_id: int, via: str) -> Me:
+async def me(session: AsyncSession, user_id: int, via: str, settings: Settings | None = None) -> Me:
     user, team, area = (
         await session.execute(
             select(User, Team, Area)
@@ -49,6 +49,15 @@ async def me(session: AsyncSession, user_id: int, via: str) -> Me:
         area=AreaRef(code=area.code, name=area.name, level=area.level) if area else None,
         has_smartphone=user.has_smartphone,
         via=via,
+        file_limits=(
+            FileLimits(
+                audio_bytes=settings.max_audio_bytes,
+                video_bytes=settings.max_video_bytes,
+                file_bytes=settings.max_file_bytes,
+            )
+            if settings is not None
+            else None
+        ),
     )
 
 

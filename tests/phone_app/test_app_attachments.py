@@ -30,12 +30,18 @@ DRAFT_WITH_FILE = """() => new Promise((resolve) => {
 })"""
 
 
+AUDIO_LIMIT = 100_000  # this module's server takes recordings up to 100 KB
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict]]:
     """A server of its own: the media form published here would add a form choice to the other tests' visits."""
     root = tmp_path_factory.mktemp("phone-app-files")
     settings = Settings(
-        data_dir=root / "data", database_url=f"sqlite+aiosqlite:///{root / 'gocua.sqlite3'}", photo_workers=0
+        data_dir=root / "data",
+        database_url=f"sqlite+aiosqlite:///{root / 'gocua.sqlite3'}",
+        photo_workers=0,
+        max_audio_bytes=AUDIO_LIMIT,
     )
     with ThreadPoolExecutor(1) as pool:
         pool.submit(lambda: prepare_demo(settings, history=False)).result()
@@ -138,3 +144,28 @@ def test_an_audio_file_kept_offline_with_the_draft_arrives_with_its_visit_and_th
         assert desk_problems == [], desk_problems
     finally:
         review.close()
+
+
+def test_a_recording_over_the_services_limit_is_refused_when_picked_not_after_sending(
+    phone: BrowserContext, server: LiveServer, member: dict
+) -> None:
+    page = phone.new_page()
+    problems = watched(page)
+    sign_in(page, member["token"])
+    assert api(server, member["token"], "/api/v1/me").json()["file_limits"]["audio_bytes"] == AUDIO_LIMIT
+    household = api(server, member["token"], "/api/v1/households?limit=5").json()["items"][0]
+    page.goto(f"{server.url}/app#visit/{household['id']}/{MEDIA_FORM['id']}")
+    voice = page.locator('[data-question="voice"]')
+    too_long = M4A + bytes(150_000)
+    voice.locator("input[type=file]").set_input_files(
+        files=[FilePayload(name="dai.m4a", mimeType="audio/mp4", buffer=too_long)]
+    )
+    size = f"{round(len(too_long) / 1000)} KB"
+    expect(voice.locator("p.file-refused")).to_have_text(f"Tệp quá lớn ({size}): tối đa 100 KB. Hãy quay/ghi ngắn hơn.")
+    expect(voice.locator(".attachment-name")).to_have_count(0)  # not kept, not answered
+    voice.locator("input[type=file]").set_input_files(
+        files=[FilePayload(name="ngan.m4a", mimeType="audio/mp4", buffer=M4A)]
+    )
+    expect(voice.locator(".attachment-name")).to_have_text("ngan.m4a · 2 KB")
+    expect(voice.locator("p.file-refused")).to_be_hidden()
+    assert problems == [], problems

@@ -5,6 +5,7 @@ import * as drafts from "./drafts.js";
 import * as screens from "./screens.js";
 import * as activities from "./activities.js";
 import { h } from "./form.js";
+import { useLimits } from "./attachments.js";
 import { setLang, getLang, t } from "./i18n.js";
 
 const root = document.getElementById("app");
@@ -124,6 +125,7 @@ async function boot() {
   if (token) {
     api.setToken(token);
     screens.state.me = me || null;
+    useLimits(me && me.file_limits);
     if (screens.state.me) api.setUser(screens.state.me.id);
   }
   const [saved, , draft] = await Promise.all([

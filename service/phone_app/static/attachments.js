@@ -16,11 +16,17 @@ const ACCEPT = {
 
 const TEXTS = {
   vi: { audio: "Ghi âm hoặc chọn tệp ghi âm", video: "Quay hoặc chọn video", file: "Chọn tệp", remove: "Bỏ tệp",
-    kept: "Đã lưu trên máy, sẽ gửi cùng phiếu" },
+    kept: "Đã lưu trên máy, sẽ gửi cùng phiếu", too_big: "Tệp quá lớn ({size}): tối đa {most}. Hãy quay/ghi ngắn hơn." },
   en: { audio: "Record or pick a recording", video: "Record or pick a video", file: "Pick a file", remove: "Remove",
-    kept: "Kept on the phone, sent with the visit" },
+    kept: "Kept on the phone, sent with the visit", too_big: "The file is too big ({size}): at most {most}. Record a shorter one." },
 };
 const tx = (key) => (TEXTS[getLang()] || TEXTS.vi)[key];
+
+// The service's largest file per kind (GET /api/v1/me `file_limits`); unknown (an old sign-in): the server decides.
+let limits = null;
+export function useLimits(fileLimits) {
+  limits = fileLimits || null;
+}
 
 /** The answer for a picked file: its name, without folders or control characters (what the server accepts). */
 export function answerName(file, kind) {
@@ -44,6 +50,7 @@ export function attachmentInput(q, id, ctx) {
   const input = h("input", { id, type: "file", accept: ACCEPT[q.type] || "", class: "file" });
   const button = h("label", { class: "big button", for: id, text: tx(q.type) });
   const shown = h("div", { class: "attachment" });
+  const refused = h("p", { class: "error file-refused", hidden: true });
   const redraw = () => {
     shown.textContent = "";
     const entry = (files[q.name] || [])[0];
@@ -63,11 +70,18 @@ export function attachmentInput(q, id, ctx) {
     const file = (input.files || [])[0];
     input.value = "";
     if (!file) return;
+    const most = limits && limits[`${q.type}_bytes`];
+    refused.hidden = !(most && file.size > most);
+    if (!refused.hidden) {
+      // Not kept: sending it over 2G would take minutes and the service would refuse it at the end.
+      refused.textContent = tx("too_big").replace("{size}", sizeText(file.size)).replace("{most}", sizeText(most));
+      return;
+    }
     const name = answerName(file, q.type);
     files[q.name] = [{ attachment: true, blob: file, name, type: file.type || "", size: file.size }];
     set(q.name, name);
     redraw();
   });
   redraw();
-  return h("div", {}, input, button, shown);
+  return h("div", {}, input, button, refused, shown);
 }

@@ -3,6 +3,7 @@ import * as api from "./api.js";
 import * as store from "./store.js";
 import * as drafts from "./drafts.js";
 import { h, newDraft, renderForm } from "./form.js";
+import { useLimits } from "./attachments.js";
 import { deviceId, metadataAnswers } from "./form_media.js";
 import { label } from "./visit.js";
 import { t, getLang } from "./i18n.js";
@@ -91,6 +92,7 @@ export function signin(done) {
       await store.put("kv", "token", token);
       await store.put("kv", "me", me);
       state.me = me;
+      useLimits(me.file_limits);
       api.setUser(me.id);
       done();
     } catch (e) {
