@@ -342,8 +342,9 @@ async def write_stored_visits(url: str, total: int, budget_s: float, variants: l
     from service.visits.answers import evaluate
     from service.visits.evidence_rules import Fix
     from service.visits.households import Destination
+    from service.visits.predecessors import is_first_fix
     from service.visits.services import decode_submission
-    from service.visits.write_path import CheckedVisit, VisitWriter, is_first_fix
+    from service.visits.write_path import CheckedVisit, VisitWriter
 
     form = __import__("forms").compile_form(parse_definition(bundled_form_paths()[0].read_bytes()))
     engine = create_engine(url, pool_size=2)

@@ -29,6 +29,7 @@ from service.visits.photo_objects import (
     slot_name,
 )
 from service.visits.receipts import stored_receipt
+from service.visits.row_inserts import flag_rows, insert_flags
 from service.visits.schemas import VisitReceipt
 from service.visits.stored import (
     StoredVisit,
@@ -38,7 +39,6 @@ from service.visits.stored import (
     stored_slots,
 )
 from service.visits.visibility import require_visible
-from service.visits.write_path import flag_rows, insert_flags
 
 
 def _problem(question: str, code: str, vi: str, en: str) -> dict[str, str]:

@@ -15,63 +15,44 @@ caller's transaction, with the result they would have had written one at a time 
 
 The single-visit path (`services.submit`) calls it with one visit, the group-commit batcher (`batch.py`) with
 the visits waiting together; so there is one row builder, one insert, one predecessor rule, one first-fix rule.
+The inserts are in `row_inserts.py`, the predecessor and first-fix rules in `predecessors.py`.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    ColumnElement,
-    Integer,
-    Select,
-    Table,
-    any_,
-    bindparam,
-    literal_column,
-    select,
-    text,
-)
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlmodel import SQLModel
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 import forms
-from forms.spec import DEFAULT_GEOPOINT_ACCURACY_M
 from service.assessments.services import after_visits_written
 from service.auth.actor import Actor
-from service.db.engine import as_utc, json_text, utcnow
-from service.db.pg_raw import RecordRow, asyncpg_sql, driver_of
-from service.households import services as households_service
+from service.db.engine import utcnow
 from service.households import visit_state
 from service.households.visit_state import lock_households
-from service.people.models import User
 from service.settings import Settings
 from service.visits.attachments import SlotAttachment, attachment_row
-from service.visits.evidence_rules import (
-    Fix,
-    Flag,
-    PreviousVisit,
-    future_time_flag,
-    gps_flags,
-    is_good_fix,
-)
+from service.visits.evidence_rules import Fix, Flag, PreviousVisit, future_time_flag, gps_flags
 from service.visits.households import Destination
-from service.visits.models import ATTACHMENTS, FLAGS, PHOTOS, VISITS
 from service.visits.photo_evidence import photo_evidence
 from service.visits.photo_objects import SlotPhoto
+from service.visits.predecessors import latest_before, locate_household_by_first_fix, stored_predecessors
 from service.visits.receipts import flag_out, missing_photos, receipt, status_of
+from service.visits.row_inserts import (
+    INSERT_ATTACHMENTS,
+    INSERT_PHOTOS,
+    flag_rows,
+    insert_companions,
+    insert_flags,
+    insert_visits,
+)
 from service.visits.schemas import AttachmentSlotOut, PhotoSlotOut, VisitReceipt, VisitSubmission
 from service.visits.stored import utc
-
-USERS = SQLModel.metadata.tables[User.__tablename__]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +141,7 @@ class VisitWriter:
         now = utcnow()
         # Up front and in id order, before the change counter: two batches sharing households then only queue.
         await lock_households(connection, (item.placed.household_id for item in items))
-        stored_fixes = await _stored_predecessors(connection, items)
+        stored_fixes = await stored_predecessors(connection, items)
         rows = [visit_row(item, now) for item in items]
         inserted = await insert_visits(connection, rows)
         results: list[WrittenVisit | None] = []
@@ -176,7 +157,7 @@ class VisitWriter:
             location = located.get(household_id, item.placed.location)
             finished = utc(item.submission.finished_at)
             member = item.actor.user_id
-            previous = _latest(stored, fixes_so_far.get(member, ()), finished)
+            previous = latest_before(stored, fixes_so_far.get(member, ()), finished)
             flags = gps_flags(
                 item.fix,
                 accuracy_threshold_m=item.accuracy_threshold_m,
@@ -218,7 +199,7 @@ class VisitWriter:
             results.append(WrittenVisit(item, row, flags))
         written = [result for result in results if result is not None]
         await insert_flags(connection, [r for w in written for r in flag_rows(w.item.submission.id, w.flags)])
-        await _insert_companions(connection, written)
+        await insert_companions(connection, (pair for w in written for pair in w.item.companions))
         if written:  # a hook that raises rolls the whole call back: nothing is half-written
             for hook in self.after_write:
                 await hook(connection, written)
@@ -240,14 +221,14 @@ class VisitWriter:
         rows, flags = await photo_evidence(
             connection, self.settings, visit_id, household_id, fix, started_at, finished_at, photos, now
         )
-        await connection.execute(_INSERT_PHOTOS, rows)
+        await connection.execute(INSERT_PHOTOS, rows)
         return flags
 
     async def write_attachments(
         self, connection: AsyncConnection, visit_id: uuid.UUID, attachments: list[SlotAttachment], now: datetime
     ) -> None:
         """Inserts the rows of files entering a visit (already in the object store): with a new visit, or later."""
-        await connection.execute(_INSERT_ATTACHMENTS, [attachment_row(visit_id, item, now) for item in attachments])
+        await connection.execute(INSERT_ATTACHMENTS, [attachment_row(visit_id, item, now) for item in attachments])
 
 
 def service_writer(settings: Settings) -> VisitWriter:
@@ -257,7 +238,7 @@ def service_writer(settings: Settings) -> VisitWriter:
     return VisitWriter(settings, after_write=[visit_state.after_visits_written, after_visits_written])
 
 
-# ---- the row builder and the inserts ---------------------------------------------------------------------------
+# ---- the row builder -------------------------------------------------------------------------------------------
 
 
 def visit_row(item: CheckedVisit, received_at: datetime) -> dict[str, Any]:
@@ -301,192 +282,3 @@ def visit_row(item: CheckedVisit, received_at: datetime) -> dict[str, Any]:
         "corrects": submission.corrects or None,
         "revisit_of": getattr(submission, "revisit_of", None) or None,
     }
-
-
-async def _insert_companions(connection: AsyncConnection, written: list[WrittenVisit]) -> None:
-    by_table: dict[Any, list[dict[str, Any]]] = {}
-    for visit in written:
-        for table, row in visit.item.companions:
-            by_table.setdefault(table, []).append(row)
-    for table, rows in by_table.items():
-        if connection.dialect.name != "postgresql":
-            await connection.execute(table.insert(), rows)
-            continue
-        columns = list(rows[0])  # every companion row of a table is built with the same keys
-        arrays = _columns(rows, columns)
-        for index, name in enumerate(columns):
-            if isinstance(table.c[name].type, JSON):  # as the engine writes JSONB
-                arrays[index] = [None if value is None else json_text(value) for value in arrays[index]]
-        statement = _COMPANION_INSERTS.get((table.name, tuple(columns)))
-        if statement is None:
-            statement = _COMPANION_INSERTS[(table.name, tuple(columns))] = _unnest_insert(table, columns)
-        await (await _driver(connection)).execute(statement, *arrays)
-
-
-_COMPANION_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
-
-
-def flag_rows(visit_id: uuid.UUID, flags: Iterable[Flag]) -> list[dict[str, Any]]:
-    return [{"visit_id": visit_id, "code": f.code, "value": f.value, "unit": f.unit, "detail": f.detail} for f in flags]
-
-
-def _unnest_insert(table: Any, columns: list[str], suffix: str = "") -> str:
-    """PostgreSQL: one INSERT of many rows bound as one array per column (asyncpg encodes arrays in C, where
-    SQLAlchemy's multi-row VALUES processes every value of every row in Python)."""
-    dialect = postgresql.dialect()
-    # Unbounded element types: an explicit cast to VARCHAR(n) would truncate silently, where the INSERT's own
-    # assignment refuses a value that is too long.
-    types = [re.sub(r"\(\d+\)", "", table.c[name].type.compile(dialect=dialect)) for name in columns]
-    arrays = ", ".join(f"${n}::{type_}[]" for n, type_ in enumerate(types, start=1))
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){suffix}"
-
-
-# Built once: constructing an INSERT of 27 columns costs more CPU than executing it.
-_INSERT_VISITS = {
-    "postgresql": postgresql.insert(VISITS).on_conflict_do_nothing(index_elements=["id"]).returning(VISITS.c.id),
-    "sqlite": sqlite.insert(VISITS).on_conflict_do_nothing(index_elements=["id"]).returning(VISITS.c.id),
-}
-_VISIT_COLUMNS = [column.name for column in VISITS.columns]
-_PG_INSERT_VISITS = _unnest_insert(VISITS, _VISIT_COLUMNS, " ON CONFLICT (id) DO NOTHING RETURNING id")
-_INSERT_FLAGS = FLAGS.insert()
-_FLAG_COLUMNS = ["visit_id", "code", "value", "unit", "detail"]
-_PG_INSERT_FLAGS = _unnest_insert(FLAGS, _FLAG_COLUMNS)
-_INSERT_PHOTOS = PHOTOS.insert()
-_INSERT_ATTACHMENTS = ATTACHMENTS.insert()
-
-
-def _columns(rows: list[dict[str, Any]], names: list[str]) -> list[list[Any]]:
-    return [[row[name] for row in rows] for name in names]
-
-
-async def insert_visits(connection: AsyncConnection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Inserts the visit rows; returns the ids that were new (the others were already stored)."""
-    if connection.dialect.name != "postgresql":
-        return {row.id for row in await connection.execute(_INSERT_VISITS[connection.dialect.name], rows)}
-    driver = await _driver(connection)
-    arrays = _columns(rows, _VISIT_COLUMNS)
-    arrays[_VISIT_COLUMNS.index("answers")] = [json_text(row["answers"]) for row in rows]  # as the engine writes JSONB
-    return {record[0] for record in await driver.fetch(_PG_INSERT_VISITS, *arrays)}
-
-
-async def insert_flags(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if connection.dialect.name != "postgresql":
-        await connection.execute(_INSERT_FLAGS, rows)
-        return
-    await (await _driver(connection)).execute(_PG_INSERT_FLAGS, *_columns(rows, _FLAG_COLUMNS))
-
-
-async def _driver(connection: AsyncConnection) -> Any:
-    """The asyncpg connection under the caller's transaction. SQLAlchemy begins it on its first statement, so a
-    transaction that has run none yet (a visit with photos, after the commit that preceded their upload) runs a
-    trivial one: a raw statement outside it would commit on its own."""
-    driver = await driver_of(connection)
-    if not driver.is_in_transaction():
-        await connection.execute(text("SELECT 1"))
-        driver = await driver_of(connection)
-    if not driver.is_in_transaction():
-        raise RuntimeError("no transaction has begun: raw statements would autocommit")
-    return driver
-
-
-# ---- the predecessor rule -------------------------------------------------------------------------------------
-
-_EARLIER = VISITS.alias("earlier")
-
-
-def _latest_fixes(members: ColumnElement[bool]) -> Select:
-    """Per member, the stored visit with a GPS fix that finished last before the cut. The correlated ORDER BY …
-    LIMIT 1 walks the (submitted_by, finished_at) index backwards from the cut, so it stays cheap however many
-    visits a member has made (an anti-join over them was 20× slower with a million visits stored)."""
-    return select(VISITS.c.id, VISITS.c.submitted_by, VISITS.c.lat, VISITS.c.lon, VISITS.c.finished_at).where(
-        VISITS.c.id.in_(
-            select(
-                select(_EARLIER.c.id)
-                .where(
-                    _EARLIER.c.submitted_by == USERS.c.id,
-                    _EARLIER.c.finished_at < bindparam("cut"),
-                    _EARLIER.c.lat.is_not(None),
-                )
-                .order_by(_EARLIER.c.finished_at.desc())
-                .limit(literal_column("1", Integer))  # a constant, not a bound parameter
-                .scalar_subquery()
-            ).where(members)
-        )
-    )
-
-
-_LATEST_FIXES = _latest_fixes(USERS.c.id.in_(bindparam("members", expanding=True)))
-_PG_LATEST_FIXES = asyncpg_sql(
-    _latest_fixes(USERS.c.id == any_(bindparam("members", type_=ARRAY(Integer)))), ["cut", "members"]
-)
-
-
-async def _latest_stored(connection: AsyncConnection, members: list[int], cut: datetime) -> dict[int, PreviousVisit]:
-    if connection.dialect.name == "postgresql":
-        rows: Any = map(RecordRow, await (await _driver(connection)).fetch(_PG_LATEST_FIXES, cut, members))
-    else:
-        rows = await connection.execute(_LATEST_FIXES, {"members": members, "cut": cut})
-    return {row.submitted_by: PreviousVisit(str(row.id), row.lat, row.lon, as_utc(row.finished_at)) for row in rows}
-
-
-async def _stored_predecessors(connection: AsyncConnection, items: list[CheckedVisit]) -> list[PreviousVisit | None]:
-    """For each visit with a fix and a finish time, the member's stored fix that finished last before it.
-
-    One query at the latest finish time of the call answers every visit that finished after its member's last
-    stored fix (the usual case); a visit sent out of order (offline for days) asks again at its own time."""
-    timed = [
-        (index, item.actor.user_id, utc(item.submission.finished_at))
-        for index, item in enumerate(items)
-        if item.fix is not None and item.submission.finished_at is not None
-    ]
-    found: list[PreviousVisit | None] = [None] * len(items)
-    if not timed:
-        return found
-    cut = max(finished for _, _, finished in timed)
-    latest = await _latest_stored(connection, list({member for _, member, _ in timed}), cut)
-    for index, member, finished in timed:
-        stored = latest.get(member)
-        if stored is not None and stored.finished_at >= finished:
-            stored = (await _latest_stored(connection, [member], finished)).get(member)
-        found[index] = stored
-    return found
-
-
-def _latest(
-    stored: PreviousVisit | None, earlier: Iterable[PreviousVisit], finished: datetime | None
-) -> PreviousVisit | None:
-    """The member's fix that finished last before `finished`: stored, or written earlier in the same call."""
-    if finished is None:
-        return None
-    best = stored
-    for candidate in earlier:
-        if candidate.finished_at < finished and (best is None or candidate.finished_at > best.finished_at):
-            best = candidate
-    return best
-
-
-# ---- the first-fix rule ---------------------------------------------------------------------------------------
-
-
-def is_first_fix(
-    known_location: tuple[float, float] | None, fix: Fix | None, accuracy_threshold_m: float | None
-) -> bool:
-    """Whether this fix would become the household's location (cheap: callers skip the write otherwise)."""
-    return known_location is None and is_good_fix(fix, accuracy_threshold_m or DEFAULT_GEOPOINT_ACCURACY_M)
-
-
-async def locate_household_by_first_fix(
-    connection: AsyncConnection,
-    household_id: uuid.UUID,
-    known_location: tuple[float, float] | None,
-    fix: Fix | None,
-    accuracy_threshold_m: float | None,
-) -> bool:
-    """A household without a location takes the first good fix of a visit to it (the households domain's write,
-    in the caller's transaction)."""
-    if fix is None or not is_first_fix(known_location, fix, accuracy_threshold_m):
-        return False  # the common case: nothing to write, so no session to open
-    async with AsyncSession(bind=connection) as session:
-        return await households_service.set_household_location_if_missing(session, household_id, fix.lat, fix.lon)
