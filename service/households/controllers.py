@@ -9,7 +9,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from service.households import locations
+from service.households import edits, locations
 from service.households import services as households_service
 from service.households.locations import LocationProposalOut
 from service.households.schemas import (
@@ -79,7 +79,7 @@ class HouseholdController(Controller):
         household_id: FromPath[uuid.UUID],
         data: JSONBody[HouseholdUpdate],
     ) -> HouseholdOut:
-        return await households_service.update_household(db_session, actor, household_id, data)
+        return await edits.update_household(db_session, actor, household_id, data)
 
     @post(
         "/{household_id:uuid}/merge",
@@ -93,7 +93,7 @@ class HouseholdController(Controller):
         household_id: FromPath[uuid.UUID],
         data: JSONBody[HouseholdMerge],
     ) -> MergeResult:
-        return await households_service.merge_households(db_session, actor, household_id, data)
+        return await edits.merge_households(db_session, actor, household_id, data)
 
 
 class LocationProposalController(Controller):
