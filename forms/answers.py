@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forms.answer_types import CHECKS, Problem, is_blank
-from forms.checks import MAX_REPEAT_INSTANCES
+from forms.checks_base import MAX_REPEAT_INSTANCES
 from forms.compiled import CompiledForm, CompiledRepeat, compile_form
 from forms.expr_ast import EvalContext, TableLookup
 from forms.expr_values import to_number

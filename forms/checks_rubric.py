@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms.checks import Checker, get
+from forms.checks import Checker
+from forms.checks_base import get
 from forms.decode import join_path
 from forms.expr import referenced_names
 

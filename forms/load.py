@@ -7,7 +7,8 @@ from typing import Any
 
 import msgspec
 
-from forms.checks import Checker, get
+from forms.checks import Checker
+from forms.checks_base import get
 from forms.checks_rubric import check_rubric
 from forms.decode import decode_error, decode_pieces
 from forms.errors import FormDefinitionError, FormError

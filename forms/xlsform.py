@@ -18,7 +18,8 @@ from forms.errors import FormDefinitionError, FormError
 from forms.expr import ExpressionError, parse, parse_choice_filter
 from forms.xlsform_labels import LabelReader
 from forms.xlsform_limits import WorkbookLimits, check_workbook
-from forms.xlsform_mapping import LABEL_REFERENCE, Converter, Rows
+from forms.xlsform_mapping import LABEL_REFERENCE, Converter
+from forms.xlsform_rows import Rows
 
 # Functions of ODK's XPath that forms here cannot use, and what to write instead.
 FUNCTION_ADVICE = {

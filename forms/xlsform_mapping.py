@@ -2,6 +2,9 @@
 
 Refusals (``errors``) name the sheet row and say what to use instead; things that are only
 dropped — display columns, Kobo's bookkeeping columns, metadata rows — become warnings.
+``Converter`` here maps each row (with its choices and search() appearance); the tables it maps by are in
+forms/xlsform_types.py and ``Rows`` (where each row sits) with ``plain_quotes`` in forms/xlsform_rows.py. The
+names they held when they were here are re-exported.
 """
 
 from __future__ import annotations
@@ -11,80 +14,35 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from forms.errors import FormError
-from forms.spec import METADATA_KINDS
 from forms.xlsform_labels import LabelReader
+from forms.xlsform_rows import Rows, plain_quotes
 from forms.xlsform_search import SearchError, search_filter
-
-# pyxform's type names (after its alias rewriting) → ours.
-TYPE_MAP = {
-    "text": "text",
-    "phone number": "text",  # an old XLSForm alias of text
-    "barcode": "text",  # the phone reads the code with its camera app or the member types it; kept as text
-    "integer": "integer",
-    "decimal": "decimal",
-    "range": "range",
-    "select one": "select_one",
-    "select all that apply": "select_multiple",
-    "date": "date",
-    "time": "time",
-    "dateTime": "datetime",
-    "geopoint": "geopoint",
-    "photo": "photo",
-    # Answered with a file stored as it came (service/visits/attachments.py: size and type limits per kind).
-    "audio": "audio",
-    "video": "video",
-    "file": "file",
-    "note": "note",
-    "acknowledge": "boolean",
-    "trigger": "boolean",
-    "calculate": "calculate",
-    "group": "group",
-    "repeat": "repeat",
-}
-# Rows the phone fills by itself (spec.METADATA_KINDS): each becomes a hidden `metadata` question whose answer
-# the app sends and the server keeps.
-METADATA = frozenset(METADATA_KINDS)
-# Types we refuse, and what to use instead (English; the Vietnamese is written beside it below).
-INSTEAD = {
-    "loop": ("dùng nhóm lặp (begin repeat … end repeat)", "use a repeat (begin repeat … end repeat)"),
-    "include": ("chép các dòng vào chính mẫu phiếu này", "copy the rows into this form"),
-    "xml-external": ("đưa dữ liệu vào trang choices", "put the data on the choices sheet"),
-    "csv-external": ("đưa dữ liệu vào trang choices", "put the data on the choices sheet"),
-    "rank": ("dùng select_multiple", "use select_multiple"),
-    "geotrace": ("dùng geopoint", "use a geopoint"),
-    "geoshape": ("dùng geopoint", "use a geopoint"),
-    "background-audio": (
-        "chưa lưu được bản ghi âm nền; bỏ dòng này (dùng câu hỏi audio nếu cần ghi âm)",
-        "background recordings are not stored; remove this row (use an audio question to record)",
-    ),
-    "hidden": ("dùng dòng calculate", "use a calculate row"),
-}
-# Survey columns we read; any other column is ignored with a warning.
-SURVEY_COLUMNS = frozenset(
-    {
-        "type",
-        "name",
-        "label",
-        "hint",
-        "required",
-        "relevant",
-        "constraint",
-        "constraint_message",
-        "calculation",
-        "default",
-        "read_only",
-        "choice_filter",
-        "trigger",
-        "repeat_count",
-        "appearance",
-        "parameters",
-    }
+from forms.xlsform_types import (
+    CHOICE_COLUMNS,
+    INSTEAD,
+    METADATA,
+    NO,
+    QUIET_COLUMNS,
+    SURVEY_COLUMNS,
+    TYPE_MAP,
+    YES,
 )
-# Display-only columns dropped without a word (the phone app lays questions out itself).
-QUIET_COLUMNS = frozenset({"appearance", "list_name"})
-CHOICE_COLUMNS = frozenset({"list_name", "name", "label"})
-YES = frozenset({"yes", "true", "true()"})
-NO = frozenset({"no", "false", "false()", ""})
+
+__all__ = [
+    "CHOICE_COLUMNS",
+    "INSTEAD",
+    "LABEL_REFERENCE",
+    "METADATA",
+    "NO",
+    "QUIET_COLUMNS",
+    "SURVEY_COLUMNS",
+    "TYPE_MAP",
+    "YES",
+    "Converter",
+    "Rows",
+    "plain_quotes",
+]
+
 # `label`, `label::English`, `label::English (en)` as a bare name (not inside quotes: good enough for filters).
 LABEL_REFERENCE = re.compile(
     r"(?<![\w$.{'\"])label(?:::([A-Za-z][\w-]*(?:\s*\([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*\))?))?(?![\w:])"
@@ -93,106 +51,6 @@ LABEL_REFERENCE = re.compile(
 _SEARCH = re.compile(r"""\s*search\(\s*['"]([^'"]+)['"]""")
 _EXCEL_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}:[0-9]{2})")
 _MAX_PIXELS = re.compile(r"\s*max-pixels\s*=\s*[0-9]+\s*")
-
-
-# Spreadsheet programs turn ' and " into typographic quotes as people type; pyxform reads them as plain ones.
-_TYPOGRAPHIC_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
-
-
-def plain_quotes(expression: str) -> str:
-    return expression.translate(_TYPOGRAPHIC_QUOTES)
-
-
-def _lower_headers(row: Mapping[str, Any]) -> dict[str, Any]:
-    """``TYPE`` → ``type``, ``Label::English (en)`` → ``label::English (en)``: pyxform reads headers in any case."""
-    lowered = {}
-    for header, value in row.items():
-        base, sep, rest = str(header).partition("::")
-        lowered[base.lower() + sep + rest] = value
-    return lowered
-
-
-def _base_column(header: str) -> str:
-    """``label::Vietnamese (vi)`` → ``label``; ``bind::foo`` stays whole (it is not ours)."""
-    base = header.split("::", 1)[0].strip()
-    return (
-        base
-        if base
-        in (
-            "label",
-            "hint",
-            "constraint_message",
-            "required_message",
-            "media",
-            "image",
-            "audio",
-            "video",
-            "guidance_hint",
-        )
-        else header.strip()
-    )
-
-
-class Rows:
-    """Where each named survey row and each choice sits in the spreadsheet (row 1 = headers)."""
-
-    def __init__(self, survey: Sequence[Mapping[str, Any]], choices: Sequence[Mapping[str, Any]]) -> None:
-        self.by_name: dict[str, int] = {}
-        self.types: dict[str, str] = {}
-        self.raw: dict[str, Mapping[str, Any]] = {}
-        survey = [_lower_headers(row) for row in survey]
-        choices = [_lower_headers(row) for row in choices]
-        for index, row in enumerate(survey):
-            name = row.get("name")
-            if isinstance(name, str) and name and name not in self.by_name:
-                self.by_name[name] = index + 2
-                self.types[name] = str(row.get("type", ""))
-                self.raw[name] = row
-        self.choice_rows: dict[tuple[str, str], int] = {}
-        for index, row in enumerate(choices):
-            key = (str(row.get("list_name", "")), str(row.get("name", "")))
-            self.choice_rows.setdefault(key, index + 2)
-        self.ignored_columns: dict[str, list[int]] = {}
-        for index, row in enumerate(survey):
-            for header, value in row.items():
-                column = _base_column(str(header))
-                if column not in SURVEY_COLUMNS and column not in QUIET_COLUMNS and value not in (None, ""):
-                    self.ignored_columns.setdefault(column, []).append(index + 2)
-        self.ignored_choice_columns: dict[str, list[int]] = {}
-        for index, row in enumerate(choices):
-            for header, value in row.items():
-                column = _base_column(str(header))
-                ignored = column.startswith("$") or column in ("media", "image", "audio", "video")
-                if ignored and value not in (None, ""):
-                    self.ignored_choice_columns.setdefault(column, []).append(index + 2)
-
-    def path(self, name: str, column: str) -> str:
-        row = self.by_name.get(name)
-        where = f"row={row},name={name}" if row else f"name={name}"
-        return f"survey[{where}].{column}"
-
-    def choice_path(self, list_name: str, value: str, column: str) -> str:
-        row = self.choice_rows.get((list_name, value))
-        return f"choices[row={row},list_name={list_name},name={value}].{column}"
-
-    def cell(self, name: str, column: str) -> str | None:
-        value = self.raw.get(name, {}).get(column)
-        return None if value in (None, "") else plain_quotes(str(value).strip())
-
-    def warnings(self) -> list[FormError]:
-        found = []
-        for sheet, columns in (("survey", self.ignored_columns), ("choices", self.ignored_choice_columns)):
-            for column, rows in sorted(columns.items()):
-                shown = ", ".join(str(row) for row in rows[:5]) + (" …" if len(rows) > 5 else "")
-                found.append(
-                    FormError(
-                        path=f"{sheet}.{column}",
-                        code="xlsform.ignored_column",
-                        message_vi=f"Cột “{column}” không dùng trong Gõ Cửa nên được bỏ qua (dòng {shown}).",
-                        message_en=f"Column '{column}' is not used by Gõ Cửa and was ignored (rows {shown}).",
-                    )
-                )
-        return found
 
 
 class Converter:
