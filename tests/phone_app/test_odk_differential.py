@@ -29,6 +29,17 @@ CLIENTS = ROOT / "tests" / "clients"
 STATIC = ROOT / "service" / "phone_app" / "static"
 DOCS = ROOT / "docs" / "forms.md"
 ORIGIN = "http://odk.test"
+# The app's modules the page imports (expr.js and the pieces it imports, visit.js, choice_filter.js).
+JS_FILES = (
+    "expr.js",
+    "expr_parse.js",
+    "expr_values.js",
+    "expr_dates.js",
+    "expr_functions.js",
+    "expr_digest.js",
+    "visit.js",
+    "choice_filter.js",
+)
 
 # Where we differ from Enketo on purpose, each shown by one expression: id (explained in docs/forms.md as `id`),
 # expression, answer set, our (text, truth), the XPath given to Enketo as written, Enketo's (text, truth) or
@@ -88,11 +99,9 @@ def page(browser: Browser, enketo_bundle: str) -> Iterator[Page]:
     files = {
         "/index.html": ("text/html", "<!doctype html><title>odk</title>"),
         "/enketo.js": ("text/javascript", enketo_bundle),
-        "/expr.js": ("text/javascript", (STATIC / "expr.js").read_text(encoding="utf-8")),
-        "/expr_digest.js": ("text/javascript", (STATIC / "expr_digest.js").read_text(encoding="utf-8")),
-        "/visit.js": ("text/javascript", (STATIC / "visit.js").read_text(encoding="utf-8")),
-        "/choice_filter.js": ("text/javascript", (STATIC / "choice_filter.js").read_text(encoding="utf-8")),
     }
+    for name in JS_FILES:
+        files[f"/{name}"] = ("text/javascript", (STATIC / name).read_text(encoding="utf-8"))
 
     def serve(route):
         path = route.request.url.removeprefix(ORIGIN)
