@@ -90,8 +90,13 @@ async function background() {
     }
     const fetchedReviews = api.fetchReviews();
     fetchedReviews.catch(() => {}); // awaited below; a failure is handled there, not reported as uncaught first
-    await Promise.all([api.syncForms(), api.syncTeam(screens.state.me), activities.syncCatalog()]);
+    // Each one to its end even when another fails (the network drops part way): what did arrive is stored and
+    // read in before the first failure is handled. (Promise.allSettled needs Chrome 76; phones run 61+.)
+    const failures = await Promise.all([api.syncForms(), api.syncTeam(screens.state.me), activities.syncCatalog()]
+      .map((step) => step.then(() => null, (e) => e)));
     await screens.loadLocal();
+    const failure = failures.find((e) => e !== null);
+    if (failure) throw failure;
     reviews = await fetchedReviews;
     await store.put("kv", "reviews", reviews);
     // The outbox shows the reviews, a leader's list the team; else the list was drawn when the households came.
