@@ -13,13 +13,13 @@ villages that changed since the last tally, not the size of the province.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Integer,
     String,
-    bindparam,
     cast,
     delete,
     func,
@@ -29,12 +29,9 @@ from sqlalchemy import (
     null,
     select,
     text,
-    type_coerce,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-from sqlalchemy.sql.elements import Grouping
 
 from service.areas.models import Area
 from service.assessments.models import Assessment
@@ -79,15 +76,10 @@ def _sum(flag: Any) -> Any:
     return func.coalesce(func.sum(cast(flag, Integer)), 0)
 
 
-KINDS = ("households", "assessed", "indicators", "visits", "flags", "visitors")
-
-
-def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
-    """The cells of `villages` (ids, or a subquery of them) with their `paths`, one SELECT per kind, in
-    CELL_COLUMNS order. Given lists, each finds its rows through an index: households by area_id, assessments
-    by (form_id, area_id), visits by their village's path (counted under their area_id, the same village)."""
-    h, a, v, f = HOUSEHOLDS, ASSESSMENTS, VISITS, FLAGS
-    households = (
+def _households_cells(villages: Any, paths: Any, form_ids: Any) -> Any:
+    """Households not merged, per village (found by area_id)."""
+    h = HOUSEHOLDS
+    return (
         select(
             h.c.area_id,
             literal("households"),
@@ -103,7 +95,12 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
         .where(h.c.status != "merged", h.c.area_id.in_(villages))
         .group_by(h.c.area_id)
     )
-    assessed = (
+
+
+def _assessed_cells(villages: Any, paths: Any, form_ids: Any) -> Any:
+    """Current assessments per village, form version and level (found by (form_id, area_id))."""
+    a = ASSESSMENTS
+    return (
         select(
             a.c.area_id,
             literal("assessed"),
@@ -119,6 +116,11 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
         .where(a.c.form_id.in_(form_ids), a.c.area_id.in_(villages))
         .group_by(a.c.area_id, a.c.form_id, a.c.form_version, a.c.level)
     )
+
+
+def _indicator_cells(villages: Any, paths: Any, form_ids: Any) -> Any:
+    """Per village and form version, how many assessments meet each indicator (`key`: its bit index)."""
+    a = ASSESSMENTS
     # Per indicator bit, how many assessments meet it: grouped by bit pattern first (a village has dozens), then
     # each bit summed over the patterns and spelt out as a row of its own (`key` = the bit's index).
     patterns = (
@@ -133,7 +135,7 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
     ]
     keys = [patterns.c.area_id, patterns.c.form_id, patterns.c.form_version]
     per_bit = select(*keys, *met).group_by(*keys).cte("per_bit")
-    indicators = union_all(
+    return union_all(
         *(
             select(
                 per_bit.c.area_id,
@@ -150,7 +152,12 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
             for bit in range(MAX_INDICATOR_BITS)
         )
     )
-    visits = (
+
+
+def _visit_cells(villages: Any, paths: Any, form_ids: Any) -> Any:
+    """Visits per village, form and review status (found by their village's path)."""
+    v = VISITS
+    return (
         select(
             v.c.area_id,
             literal("visits"),
@@ -166,7 +173,12 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
         .where(v.c.area_path.in_(paths))
         .group_by(v.c.area_id, v.c.form_id, v.c.review_status)
     )
-    flags = (
+
+
+def _flag_cells(villages: Any, paths: Any, form_ids: Any) -> Any:
+    """Flags of visits still open to review, per village, form and code."""
+    v, f = VISITS, FLAGS
+    return (
         select(
             v.c.area_id,
             literal("flags"),
@@ -183,13 +195,18 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
         .where(v.c.area_path.in_(paths), v.c.review_status.in_(OPEN_REVIEW))
         .group_by(v.c.area_id, v.c.form_id, f.c.code)
     )
+
+
+def _visitor_cells(villages: Any, paths: Any, form_ids: Any) -> Any:
+    """Visits per village, form and member who made them (themselves, or through their leader)."""
+    v = VISITS
     made = union_all(
         select(v.c.area_id, v.c.form_id, v.c.submitted_by.label("visitor")).where(v.c.area_path.in_(paths)),
         select(v.c.area_id, v.c.form_id, v.c.on_behalf_of).where(
             v.c.area_path.in_(paths), v.c.on_behalf_of.is_not(None)
         ),
     ).subquery()
-    visitors = select(
+    return select(
         made.c.area_id,
         literal("visitors"),
         made.c.form_id,
@@ -201,14 +218,21 @@ def _recount(villages: Any, paths: Any, form_ids: Any) -> dict[str, Any]:
         literal(0),
         literal(0),
     ).group_by(made.c.area_id, made.c.form_id, made.c.visitor)
-    return {
-        "households": households,
-        "assessed": assessed,
-        "indicators": indicators,
-        "visits": visits,
-        "flags": flags,
-        "visitors": visitors,
-    }
+
+
+# The cells of `villages` (ids, or a subquery of them) with their `paths`, one SELECT per kind, in CELL_COLUMNS
+# order. Given lists, each finds its rows through an index.
+RECOUNT: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "households": _households_cells,
+    "assessed": _assessed_cells,
+    "indicators": _indicator_cells,
+    "visits": _visit_cells,
+    "flags": _flag_cells,
+    "visitors": _visitor_cells,
+}
+KINDS = tuple(RECOUNT)
+# The kinds counted from visits, found through their villages' paths.
+BY_PATH = frozenset({"visits", "flags", "visitors"})
 
 
 async def _paths(connection: AsyncConnection, villages: list[int]) -> list[str]:
@@ -220,9 +244,10 @@ async def _form_ids(connection: AsyncConnection) -> list[str]:
 
 
 async def recount(connection: AsyncConnection, villages: list[int]) -> list[Any]:
-    """`_recount`'s queries for these villages, every kind, ready to run (their paths and the forms looked up
+    """RECOUNT's queries for these villages, every kind, ready to run (their paths and the forms looked up
     first)."""
-    return list(_recount(villages, await _paths(connection, villages), await _form_ids(connection)).values())
+    paths, form_ids = await _paths(connection, villages), await _form_ids(connection)
+    return [build(villages, paths, form_ids) for build in RECOUNT.values()]
 
 
 async def _refresh(connection: AsyncConnection) -> tuple[int, int]:
@@ -237,6 +262,7 @@ async def _refresh(connection: AsyncConnection) -> tuple[int, int]:
         for each in KINDS if kind is None else (kind,):
             stale[each].add(area_id)
     form_ids: list[str] | None = None
+    paths_of: dict[tuple[int, ...], list[str]] = {}  # a review marks visits and flags of the same villages
     rewritten = 0
     for kind, villages in stale.items():
         if not villages:
@@ -244,17 +270,21 @@ async def _refresh(connection: AsyncConnection) -> tuple[int, int]:
         if len(villages) <= FEW:
             # Few villages (the usual case between two tallies): their ids and paths spelt out, so every count
             # goes down an index. The kinds counted from visits need the paths; the others do not.
-            ids = sorted(villages)
-            paths: Any = await _paths(connection, ids) if kind in ("visits", "flags", "visitors") else []
+            ids = tuple(sorted(villages))
+            paths: Any = []
+            if kind in BY_PATH:
+                if ids not in paths_of:
+                    paths_of[ids] = await _paths(connection, list(ids))
+                paths = paths_of[ids]
             if form_ids is None:
                 form_ids = await _form_ids(connection)
-            query = _recount(ids, paths, form_ids)[kind]
-            chosen: Any = ids
+            chosen: Any = list(ids)
+            query = RECOUNT[kind](chosen, paths, form_ids)
         else:
             # Many (after a bulk load, or a busy day unread): one pass over the table, joined to the marks.
             chosen = select(DIRTY.c.area_id).where(marks, (DIRTY.c.kind == kind) | DIRTY.c.kind.is_(None))
             paths = select(AREAS.c.path).where(AREAS.c.id.in_(chosen))
-            query = _recount(chosen, paths, select(FORM_VERSIONS.c.form_id))[kind]
+            query = RECOUNT[kind](chosen, paths, select(FORM_VERSIONS.c.form_id))
         thrown = await connection.execute(delete(CELLS).where(CELLS.c.kind == kind, CELLS.c.area_id.in_(chosen)))
         rewritten += max(thrown.rowcount, 0)
         await connection.execute(insert(CELLS).from_select(CELL_COLUMNS, query))
@@ -290,81 +320,3 @@ async def refresh_in_transaction(connection: AsyncConnection) -> int:
     """`refresh` in the caller's own transaction: for a bulk load whose rows are not committed yet (the demo
     seed), which no other connection could see."""
     return (await _refresh(connection))[0]
-
-
-def household_rows(subtree_ids: Any, form_id: str | None) -> list[Any]:
-    """The rows `_add_households` adds up, from the cells, as (area_id, form_version, level, visited, n, elderly,
-    temporary): households (counted, not visited), then, for a form, its assessed households (visited)."""
-
-    def cells_of(kind: str, visited: bool) -> Any:
-        c = CELLS.c
-        columns = (c.area_id, c.form_version, c.level, literal(visited).label("visited"))
-        return select(*columns, c.n, c.elderly, c.temporary).where(c.kind == kind, c.area_id.in_(subtree_ids))
-
-    households = cells_of("households", visited=False)
-    if form_id is None:
-        return [households]
-    return [households, cells_of("assessed", visited=True).where(CELLS.c.form_id == form_id)]
-
-
-def indicator_rows(subtree_ids: Any, form_id: str) -> Any:
-    """How many of a form's assessed households meet each indicator, from the cells: rows of (area_id,
-    form_version, key = the indicator's bit index, n)."""
-    c = CELLS.c
-    return select(c.area_id, c.form_version, c.key, c.n).where(
-        c.kind == "indicators", c.form_id == form_id, c.area_id.in_(subtree_ids)
-    )
-
-
-# Above this span of area ids the bucket array would be large; the rows are then summed in Python instead.
-BUCKET_ARRAY_MAX = 200_000
-
-
-def summed_by_bucket(query: Any, bucket_of: dict[int, int], keys: list[str], sums: list[str]) -> Any:
-    """PostgreSQL: rows of (area_id, *keys, *sums) — `household_rows`', `counted`'s, the members' — added up per
-    bucket (child area) and `keys` in SQL, so a province's ~50,000 village cells reach Python as ~2,000 rows
-    (turning each cell into a Python row and summing it there was most of a province tally's time). The rows keep
-    their shape; `area_id` is the bucket's id, which buckets to itself. Areas outside `bucket_of` (closed ones)
-    drop out, as they do in Python. Returns `query` unchanged when the ids span more than BUCKET_ARRAY_MAX.
-
-    Each row finds its bucket by subscripting an array indexed by area id (less the smallest), not by a join: a
-    join to the map was planned as a nested loop whenever the cells' statistics were stale (the table is
-    rewritten all day), 68 million comparisons and 5 s for one province tally.
-    """
-    if not bucket_of:
-        return query
-    base = min(bucket_of) - 1
-    span = max(bucket_of) - base
-    if span > BUCKET_ARRAY_MAX:
-        return query
-    by_id: list[int | None] = [None] * span
-    for area_id, bucket_id in bucket_of.items():
-        by_id[area_id - base - 1] = bucket_id
-    cells = query.subquery()
-    # In parentheses: PostgreSQL subscripts `($1::INTEGER[])[i]`, not `$1::INTEGER[][i]`.
-    buckets = type_coerce(Grouping(bindparam("buckets", by_id, type_=ARRAY(Integer))), ARRAY(Integer))
-    bucket = buckets[cells.c.area_id - base]  # PostgreSQL arrays count from 1; outside the array: NULL
-    grouped = [cells.c[name] for name in keys]
-    return (
-        select(
-            bucket.label("area_id"),
-            *grouped,
-            *(cast(func.sum(cells.c[name]), BigInteger).label(name) for name in sums),
-        )
-        .where(bucket.is_not(None))
-        .group_by(bucket, *grouped)
-    )
-
-
-def visitor_ids(subtree_ids: Any, form_id: str | None) -> Any:
-    """The users who made a visit (themselves or through their leader) in these areas, from the cells."""
-    c = CELLS.c
-    query = select(cast(c.key, Integer)).where(c.kind == "visitors", c.area_id.in_(subtree_ids))
-    return query.where(c.form_id == form_id) if form_id is not None else query
-
-
-def counted(kind: str, subtree_ids: Any, form_id: str | None) -> Any:
-    """Visits by review status, or open flags by code, from the cells: rows of (area_id, key, n)."""
-    c = CELLS.c
-    query = select(c.area_id, c.key, c.n).where(c.kind == kind, c.area_id.in_(subtree_ids))
-    return query.where(c.form_id == form_id) if form_id is not None else query

@@ -30,7 +30,7 @@ from service.auth.scope import path_prefix_filter
 from service.db.tables import table_of
 from service.households.models import Household
 from service.people.models import Team, User
-from service.tallies import cells
+from service.tallies import cell_reads, cells
 from service.tallies.form_info import FormInfo, resolve_form
 from service.tallies.schemas import FormRef, Period, TallyOut
 from service.tallies.shaping import Tally, area_tally
@@ -151,14 +151,14 @@ async def _add_households(
     # visited) and the indicators' cells carry what the assessed ones meet.
     queries: list[tuple[Any, bool, bool]]
     if cells_read:
-        households, *assessed = cells.household_rows(_subtree_ids(tree), form.id if form else None)
+        households, *assessed = cell_reads.household_rows(_subtree_ids(tree), form.id if form else None)
         queries = [(households, True, False), *((query, False, False) for query in assessed)]
     else:
         queries = [(_with_bit_sums(_households_query(tree, form, start, end), bit_count), True, True)]
     for query, counts_households, with_bits in queries:
         if on_postgresql and cells_read:
             keys = ["form_version", "level", "visited"]
-            query = cells.summed_by_bucket(query, bucket_of, keys, ["n", "elderly", "temporary"])
+            query = cell_reads.summed_by_bucket(query, bucket_of, keys, ["n", "elderly", "temporary"])
         for row in await session.execute(query):
             bucket = buckets.get(bucket_of.get(row.area_id, -1))
             if bucket is None:
@@ -182,9 +182,9 @@ async def _add_households(
                     met = getattr(row, bit_columns[index]) or 0
                     bucket.numerators[name] = bucket.numerators.get(name, 0) + met
     if form is not None and cells_read:
-        query = cells.indicator_rows(_subtree_ids(tree), form.id)
+        query = cell_reads.indicator_rows(_subtree_ids(tree), form.id)
         if on_postgresql:
-            query = cells.summed_by_bucket(query, bucket_of, ["form_version", "key"], ["n"])
+            query = cell_reads.summed_by_bucket(query, bucket_of, ["form_version", "key"], ["n"])
         for area_id, version, key, met in await session.execute(query):
             bucket = buckets.get(bucket_of.get(area_id, -1))
             names = bit_names.get(version, [])
@@ -206,7 +206,7 @@ async def _add_keyed(
 ) -> None:
     """Rows of (area id, key, n) added into each bucket's `field_name` (a count per key)."""
     if cells_read and await _on_postgresql(session):
-        query = cells.summed_by_bucket(query, tree.bucket_of, ["key"], ["n"])
+        query = cell_reads.summed_by_bucket(query, tree.bucket_of, ["key"], ["n"])
     for area_id, key, n in await session.execute(query):
         bucket = buckets.get(tree.bucket_of.get(area_id, -1))
         if bucket is not None:
@@ -224,7 +224,7 @@ async def _add_visits(
 ) -> None:
     """Visits by review status."""
     if start is None and end is None:
-        query = cells.counted("visits", _subtree_ids(tree), form.id if form else None)
+        query = cell_reads.counted("visits", _subtree_ids(tree), form.id if form else None)
     else:
         query = (
             select(VISITS.c.area_id, VISITS.c.review_status, func.count())
@@ -244,7 +244,7 @@ async def _add_flags(
 ) -> None:
     """Flags still open to review, by code."""
     if start is None and end is None:
-        query = cells.counted("flags", _subtree_ids(tree), form.id if form else None)
+        query = cell_reads.counted("flags", _subtree_ids(tree), form.id if form else None)
     else:
         query = (
             select(VISITS.c.area_id, FLAGS.c.code, func.count())
@@ -280,7 +280,7 @@ async def _add_people(
     )
     on_postgresql = await _on_postgresql(session)
     if on_postgresql:
-        teams = cells.summed_by_bucket(teams, tree.bucket_of, [], ["n"])
+        teams = cell_reads.summed_by_bucket(teams, tree.bucket_of, [], ["n"])
     for row in await session.execute(teams):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is not None:
@@ -288,7 +288,7 @@ async def _add_people(
     if start is None and end is None:
         # Who made a visit in the area, from the cells: one pass over ~5 rows per village, not a probe of the
         # visits per member.
-        active = USERS.c.id.in_(cells.visitor_ids(_subtree_ids(tree), form.id if form else None))
+        active = USERS.c.id.in_(cell_reads.visitor_ids(_subtree_ids(tree), form.id if form else None))
     else:
         active = _made_a_visit(USERS.c.id, VISITS.c.submitted_by, tree, form, start, end) | _made_a_visit(
             USERS.c.id, VISITS.c.on_behalf_of, tree, form, start, end
@@ -303,7 +303,7 @@ async def _add_people(
         .group_by(USERS.c.area_id, USERS.c.has_smartphone, active)
     )
     if on_postgresql:
-        members = cells.summed_by_bucket(members, tree.bucket_of, ["has_smartphone", "active"], ["n"])
+        members = cell_reads.summed_by_bucket(members, tree.bucket_of, ["has_smartphone", "active"], ["n"])
     for row in await session.execute(members):
         bucket = buckets.get(tree.bucket_of.get(row.area_id, -1))
         if bucket is None:
