@@ -115,9 +115,9 @@ def _visit_filters(tree: Subtree, form: FormInfo | None, start: datetime | None,
 
 
 def _with_bit_sums(rows: Any, bit_count: int) -> Any:
-    """Rows of (area_id, form_version, level, indicator_bits, visited, n, elderly, temporary), one per bit
-    pattern (a village has dozens), grouped without the pattern: each indicator's count of households meeting it
-    is summed in SQL as `bit0 … bit{k-1}`. A province's ~13,000 pattern rows reach Python as ~700."""
+    """A period's rows of (area_id, form_version, level, indicator_bits, visited, n, elderly, temporary), one per
+    bit pattern (a village has dozens), grouped without the pattern: each indicator's count of households meeting
+    it is summed in SQL as `bit0 … bit{k-1}` (without a period the "indicators" cells hold those counts)."""
     r = rows.subquery()
     bits = [
         cast(
