@@ -48,8 +48,15 @@ def sign_in(page: Page, token: str) -> None:
     page.fill("#token", token)
     page.click("#signin")
     expect(page.locator("#search")).to_be_visible()
-    # The first sync has brought the village's households.
+    # The first sync has brought the village's households…
     expect(page.locator("a.household").first).to_be_visible(timeout=15000)
+    wait_for_first_sync(page)
+
+
+def wait_for_first_sync(page: Page) -> None:
+    """The whole first sync (forms, team, catalog, reviews) is in: a test that goes offline now cuts nothing short
+    (the households show first, and going offline in between left a console error or the app without its form)."""
+    page.wait_for_function("performance.getEntriesByName('gocua:synced').length > 0", timeout=30000)
 
 
 @lru_cache(maxsize=1)

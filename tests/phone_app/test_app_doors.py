@@ -13,7 +13,7 @@ import httpx
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.phone_app.app_steps import DOCS, api, choose, fill_form
+from tests.phone_app.app_steps import DOCS, api, choose, fill_form, wait_for_first_sync
 from tests.support.live_server import LiveServer
 from tests.visits.support import answers as valid_answers
 
@@ -43,6 +43,7 @@ def signed_in(phone: BrowserContext, token: str) -> tuple[Page, list[str]]:
     page.fill("#token", token)
     page.click("#signin")
     expect(page.locator("a.household").first).to_be_visible(timeout=20000)
+    wait_for_first_sync(page)
     return page, problems
 
 
