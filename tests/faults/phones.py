@@ -151,7 +151,12 @@ async def check_durability(database_url: str, store: ObjectStore, acknowledged: 
             swept = await sweep(session, store, timedelta(0))
         after = set(await store.list_keys("photos/"))
         assert planted in swept
-        assert after == referenced, (len(after), len(referenced))
+        assert after <= referenced, f"orphans left after the sweep: {sorted(after - referenced)[:5]}"
+        # Every object a visit uses is still there, asked one by one: after a restart mid-upload, SeaweedFS's listing
+        # once held 71 of the 72 objects that had each answered a stat just before (CI, 2026-12-05); the listing
+        # alone does not decide this.
+        gone = [key for key in referenced if not await store.exists(key)]
+        assert not gone, f"the sweep removed objects visits use: {gone[:5]}"
         return {
             "visits": len(stored),
             "photo_rows": len(rows),

@@ -384,7 +384,7 @@ def test_a_household_tapped_before_the_form_arrives_says_it_is_coming_then_shows
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.route("**/api/v1/forms", hold_forms)
-    sign_in(page, member["token"])
+    sign_in(page, member["token"], whole_sync=False)
     page.locator("a.household").first.click()
     expect(page.locator("main p.hint")).to_have_text("Đang tải phiếu…")
     expect(page.locator("p.error")).to_have_count(0)
@@ -405,7 +405,7 @@ def test_a_sync_cut_short_after_the_form_arrived_still_opens_the_form(
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.route("**/api/v1/members*", lambda route: route.abort("internetdisconnected"))
-    sign_in(page, leader["token"])
+    sign_in(page, leader["token"], whole_sync=False)
     page.locator("a.household").first.click()
     expect(page.locator("[data-question]").first).to_be_visible(timeout=15000)
     expect(page.locator("main")).not_to_contain_text("Chưa tải được phiếu")
