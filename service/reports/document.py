@@ -90,6 +90,11 @@ def _period(tally_period: object, lang: str) -> str:
     return " ".join(parts)
 
 
+def partner_name(partner: str, lang: str) -> str:
+    """A partner organisation as the report's tables name it (a training logged without one says so)."""
+    return DOC_TEXTS[lang]["no_partner"] if partner == NO_PARTNER else partner
+
+
 def build(report: object, lang: str) -> Document:
     """`report` is a ReportOut (typed loosely here: reports.services imports this module)."""
     from service.reports.services import ReportOut
@@ -148,10 +153,7 @@ def build(report: object, lang: str) -> Document:
             Table(
                 "partners",
                 [d["col_partner"], d["col_trainings"], d["col_attendees"]],
-                [
-                    [d["no_partner"] if p.partner == NO_PARTNER else p.partner, n(p.trainings), n(p.attendees)]
-                    for p in acts.by_partner
-                ],
+                [[partner_name(p.partner, lang), n(p.trainings), n(p.attendees)] for p in acts.by_partner],
             )
         )
     a = acts.area

@@ -12,14 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forms import Label
 from forms.labels import text as label_text
 from service import errors
-from service.activities.summary import ActivitySummary, summarize
+from service.activities import catalog
+from service.activities.summary import ActivitySummary, AreaActivities, summarize
 from service.areas.services import area_in_scope
 from service.auth.actor import Actor, Role
 from service.common.clock import VIETNAM, local_now
 from service.reports import charts, drafting, narrative
+from service.reports.document import partner_name
 from service.reports.narrative import ReportSection
 from service.reports.numbers import number, percent
-from service.reports.texts import TEXTS
+from service.reports.texts import DOC_TEXTS, TEXTS
 from service.tallies import services as tallies
 from service.tallies.schemas import AreaTally, TallyOut
 from service.visits.flag_texts import flag_name
@@ -186,6 +188,53 @@ async def xlsx(report: ReportOut, lang: str) -> AsyncIterator[bytes]:
             [t["col_flag"], t["col_count"]],
             [[flag_name(code, lang), count] for code, count in area.open_flags.items()],
         ),
+        *_activity_sheets(report.activities, lang),
     ]
     async for data in xlsx_sheets(sheets):
         yield data
+
+
+# The activity log's columns in the workbook: AreaActivities' figures in the order the filed report gives them.
+_ACTIVITY_COLUMNS = (
+    ("trainings", "col_trainings"),
+    ("training_attendees", "col_attendees"),
+    ("conferences", "col_conferences"),
+    ("guidance_sessions", "col_guidance"),
+    ("zalo_groups", "col_zalo"),
+    ("broadcasts", "col_broadcasts"),
+    ("posts", "col_posts"),
+    ("wifi_points", "col_wifi"),
+    ("ecommerce_households", "col_ecom_households"),
+    ("ecommerce_businesses", "col_ecom_businesses"),
+    ("one_stop_sessions", "col_one_stop"),
+    ("people_helped", "col_people"),
+)
+
+
+def _activity_sheets(acts: ActivitySummary, lang: str) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """Section I.2 as the DOCX and PDF give it: per child area with the area's own total, then per partner,
+    platform and service (each sheet is there, with its column titles, even when nothing was logged)."""
+    t, d = TEXTS[lang], DOC_TEXTS[lang]
+    figures = [d[title] for _, title in _ACTIVITY_COLUMNS]
+
+    def row(area: AreaActivities) -> list[Any]:
+        return [area.code, area.name, *(getattr(area, field) for field, _ in _ACTIVITY_COLUMNS)]
+
+    return [
+        (d["sheet_activities"], [t["col_code"], t["col_area"], *figures], [*map(row, acts.children), row(acts.area)]),
+        (
+            d["sheet_partners"],
+            [d["col_partner"], d["col_trainings"], d["col_attendees"]],
+            [[partner_name(p.partner, lang), p.trainings, p.attendees] for p in acts.by_partner],
+        ),
+        (
+            d["sheet_platforms"],
+            [d["col_platform"], d["col_ecom_households"], d["col_ecom_businesses"]],
+            [[p.platform, p.households, p.businesses] for p in acts.by_platform],
+        ),
+        (
+            d["sheet_services"],
+            [d["col_service"], d["col_people"]],
+            [[catalog.name(catalog.SERVICES, s.service, lang), s.people] for s in acts.by_service],
+        ),
+    ]

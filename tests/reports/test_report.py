@@ -38,7 +38,10 @@ async def test_report_xlsx_has_the_same_tables(client: AsyncTestClient, scenario
     )
     assert response.status_code == 200, response.text
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == ["Bao phủ", "Mức kỹ năng", "Chỉ tiêu", "Khó tiếp cận", "Cảnh báo"]
+    assert book.sheetnames == [
+        *("Bao phủ", "Mức kỹ năng", "Chỉ tiêu", "Khó tiếp cận", "Cảnh báo"),
+        *("Hoạt động của tổ", "Đơn vị phối hợp", "Sàn TMĐT", "Hỗ trợ theo dịch vụ"),
+    ]
     coverage = list(book["Bao phủ"].iter_rows(values_only=True))
     assert coverage[0][:3] == ("Mã", "Địa bàn", "Số tổ")
     assert [row[:2] for row in coverage[1:]] == [("38-A", "Xã Xuân Lập"), ("38-B", "Xã Thọ Lập"), ("38", "Thanh Hóa")]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import openpyxl
 from litestar.testing import AsyncTestClient
 
 from tests.reports.activity_scene import District, district, form  # noqa: F401
@@ -83,6 +84,34 @@ async def test_docx_and_pdf_carry_every_section_of_the_json(
         # Tables as on the page: per-commune activity rows and the partners, with Vietnamese intact.
         assert "Xã Xuân Lập" in text and "Ngân hàng Nông nghiệp và PTNT Thọ Xuân" in text, name
         assert "Dịch vụ công trực tuyến" in text and "Hộ chỉ có người cao tuổi" in text, name
+
+
+async def test_the_xlsx_carries_the_activity_log_as_the_json_does(client: AsyncTestClient, district: District) -> None:
+    admin = district.world["admin"].headers
+    acts = (await _get(client, "/api/v1/reports/summary", admin, area="38")).json()["activities"]
+    response = await _get(client, "/api/v1/reports/summary.xlsx", admin, area="38", lang="vi")
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    rows = list(book["Hoạt động của tổ"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("Mã", "Địa bàn", "Lớp tập huấn", "Lượt người dự")
+    fields = [
+        *("trainings", "training_attendees", "conferences", "guidance_sessions", "zalo_groups", "broadcasts"),
+        *("posts", "wifi_points", "ecommerce_households", "ecommerce_businesses", "one_stop_sessions", "people_helped"),
+    ]
+    expected = [(a["code"], a["name"], *(a[f] for f in fields)) for a in (*acts["children"], acts["area"])]
+    assert rows[1:] == expected
+    assert rows[-1][2:4] == (3, 72) and "Xã Xuân Lập" in {row[1] for row in rows}
+    partners = list(book["Đơn vị phối hợp"].iter_rows(values_only=True))[1:]
+    assert {row[0] for row in partners} >= {"VNPT Thọ Xuân", "Ngân hàng Nông nghiệp và PTNT Thọ Xuân"}
+    assert sum(row[1] for row in partners) == acts["area"]["trainings"]
+    assert [row[1:] for row in partners] == [(p["trainings"], p["attendees"]) for p in acts["by_partner"]]
+    platforms = list(book["Sàn TMĐT"].iter_rows(values_only=True))[1:]
+    assert platforms == [(p["platform"], p["households"], p["businesses"]) for p in acts["by_platform"]]
+    services = list(book["Hỗ trợ theo dịch vụ"].iter_rows(values_only=True))[1:]
+    assert "Dịch vụ công trực tuyến" in {row[0] for row in services}
+    assert [row[1] for row in services] == [s["people"] for s in acts["by_service"]]
+    english = await _get(client, "/api/v1/reports/summary.xlsx", admin, area="38", lang="en")
+    titles = openpyxl.load_workbook(io.BytesIO(english.content), read_only=True).sheetnames
+    assert titles[-4:] == ["Team activities", "Partners", "E-commerce platforms", "Help by service"]
 
 
 async def test_the_docx_is_set_in_a_times_serif_at_14_pt_on_a4(client: AsyncTestClient, district: District) -> None:
