@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext, FilePayload, Page, expect
 
 from service.cli.demo import prepare_demo
 from service.settings import Settings
-from tests.phone_app.app_steps import DOCS, admin_headers, api, sign_in
+from tests.phone_app.app_steps import DOCS, admin_headers, api, sign_in, wait_for_first_sync
 from tests.support.live_server import LiveServer, live_server
 from tests.visits.test_attachments import M4A, MEDIA_FORM
 
@@ -168,4 +168,39 @@ def test_a_recording_over_the_services_limit_is_refused_when_picked_not_after_se
     )
     expect(voice.locator(".attachment-name")).to_have_text("ngan.m4a · 2 KB")
     expect(voice.locator("p.file-refused")).to_be_hidden()
+    assert problems == [], problems
+
+
+# What a sign-in made before the service sent `file_limits` left in the phone: the member without the limits.
+FORGET_LIMITS = """() => new Promise((resolve) => {
+  const opening = indexedDB.open("gocua");
+  opening.onsuccess = () => {
+    const kv = opening.result.transaction("kv", "readwrite").objectStore("kv");
+    const read = kv.get("me");
+    read.onsuccess = () => {
+      const me = read.result;
+      delete me.file_limits;
+      kv.put(me, "me").onsuccess = () => resolve(true);
+    };
+  };
+})"""
+
+
+def test_a_phone_signed_in_before_the_limits_existed_learns_them_at_the_next_sync(
+    phone: BrowserContext, server: LiveServer, member: dict
+) -> None:
+    page = phone.new_page()
+    problems = watched(page)
+    sign_in(page, member["token"])
+    page.evaluate(FORGET_LIMITS)
+    page.reload()  # the app opens with the old sign-in, and syncs
+    wait_for_first_sync(page)
+    household = api(server, member["token"], "/api/v1/households?limit=5").json()["items"][0]
+    page.goto(f"{server.url}/app#visit/{household['id']}/{MEDIA_FORM['id']}")
+    voice = page.locator('[data-question="voice"]')
+    voice.locator("input[type=file]").set_input_files(
+        files=[FilePayload(name="dai.m4a", mimeType="audio/mp4", buffer=M4A + bytes(150_000))]
+    )
+    expect(voice.locator("p.file-refused")).to_contain_text("tối đa 100 KB")
+    expect(voice.locator(".attachment-name")).to_have_count(0)
     assert problems == [], problems

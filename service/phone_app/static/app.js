@@ -71,6 +71,18 @@ function revoked() {
   go("#");
 }
 
+// A sign-in from before the service sent `file_limits` (GET /api/v1/me) has none, so the app could not refuse an
+// oversized recording when it is picked: such a sign-in is read again once, on the next sync.
+async function completeOldSignIn() {
+  const me = screens.state.me;
+  if (!me || me.file_limits) return;
+  const fresh = await api.me();
+  if (fresh.id !== me.id) return; // the same token, so the same member; never mix two members' data
+  await store.put("kv", "me", fresh);
+  screens.state.me = fresh;
+  useLimits(fresh.file_limits);
+}
+
 let running = false;
 async function background() {
   if (running) return;
@@ -92,8 +104,8 @@ async function background() {
     fetchedReviews.catch(() => {}); // awaited below; a failure is handled there, not reported as uncaught first
     // Each one to its end even when another fails (the network drops part way): what did arrive is stored and
     // read in before the first failure is handled. (Promise.allSettled needs Chrome 76; phones run 61+.)
-    const failures = await Promise.all([api.syncForms(), api.syncTeam(screens.state.me), activities.syncCatalog()]
-      .map((step) => step.then(() => null, (e) => e)));
+    const steps = [api.syncForms(), api.syncTeam(screens.state.me), activities.syncCatalog(), completeOldSignIn()];
+    const failures = await Promise.all(steps.map((step) => step.then(() => null, (e) => e)));
     await screens.loadLocal();
     const failure = failures.find((e) => e !== null);
     if (failure) throw failure;
