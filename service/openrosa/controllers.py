@@ -40,7 +40,7 @@ from service.http.deps import DbSession
 from service.http.problems import EXCEPTION_HANDLERS
 from service.http.public_url import public_base_url
 from service.openrosa import media, responses, submissions
-from service.openrosa.multipart import part_limit, read_submission
+from service.openrosa.multipart import part_limits, read_submission
 from service.openrosa.prepare import Client
 from service.openrosa.xforms import latest_versions, xform_of
 from service.registry import services as registry
@@ -228,7 +228,7 @@ async def submission_probe_head(request: Request, member: Member) -> Response[No
 async def submit(request: Request, member: Member) -> Response[bytes]:
     intake = request.app.state.intake
     settings = _settings(request)
-    body = await read_submission(request, part_limit(settings))
+    body = await read_submission(request, part_limits(settings))
     client = Client(
         member,
         device_id=request.query_params.get("deviceID"),

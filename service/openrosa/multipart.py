@@ -2,7 +2,8 @@
 
 Collect puts up to 100 files plus the XML and `*isIncomplete*` in one POST (it closes a batch past 100 files), so
 this route allows more parts than the visit route's 64; part names are decoded as UTF-8 (a Vietnamese file name
-survives). Each part is bounded by the largest photo a form may take, the whole body by the route's ceiling.
+survives). Each part is bounded by the largest file its kind may be (PartLimits), the whole body by the route's
+ceiling.
 """
 
 from __future__ import annotations
@@ -38,19 +39,30 @@ class Submission:
     incomplete: bool
 
 
-def part_limit(settings: Settings) -> int:
-    """The largest file part: a photo, or the largest audio, video or file answer (service/visits/attachments.py)."""
-    return max(MAX_PART_BYTES, settings.max_audio_bytes, settings.max_video_bytes, settings.max_file_bytes)
+@dataclass(frozen=True, slots=True)
+class PartLimits:
+    """The largest part while the body streams in, before the XML says which question a part answers: an image
+    may answer a photo or a `file` question, anything else an audio, video or file one. The question's own limit
+    is applied later (the photo pipeline, service/visits/attachments.py)."""
+
+    image: int = MAX_PART_BYTES
+    other: int = MAX_PART_BYTES
+
+
+def part_limits(settings: Settings) -> PartLimits:
+    return PartLimits(
+        image=max(MAX_PART_BYTES, settings.max_file_bytes),
+        other=max(MAX_PART_BYTES, settings.max_audio_bytes, settings.max_video_bytes, settings.max_file_bytes),
+    )
 
 
 _IMAGE_NAMES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif", ".bmp")
 
 
-def _check_part_size(segment: MultipartSegment, size: int, max_part_bytes: int) -> None:
-    """A photo part is bounded by the largest photo; any other file by the largest audio, video or file answer."""
+def _check_part_size(segment: MultipartSegment, size: int, limits: PartLimits) -> None:
     name = segment.filename or segment.name
     photo = (segment.content_type or "").lower().startswith("image/") or name.lower().endswith(_IMAGE_NAMES)
-    limit = MAX_PART_BYTES if photo else max_part_bytes
+    limit = limits.image if photo else limits.other
     if size <= limit:
         return
     advice = "Hãy chụp lại ảnh nhỏ hơn rồi gửi." if photo else "Hãy gửi tệp nhỏ hơn."
@@ -61,7 +73,7 @@ def _check_part_size(segment: MultipartSegment, size: int, max_part_bytes: int) 
     )
 
 
-async def read_submission(request: Request, max_part_bytes: int = MAX_PART_BYTES) -> Submission:
+async def read_submission(request: Request, limits: PartLimits = PartLimits()) -> Submission:
     boundary = request.content_type[1].get("boundary")
     if not boundary:
         raise errors.DomainError(
@@ -81,7 +93,7 @@ async def read_submission(request: Request, max_part_bytes: int = MAX_PART_BYTES
                     elif event is not None:
                         buffer.extend(event)
                         if segment is not None and len(buffer) > MAX_PART_BYTES:
-                            _check_part_size(segment, len(buffer), max_part_bytes)
+                            _check_part_size(segment, len(buffer), limits)
                     elif segment is not None:
                         parts.append(Part(segment.name, segment.filename, bytes(buffer), segment.content_type))
                         segment = None

@@ -8,12 +8,14 @@ import uuid
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import forms
+from service.app import create_app
 from service.openrosa.xform import build_xform
 from service.settings import Settings
 from service.visits.models import Visit, VisitAttachment
@@ -118,6 +120,27 @@ async def test_a_collect_file_of_the_wrong_type_is_refused_and_nothing_is_stored
     accepted = await post(client, world, xml, [("a.m4a", M4A, "application/octet-stream")])
     assert accepted.status_code == 201, accepted.text
     assert await read(db, select(VisitAttachment.content_type)) == [("audio/mp4",)]
+
+
+async def test_a_scan_larger_than_a_photo_may_be_answers_a_file_question_when_the_file_limit_allows_it(
+    client: AsyncTestClient, settings: Settings, db: AsyncSession, world: World, media_published: None, home: uuid.UUID
+) -> None:
+    """A deployment that takes 20 MB files: a 16 MB scan (an image, over the 15 MiB a photo may be) answering the
+    `file` question is stored; the same bytes as a photo would be refused by the photo's own limit."""
+    scan = b"\xff\xd8\xff\xe0" + bytes(16_000_000)
+    visit_id = uuid.uuid4()
+    xml = instance_xml(DEFINITION, {"paper": "scan.jpg"}, household=home, instance_id=f"uuid:{visit_id}")
+    app = create_app(msgspec.structs.replace(settings, max_file_bytes=20_000_000))
+    async with AsyncTestClient(app=app, raise_server_exceptions=False) as big_files:
+        accepted = await post(big_files, world, xml, [("scan.jpg", scan, "image/jpeg")])
+    assert accepted.status_code == 201, accepted.text
+    assert await read(db, select(VisitAttachment.size_bytes)) == [(len(scan),)]
+    # Where files are held to the default 10 MB, the same scan is refused before it is read to its end.
+    other_id = uuid.uuid4()
+    xml = instance_xml(DEFINITION, {"paper": "scan.jpg"}, household=home, instance_id=f"uuid:{other_id}")
+    refused = await post(client, world, xml, [("scan.jpg", scan, "image/jpeg")])
+    assert refused.status_code == 413, refused.text
+    assert await read(db, select(Visit.id).where(Visit.id == other_id)) == []
 
 
 async def test_an_xlsform_with_audio_video_and_file_rows_publishes_and_collect_gets_upload_controls(
