@@ -41,6 +41,7 @@ SHELL_FILES = (
     "photo.js",
     "attachments.js",
     "screens.js",
+    "visit_screen.js",
     "drafts.js",
     "activities.js",
     "form_media.js",

@@ -388,6 +388,10 @@ def test_a_household_tapped_before_the_form_arrives_says_it_is_coming_then_shows
     page.locator("a.household").first.click()
     expect(page.locator("main p.hint")).to_have_text("Đang tải phiếu…")
     expect(page.locator("p.error")).to_have_count(0)
+    for _ in range(100):  # the app asks for the forms a moment after the households are drawn
+        if held:
+            break
+        page.wait_for_timeout(100)
     assert len(held) == 1
     released.append(True)
     held[0].continue_()

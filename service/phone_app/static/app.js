@@ -3,6 +3,7 @@ import * as api from "./api.js";
 import * as store from "./store.js";
 import * as drafts from "./drafts.js";
 import * as screens from "./screens.js";
+import { visit as visitScreen } from "./visit_screen.js";
 import * as activities from "./activities.js";
 import { h } from "./form.js";
 import { useLimits } from "./attachments.js";
@@ -45,7 +46,7 @@ async function route() {
     view = screens.signin(() => { go("#"); background(); });
   } else if (hash.startsWith("visit/")) {
     const [, id, formId] = hash.split("/");
-    view = screens.visit(go, id, formId);
+    view = visitScreen(go, id, formId);
   } else if (hash === "new-household") {
     view = screens.newHousehold(go);
   } else if (hash === "activities") {
