@@ -118,7 +118,8 @@ def drafts(tally: TallyOut, acts: ActivitySummary, lang: str) -> list[Draft]:  #
         text = (
             f"The area has {w.n('teams', 'Teams', area.teams)} Community Digital Technology Teams with "
             f"{w.n('members', 'Members', area.members)} members; "
-            f"{w.n('active_members', 'Active members', area.active_members)} of them visited households in the period."
+            f"{w.n('active_members', 'Active members', area.active_members)} of them went to households in the period "
+            "to guide residents in person."
         )
     out.append(Draft("I.1", "body", text, w.figures))
 
@@ -169,7 +170,8 @@ def drafts(tally: TallyOut, acts: ActivitySummary, lang: str) -> list[Draft]:  #
         )
     else:
         text = (
-            f"The area has {w.n('wifi_points', 'Public wifi points', a.wifi_points)} free public wifi points. "
+            f"The area has {w.n('wifi_points', 'Public wifi points', a.wifi_points)} free wifi points at cultural "
+            "houses and public places, for residents to reach the internet. "
             f"The teams put {w.n('ecommerce_households', 'Households onboarded', a.ecommerce_households)} households "
             f"and {w.n('ecommerce_businesses', 'Businesses onboarded', a.ecommerce_businesses)} businesses on "
             "e-commerce platforms" + (f" ({'; '.join(platforms)})" if platforms else "") + "."
@@ -201,7 +203,9 @@ def drafts(tally: TallyOut, acts: ActivitySummary, lang: str) -> list[Draft]:  #
             f"The teams reached {w.n('visited', 'Households visited', households.visited)}/"
             f"{w.n('households', 'Households', households.total)} households "
             f"({w.pct('coverage', 'Coverage', households.coverage)}) in "
-            f"{w.n('visits', 'Visits', area.visits.total)} visits. At the one-stop office they held "
+            f"{w.n('visits', 'Visits', area.visits.total)} visits, guiding residents through online public services, "
+            "the VNeID electronic identity, cashless payment and the electronic health book. At the commune's "
+            "one-stop office they held "
             f"{w.n('one_stop_sessions', 'One-stop help sessions', a.one_stop_sessions)} help sessions for "
             f"{w.n('people_helped', 'People helped', a.people_helped)} people"
             + (f" ({'; '.join(services)})" if services else "")
@@ -223,10 +227,15 @@ def drafts(tally: TallyOut, acts: ActivitySummary, lang: str) -> list[Draft]:  #
             text += f"; cao nhất là {best.name} ({w.pct('best_coverage', 'Tỷ lệ cao nhất', best.households.coverage)})"
         text += "."
     else:
-        text = f"Household coverage reached {w.pct('coverage', 'Coverage', households.coverage)}"
+        text = (
+            "The local Party committees and authorities gave the work their attention; the teams were trained and "
+            "record their results with one tool. The share of households the teams reached and guided is "
+            f"{w.pct('coverage', 'Coverage', households.coverage)}"
+        )
         if reached:
             best = reached[0]
-            text += f"; highest in {best.name} ({w.pct('best_coverage', 'Best coverage', best.households.coverage)})"
+            best_coverage = w.pct("best_coverage", "Best coverage", best.households.coverage)
+            text += f"; the highest is {best.name} ({best_coverage})"
         text += "."
     out.append(Draft("II.1", "body", text, w.figures))
 
@@ -263,16 +272,18 @@ def drafts(tally: TallyOut, acts: ActivitySummary, lang: str) -> list[Draft]:  #
             f"({w.pct('elderly_coverage', 'Elderly-only coverage', hard.elderly_only.coverage)}); temporary residents: "
             f"{w.n('temporary_visited', 'Temporary visited', hard.temporary_resident.visited)}/"
             f"{w.n('temporary_total', 'Temporary residents', hard.temporary_resident.total)} "
-            f"({w.pct('temporary_coverage', 'Temporary coverage', hard.temporary_resident.coverage)}). "
+            f"({w.pct('temporary_coverage', 'Temporary coverage', hard.temporary_resident.coverage)}), who move "
+            "often and are hard to reach and guide. "
             f"{w.n('members_without_smartphone', 'Members without a smartphone', hard.members_without_smartphone)} "
             "team members have no smartphone."
         )
         if email is not None:
             text += (
                 f" Of {w.n('assessed', 'Households assessed', email[1])} households assessed, "
-                f"{w.n('households_without_email', 'Households without email', email[0])} have no email address."
+                f"{w.n('households_without_email', 'Households without email', email[0])} have no email address "
+                "and must first be helped to create one before they can register for online public services."
             )
-        text += f" {w.n('open_flags', 'Open flags', flags)} evidence flags are still open."
+        text += f" {w.n('open_flags', 'Open flags', flags)} flags on visit evidence are still open."
     out.append(Draft("II.2", "body", text, w.figures))
     out.append(Draft("III", "body", ""))
     return out

@@ -114,6 +114,22 @@ async def test_the_xlsx_carries_the_activity_log_as_the_json_does(client: AsyncT
     assert titles[-4:] == ["Team activities", "Partners", "E-commerce platforms", "Help by service"]
 
 
+async def test_the_english_draft_states_the_same_figures_as_the_vietnamese(
+    client: AsyncTestClient, district: District
+) -> None:
+    admin = district.world["admin"].headers
+    drafted = {}
+    for lang in ("vi", "en"):
+        report = (await _get(client, "/api/v1/reports/summary", admin, area="38", lang=lang)).json()
+        drafted[lang] = {s["key"]: s for s in report["sections"]}
+    for key in ("I.1", "I.2.a", "I.2.b", "I.2.c", "II.1", "II.2"):
+        vi, en = drafted["vi"][key], drafted["en"][key]
+        assert [(f["name"], f["value"]) for f in en["figures"]] == [(f["name"], f["value"]) for f in vi["figures"]]
+        assert all(f["text"] in en["text"] for f in en["figures"]), key
+        assert len(en["text"]) > 0.6 * len(vi["text"]), (key, en["text"])  # the same content, not a summary of it
+    assert "VNeID" in drafted["en"]["I.2.c"]["text"] and "one-stop office" in drafted["en"]["I.2.c"]["text"]
+
+
 async def test_the_docx_is_set_in_a_times_serif_at_14_pt_on_a4(client: AsyncTestClient, district: District) -> None:
     response = await _get(client, "/api/v1/reports/summary.docx", district.world["supervisor_a"].headers, area="38-A")
     document = docx.Document(io.BytesIO(response.content))
