@@ -24,7 +24,6 @@ import math
 import random
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +37,17 @@ from service.common.clock import VIETNAM, local_day_start, utcnow
 from service.demo import answers as demo_answers
 from service.demo import photos as demo_photos
 from service.demo.bulk import bulk, is_postgresql, json_value
+from service.demo.history_rows import (
+    COMMENTS,
+    PHOTO_QUESTION,
+    Batch,
+    Team,
+    Village,
+    assessment_rows,
+    decide,
+    moved,
+    photo_row,
+)
 from service.households.models import Household
 from service.registry import services as registry
 from service.reviews.models import VisitReview
@@ -46,12 +56,10 @@ from service.tallies import cells
 from service.visits import evidence_rules as rules
 from service.visits.models import Visit, VisitFlag, VisitPhoto
 from service.visits.receipts import AWAITING_PHOTOS, COMPLETE
-from storage import ObjectStore, photo_keys
+from storage import ObjectStore
 
 DAYS = 56  # eight weeks
 HISTORY_TABLES = ("visits", "visit_photos", "visit_flags", "visit_reviews", "assessments")
-PHOTO_QUESTION = "evidence_photos"
-METRES_PER_DEG = 111_320.0
 # Shares of visits (the same at every scale).
 FAR_FROM_HOUSEHOLD = 0.03  # the phone was far from the house
 LOW_ACCURACY = 0.05  # a poor GPS fix
@@ -63,58 +71,6 @@ REPEAT_VISIT = 0.05  # households visited again later (a follow-up, not a correc
 MERGED_EVERY = 300  # one household in this many was added twice by a member, and merged by a supervisor since
 # About this many photos get objects of their own (three files each, written with an fsync): the newest visits'.
 OWN_PHOTOS = 2_500
-
-COMMENTS = {
-    "approved": ["Tốt, đầy đủ.", "Ảnh rõ, thông tin khớp.", "Đã gọi điện xác minh, ổn."],
-    "has_issues": [
-        "Ảnh mờ, chụp lại rõ mặt nhà.",
-        "Thiếu thông tin số người trong hộ, bổ sung giúp.",
-        "Câu trả lời VNeID chưa khớp, xác minh lại với chủ hộ.",
-        "Vị trí GPS lệch, lần sau đứng gần nhà hơn.",
-    ],
-    "rejected": [
-        "Ảnh không phải của hộ này, đề nghị thăm lại.",
-        "Vị trí cách nhà quá xa, đề nghị đến tận nhà.",
-        "Phiếu ghi nhầm hộ, thăm lại đúng hộ.",
-    ],
-    "after_call": ["Đã gọi điện cho chủ hộ xác minh, đạt.", "Thành viên đã bổ sung ảnh qua Zalo, đạt."],
-}
-
-
-@dataclass(slots=True)
-class Team:
-    team_id: int
-    leader: int
-    members: list[tuple[int, bool]]  # (user id, has a smartphone)
-
-
-@dataclass(slots=True)
-class Village:
-    id: int
-    path: str
-    coverage: float  # share of its households the teams reach in eight weeks
-    maturity: float  # how digital its households are, 0–1
-    reviewers: list[int]  # the commune's supervisor, then the province's
-    team: Team | None = None
-    last_photo: dict[str, Any] | None = None  # the latest photo row of the village (for a reused photo)
-
-
-@dataclass(slots=True)
-class Batch:
-    """Rows of one batch of households' history, inserted together."""
-
-    visits: list[dict[str, Any]] = field(default_factory=list)
-    photos: list[dict[str, Any]] = field(default_factory=list)
-    flags: list[dict[str, Any]] = field(default_factory=list)
-    reviews: list[dict[str, Any]] = field(default_factory=list)
-    duplicates: list[dict[str, Any]] = field(default_factory=list)
-    objects: list[demo_photos.PhotoObjects] = field(default_factory=list)
-    # household id → (elderly only, temporary resident): the assessments carry copies
-    household_flags: dict[Any, tuple[bool, bool]] = field(default_factory=dict)
-    # household id → (visit row, profile) of each visit, for the assessments
-    by_household: dict[Any, list[tuple[dict[str, Any], demo_answers.Profile]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
 
 
 class History:
@@ -266,7 +222,7 @@ class History:
         merged = self._later(created, rng, 2, 24 * 5) or created
         self.next_seq += 1
         assert village.team is not None
-        lat, lon = _moved(household["lat"], household["lon"], rng, 25)
+        lat, lon = moved(household["lat"], household["lon"], rng, 25)
         batch.duplicates.append(
             dict(
                 household,
@@ -310,7 +266,7 @@ class History:
         home = (household["lat"], household["lon"])
         far = not clean and rng.random() < FAR_FROM_HOUSEHOLD
         poor = not clean and rng.random() < LOW_ACCURACY
-        lat, lon = _moved(*home, rng, rng.uniform(450, 2500) if far else rng.uniform(4, 25))
+        lat, lon = moved(*home, rng, rng.uniform(450, 2500) if far else rng.uniform(4, 25))
         accuracy = round(rng.uniform(60, 250) if poor else rng.uniform(4, 20), 1)
         fix = rules.Fix(lat, lon, accuracy)
         visit_id = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -341,7 +297,18 @@ class History:
                     if off_time
                     else finished - timedelta(minutes=rng.uniform(0, 5))
                 )
-                photo = self._photo(batch, visit_id, index, received, taken, _moved(lat, lon, rng, 8), rng)
+                photo = photo_row(
+                    batch,
+                    self.pictures,
+                    self.own_photos_since,
+                    self.shared_written,
+                    visit_id,
+                    index,
+                    received,
+                    taken,
+                    moved(lat, lon, rng, 8),
+                    rng,
+                )
                 if index == 0 and photo["exif_time"] is not None:
                     village.last_photo = photo
             batch.photos.append(photo)
@@ -396,48 +363,6 @@ class History:
         row["_flagged"] = bool(flags)
         return row
 
-    def _photo(
-        self,
-        batch: Batch,
-        visit_id: uuid.UUID,
-        index: int,
-        received: datetime,
-        taken: datetime,
-        where: tuple[float, float],
-        rng: random.Random,
-    ) -> dict[str, Any]:
-        base = rng.choice(self.pictures)
-        if received >= self.own_photos_since:
-            local = taken.astimezone(VIETNAM).replace(tzinfo=None, microsecond=0)
-            original = demo_photos.with_exif(base.jpeg, local, *where)
-            exif_time, exif_lat, exif_lon = rules.exif_moment(local, None), where[0], where[1]
-            sha = hashlib.sha256(original).hexdigest()
-            batch.objects.append(demo_photos.PhotoObjects(sha, original, base))
-        else:  # a shared picture without EXIF (see the module's docstring)
-            original, exif_time, exif_lat, exif_lon = base.jpeg, None, None, None
-            sha = base.sha256
-            if sha not in self.shared_written:
-                self.shared_written.add(sha)
-                batch.objects.append(demo_photos.PhotoObjects(sha, original, base))
-        keys = photo_keys(sha, "jpg")
-        return {
-            "visit_id": visit_id,
-            "question": PHOTO_QUESTION,
-            "idx": index,
-            "sha256": sha,
-            "original_key": keys.original,
-            "large_key": keys.large,
-            "thumb_key": keys.thumb,
-            "content_type": "image/jpeg",
-            "width": base.width,
-            "height": base.height,
-            "size_bytes": len(original),
-            "exif_time": exif_time,
-            "exif_lat": exif_lat,
-            "exif_lon": exif_lon,
-            "created_at": received,
-        }
-
     def _review(self, batch: Batch, visit: dict[str, Any], village: Village, rng: random.Random) -> datetime | None:
         """Decides on the visit as its supervisors would; the time of a return visit it calls for, if any."""
         age_days = (self.now - visit["received_at"]).total_seconds() / 86400
@@ -456,56 +381,18 @@ class History:
             decision = rng.choices(["approved", "has_issues", "rejected"], [0.86, 0.09, 0.05])[0]
         comment = rng.choice(COMMENTS[decision]) if decision != "approved" or rng.random() < 0.25 else None
         reviewer = village.reviewers[0] if rng.random() < 0.9 else village.reviewers[1]
-        self._decide(batch, visit, reviewer, at, decision, comment)
+        decide(batch, visit, reviewer, at, decision, comment)
         if decision == "has_issues" and rng.random() < 0.2:
             later = self._later(at, rng, 4, 72)
             if later is not None:  # settled by a phone call
-                self._decide(batch, visit, reviewer, later, "approved", rng.choice(COMMENTS["after_call"]))
+                decide(batch, visit, reviewer, later, "approved", rng.choice(COMMENTS["after_call"]))
                 return None
         wants_return = (decision == "rejected" and rng.random() < 0.75) or (
             decision == "has_issues" and rng.random() < 0.4
         )
         return self._later_visit(at, rng, 20, 24 * 6) if wants_return else None
 
-    @staticmethod
-    def _decide(
-        batch: Batch, visit: dict[str, Any], reviewer: int, at: datetime, decision: str, comment: str | None
-    ) -> None:
-        batch.reviews.append(
-            {"visit_id": visit["id"], "reviewer_id": reviewer, "at": at, "decision": decision, "comment": comment}
-        )
-        visit.update(review_status=decision, reviewed_by=reviewer, reviewed_at=at, review_note=comment)
-
     # ---- writing -------------------------------------------------------------------------------------------
-
-    def _assessments(self, batch: Batch) -> list[dict[str, Any]]:
-        """Per household, its latest visit that stands (service/assessments: latest by finished_at, then id)."""
-        rows = []
-        for visits in batch.by_household.values():
-            standing = [(v, p) for v, p in visits if v["review_status"] in ("pending", "approved", "has_issues")]
-            if not standing:
-                continue
-            visit, profile = max(standing, key=lambda pair: (pair[0]["finished_at"], pair[0]["id"]))
-            household = visit["household_id"]
-            rows.append(
-                {
-                    "household_id": household,
-                    "form_id": visit["form_id"],
-                    "form_version": visit["form_version"],
-                    "visit_id": visit["id"],
-                    "level": profile.level,
-                    "indicators": json_value(profile.indicators, self.postgresql),
-                    "indicator_bits": profile.bits,
-                    "assessed_at": visit["finished_at"],
-                    "assessed_by": visit["on_behalf_of"] or visit["submitted_by"],
-                    "review_status": visit["review_status"],
-                    "area_id": visit["area_id"],
-                    "elderly_only": batch.household_flags[household][0],
-                    "temporary_resident": batch.household_flags[household][1],
-                    "updated_at": self.now,
-                }
-            )
-        return rows
 
     async def _write(self, batch: Batch) -> None:
         self.counts["photo_objects"] += await demo_photos.write_objects(self.store, batch.objects)
@@ -516,7 +403,7 @@ class History:
         await bulk(self.session, VisitPhoto, batch.photos)
         await bulk(self.session, VisitFlag, batch.flags)
         await bulk(self.session, VisitReview, batch.reviews)
-        await bulk(self.session, Assessment, self._assessments(batch))
+        await bulk(self.session, Assessment, assessment_rows(batch, self.now, self.postgresql))
         for name, rows in (
             ("visits", batch.visits),
             ("photos", batch.photos),
@@ -541,11 +428,3 @@ def own_photo_days(households: int) -> float:
     55 % of households, 1.3 photos each, and the newest day holds 2/DAYS of them); every day at small scale."""
     newest_day_photos = households * 0.55 * 1.3 * 2 / DAYS
     return min(float(DAYS), OWN_PHOTOS / newest_day_photos)
-
-
-def _moved(lat: float, lon: float, rng: random.Random, metres: float) -> tuple[float, float]:
-    """A point about `metres` away in a random direction."""
-    angle = rng.uniform(0, 2 * math.pi)
-    d_lat = metres * math.cos(angle) / METRES_PER_DEG
-    d_lon = metres * math.sin(angle) / (METRES_PER_DEG * math.cos(math.radians(lat)))
-    return round(lat + d_lat, 6), round(lon + d_lon, 6)
