@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from service import errors
 from service.audit import services as audit
 from service.auth.actor import Actor
-from service.visits.models import ATTACHMENTS, VISITS
+from service.visits.models import ATTACHMENTS
 from service.visits.schemas import AttachmentOut
 from service.visits.stored import connection
-from service.visits.visibility import visible_to
+from service.visits.visibility import require_visible_id
 from storage import ObjectNotFound, ObjectStore
 
 DOWNLOAD_HEADERS = {
@@ -72,13 +72,7 @@ async def attachment_file(
     if len(question) > 100 or "\x00" in question:
         raise errors.DomainError(errors.ROUTE_NOT_FOUND)
     conn = await connection(session)
-    visit_row = (
-        await conn.execute(
-            select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
-        )
-    ).first()
-    if visit_row is None or not visible_to(actor, visit_row):
-        raise errors.DomainError(errors.NOT_FOUND)
+    await require_visible_id(conn, actor, visit_id)
     row = (
         await conn.execute(
             select(

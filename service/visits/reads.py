@@ -44,7 +44,7 @@ from service.visits.stored import (
     stored_flags,
     utc,
 )
-from service.visits.visibility import require_visible, visible_to
+from service.visits.visibility import require_visible, require_visible_id
 from storage import ObjectNotFound, ObjectStore
 
 AREAS = table_of(Area)
@@ -247,13 +247,7 @@ async def photo_bytes(
     if variant not in VARIANTS or len(question) > 100 or "\x00" in question:
         raise errors.DomainError(errors.ROUTE_NOT_FOUND)
     conn = await connection(session)
-    visit_row = (
-        await conn.execute(
-            select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
-        )
-    ).first()
-    if visit_row is None or not visible_to(actor, visit_row):
-        raise errors.DomainError(errors.NOT_FOUND)
+    await require_visible_id(conn, actor, visit_id)
     if variant == "original" and not actor.is_admin:
         raise errors.DomainError(
             errors.FORBIDDEN,

@@ -3,10 +3,15 @@ area. Anything outside answers 404, so ids do not leak."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service import errors
 from service.auth.actor import FIELD_ROLES, Actor
+from service.visits.models import VISITS
 from service.visits.stored import StoredVisit
 
 
@@ -21,3 +26,15 @@ def require_visible(actor: Actor, visit: StoredVisit | None, visit_id: object) -
     if visit is None or not visible_to(actor, visit):
         raise errors.DomainError(errors.NOT_FOUND, f"Không tìm thấy phiếu {visit_id}.", f"No visit {visit_id}.")
     return visit
+
+
+async def require_visible_id(conn: AsyncConnection, actor: Actor, visit_id: uuid.UUID) -> None:
+    """404 unless the visit exists and `actor` may see it, reading only the columns that decide it (for a file of
+    the visit, where the visit itself is not needed)."""
+    row = (
+        await conn.execute(
+            select(VISITS.c.submitted_by, VISITS.c.on_behalf_of, VISITS.c.area_path).where(VISITS.c.id == visit_id)
+        )
+    ).first()
+    if row is None or not visible_to(actor, row):
+        raise errors.DomainError(errors.NOT_FOUND)
