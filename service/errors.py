@@ -36,6 +36,11 @@ class DomainError(Exception):
         self.extra = extra
 
 
+def question_problem(question: str, code: str, vi: str, en: str) -> dict[str, str]:
+    """One entry of a problem's `errors`: what is wrong with the answer to one question, in both languages."""
+    return {"question": question, "code": code, "message_vi": vi, "message_en": en}
+
+
 def _kind(code: str, status: int, vi: str, en: str) -> ErrorKind:
     # Declared once, here, at import: the catalog is closed, so a client can rely on every code it may see.
     if code in CATALOG:

@@ -186,8 +186,7 @@ class SlotAttachment:
 
 
 def _refused(kind: errors.ErrorKind, question: str, vi: str, en: str) -> errors.DomainError:
-    problem = {"question": question, "code": kind.code, "message_vi": vi, "message_en": en}
-    return errors.DomainError(kind, vi, en, errors=[problem])
+    return errors.DomainError(kind, vi, en, errors=[errors.question_problem(question, kind.code, vi, en)])
 
 
 def resolve_type(item: AttachmentItem) -> str:

@@ -35,10 +35,6 @@ from service.visits.stored import StoredVisit, connection, form_of, load_visit
 from service.visits.visibility import require_visible
 
 
-def _problem(question: str, code: str, vi: str, en: str) -> dict[str, str]:
-    return {"question": question, "code": code, "message_vi": vi, "message_en": en}
-
-
 def attachment_items(
     form: forms.CompiledForm,
     kinds: Mapping[str, str],
@@ -58,7 +54,7 @@ def attachment_items(
             continue
         if part.question not in kinds:
             problems.append(
-                _problem(
+                errors.question_problem(
                     part.question,
                     "attachment.not_answered",
                     "Câu hỏi này chưa được trả lời bằng tên tệp (hoặc đang bị ẩn) nên không nhận tệp.",
@@ -68,7 +64,7 @@ def attachment_items(
             continue
         if part.index not in (None, 0) or part.question in seen:
             problems.append(
-                _problem(
+                errors.question_problem(
                     part.question,
                     "attachment.too_many",
                     "Câu hỏi này chỉ nhận một tệp.",
@@ -172,7 +168,7 @@ async def put_attachment(
     )
     if others:
         problems.append(
-            _problem(
+            errors.question_problem(
                 question,
                 "attachment.unknown_question",
                 "Không có câu hỏi ghi âm, video hay tệp nào tên như vậy.",

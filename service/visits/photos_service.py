@@ -41,10 +41,6 @@ from service.visits.stored import (
 from service.visits.visibility import require_visible
 
 
-def _problem(question: str, code: str, vi: str, en: str) -> dict[str, str]:
-    return {"question": question, "code": code, "message_vi": vi, "message_en": en}
-
-
 def photo_slots(
     form: forms.CompiledForm,
     rules: dict[str, forms.PhotoRule],
@@ -60,7 +56,7 @@ def photo_slots(
         if rule is None:
             known = part.question in form.questions and form.questions[part.question].kind == "photo"
             problems.append(
-                _problem(
+                errors.question_problem(
                     part.question,
                     "photo.not_relevant" if known else "photo.unknown_question",
                     "Câu hỏi ảnh này đang bị ẩn nên không nhận ảnh."
@@ -76,7 +72,7 @@ def photo_slots(
         index = part.index if part.index is not None else min(set(range(len(used) + 1)) - used)
         if index >= rule.max_count or index in used:
             problems.append(
-                _problem(
+                errors.question_problem(
                     slot_name(part.question, index),
                     "photo.too_many",
                     f"Câu hỏi này nhận tối đa {rule.max_count} ảnh "

@@ -52,10 +52,6 @@ _RETRY_SAFE_STATUSES = frozenset({403, 404, 409, 422})
 _NOT_RETRY_SAFE = frozenset({errors.VISIT_CONFLICT.code, errors.PHOTO_SLOT_TAKEN.code})
 
 
-def _field(question: str, code: str, vi: str, en: str) -> dict[str, str]:
-    return {"question": question, "code": code, "message_vi": vi, "message_en": en}
-
-
 def decode_submission(raw: bytes) -> tuple[VisitSubmission, str]:
     """The submission and its content identity."""
     try:
@@ -92,7 +88,7 @@ def _time_problems(submission: VisitSubmission) -> list[dict[str, Any]]:
     """Device clocks can be wrong, but not by centuries: such a time is a broken client, not a visit."""
     times = submission.device_times()
     problems = [
-        _field(
+        errors.question_problem(
             name,
             "visit.bad_time",
             "Thời điểm này không hợp lý (ngoài khoảng 2000–2100).",
@@ -104,7 +100,7 @@ def _time_problems(submission: VisitSubmission) -> list[dict[str, Any]]:
     started, finished = submission.started_at, submission.finished_at
     if started is not None and finished is not None and started - finished > CLOCK_SLACK:
         problems.append(
-            _field(
+            errors.question_problem(
                 "finished_at",
                 "visit.finished_before_started",
                 "Thời điểm kết thúc sớm hơn thời điểm bắt đầu.",
@@ -268,7 +264,7 @@ def _check(form: forms.CompiledForm, submission: VisitSubmission, parts: list[Ph
     problems.extend(_time_problems(submission))
     if (submission.household_id is None) == (submission.new_household is None):
         problems.append(
-            _field(
+            errors.question_problem(
                 "household_id",
                 "visit.household_required",
                 "Cần đúng một trong hai: household_id hoặc new_household.",
@@ -331,7 +327,7 @@ async def _on_behalf_of(
     ).first()
     if row is None or not row.active or row.team_id != actor.team_id or row.role not in (Role.MEMBER, Role.LEADER):
         problems.append(
-            _field(
+            errors.question_problem(
                 "on_behalf_of",
                 "visit.not_team_member",
                 "Người này không thuộc tổ của bạn.",
