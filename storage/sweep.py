@@ -16,6 +16,17 @@ from storage.objects import ObjectStore
 
 ReferencedKeys = Callable[[list[str]], Awaitable[Set[str]]] | Set[str]
 
+# A content-addressed object found in the store is reused as is when younger than this; an older one is written
+# again, which refreshes its age, so a sweep running at that moment (its grace is at least this) cannot delete it
+# under the write that reuses it. Photos and attachment files follow the same rule.
+REFRESH_AFTER = timedelta(hours=1)
+
+
+async def fresh_in_store(store: ObjectStore, key: str) -> bool:
+    """The object is there and young enough to reuse without writing it again."""
+    found = await store.stat(key)
+    return found is not None and datetime.now(UTC) - found.last_modified < REFRESH_AFTER
+
 
 async def sweep_orphans(
     store: ObjectStore,

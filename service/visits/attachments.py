@@ -20,17 +20,17 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from service import errors
 from service.settings import Settings
 from storage import ObjectStore, StoreError, StoreUnavailable
+from storage.sweep import fresh_in_store
 
 log = logging.getLogger("gocua")
 
 PREFIX = "attachments/"
-REFRESH_AFTER = timedelta(hours=1)
 _OCTET = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/binary"})
 
 # type → (extension, the signatures its leading bytes may have; empty: not sniffed)
@@ -249,8 +249,7 @@ def object_key(sha256: str, ext: str) -> str:
 
 async def _store(store: ObjectStore, key: str, data: bytes, content_type: str) -> None:
     try:
-        found = await store.stat(key)
-        if found is not None and datetime.now(UTC) - found.last_modified < REFRESH_AFTER:
+        if await fresh_in_store(store, key):
             return
         await store.put(key, data, content_type)
     except StoreUnavailable:

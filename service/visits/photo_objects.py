@@ -12,7 +12,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -36,13 +36,11 @@ from storage import (
     sweep_orphans,
 )
 from storage.keys import PHOTO_PREFIX
+from storage.sweep import REFRESH_AFTER, fresh_in_store
 
 log = logging.getLogger("gocua")
 
-# An object found in the store is reused as is when younger than this; an older one is written again, which
-# refreshes its age so that a sweep running at that moment (grace ≥ this) cannot delete it under us.
-REFRESH_AFTER = timedelta(hours=1)
-MIN_SWEEP_AGE = REFRESH_AFTER
+MIN_SWEEP_AGE = REFRESH_AFTER  # see REFRESH_AFTER: a shorter grace could delete an object being reused
 _ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/octet-stream"})
 _KEY_DIGEST = re.compile(r"/([0-9a-f]{64})\.[a-z0-9]+$")
 
@@ -117,8 +115,7 @@ async def store_photo(store: ObjectStore, photo: ProcessedPhoto) -> PhotoKeys:
     """Writes the derivatives, then the original; the original's presence therefore means all three exist."""
     keys = photo_keys(photo.sha256, photo.ext)
     try:
-        found = await store.stat(keys.original)
-        if found is not None and datetime.now(UTC) - found.last_modified < REFRESH_AFTER:
+        if await fresh_in_store(store, keys.original):
             return keys
         await asyncio.gather(
             store.put(keys.large, photo.large_jpeg, "image/jpeg"), store.put(keys.thumb, photo.thumb_jpeg, "image/jpeg")
