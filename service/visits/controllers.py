@@ -70,6 +70,11 @@ def _media_type(request: Request) -> str:
     return (raw_header(request, b"content-type") or "").partition(";")[0].strip().lower()
 
 
+def _declared_type(request: Request) -> str:
+    """The type a photo or file body says it is, as sent (the services normalise and check it)."""
+    return request.headers.get("content-type", "").split(";")[0].strip()
+
+
 async def _put_photo(
     request: Request,
     db_session: AsyncSession,
@@ -78,7 +83,7 @@ async def _put_photo(
     question: str,
     index: int,
 ) -> Response[VisitReceipt]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    content_type = _declared_type(request)
     photos_service.require_image_content_type(content_type)  # before reading a body we would refuse
     data = await request.body()
     body, created = await photos_service.put_photo(
@@ -172,7 +177,7 @@ class VisitController(Controller):
         visit_id: FromPath[uuid.UUID],
         question: FromPath[str],
     ) -> Response[VisitReceipt]:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        content_type = _declared_type(request)
         data = await request.body()
         body, created = await attachments_service.put_attachment(
             db_session, actor, request.app.state.intake, visit_id, question, data, content_type
